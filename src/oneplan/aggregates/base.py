@@ -1,0 +1,63 @@
+"""What every oneplan aggregate and event shares: an actor and an effective time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Self
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from oneplan.errors import EffectiveTimeInvalid, InvalidInput
+from oneplan.values import Actor
+
+__all__ = ["OnePlanAggregate", "require_text"]
+
+
+class OnePlanAggregate(Aggregate):
+    """Base of Citizen, Plan and Intervention.
+
+    Every event records who made the change (``actor``) and when it happened in the
+    citizen's course (``effective_at``), besides the recorded ``timestamp``.
+    """
+
+    class Event(Aggregate.Event):
+        actor: Actor
+        effective_at: datetime
+
+    class Created(Event, Aggregate.Created):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.began_at = self.effective_at
+
+    def __init__(self) -> None:
+        self.began_at: datetime | None = None
+        """When this aggregate's course began (the effective time of its first event)."""
+
+    @classmethod
+    def _begin(cls, event_class: type[Any], /, *, id: UUID, actor: Actor,  # noqa: A002
+               effective_at: datetime, **fields: Any) -> Self:
+        """Check the effective time, then create the aggregate with its first event."""
+        if effective_at.tzinfo is None:
+            raise EffectiveTimeInvalid(event_class.__name__, "must be timezone-aware")
+        return cls._create(event_class, id=id, actor=actor, effective_at=effective_at, **fields)
+
+    def _record(self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime,
+                **fields: Any) -> None:
+        """Check the effective time, then trigger the event."""
+        self._check_effective_at(event_class.__name__, effective_at)
+        self.trigger_event(event_class, actor=actor, effective_at=effective_at, **fields)
+
+    def _check_effective_at(self, what: str, effective_at: datetime) -> None:
+        if effective_at.tzinfo is None:
+            raise EffectiveTimeInvalid(what, "must be timezone-aware")
+        if self.began_at is not None and effective_at < self.began_at:
+            raise EffectiveTimeInvalid(
+                what, f"is before the course began ({self.began_at.isoformat()})"
+            )
+
+
+def require_text(command: str, field: str, value: str) -> str:
+    """A reason or note the domain asks for: not blank."""
+    if not value or not value.strip():
+        raise InvalidInput(command, [{"loc": (field,), "msg": "must not be blank"}])
+    return value.strip()

@@ -1,0 +1,412 @@
+"""The citizen (*borger*): the person a plan is for, who gives and revokes consent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from oneplan.aggregates.base import OnePlanAggregate, require_text
+from oneplan.errors import (
+    AuthorityMissing,
+    CitizenAlreadyInPlan,
+    ConsentMissing,
+    ConsentNotFound,
+    IllegalTransition,
+    InvalidInput,
+    SanctionBeforeSocialContact,
+)
+from oneplan.values import (
+    Actor,
+    ActorKind,
+    ConsentGiver,
+    ConsentStatus,
+    InformationCategory,
+    Law,
+    LegalBasis,
+    Period,
+    Sector,
+)
+
+__all__ = ["Citizen", "Consent", "age_on"]
+
+SANCTION_LAWS = frozenset({Law.LAS, Law.LAB})
+"""The laws the employment authority sanctions under (benefit cuts)."""
+
+
+def age_on(birth_date: date, day: date) -> int:
+    """Whole years of age on ``day``."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@attrs.frozen
+class Consent:
+    """A consent (*samtykke*): who may receive what, for which purpose, from when to when."""
+
+    consent_id: UUID
+    recipient_sectors: frozenset[Sector]
+    categories: frozenset[InformationCategory]
+    purpose: str
+    period: Period
+    given_by: tuple[ConsentGiver, ...]
+    granted_at: datetime
+    status: ConsentStatus = ConsentStatus.ACTIVE
+    revoked_at: datetime | None = None
+
+    def is_active_at(self, at: datetime) -> bool:
+        """Active, begun, not expired and not revoked at ``at``."""
+        if at < self.granted_at or not self.period.contains(at):
+            return False
+        return self.revoked_at is None or at < self.revoked_at
+
+    def covers(self, sector: Sector, category: InformationCategory | None, at: datetime) -> bool:
+        """Whether this consent lets ``sector`` receive ``category`` at ``at``
+        (any category when ``category`` is None)."""
+        return (
+            self.is_active_at(at)
+            and sector in self.recipient_sectors
+            and (category is None or category in self.categories)
+        )
+
+
+class Citizen(OnePlanAggregate):
+    """The citizen (*borger*) a plan is for; holds their consents, their contact person
+    in social services, the sanctions imposed on them, and which plan they are in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.name = ""
+        self.birth_date = date.min
+        self.consents: dict[UUID, Consent] = {}
+        self.social_contact_person: Actor | None = None
+        self.social_contact_made_since_last_sanction = False
+        self.sanction_ids: tuple[UUID, ...] = ()
+        self.plan_id: UUID | None = None
+        self.past_plan_ids: tuple[UUID, ...] = ()
+
+    # --- events ----------------------------------------------------------------------
+
+    class Registered(OnePlanAggregate.Created):
+        """The citizen was registered in oneplan."""
+
+        name: str
+        birth_date: date
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.name = self.name
+            aggregate.birth_date = self.birth_date
+
+    class ConsentGranted(OnePlanAggregate.Event):
+        """The citizen (or a guardian) consented to sharing (*samtykke givet*)."""
+
+        consent_id: UUID
+        recipient_sectors: tuple[Sector, ...]
+        categories: tuple[InformationCategory, ...]
+        purpose: str
+        period: Period
+        given_by: tuple[ConsentGiver, ...]
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.consents[self.consent_id] = Consent(
+                consent_id=self.consent_id,
+                recipient_sectors=frozenset(self.recipient_sectors),
+                categories=frozenset(self.categories),
+                purpose=self.purpose,
+                period=self.period,
+                given_by=self.given_by,
+                granted_at=self.effective_at,
+            )
+
+    class ConsentRevoked(OnePlanAggregate.Event):
+        """A consent was revoked, wholly or for some recipient sectors only."""
+
+        consent_id: UUID
+        sectors: tuple[Sector, ...]
+        """The sectors it no longer covers; empty means all (the whole consent)."""
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            consent: Consent = aggregate.consents[self.consent_id]
+            remaining = consent.recipient_sectors - set(self.sectors) if self.sectors else set()
+            if remaining:
+                consent = attrs.evolve(consent, recipient_sectors=frozenset(remaining))
+            else:
+                consent = attrs.evolve(
+                    consent, status=ConsentStatus.INACTIVE, revoked_at=self.effective_at
+                )
+            aggregate.consents[self.consent_id] = consent
+
+    class SocialContactPersonRecorded(OnePlanAggregate.Event):
+        """The citizen's contact person in social services was recorded."""
+
+        contact_person: Actor
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.social_contact_person = self.contact_person
+            aggregate.social_contact_made_since_last_sanction = False
+
+    class SocialContactPersonContacted(OnePlanAggregate.Event):
+        """The employment authority contacted the citizen's social-services contact
+        person, so that they can try to reach the citizen (Randers)."""
+
+        contact_person_id: str
+        regarding: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.social_contact_made_since_last_sanction = True
+
+    class SanctionImposed(OnePlanAggregate.Event):
+        """The employment authority sanctioned the citizen (cut benefits)."""
+
+        sanction_id: UUID
+        legal_basis: LegalBasis
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.sanction_ids = (*aggregate.sanction_ids, self.sanction_id)
+            aggregate.social_contact_made_since_last_sanction = False
+
+    class JoinedPlan(OnePlanAggregate.Event):
+        """The citizen's course is now held in a coordinated plan."""
+
+        plan_id: UUID
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.plan_id = self.plan_id
+
+    class LeftPlan(OnePlanAggregate.Event):
+        """The citizen's plan ended (completed, withdrawn or entered in error)."""
+
+        plan_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.plan_id = None
+            aggregate.past_plan_ids = (*aggregate.past_plan_ids, self.plan_id)
+
+    # --- commands --------------------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls, *, citizen_id: UUID, name: str, birth_date: date, actor: Actor, effective_at: datetime
+    ) -> Citizen:
+        if birth_date > effective_at.date():
+            raise InvalidInput("RegisterCitizen", [{"loc": ("birth_date",), "msg": "is after today"}])
+        return cls._begin(
+            cls.Registered,
+            id=citizen_id,
+            actor=actor,
+            effective_at=effective_at,
+            name=require_text("RegisterCitizen", "name", name),
+            birth_date=birth_date,
+        )
+
+    def grant_consent(
+        self,
+        *,
+        consent_id: UUID,
+        recipient_sectors: tuple[Sector, ...],
+        categories: tuple[InformationCategory, ...],
+        purpose: str,
+        period: Period,
+        given_by: tuple[ConsentGiver, ...],
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Record a consent. Enforces the BL § 110 consent rule on who must give it."""
+        if consent_id in self.consents:
+            raise IllegalTransition(
+                f"consent {consent_id} is already recorded", citizen_id=self.id,
+                consent_id=consent_id,
+            )
+        if not recipient_sectors or not categories:
+            raise InvalidInput(
+                "GrantConsent",
+                [{"loc": ("recipient_sectors",), "msg": "a consent names sectors and categories"}],
+            )
+        self.check_consent_givers(given_by, effective_at.date())
+        self._record(
+            self.ConsentGranted,
+            actor=actor,
+            effective_at=effective_at,
+            consent_id=consent_id,
+            recipient_sectors=tuple(sorted(set(recipient_sectors))),
+            categories=tuple(sorted(set(categories))),
+            purpose=require_text("GrantConsent", "purpose", purpose),
+            period=period,
+            given_by=given_by,
+        )
+
+    def check_consent_givers(self, given_by: tuple[ConsentGiver, ...], on: date) -> None:
+        """The BL § 110 consent rule: a child's consent is given by a holder of custody,
+        and a child of 16 or over must consent too; an adult consents themself (or
+        through a guardian)."""
+        kinds = {giver.kind for giver in given_by}
+        age = age_on(self.birth_date, on)
+        if age < 18:
+            missing = []
+            if ActorKind.GUARDIAN not in kinds:
+                missing.append("a holder of custody")
+            if age >= 16 and ActorKind.CITIZEN not in kinds:
+                missing.append("the child (16 or over)")
+            if missing:
+                raise ConsentMissing(
+                    f"BL § 110: consent for citizen {self.id} (aged {age}) must also be given "
+                    f"by {' and '.join(missing)}",
+                    citizen_id=self.id,
+                )
+        elif not kinds:
+            raise ConsentMissing(
+                f"consent for citizen {self.id} names nobody who gave it", citizen_id=self.id
+            )
+
+    def revoke_consent(
+        self,
+        *,
+        consent_id: UUID,
+        sectors: tuple[Sector, ...] = (),
+        reason: str,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Revoke a consent, wholly or for some sectors only; revocable at any time."""
+        consent = self.consent(consent_id)
+        if consent.status is ConsentStatus.INACTIVE:
+            raise IllegalTransition(
+                f"consent {consent_id} is already revoked", citizen_id=self.id,
+                consent_id=consent_id,
+            )
+        unknown = set(sectors) - consent.recipient_sectors
+        if unknown:
+            raise IllegalTransition(
+                f"consent {consent_id} does not cover {', '.join(sorted(unknown))}",
+                citizen_id=self.id,
+                consent_id=consent_id,
+            )
+        self._record(
+            self.ConsentRevoked,
+            actor=actor,
+            effective_at=effective_at,
+            consent_id=consent_id,
+            sectors=tuple(sorted(set(sectors))),
+            reason=reason.strip(),
+        )
+
+    def record_social_contact_person(
+        self, *, contact_person: Actor, actor: Actor, effective_at: datetime
+    ) -> None:
+        if contact_person.sector is not Sector.SOCIAL:
+            raise InvalidInput(
+                "RecordSocialContactPerson",
+                [{"loc": ("contact_person", "sector"), "msg": "must be of the social sector"}],
+            )
+        if self.social_contact_person == contact_person:
+            raise IllegalTransition(
+                f"{contact_person.id} is already the contact person", citizen_id=self.id
+            )
+        self._record(
+            self.SocialContactPersonRecorded,
+            actor=actor,
+            effective_at=effective_at,
+            contact_person=contact_person,
+        )
+
+    def record_social_contact_made(
+        self, *, regarding: str, actor: Actor, effective_at: datetime
+    ) -> None:
+        """The employment authority contacted the social-services contact person."""
+        if self.social_contact_person is None:
+            raise IllegalTransition(
+                f"citizen {self.id} has no social-services contact person recorded",
+                citizen_id=self.id,
+            )
+        self._record(
+            self.SocialContactPersonContacted,
+            actor=actor,
+            effective_at=effective_at,
+            contact_person_id=self.social_contact_person.id,
+            regarding=require_text("RecordSocialContactMade", "regarding", regarding),
+        )
+
+    def impose_sanction(
+        self,
+        *,
+        sanction_id: UUID,
+        legal_basis: LegalBasis,
+        reason: str,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Sanction the citizen (cut benefits), under the Randers sanction rule."""
+        if actor.sector is not Sector.EMPLOYMENT or legal_basis.law not in SANCTION_LAWS:
+            raise AuthorityMissing(
+                f"only the employment authority sanctions, under LAS or LAB (not {legal_basis} "
+                f"by {actor.id})",
+                citizen_id=self.id,
+                caseworker_id=actor.id,
+            )
+        if not actor.holds_authority_under(legal_basis.law):
+            raise AuthorityMissing(
+                f"{actor.id} holds no authority under {legal_basis.law.value}",
+                citizen_id=self.id,
+                caseworker_id=actor.id,
+            )
+        self.check_randers_sanction_rule()
+        self._record(
+            self.SanctionImposed,
+            actor=actor,
+            effective_at=effective_at,
+            sanction_id=sanction_id,
+            legal_basis=legal_basis,
+            reason=require_text("ImposeSanction", "reason", reason),
+        )
+
+    def check_randers_sanction_rule(self) -> None:
+        """The Randers sanction rule: no sanction before the citizen's social-services
+        contact person has been contacted (once per sanction). A citizen with no contact
+        person recorded has nobody to contact, and the rule does not apply."""
+        if self.social_contact_person is None:
+            return
+        if not self.social_contact_made_since_last_sanction:
+            raise SanctionBeforeSocialContact(
+                f"Randers rule: contact {self.social_contact_person.id} in social services "
+                f"before sanctioning citizen {self.id}",
+                citizen_id=self.id,
+                contact_person_id=self.social_contact_person.id,
+            )
+
+    def join_plan(self, *, plan_id: UUID, actor: Actor, effective_at: datetime) -> None:
+        """Rule 1: one plan per citizen at a time."""
+        if self.plan_id is not None:
+            raise CitizenAlreadyInPlan(
+                f"citizen {self.id} already has plan {self.plan_id}",
+                citizen_id=self.id,
+                plan_id=self.plan_id,
+            )
+        self._record(self.JoinedPlan, actor=actor, effective_at=effective_at, plan_id=plan_id)
+
+    def leave_plan(self, *, plan_id: UUID, reason: str, actor: Actor, effective_at: datetime) -> None:
+        if self.plan_id != plan_id:
+            raise IllegalTransition(
+                f"citizen {self.id} is not in plan {plan_id}", citizen_id=self.id, plan_id=plan_id
+            )
+        self._record(
+            self.LeftPlan, actor=actor, effective_at=effective_at, plan_id=plan_id, reason=reason
+        )
+
+    # --- queries ---------------------------------------------------------------------
+
+    def consent(self, consent_id: UUID) -> Consent:
+        try:
+            return self.consents[consent_id]
+        except KeyError:
+            raise ConsentNotFound(self.id, consent_id) from None
+
+    def consents_covering(
+        self, sector: Sector, category: InformationCategory | None, at: datetime
+    ) -> tuple[UUID, ...]:
+        """The ids of this citizen's consents that let ``sector`` receive ``category``."""
+        return tuple(c.consent_id for c in self.consents.values() if c.covers(sector, category, at))

@@ -1,0 +1,780 @@
+"""The OnePlan application: one method per use case over Citizen, Plan and Intervention.
+
+Each method parses its input with pydantic (a bad value raises ``InvalidInput`` naming
+the field), loads what it needs, lets the aggregates decide, and saves every changed
+aggregate in one atomic ``save``. A refused command raises a typed ``OnePlanError`` and
+persists nothing. Cross-aggregate rules are named functions in ``oneplan.rules``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any, Self, TypeVar, cast
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.utils import get_topic
+from pydantic import BaseModel, ValidationError
+
+from oneplan import commands as c
+from oneplan import rules
+from oneplan.aggregates.base import OnePlanAggregate
+from oneplan.aggregates.citizen import Citizen
+from oneplan.aggregates.intervention import Intervention
+from oneplan.aggregates.plan import Plan
+from oneplan.errors import (
+    CitizenNotFound,
+    CommandIdReused,
+    ConcurrencyConflict,
+    EffectiveTimeInvalid,
+    InterventionFinished,
+    InterventionNotFound,
+    InvalidInput,
+    NotFound,
+    PlanNotFound,
+    StorageError,
+)
+from oneplan.persistence import OnePlanMapper, env_for_url
+
+__all__ = ["Clock", "CommandReceipt", "OnePlan", "system_clock"]
+
+Clock = Callable[[], datetime]
+A = TypeVar("A", bound=OnePlanAggregate)
+R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
+
+_RECEIPTS = uuid5(NAMESPACE_URL, "urn:oneplan:command-receipt")
+_NOT_FOUND: dict[type[OnePlanAggregate], Callable[[UUID], NotFound]] = {
+    Citizen: CitizenNotFound,
+    Plan: PlanNotFound,
+    Intervention: InterventionNotFound,
+}
+
+
+def system_clock() -> datetime:
+    """The default clock: now, in UTC."""
+    return datetime.now(UTC)
+
+
+class CommandReceipt(Aggregate):
+    """That a command with a caller-supplied id was carried out, and its result; saved
+    atomically with the command's events so that a repeat adds nothing."""
+
+    def __init__(self) -> None:
+        self.command = ""
+        self.fingerprint = ""
+        self.result = ""
+
+    class Recorded(Aggregate.Created):
+        command: str
+        fingerprint: str
+        result: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.command = self.command
+            aggregate.fingerprint = self.fingerprint
+            aggregate.result = self.result
+
+    @staticmethod
+    def id_for(command_id: UUID) -> UUID:
+        return uuid5(_RECEIPTS, str(command_id))
+
+
+def _fingerprint(command: c.Command) -> str:
+    body = command.model_dump_json(exclude={"command_id"})
+    return f"{type(command).__name__}:{hashlib.sha256(body.encode()).hexdigest()}"
+
+
+class _Work:
+    """The aggregates one attempt at a command has loaded or created."""
+
+    def __init__(self, app: OnePlan) -> None:
+        self.app = app
+        self.aggregates: dict[UUID, OnePlanAggregate] = {}
+
+    def get(self, cls: type[A], aggregate_id: UUID) -> A:
+        found = self.aggregates.get(aggregate_id)
+        if found is None:
+            found = self.app._load(cls, aggregate_id)
+            self.aggregates[aggregate_id] = found
+        if not isinstance(found, cls):
+            raise _NOT_FOUND[cls](aggregate_id)
+        return found
+
+    def add(self, aggregate: OnePlanAggregate) -> None:
+        self.aggregates[aggregate.id] = aggregate
+
+    def changed(self) -> list[OnePlanAggregate]:
+        return [a for a in self.aggregates.values() if a.pending_events]
+
+
+class OnePlan(Application[UUID]):
+    """The one record every sector writes to: commands in, ids out, state on request."""
+
+    name = "oneplan"
+    max_retries = 3
+    """How many times a command that is safe to retry is decided again after a version
+    conflict with a concurrent writer, before ``ConcurrencyConflict`` is raised."""
+    clock_skew = timedelta(seconds=60)
+    """How far ``effective_at`` may lie ahead of the clock (callers' clocks differ)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock | None = None) -> None:
+        settings = dict(env or env_for_url("memory://"))
+        settings["MAPPER_TOPIC"] = get_topic(OnePlanMapper)
+        try:
+            super().__init__(env=settings)
+        except PersistenceError as e:
+            raise StorageError(f"cannot open the event store: {e}") from e
+        self.clock: Clock = clock or system_clock
+
+    @classmethod
+    def open(cls, url: str = "sqlite:///oneplan.db", *, clock: Clock | None = None) -> OnePlan:
+        """Open the record at ``memory://``, ``sqlite:///path`` or
+        ``postgresql://user@host:port/db``."""
+        return cls(env_for_url(url), clock=clock)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- citizen ---------------------------------------------------------------------
+
+    def register_citizen(self, command: c.RegisterCitizen | None = None, /, **fields: Any) -> UUID:
+        """Register a citizen (*borger*); returns the citizen id."""
+        cmd = _parse(c.RegisterCitizen, command, fields)
+        citizen_id = cmd.citizen_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            if self._exists(citizen_id):
+                raise InvalidInput(
+                    "RegisterCitizen", [{"loc": ("citizen_id",), "msg": "is already in use"}]
+                )
+            work.add(Citizen.register(
+                citizen_id=citizen_id, name=cmd.name, birth_date=cmd.birth_date,
+                actor=cmd.actor, effective_at=at,
+            ))
+            return citizen_id
+
+        return self._run(cmd, decide, UUID)
+
+    def grant_consent(self, command: c.GrantConsent | None = None, /, **fields: Any) -> UUID:
+        """Record a consent (*samtykke*); returns the consent id."""
+        cmd = _parse(c.GrantConsent, command, fields)
+        consent_id = cmd.consent_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).grant_consent(
+                consent_id=consent_id, recipient_sectors=cmd.recipient_sectors,
+                categories=cmd.categories, purpose=cmd.purpose, period=cmd.period,
+                given_by=cmd.given_by, actor=cmd.actor, effective_at=at,
+            )
+            return consent_id
+
+        return self._run(cmd, decide, UUID)
+
+    def revoke_consent(self, command: c.RevokeConsent | None = None, /, **fields: Any) -> UUID:
+        """Revoke a consent, wholly or for some sectors; returns the consent id."""
+        cmd = _parse(c.RevokeConsent, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).revoke_consent(
+                consent_id=cmd.consent_id, sectors=cmd.sectors, reason=cmd.reason,
+                actor=cmd.actor, effective_at=at,
+            )
+            return cmd.consent_id
+
+        return self._run(cmd, decide, UUID)
+
+    def record_social_contact_person(
+        self, command: c.RecordSocialContactPerson | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.RecordSocialContactPerson, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).record_social_contact_person(
+                contact_person=cmd.contact_person, actor=cmd.actor, effective_at=at
+            )
+            return cmd.citizen_id
+
+        return self._run(cmd, decide, UUID)
+
+    def record_social_contact_made(
+        self, command: c.RecordSocialContactMade | None = None, /, **fields: Any
+    ) -> UUID:
+        """The employment authority contacted the social-services contact person."""
+        cmd = _parse(c.RecordSocialContactMade, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).record_social_contact_made(
+                regarding=cmd.regarding, actor=cmd.actor, effective_at=at
+            )
+            return cmd.citizen_id
+
+        return self._run(cmd, decide, UUID)
+
+    def impose_sanction(self, command: c.ImposeSanction | None = None, /, **fields: Any) -> UUID:
+        """Sanction a citizen, under the Randers sanction rule; returns the sanction id."""
+        cmd = _parse(c.ImposeSanction, command, fields)
+        sanction_id = cmd.sanction_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).impose_sanction(
+                sanction_id=sanction_id, legal_basis=cmd.legal_basis, reason=cmd.reason,
+                actor=cmd.actor, effective_at=at,
+            )
+            return sanction_id
+
+        return self._run(cmd, decide, UUID)
+
+    # --- plan ------------------------------------------------------------------------
+
+    def open_plan(self, command: c.OpenPlan | None = None, /, **fields: Any) -> UUID:
+        """Open one coordinated plan for a citizen or household (rule 1: one plan per
+        citizen at a time, by consent); returns the plan id."""
+        cmd = _parse(c.OpenPlan, command, fields)
+        plan_id = cmd.plan_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            if self._exists(plan_id):
+                raise InvalidInput("OpenPlan", [{"loc": ("plan_id",), "msg": "is already in use"}])
+            citizens = [work.get(Citizen, cid) for cid in cmd.citizen_ids]
+            rules.plan_needs_consent(citizens, cmd.consent_ids, at)
+            plan = Plan.open(
+                plan_id=plan_id, citizen_ids=cmd.citizen_ids, replaces=cmd.replaces,
+                legal_bases=cmd.legal_bases, consent_ids=cmd.consent_ids, actor=cmd.actor,
+                effective_at=at,
+            )
+            work.add(plan)
+            for citizen in citizens:
+                citizen.join_plan(plan_id=plan_id, actor=cmd.actor, effective_at=at)
+            if cmd.coordinator is not None:
+                rules.sharing_fails_closed(citizens, cmd.coordinator, at, None)
+                plan.assign_coordinator(coordinator=cmd.coordinator, actor=cmd.actor, effective_at=at)
+            return plan_id
+
+        return self._run(cmd, decide, UUID)
+
+    def record_citizens_wishes(
+        self, command: c.RecordCitizensWishes | None = None, /, **fields: Any
+    ) -> UUID:
+        """Record the citizen's own wishes, in their words."""
+        cmd = _parse(c.RecordCitizensWishes, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Plan, cmd.plan_id).record_wishes(
+                citizen_id=cmd.citizen_id, wishes=cmd.wishes,
+                overarching_goal=cmd.overarching_goal, actor=cmd.actor, effective_at=at,
+            )
+            return cmd.plan_id
+
+        return self._run(cmd, decide, UUID)
+
+    def assign_coordinator(self, command: c.AssignCoordinator | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.AssignCoordinator, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            plan = work.get(Plan, cmd.plan_id)
+            citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
+            rules.sharing_fails_closed(citizens, cmd.coordinator, at, cmd.override_legal_basis)
+            plan.assign_coordinator(coordinator=cmd.coordinator, actor=cmd.actor, effective_at=at)
+            return cmd.plan_id
+
+        return self._run(cmd, decide, UUID)
+
+    def hand_over_coordinator(
+        self, command: c.HandOverCoordinator | None = None, /, **fields: Any
+    ) -> UUID:
+        """Rule 7: hand the plan to a new coordinator, with a reason."""
+        cmd = _parse(c.HandOverCoordinator, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            plan = work.get(Plan, cmd.plan_id)
+            citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
+            rules.sharing_fails_closed(citizens, cmd.new_coordinator, at, cmd.override_legal_basis)
+            plan.hand_over(
+                new_coordinator=cmd.new_coordinator, reason=cmd.reason,
+                previous_stays_as=cmd.previous_stays_as, actor=cmd.actor, effective_at=at,
+            )
+            return cmd.plan_id
+
+        return self._run(cmd, decide, UUID)
+
+    def add_participant(self, command: c.AddParticipant | None = None, /, **fields: Any) -> UUID:
+        """A caseworker joins the plan in a role, if sharing with their sector is covered
+        by consent or by a named legal basis (rule 9)."""
+        cmd = _parse(c.AddParticipant, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            plan = work.get(Plan, cmd.plan_id)
+            citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
+            consent_ids, law = rules.sharing_fails_closed(
+                citizens, cmd.participant, at, cmd.override_legal_basis
+            )
+            plan.add_participant(
+                participant=cmd.participant, role=cmd.role, shared_under_consents=consent_ids,
+                shared_under_law=law, actor=cmd.actor, effective_at=at,
+            )
+            return cmd.plan_id
+
+        return self._run(cmd, decide, UUID)
+
+    def remove_participant(self, command: c.RemoveParticipant | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.RemoveParticipant, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.remove_participant(
+            caseworker_id=cmd.caseworker_id, reason=cmd.reason, actor=cmd.actor, effective_at=at,
+        ))
+
+    def set_goal(self, command: c.SetGoal | None = None, /, **fields: Any) -> UUID:
+        """Set a goal or a sub-goal; returns the goal id."""
+        cmd = _parse(c.SetGoal, command, fields)
+        goal_id = cmd.goal_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Plan, cmd.plan_id).set_goal(
+                goal_id=goal_id, description=cmd.description, target=cmd.target, due=cmd.due,
+                parent_id=cmd.parent_id, status=cmd.status, actor=cmd.actor, effective_at=at,
+            )
+            return goal_id
+
+        return self._run(cmd, decide, UUID)
+
+    def revise_goal(self, command: c.ReviseGoal | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.ReviseGoal, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.revise_goal(
+            goal_id=cmd.goal_id, reason=cmd.reason, description=cmd.description,
+            target=cmd.target, due=cmd.due, status=cmd.status, actor=cmd.actor, effective_at=at,
+        ), result=cmd.goal_id)
+
+    def record_goal_progress(
+        self, command: c.RecordGoalProgress | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.RecordGoalProgress, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.record_progress(
+            goal_id=cmd.goal_id, achievement=cmd.achievement, measured_value=cmd.measured_value,
+            note=cmd.note, actor=cmd.actor, effective_at=at,
+        ), result=cmd.goal_id)
+
+    def complete_goal(self, command: c.CompleteGoal | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.CompleteGoal, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.complete_goal(
+            goal_id=cmd.goal_id, achievement=cmd.achievement, actor=cmd.actor, effective_at=at,
+        ), result=cmd.goal_id)
+
+    def cancel_goal(self, command: c.CancelGoal | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.CancelGoal, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.cancel_goal(
+            goal_id=cmd.goal_id, reason=cmd.reason, actor=cmd.actor, effective_at=at,
+        ), result=cmd.goal_id)
+
+    def hold_meeting(self, command: c.HoldMeeting | None = None, /, **fields: Any) -> UUID:
+        """Record a coordinating meeting; the responsibilities it decides are assigned
+        on the interventions in the same save. Returns the meeting id."""
+        cmd = _parse(c.HoldMeeting, command, fields)
+        meeting_id = cmd.meeting_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            plan = work.get(Plan, cmd.plan_id)
+            plan.hold_meeting(
+                meeting_id=meeting_id, attendees=cmd.attendees, decisions=cmd.decisions,
+                responsibilities=cmd.responsibilities, next_meeting=cmd.next_meeting,
+                actor=cmd.actor, effective_at=at,
+            )
+            self._meeting_assigns_responsibility(work, cmd, meeting_id, at)
+            return meeting_id
+
+        return self._run(cmd, decide, UUID)
+
+    def _meeting_assigns_responsibility(
+        self, work: _Work, cmd: c.HoldMeeting, meeting_id: UUID, at: datetime
+    ) -> None:
+        """A coordinating meeting decides who is responsible for each intervention
+        (rule 4 keeps that to exactly one)."""
+        for responsibility in cmd.responsibilities:
+            intervention = work.get(Intervention, responsibility.intervention_id)
+            if intervention.status.is_finished:
+                raise InterventionFinished(
+                    f"intervention {intervention.id} is {intervention.status.value}; "
+                    "nobody can be made responsible for it",
+                    intervention_id=intervention.id,
+                )
+            assert intervention.responsible is not None
+            if intervention.responsible.id != responsibility.caseworker.id:
+                intervention.reassign_responsible(
+                    new_responsible=responsibility.caseworker,
+                    reason=f"assigned at coordinating meeting {meeting_id}",
+                    actor=cmd.actor, effective_at=at,
+                )
+
+    def deliver_plan(self, command: c.DeliverPlan | None = None, /, **fields: Any) -> int:
+        """Deliver the plan to the citizen; returns the delivered version number."""
+        cmd = _parse(c.DeliverPlan, command, fields)
+
+        def decide(work: _Work, at: datetime) -> int:
+            return work.get(Plan, cmd.plan_id).deliver(
+                channel=cmd.channel, actor=cmd.actor, effective_at=at
+            )
+
+        return self._run(cmd, decide, int)
+
+    def put_plan_on_hold(self, command: c.PutPlanOnHold | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.PutPlanOnHold, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.put_on_hold(
+            reason=cmd.reason, actor=cmd.actor, effective_at=at
+        ))
+
+    def resume_plan(self, command: c.ResumePlan | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.ResumePlan, command, fields)
+        return self._on_plan(cmd, lambda plan, at: plan.resume(actor=cmd.actor, effective_at=at))
+
+    def complete_plan(self, command: c.CompletePlan | None = None, /, **fields: Any) -> UUID:
+        """Complete the plan; its citizens are free to get a new one."""
+        cmd = _parse(c.CompletePlan, command, fields)
+        return self._closing_plan(cmd, "plan completed", lambda plan, at: plan.complete(
+            outcome=cmd.outcome, actor=cmd.actor, effective_at=at
+        ))
+
+    def withdraw_plan(self, command: c.WithdrawPlan | None = None, /, **fields: Any) -> UUID:
+        """The citizen withdraws: the plan ends, the sector plans resume, history stays."""
+        cmd = _parse(c.WithdrawPlan, command, fields)
+        return self._closing_plan(cmd, "withdrawn by the citizen", lambda plan, at: plan.withdraw(
+            reason=cmd.reason, actor=cmd.actor, effective_at=at
+        ))
+
+    def enter_plan_in_error(
+        self, command: c.EnterPlanInError | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.EnterPlanInError, command, fields)
+        return self._closing_plan(cmd, "entered in error", lambda plan, at: plan.enter_in_error(
+            reason=cmd.reason, actor=cmd.actor, effective_at=at
+        ))
+
+    def _closing_plan(
+        self, cmd: Any, why: str, act: Callable[[Plan, datetime], None]
+    ) -> UUID:
+        def decide(work: _Work, at: datetime) -> UUID:
+            plan = work.get(Plan, cmd.plan_id)
+            act(plan, at)
+            for citizen_id in plan.citizen_ids:
+                citizen = work.get(Citizen, citizen_id)
+                if citizen.plan_id == plan.id:
+                    citizen.leave_plan(plan_id=plan.id, reason=why, actor=cmd.actor, effective_at=at)
+            return plan.id
+
+        return self._run(cmd, decide, UUID)
+
+    def _on_plan(
+        self, cmd: Any, act: Callable[[Plan, datetime], object], result: UUID | None = None
+    ) -> UUID:
+        def decide(work: _Work, at: datetime) -> UUID:
+            act(work.get(Plan, cmd.plan_id), at)
+            return result or cast(UUID, cmd.plan_id)
+
+        return self._run(cmd, decide, UUID)
+
+    # --- intervention ----------------------------------------------------------------
+
+    def propose_intervention(
+        self, command: c.ProposeIntervention | None = None, /, **fields: Any
+    ) -> UUID:
+        """Propose an intervention in a plan; returns the intervention id."""
+        cmd = _parse(c.ProposeIntervention, command, fields)
+        intervention_id = cmd.intervention_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            if self._exists(intervention_id):
+                raise InvalidInput(
+                    "ProposeIntervention", [{"loc": ("intervention_id",), "msg": "is already in use"}]
+                )
+            plan = work.get(Plan, cmd.plan_id)
+            plan.include_intervention(
+                intervention_id=intervention_id, goal_ids=cmd.goal_ids, citizen_id=cmd.citizen_id,
+                actor=cmd.actor, effective_at=at,
+            )
+            work.add(Intervention.propose(
+                intervention_id=intervention_id, plan_id=cmd.plan_id, citizen_id=cmd.citizen_id,
+                sector=cmd.sector, legal_basis=cmd.legal_basis, title=cmd.title,
+                goal_ids=cmd.goal_ids, responsible=cmd.responsible,
+                planned_period=cmd.planned_period, planned_cost=cmd.planned_cost,
+                budget_area=cmd.budget_area, actor=cmd.actor, effective_at=at,
+            ))
+            return intervention_id
+
+        return self._run(cmd, decide, UUID)
+
+    def grant_intervention(self, command: c.GrantIntervention | None = None, /, **fields: Any) -> UUID:
+        """Grant by a decision (*afgørelse*); rule 3. Returns the decision id."""
+        cmd = _parse(c.GrantIntervention, command, fields)
+        decision_id = cmd.decision_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Intervention, cmd.intervention_id).grant(
+                decision_id=decision_id, note=cmd.note, actor=cmd.actor, effective_at=at
+            )
+            return decision_id
+
+        return self._run(cmd, decide, UUID)
+
+    def schedule_intervention(
+        self, command: c.ScheduleIntervention | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.ScheduleIntervention, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.schedule(
+            start_on=cmd.start_on, actor=cmd.actor, effective_at=at
+        ))
+
+    def start_intervention(self, command: c.StartIntervention | None = None, /, **fields: Any) -> UUID:
+        """Start an intervention; rule 6 waits for the ones it depends on."""
+        cmd = _parse(c.StartIntervention, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            intervention = work.get(Intervention, cmd.intervention_id)
+            statuses = {
+                dep: work.get(Intervention, dep).status for dep in intervention.waits_for
+            }
+            intervention.start(dependency_statuses=statuses, actor=cmd.actor, effective_at=at)
+            return intervention.id
+
+        return self._run(cmd, decide, UUID)
+
+    def pause_intervention(self, command: c.PauseIntervention | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.PauseIntervention, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.pause(
+            reason=cmd.reason, expected_resume=cmd.expected_resume, actor=cmd.actor,
+            effective_at=at,
+        ))
+
+    def resume_intervention(
+        self, command: c.ResumeIntervention | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.ResumeIntervention, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.resume(actor=cmd.actor, effective_at=at))
+
+    def complete_intervention(
+        self, command: c.CompleteIntervention | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.CompleteIntervention, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.complete(
+            outcome=cmd.outcome, note=cmd.note, actor=cmd.actor, effective_at=at
+        ))
+
+    def stop_intervention(self, command: c.StopIntervention | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.StopIntervention, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.stop(
+            reason=cmd.reason, actor=cmd.actor, effective_at=at
+        ))
+
+    def cancel_intervention(
+        self, command: c.CancelIntervention | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.CancelIntervention, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.cancel(
+            reason=cmd.reason, actor=cmd.actor, effective_at=at
+        ))
+
+    def reassign_responsible(
+        self, command: c.ReassignResponsible | None = None, /, **fields: Any
+    ) -> UUID:
+        cmd = _parse(c.ReassignResponsible, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.reassign_responsible(
+            new_responsible=cmd.new_responsible, reason=cmd.reason, actor=cmd.actor,
+            effective_at=at,
+        ))
+
+    def record_actual_cost(self, command: c.RecordActualCost | None = None, /, **fields: Any) -> UUID:
+        cmd = _parse(c.RecordActualCost, command, fields)
+        return self._on_intervention(cmd, lambda i, at: i.record_actual_cost(
+            amount=cmd.amount, budget_area=cmd.budget_area, period=cmd.period, actor=cmd.actor,
+            effective_at=at,
+        ))
+
+    def add_dependency(self, command: c.AddDependency | None = None, /, **fields: Any) -> UUID:
+        """Make an intervention wait for (or run with) another of the same plan."""
+        cmd = _parse(c.AddDependency, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            intervention = work.get(Intervention, cmd.intervention_id)
+            other = work.get(Intervention, cmd.on_intervention_id)
+            rules.dependency_in_same_plan(intervention, other)
+            rules.no_dependency_cycle(
+                intervention.id, other.id, cmd.type,
+                lambda iid: ((d.on_intervention_id, d.type)
+                             for d in work.get(Intervention, iid).dependencies),
+            )
+            intervention.add_dependency(
+                on_intervention_id=other.id, type=cmd.type, actor=cmd.actor, effective_at=at
+            )
+            return intervention.id
+
+        return self._run(cmd, decide, UUID)
+
+    def _on_intervention(self, cmd: Any, act: Callable[[Intervention, datetime], object]) -> UUID:
+        def decide(work: _Work, at: datetime) -> UUID:
+            act(work.get(Intervention, cmd.intervention_id), at)
+            return cast(UUID, cmd.intervention_id)
+
+        return self._run(cmd, decide, UUID)
+
+    # --- reading ---------------------------------------------------------------------
+
+    def citizen(self, citizen_id: UUID, *, version: int | None = None,
+                as_of: datetime | None = None) -> Citizen:
+        """The citizen now, at a past ``version``, or as recorded at ``as_of``."""
+        return self._read(Citizen, citizen_id, version, as_of)
+
+    def plan(self, plan_id: UUID, *, version: int | None = None,
+             as_of: datetime | None = None) -> Plan:
+        """The plan now, at a past ``version``, or as it stood at recorded time ``as_of``."""
+        return self._read(Plan, plan_id, version, as_of)
+
+    def intervention(self, intervention_id: UUID, *, version: int | None = None,
+                     as_of: datetime | None = None) -> Intervention:
+        return self._read(Intervention, intervention_id, version, as_of)
+
+    def interventions_of(self, plan_id: UUID, *, as_of: datetime | None = None) -> list[Intervention]:
+        """The plan's interventions, in the order they were proposed."""
+        plan = self.plan(plan_id, as_of=as_of)
+        return [self.intervention(i, as_of=as_of) for i in plan.intervention_ids]
+
+    def history(self, aggregate_id: UUID) -> list[OnePlanAggregate.Event]:
+        """Every event of one citizen, plan or intervention, oldest first."""
+        try:
+            return cast(list[OnePlanAggregate.Event], list(self.events.get(aggregate_id)))
+        except PersistenceError as e:
+            raise StorageError(f"cannot read {aggregate_id}: {e}") from e
+
+    def _read(self, cls: type[A], aggregate_id: UUID, version: int | None,
+              as_of: datetime | None) -> A:
+        if as_of is None:
+            aggregate = self._load(cls, aggregate_id, version)
+        else:
+            if as_of.tzinfo is None:
+                raise EffectiveTimeInvalid("read", "as_of must be timezone-aware")
+            aggregate = self._fold_until(aggregate_id, as_of, version)
+        if not isinstance(aggregate, cls):
+            raise _NOT_FOUND[cls](aggregate_id)
+        return aggregate
+
+    def _fold_until(self, aggregate_id: UUID, as_of: datetime, version: int | None) -> object:
+        aggregate: Any = None
+        for event in self.history(aggregate_id):
+            if event.timestamp > as_of or (version is not None and event.originator_version > version):
+                break
+            aggregate = event.mutate(aggregate)
+        return aggregate
+
+    def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise _NOT_FOUND[cls](aggregate_id) from None
+        except PersistenceError as e:
+            raise StorageError(f"cannot read {aggregate_id}: {e}") from e
+        if not isinstance(aggregate, cls):
+            raise _NOT_FOUND[cls](aggregate_id)
+        return aggregate
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    # --- running a command -----------------------------------------------------------
+
+    def _run(self, cmd: c.Command, decide: Callable[[_Work, datetime], R],
+             load: Callable[[str], R]) -> R:
+        """Decide and save, atomically; retry on conflict where safe; idempotent by
+        ``command_id``."""
+        receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
+        fingerprint = _fingerprint(cmd) if receipt_id else ""
+        if receipt_id is not None:
+            earlier = self._receipt(receipt_id, fingerprint, load)
+            if earlier is not None:
+                return earlier[0]
+        at = self._effective_at(cmd)
+        attempts = 1 + (self.max_retries if cmd.retry_on_conflict else 0)
+        for _ in range(attempts):
+            work = _Work(self)
+            result = decide(work, at)
+            changed: list[Aggregate] = list(work.changed())
+            if receipt_id is not None:
+                changed.append(CommandReceipt._create(
+                    CommandReceipt.Recorded, id=receipt_id, command=type(cmd).__name__,
+                    fingerprint=fingerprint, result=str(result),
+                ))
+            try:
+                self.save(*changed)
+            except IntegrityError:
+                if receipt_id is not None:
+                    earlier = self._receipt(receipt_id, fingerprint, load)
+                    if earlier is not None:
+                        return earlier[0]
+                continue
+            except PersistenceError as e:
+                raise StorageError(f"{type(cmd).__name__} was not saved: {e}") from e
+            return result
+        raise ConcurrencyConflict(
+            f"{type(cmd).__name__}: another writer changed "
+            f"{', '.join(str(a) for a in work.aggregates)} first"
+            + (f" (tried {attempts} times)" if attempts > 1 else ""),
+            aggregate_ids=tuple(work.aggregates),
+        )
+
+    def _receipt(self, receipt_id: UUID, fingerprint: str,
+                 load: Callable[[str], R]) -> tuple[R] | None:
+        try:
+            receipt = self.repository.get(receipt_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(receipt, CommandReceipt)
+        if receipt.fingerprint != fingerprint:
+            raise CommandIdReused(
+                f"command id was used before for another {receipt.command} or other input",
+                receipt_id=receipt_id,
+            )
+        return (load(receipt.result),)
+
+    def _effective_at(self, cmd: c.Command) -> datetime:
+        now = self.clock()
+        at = cmd.effective_at or now
+        if at > now + self.clock_skew:
+            raise EffectiveTimeInvalid(type(cmd).__name__, f"{at.isoformat()} is in the future")
+        return at
+
+    def all_events(self) -> Iterator[Any]:
+        """Every event in recorded order (the notification log), mapped to objects."""
+        last = 0
+        while True:
+            notifications = self.recorder.select_notifications(
+                start=last, limit=1000, inclusive_of_start=False
+            )
+            if not notifications:
+                return
+            for notification in notifications:
+                yield self.mapper.to_domain_event(notification)
+            last = notifications[-1].id
+
+
+def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
+    """Parse outside input into a command, or raise ``InvalidInput`` naming the fields."""
+    if command is not None:
+        if fields:
+            raise InvalidInput(model.__name__, [{"loc": (), "msg": "give a command or fields, not both"}])
+        if not isinstance(command, model):
+            raise InvalidInput(model.__name__, [{"loc": (), "msg": f"expected {model.__name__}"}])
+        return command
+    try:
+        return model.model_validate(fields)
+    except ValidationError as e:
+        raise InvalidInput(
+            model.__name__,
+            [{"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()],
+        ) from None
+

@@ -1,0 +1,355 @@
+"""Commands: what callers ask oneplan to do, parsed and validated by pydantic.
+
+Every command names its ``actor`` and may give an ``effective_at`` (when it happened
+in the citizen's course; never in the future; defaults to the application's clock)
+and a caller-chosen ``command_id`` (repeating a command with the same id adds no
+second event and returns the first result).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from oneplan.values import (
+    AchievementStatus,
+    Actor,
+    BudgetArea,
+    CaseworkerId,
+    ConsentGiver,
+    DeliveryChannel,
+    DependencyType,
+    GoalStatus,
+    InformationCategory,
+    InterventionOutcome,
+    LegalBasis,
+    MeetingAttendee,
+    Money,
+    OverarchingGoal,
+    ParticipantRole,
+    Period,
+    PlanOutcome,
+    Responsibility,
+    Sector,
+    SectorPlanRef,
+    Target,
+    Text,
+)
+
+__all__ = [
+    "COMMANDS",
+    "AddDependency",
+    "AddParticipant",
+    "AssignCoordinator",
+    "CancelGoal",
+    "CancelIntervention",
+    "Command",
+    "CompleteGoal",
+    "CompleteIntervention",
+    "CompletePlan",
+    "DeliverPlan",
+    "EnterPlanInError",
+    "GrantConsent",
+    "GrantIntervention",
+    "HandOverCoordinator",
+    "HoldMeeting",
+    "ImposeSanction",
+    "OpenPlan",
+    "PauseIntervention",
+    "ProposeIntervention",
+    "PutPlanOnHold",
+    "ReassignResponsible",
+    "RecordActualCost",
+    "RecordCitizensWishes",
+    "RecordGoalProgress",
+    "RecordSocialContactMade",
+    "RecordSocialContactPerson",
+    "RegisterCitizen",
+    "RemoveParticipant",
+    "ResumeIntervention",
+    "ResumePlan",
+    "ReviseGoal",
+    "RevokeConsent",
+    "ScheduleIntervention",
+    "SetGoal",
+    "StartIntervention",
+    "StopIntervention",
+    "WithdrawPlan",
+]
+
+Reason = Annotated[str, Field(max_length=2_000)]
+ShortText = Annotated[Text, Field(max_length=500)]
+
+
+class Command(BaseModel):
+    """Base of every command."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    retry_on_conflict: ClassVar[bool] = True
+    """Whether a version conflict with a concurrent writer may be retried by deciding
+    again on fresh state. False where the caller's intent depends on what they saw."""
+
+    actor: Actor
+    effective_at: AwareDatetime | None = None
+    command_id: UUID | None = None
+
+
+# --- citizen ------------------------------------------------------------------------
+
+
+class RegisterCitizen(Command):
+    citizen_id: UUID | None = None
+    name: ShortText
+    birth_date: date
+
+
+class GrantConsent(Command):
+    citizen_id: UUID
+    consent_id: UUID | None = None
+    recipient_sectors: tuple[Sector, ...] = Field(min_length=1)
+    categories: tuple[InformationCategory, ...] = Field(min_length=1)
+    purpose: ShortText
+    period: Period
+    given_by: tuple[ConsentGiver, ...] = Field(min_length=1)
+
+
+class RevokeConsent(Command):
+    citizen_id: UUID
+    consent_id: UUID
+    sectors: tuple[Sector, ...] = ()
+    """Revoke for these sectors only; empty revokes the whole consent."""
+    reason: Reason = ""
+
+
+class RecordSocialContactPerson(Command):
+    citizen_id: UUID
+    contact_person: Actor
+
+
+class RecordSocialContactMade(Command):
+    citizen_id: UUID
+    regarding: ShortText
+
+
+class ImposeSanction(Command):
+    citizen_id: UUID
+    sanction_id: UUID | None = None
+    legal_basis: LegalBasis
+    reason: ShortText
+
+
+# --- plan ---------------------------------------------------------------------------
+
+
+class OpenPlan(Command):
+    plan_id: UUID | None = None
+    citizen_ids: tuple[UUID, ...] = Field(min_length=1, max_length=20)
+    consent_ids: tuple[UUID, ...] = Field(min_length=1)
+    legal_bases: tuple[LegalBasis, ...] = Field(min_length=1)
+    replaces: tuple[SectorPlanRef, ...] = ()
+    coordinator: Actor | None = None
+    """The plan's first coordinator; without one the plan stays in draft."""
+
+
+class RecordCitizensWishes(Command):
+    plan_id: UUID
+    citizen_id: UUID
+    wishes: Text
+    overarching_goal: OverarchingGoal
+
+
+class AssignCoordinator(Command):
+    plan_id: UUID
+    coordinator: Actor
+    override_legal_basis: LegalBasis | None = None
+
+
+class HandOverCoordinator(Command):
+    plan_id: UUID
+    new_coordinator: Actor
+    reason: ShortText
+    previous_stays_as: ParticipantRole | None = None
+    override_legal_basis: LegalBasis | None = None
+    retry_on_conflict: ClassVar[bool] = False
+
+
+class AddParticipant(Command):
+    plan_id: UUID
+    participant: Actor
+    role: ParticipantRole = ParticipantRole.CASEWORKER
+    override_legal_basis: LegalBasis | None = None
+    """Share without a covering consent under this legal basis (logged as such)."""
+
+
+class RemoveParticipant(Command):
+    plan_id: UUID
+    caseworker_id: CaseworkerId
+    reason: ShortText
+
+
+class SetGoal(Command):
+    plan_id: UUID
+    goal_id: UUID | None = None
+    parent_id: UUID | None = None
+    description: ShortText
+    target: Target | None = None
+    due: date | None = None
+    status: GoalStatus = GoalStatus.ACTIVE
+
+
+class ReviseGoal(Command):
+    plan_id: UUID
+    goal_id: UUID
+    reason: ShortText
+    description: ShortText | None = None
+    target: Target | None = None
+    due: date | None = None
+    status: GoalStatus | None = None
+    retry_on_conflict: ClassVar[bool] = False
+
+
+class RecordGoalProgress(Command):
+    plan_id: UUID
+    goal_id: UUID
+    achievement: AchievementStatus
+    measured_value: Annotated[Decimal, Field(allow_inf_nan=False, max_digits=14)] | None = None
+    note: Reason = ""
+
+
+class CompleteGoal(Command):
+    plan_id: UUID
+    goal_id: UUID
+    achievement: AchievementStatus = AchievementStatus.ACHIEVED
+
+
+class CancelGoal(Command):
+    plan_id: UUID
+    goal_id: UUID
+    reason: ShortText
+
+
+class HoldMeeting(Command):
+    plan_id: UUID
+    meeting_id: UUID | None = None
+    attendees: tuple[MeetingAttendee, ...] = Field(min_length=1)
+    decisions: tuple[ShortText, ...] = ()
+    responsibilities: tuple[Responsibility, ...] = ()
+    next_meeting: date | None = None
+
+
+class DeliverPlan(Command):
+    plan_id: UUID
+    channel: DeliveryChannel = DeliveryChannel.DIGITAL_POST
+
+
+class PutPlanOnHold(Command):
+    plan_id: UUID
+    reason: ShortText
+
+
+class ResumePlan(Command):
+    plan_id: UUID
+
+
+class CompletePlan(Command):
+    plan_id: UUID
+    outcome: PlanOutcome
+
+
+class WithdrawPlan(Command):
+    plan_id: UUID
+    reason: Reason = ""
+
+
+class EnterPlanInError(Command):
+    plan_id: UUID
+    reason: ShortText
+
+
+# --- intervention -------------------------------------------------------------------
+
+
+class ProposeIntervention(Command):
+    plan_id: UUID
+    intervention_id: UUID | None = None
+    citizen_id: UUID
+    sector: Sector
+    legal_basis: LegalBasis
+    title: ShortText
+    goal_ids: tuple[UUID, ...] = ()
+    responsible: Actor
+    planned_period: Period
+    planned_cost: Money = Money(amount=Decimal(0))
+    budget_area: BudgetArea = BudgetArea.SERVICE
+
+
+class GrantIntervention(Command):
+    intervention_id: UUID
+    decision_id: UUID | None = None
+    note: Reason = ""
+
+
+class ScheduleIntervention(Command):
+    intervention_id: UUID
+    start_on: date
+
+
+class StartIntervention(Command):
+    intervention_id: UUID
+
+
+class PauseIntervention(Command):
+    intervention_id: UUID
+    reason: ShortText
+    expected_resume: date | None = None
+
+
+class ResumeIntervention(Command):
+    intervention_id: UUID
+
+
+class CompleteIntervention(Command):
+    intervention_id: UUID
+    outcome: InterventionOutcome
+    note: Reason = ""
+
+
+class StopIntervention(Command):
+    intervention_id: UUID
+    reason: ShortText
+
+
+class CancelIntervention(Command):
+    intervention_id: UUID
+    reason: ShortText
+
+
+class ReassignResponsible(Command):
+    intervention_id: UUID
+    new_responsible: Actor
+    reason: ShortText
+    retry_on_conflict: ClassVar[bool] = False
+
+
+class RecordActualCost(Command):
+    intervention_id: UUID
+    amount: Money
+    budget_area: BudgetArea
+    period: Period
+
+
+class AddDependency(Command):
+    intervention_id: UUID
+    on_intervention_id: UUID
+    type: DependencyType = DependencyType.AFTER_END
+
+
+COMMANDS: tuple[type[Command], ...] = tuple(
+    cls for cls in Command.__subclasses__()  # every concrete command, in declaration order
+)
+"""Every command class (for schema generation and fuzzing)."""

@@ -1,0 +1,231 @@
+"""Every refusal oneplan makes, under one base class.
+
+Each error carries the ids involved as attributes (``error.ids``), and a refused
+command changes nothing and persists nothing. ``docs/errors.md`` says what to do
+about each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+__all__ = [
+    "AuthorityMissing",
+    "CitizenAlreadyInPlan",
+    "CitizenNotFound",
+    "CommandIdReused",
+    "ConcurrencyConflict",
+    "ConsentMissing",
+    "ConsentNotFound",
+    "CoordinatorRequired",
+    "DependencyCycle",
+    "DependencyNotSatisfied",
+    "EffectiveTimeInvalid",
+    "GoalNotFound",
+    "IllegalTransition",
+    "InterventionFinished",
+    "InterventionNotFound",
+    "InterventionOutsidePlan",
+    "InvalidDatabaseUrl",
+    "InvalidInput",
+    "LegalBasisOutsideSector",
+    "NotFound",
+    "OnePlanError",
+    "ParticipantNotFound",
+    "PlanNotFound",
+    "RuleViolation",
+    "SanctionBeforeSocialContact",
+    "SharingNotCovered",
+    "StorageError",
+]
+
+
+class OnePlanError(Exception):
+    """Base of every error oneplan raises on purpose."""
+
+    def __init__(self, message: str, **ids: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.ids: dict[str, Any] = ids
+        for key, value in ids.items():
+            setattr(self, key, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(OnePlanError, ValueError):
+    """A command's input failed validation; ``errors`` names each bad field."""
+
+    def __init__(self, command: str, errors: Sequence[Mapping[str, Any]]) -> None:
+        self.command = command
+        self.errors = [dict(e) for e in errors]
+        fields = ", ".join(
+            ".".join(str(p) for p in e.get("loc", ())) or "(input)" for e in self.errors
+        )
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())) or '(input)'}: {e.get('msg', '')}"
+            for e in self.errors
+        )
+        super().__init__(f"invalid {command}: {details}", command=command, fields=fields)
+
+
+class EffectiveTimeInvalid(InvalidInput):
+    """``effective_at`` is in the future, naive, or before the course began."""
+
+    def __init__(self, command: str, reason: str) -> None:
+        super().__init__(command, [{"loc": ("effective_at",), "msg": reason}])
+
+
+class InvalidDatabaseUrl(OnePlanError, ValueError):
+    """The database URL is not ``memory://``, ``sqlite:///path`` or ``postgresql://...``."""
+
+
+class StorageError(OnePlanError):
+    """The event store failed in a way that is not a version conflict."""
+
+
+# --- not found ----------------------------------------------------------------------
+
+
+class NotFound(OnePlanError, LookupError):
+    """Something referred to by id does not exist."""
+
+
+class CitizenNotFound(NotFound):
+    def __init__(self, citizen_id: UUID) -> None:
+        super().__init__(f"citizen {citizen_id} not found", citizen_id=citizen_id)
+
+
+class PlanNotFound(NotFound):
+    def __init__(self, plan_id: UUID) -> None:
+        super().__init__(f"plan {plan_id} not found", plan_id=plan_id)
+
+
+class InterventionNotFound(NotFound):
+    def __init__(self, intervention_id: UUID) -> None:
+        super().__init__(
+            f"intervention {intervention_id} not found", intervention_id=intervention_id
+        )
+
+
+class GoalNotFound(NotFound):
+    def __init__(self, plan_id: UUID, goal_id: UUID) -> None:
+        super().__init__(f"goal {goal_id} not in plan {plan_id}", plan_id=plan_id, goal_id=goal_id)
+
+
+class ConsentNotFound(NotFound):
+    def __init__(self, citizen_id: UUID, consent_id: UUID) -> None:
+        super().__init__(
+            f"consent {consent_id} not given by citizen {citizen_id}",
+            citizen_id=citizen_id,
+            consent_id=consent_id,
+        )
+
+
+class ParticipantNotFound(NotFound):
+    def __init__(self, plan_id: UUID, caseworker_id: str) -> None:
+        super().__init__(
+            f"{caseworker_id} does not take part in plan {plan_id}",
+            plan_id=plan_id,
+            caseworker_id=caseworker_id,
+        )
+
+
+# --- conflicts ----------------------------------------------------------------------
+
+
+class ConcurrencyConflict(OnePlanError):
+    """Another writer changed the same aggregate first, and the command was not retried
+    (or every retry conflicted too). Reload and decide again."""
+
+
+class CommandIdReused(OnePlanError):
+    """A command id was used before for a different command or different input."""
+
+
+# --- the rules of DOMAIN.md ---------------------------------------------------------
+
+
+class RuleViolation(OnePlanError):
+    """A command would break one of the domain's rules; ``rule`` names it."""
+
+    rule: str = ""
+
+
+class IllegalTransition(RuleViolation):
+    """The thing is not in a status the command applies to."""
+
+    rule = "status lifecycle"
+
+
+class CitizenAlreadyInPlan(RuleViolation):
+    """Rule 1: one plan per citizen (or household) at a time."""
+
+    rule = "one plan per citizen"
+
+
+class ConsentMissing(RuleViolation):
+    """Rule 1: the plan exists by the citizen's consent; for a family, the holder of
+    custody and a child of 16 or over must both consent (BL § 110)."""
+
+    rule = "plan needs consent"
+
+
+class LegalBasisOutsideSector(RuleViolation):
+    """Rule 2: an intervention names its sector and a legal basis that sector acts under."""
+
+    rule = "intervention names sector and legal basis"
+
+
+class InterventionOutsidePlan(RuleViolation):
+    """Rule 2: an intervention belongs to one plan, its citizens and its goals."""
+
+    rule = "intervention belongs to the plan"
+
+
+class AuthorityMissing(RuleViolation):
+    """Rule 3: only a caseworker with authority under the law may decide under it."""
+
+    rule = "authority to grant"
+
+
+class InterventionFinished(RuleViolation):
+    """Rule 5: a completed, stopped or cancelled intervention never changes again."""
+
+    rule = "finished interventions never change"
+
+
+class DependencyNotSatisfied(RuleViolation):
+    """Rule 6: an intervention that waits for another cannot start before it may."""
+
+    rule = "wait for dependency"
+
+
+class DependencyCycle(RuleViolation):
+    """Rule 6: interventions cannot wait for each other in a circle."""
+
+    rule = "wait for dependency"
+
+
+class CoordinatorRequired(RuleViolation):
+    """Rule 7: an active plan always has exactly one coordinator; a hand-over names the
+    new coordinator and the reason."""
+
+    rule = "one coordinator"
+
+
+class SanctionBeforeSocialContact(RuleViolation):
+    """Rule 8, the Randers rule: the employment authority may not sanction a citizen
+    before the citizen's social-services contact person has been contacted."""
+
+    rule = "Randers sanction rule"
+
+
+class SharingNotCovered(RuleViolation):
+    """Rule 9: sharing fails closed. No active consent covers the recipient sector and
+    information category, and no legal basis for an override was given."""
+
+    rule = "sharing fails closed"

@@ -1,0 +1,112 @@
+"""Rules that span aggregates, named as the domain names them.
+
+Each rule reads the aggregates it needs (already loaded by the application) and
+either returns what the command should record or raises the rule's typed error.
+Rules inside one aggregate live in that aggregate (``grep -ri sanction src/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from uuid import UUID
+
+from oneplan.aggregates.citizen import Citizen
+from oneplan.aggregates.intervention import Intervention
+from oneplan.errors import ConsentMissing, DependencyCycle, InterventionOutsidePlan, SharingNotCovered
+from oneplan.values import Actor, DependencyType, LegalBasis, Sector
+
+__all__ = [
+    "dependency_in_same_plan",
+    "no_dependency_cycle",
+    "plan_needs_consent",
+    "sharing_fails_closed",
+]
+
+_WAITING = (DependencyType.AFTER_END, DependencyType.AFTER, DependencyType.AFTER_START)
+
+
+def plan_needs_consent(
+    citizens: Iterable[Citizen], consent_ids: tuple[UUID, ...], at: datetime
+) -> None:
+    """Rule 1: the plan exists by consent. Each citizen in it must have given (or had
+    given for them, BL § 110) one of the named consents, active when the plan opens."""
+    for citizen in citizens:
+        own = [cid for cid in consent_ids if cid in citizen.consents]
+        if not any(citizen.consents[cid].is_active_at(at) for cid in own):
+            raise ConsentMissing(
+                f"citizen {citizen.id} has no active consent among {len(consent_ids)} named "
+                "for the plan",
+                citizen_id=citizen.id,
+                consent_ids=consent_ids,
+            )
+
+
+def sharing_fails_closed(
+    citizens: Iterable[Citizen],
+    recipient: Actor,
+    at: datetime,
+    override_legal_basis: LegalBasis | None,
+) -> tuple[tuple[UUID, ...], LegalBasis | None]:
+    """Rule 9: a caseworker of another sector sees the plan only where each citizen's
+    active consent covers that sector, or under a named legal basis (an override,
+    recorded as such). Returns what the sharing travels with: consent ids, or the law."""
+    sector = recipient.sector
+    assert sector is not None  # caseworkers always act for a sector (checked by Actor)
+    consent_ids: list[UUID] = []
+    uncovered: list[UUID] = []
+    for citizen in citizens:
+        covering = citizen.consents_covering(sector, None, at)
+        if covering:
+            consent_ids.extend(covering)
+        else:
+            uncovered.append(citizen.id)
+    if not uncovered:
+        return tuple(consent_ids), None
+    if override_legal_basis is not None:
+        return tuple(consent_ids), override_legal_basis
+    raise SharingNotCovered(
+        f"no active consent lets the {sector.value} sector see the plan of "
+        f"{', '.join(str(c) for c in uncovered)}; give one, or an override's legal basis",
+        citizen_ids=tuple(uncovered),
+        sector=sector,
+    )
+
+
+def dependency_in_same_plan(intervention: Intervention, other: Intervention) -> None:
+    """Rule 6's frame: an intervention waits only for another of the same plan."""
+    if intervention.plan_id != other.plan_id:
+        raise InterventionOutsidePlan(
+            f"intervention {other.id} belongs to another plan than {intervention.id}",
+            intervention_id=intervention.id,
+            plan_id=intervention.plan_id,
+        )
+
+
+def no_dependency_cycle(
+    intervention_id: UUID,
+    on_intervention_id: UUID,
+    type: DependencyType,  # noqa: A002
+    dependencies_of: Callable[[UUID], Iterable[tuple[UUID, DependencyType]]],
+) -> None:
+    """Rule 6: interventions cannot wait for each other in a circle (it would never start)."""
+    if type not in _WAITING:
+        return
+    seen: set[UUID] = set()
+    frontier = [on_intervention_id]
+    while frontier:
+        current = frontier.pop()
+        if current == intervention_id:
+            raise DependencyCycle(
+                f"{on_intervention_id} already waits, directly or not, for {intervention_id}",
+                intervention_id=intervention_id,
+                on_intervention_id=on_intervention_id,
+            )
+        if current in seen:
+            continue
+        seen.add(current)
+        frontier.extend(dep for dep, kind in dependencies_of(current) if kind in _WAITING)
+
+
+def sectors_of(actors: Iterable[Actor]) -> frozenset[Sector]:
+    return frozenset(a.sector for a in actors if a.sector is not None)
