@@ -142,7 +142,9 @@ class OnePlan(Application[UUID]):
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()
@@ -159,10 +161,15 @@ class OnePlan(Application[UUID]):
                 raise InvalidInput(
                     "RegisterCitizen", [{"loc": ("citizen_id",), "msg": "is already in use"}]
                 )
-            work.add(Citizen.register(
-                citizen_id=citizen_id, name=cmd.name, birth_date=cmd.birth_date,
-                actor=cmd.actor, effective_at=at,
-            ))
+            work.add(
+                Citizen.register(
+                    citizen_id=citizen_id,
+                    name=cmd.name,
+                    birth_date=cmd.birth_date,
+                    actor=cmd.actor,
+                    effective_at=at,
+                )
+            )
             return citizen_id
 
         return self._run(cmd, decide, UUID)
@@ -174,9 +181,14 @@ class OnePlan(Application[UUID]):
 
         def decide(work: _Work, at: datetime) -> UUID:
             work.get(Citizen, cmd.citizen_id).grant_consent(
-                consent_id=consent_id, recipient_sectors=cmd.recipient_sectors,
-                categories=cmd.categories, purpose=cmd.purpose, period=cmd.period,
-                given_by=cmd.given_by, actor=cmd.actor, effective_at=at,
+                consent_id=consent_id,
+                recipient_sectors=cmd.recipient_sectors,
+                categories=cmd.categories,
+                purpose=cmd.purpose,
+                period=cmd.period,
+                given_by=cmd.given_by,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return consent_id
 
@@ -188,8 +200,11 @@ class OnePlan(Application[UUID]):
 
         def decide(work: _Work, at: datetime) -> UUID:
             work.get(Citizen, cmd.citizen_id).revoke_consent(
-                consent_id=cmd.consent_id, sectors=cmd.sectors, reason=cmd.reason,
-                actor=cmd.actor, effective_at=at,
+                consent_id=cmd.consent_id,
+                sectors=cmd.sectors,
+                reason=cmd.reason,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return cmd.consent_id
 
@@ -229,8 +244,11 @@ class OnePlan(Application[UUID]):
 
         def decide(work: _Work, at: datetime) -> UUID:
             work.get(Citizen, cmd.citizen_id).impose_sanction(
-                sanction_id=sanction_id, legal_basis=cmd.legal_basis, reason=cmd.reason,
-                actor=cmd.actor, effective_at=at,
+                sanction_id=sanction_id,
+                legal_basis=cmd.legal_basis,
+                reason=cmd.reason,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return sanction_id
 
@@ -250,8 +268,12 @@ class OnePlan(Application[UUID]):
             citizens = [work.get(Citizen, cid) for cid in cmd.citizen_ids]
             rules.plan_needs_consent(citizens, cmd.consent_ids, at)
             plan = Plan.open(
-                plan_id=plan_id, citizen_ids=cmd.citizen_ids, replaces=cmd.replaces,
-                legal_bases=cmd.legal_bases, consent_ids=cmd.consent_ids, actor=cmd.actor,
+                plan_id=plan_id,
+                citizen_ids=cmd.citizen_ids,
+                replaces=cmd.replaces,
+                legal_bases=cmd.legal_bases,
+                consent_ids=cmd.consent_ids,
+                actor=cmd.actor,
                 effective_at=at,
             )
             work.add(plan)
@@ -259,7 +281,9 @@ class OnePlan(Application[UUID]):
                 citizen.join_plan(plan_id=plan_id, actor=cmd.actor, effective_at=at)
             if cmd.coordinator is not None:
                 rules.sharing_fails_closed(citizens, cmd.coordinator, at, None)
-                plan.assign_coordinator(coordinator=cmd.coordinator, actor=cmd.actor, effective_at=at)
+                plan.assign_coordinator(
+                    coordinator=cmd.coordinator, actor=cmd.actor, effective_at=at
+                )
             return plan_id
 
         return self._run(cmd, decide, UUID)
@@ -272,14 +296,19 @@ class OnePlan(Application[UUID]):
 
         def decide(work: _Work, at: datetime) -> UUID:
             work.get(Plan, cmd.plan_id).record_wishes(
-                citizen_id=cmd.citizen_id, wishes=cmd.wishes,
-                overarching_goal=cmd.overarching_goal, actor=cmd.actor, effective_at=at,
+                citizen_id=cmd.citizen_id,
+                wishes=cmd.wishes,
+                overarching_goal=cmd.overarching_goal,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return cmd.plan_id
 
         return self._run(cmd, decide, UUID)
 
-    def assign_coordinator(self, command: c.AssignCoordinator | None = None, /, **fields: Any) -> UUID:
+    def assign_coordinator(
+        self, command: c.AssignCoordinator | None = None, /, **fields: Any
+    ) -> UUID:
         cmd = _parse(c.AssignCoordinator, command, fields)
 
         def decide(work: _Work, at: datetime) -> UUID:
@@ -302,8 +331,11 @@ class OnePlan(Application[UUID]):
             citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
             rules.sharing_fails_closed(citizens, cmd.new_coordinator, at, cmd.override_legal_basis)
             plan.hand_over(
-                new_coordinator=cmd.new_coordinator, reason=cmd.reason,
-                previous_stays_as=cmd.previous_stays_as, actor=cmd.actor, effective_at=at,
+                new_coordinator=cmd.new_coordinator,
+                reason=cmd.reason,
+                previous_stays_as=cmd.previous_stays_as,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return cmd.plan_id
 
@@ -321,18 +353,30 @@ class OnePlan(Application[UUID]):
                 citizens, cmd.participant, at, cmd.override_legal_basis
             )
             plan.add_participant(
-                participant=cmd.participant, role=cmd.role, shared_under_consents=consent_ids,
-                shared_under_law=law, actor=cmd.actor, effective_at=at,
+                participant=cmd.participant,
+                role=cmd.role,
+                shared_under_consents=consent_ids,
+                shared_under_law=law,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return cmd.plan_id
 
         return self._run(cmd, decide, UUID)
 
-    def remove_participant(self, command: c.RemoveParticipant | None = None, /, **fields: Any) -> UUID:
+    def remove_participant(
+        self, command: c.RemoveParticipant | None = None, /, **fields: Any
+    ) -> UUID:
         cmd = _parse(c.RemoveParticipant, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.remove_participant(
-            caseworker_id=cmd.caseworker_id, reason=cmd.reason, actor=cmd.actor, effective_at=at,
-        ))
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.remove_participant(
+                caseworker_id=cmd.caseworker_id,
+                reason=cmd.reason,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+        )
 
     def set_goal(self, command: c.SetGoal | None = None, /, **fields: Any) -> UUID:
         """Set a goal or a sub-goal; returns the goal id."""
@@ -341,8 +385,14 @@ class OnePlan(Application[UUID]):
 
         def decide(work: _Work, at: datetime) -> UUID:
             work.get(Plan, cmd.plan_id).set_goal(
-                goal_id=goal_id, description=cmd.description, target=cmd.target, due=cmd.due,
-                parent_id=cmd.parent_id, status=cmd.status, actor=cmd.actor, effective_at=at,
+                goal_id=goal_id,
+                description=cmd.description,
+                target=cmd.target,
+                due=cmd.due,
+                parent_id=cmd.parent_id,
+                status=cmd.status,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return goal_id
 
@@ -350,31 +400,63 @@ class OnePlan(Application[UUID]):
 
     def revise_goal(self, command: c.ReviseGoal | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.ReviseGoal, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.revise_goal(
-            goal_id=cmd.goal_id, reason=cmd.reason, description=cmd.description,
-            target=cmd.target, due=cmd.due, status=cmd.status, actor=cmd.actor, effective_at=at,
-        ), result=cmd.goal_id)
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.revise_goal(
+                goal_id=cmd.goal_id,
+                reason=cmd.reason,
+                description=cmd.description,
+                target=cmd.target,
+                due=cmd.due,
+                status=cmd.status,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+            result=cmd.goal_id,
+        )
 
     def record_goal_progress(
         self, command: c.RecordGoalProgress | None = None, /, **fields: Any
     ) -> UUID:
         cmd = _parse(c.RecordGoalProgress, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.record_progress(
-            goal_id=cmd.goal_id, achievement=cmd.achievement, measured_value=cmd.measured_value,
-            note=cmd.note, actor=cmd.actor, effective_at=at,
-        ), result=cmd.goal_id)
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.record_progress(
+                goal_id=cmd.goal_id,
+                achievement=cmd.achievement,
+                measured_value=cmd.measured_value,
+                note=cmd.note,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+            result=cmd.goal_id,
+        )
 
     def complete_goal(self, command: c.CompleteGoal | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.CompleteGoal, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.complete_goal(
-            goal_id=cmd.goal_id, achievement=cmd.achievement, actor=cmd.actor, effective_at=at,
-        ), result=cmd.goal_id)
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.complete_goal(
+                goal_id=cmd.goal_id,
+                achievement=cmd.achievement,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+            result=cmd.goal_id,
+        )
 
     def cancel_goal(self, command: c.CancelGoal | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.CancelGoal, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.cancel_goal(
-            goal_id=cmd.goal_id, reason=cmd.reason, actor=cmd.actor, effective_at=at,
-        ), result=cmd.goal_id)
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.cancel_goal(
+                goal_id=cmd.goal_id,
+                reason=cmd.reason,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+            result=cmd.goal_id,
+        )
 
     def hold_meeting(self, command: c.HoldMeeting | None = None, /, **fields: Any) -> UUID:
         """Record a coordinating meeting; the responsibilities it decides are assigned
@@ -385,9 +467,13 @@ class OnePlan(Application[UUID]):
         def decide(work: _Work, at: datetime) -> UUID:
             plan = work.get(Plan, cmd.plan_id)
             plan.hold_meeting(
-                meeting_id=meeting_id, attendees=cmd.attendees, decisions=cmd.decisions,
-                responsibilities=cmd.responsibilities, next_meeting=cmd.next_meeting,
-                actor=cmd.actor, effective_at=at,
+                meeting_id=meeting_id,
+                attendees=cmd.attendees,
+                decisions=cmd.decisions,
+                responsibilities=cmd.responsibilities,
+                next_meeting=cmd.next_meeting,
+                actor=cmd.actor,
+                effective_at=at,
             )
             self._meeting_assigns_responsibility(work, cmd, meeting_id, at)
             return meeting_id
@@ -407,12 +493,12 @@ class OnePlan(Application[UUID]):
                     "nobody can be made responsible for it",
                     intervention_id=intervention.id,
                 )
-            assert intervention.responsible is not None
             if intervention.responsible.id != responsibility.caseworker.id:
                 intervention.reassign_responsible(
                     new_responsible=responsibility.caseworker,
                     reason=f"assigned at coordinating meeting {meeting_id}",
-                    actor=cmd.actor, effective_at=at,
+                    actor=cmd.actor,
+                    effective_at=at,
                 )
 
     def deliver_plan(self, command: c.DeliverPlan | None = None, /, **fields: Any) -> int:
@@ -428,9 +514,10 @@ class OnePlan(Application[UUID]):
 
     def put_plan_on_hold(self, command: c.PutPlanOnHold | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.PutPlanOnHold, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.put_on_hold(
-            reason=cmd.reason, actor=cmd.actor, effective_at=at
-        ))
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.put_on_hold(reason=cmd.reason, actor=cmd.actor, effective_at=at),
+        )
 
     def resume_plan(self, command: c.ResumePlan | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.ResumePlan, command, fields)
@@ -439,35 +526,43 @@ class OnePlan(Application[UUID]):
     def complete_plan(self, command: c.CompletePlan | None = None, /, **fields: Any) -> UUID:
         """Complete the plan; its citizens are free to get a new one."""
         cmd = _parse(c.CompletePlan, command, fields)
-        return self._closing_plan(cmd, "plan completed", lambda plan, at: plan.complete(
-            outcome=cmd.outcome, actor=cmd.actor, effective_at=at
-        ))
+        return self._closing_plan(
+            cmd,
+            "plan completed",
+            lambda plan, at: plan.complete(outcome=cmd.outcome, actor=cmd.actor, effective_at=at),
+        )
 
     def withdraw_plan(self, command: c.WithdrawPlan | None = None, /, **fields: Any) -> UUID:
         """The citizen withdraws: the plan ends, the sector plans resume, history stays."""
         cmd = _parse(c.WithdrawPlan, command, fields)
-        return self._closing_plan(cmd, "withdrawn by the citizen", lambda plan, at: plan.withdraw(
-            reason=cmd.reason, actor=cmd.actor, effective_at=at
-        ))
+        return self._closing_plan(
+            cmd,
+            "withdrawn by the citizen",
+            lambda plan, at: plan.withdraw(reason=cmd.reason, actor=cmd.actor, effective_at=at),
+        )
 
     def enter_plan_in_error(
         self, command: c.EnterPlanInError | None = None, /, **fields: Any
     ) -> UUID:
         cmd = _parse(c.EnterPlanInError, command, fields)
-        return self._closing_plan(cmd, "entered in error", lambda plan, at: plan.enter_in_error(
-            reason=cmd.reason, actor=cmd.actor, effective_at=at
-        ))
+        return self._closing_plan(
+            cmd,
+            "entered in error",
+            lambda plan, at: plan.enter_in_error(
+                reason=cmd.reason, actor=cmd.actor, effective_at=at
+            ),
+        )
 
-    def _closing_plan(
-        self, cmd: Any, why: str, act: Callable[[Plan, datetime], None]
-    ) -> UUID:
+    def _closing_plan(self, cmd: Any, why: str, act: Callable[[Plan, datetime], None]) -> UUID:
         def decide(work: _Work, at: datetime) -> UUID:
             plan = work.get(Plan, cmd.plan_id)
             act(plan, at)
             for citizen_id in plan.citizen_ids:
                 citizen = work.get(Citizen, citizen_id)
                 if citizen.plan_id == plan.id:
-                    citizen.leave_plan(plan_id=plan.id, reason=why, actor=cmd.actor, effective_at=at)
+                    citizen.leave_plan(
+                        plan_id=plan.id, reason=why, actor=cmd.actor, effective_at=at
+                    )
             return plan.id
 
         return self._run(cmd, decide, UUID)
@@ -493,25 +588,41 @@ class OnePlan(Application[UUID]):
         def decide(work: _Work, at: datetime) -> UUID:
             if self._exists(intervention_id):
                 raise InvalidInput(
-                    "ProposeIntervention", [{"loc": ("intervention_id",), "msg": "is already in use"}]
+                    "ProposeIntervention",
+                    [{"loc": ("intervention_id",), "msg": "is already in use"}],
                 )
             plan = work.get(Plan, cmd.plan_id)
             plan.include_intervention(
-                intervention_id=intervention_id, goal_ids=cmd.goal_ids, citizen_id=cmd.citizen_id,
-                actor=cmd.actor, effective_at=at,
+                intervention_id=intervention_id,
+                goal_ids=cmd.goal_ids,
+                citizen_id=cmd.citizen_id,
+                actor=cmd.actor,
+                effective_at=at,
             )
-            work.add(Intervention.propose(
-                intervention_id=intervention_id, plan_id=cmd.plan_id, citizen_id=cmd.citizen_id,
-                sector=cmd.sector, legal_basis=cmd.legal_basis, title=cmd.title,
-                goal_ids=cmd.goal_ids, responsible=cmd.responsible,
-                planned_period=cmd.planned_period, planned_cost=cmd.planned_cost,
-                budget_area=cmd.budget_area, actor=cmd.actor, effective_at=at,
-            ))
+            work.add(
+                Intervention.propose(
+                    intervention_id=intervention_id,
+                    plan_id=cmd.plan_id,
+                    citizen_id=cmd.citizen_id,
+                    sector=cmd.sector,
+                    legal_basis=cmd.legal_basis,
+                    title=cmd.title,
+                    goal_ids=cmd.goal_ids,
+                    responsible=cmd.responsible,
+                    planned_period=cmd.planned_period,
+                    planned_cost=cmd.planned_cost,
+                    budget_area=cmd.budget_area,
+                    actor=cmd.actor,
+                    effective_at=at,
+                )
+            )
             return intervention_id
 
         return self._run(cmd, decide, UUID)
 
-    def grant_intervention(self, command: c.GrantIntervention | None = None, /, **fields: Any) -> UUID:
+    def grant_intervention(
+        self, command: c.GrantIntervention | None = None, /, **fields: Any
+    ) -> UUID:
         """Grant by a decision (*afgørelse*); rule 3. Returns the decision id."""
         cmd = _parse(c.GrantIntervention, command, fields)
         decision_id = cmd.decision_id or uuid4()
@@ -528,30 +639,37 @@ class OnePlan(Application[UUID]):
         self, command: c.ScheduleIntervention | None = None, /, **fields: Any
     ) -> UUID:
         cmd = _parse(c.ScheduleIntervention, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.schedule(
-            start_on=cmd.start_on, actor=cmd.actor, effective_at=at
-        ))
+        return self._on_intervention(
+            cmd, lambda i, at: i.schedule(start_on=cmd.start_on, actor=cmd.actor, effective_at=at)
+        )
 
-    def start_intervention(self, command: c.StartIntervention | None = None, /, **fields: Any) -> UUID:
+    def start_intervention(
+        self, command: c.StartIntervention | None = None, /, **fields: Any
+    ) -> UUID:
         """Start an intervention; rule 6 waits for the ones it depends on."""
         cmd = _parse(c.StartIntervention, command, fields)
 
         def decide(work: _Work, at: datetime) -> UUID:
             intervention = work.get(Intervention, cmd.intervention_id)
-            statuses = {
-                dep: work.get(Intervention, dep).status for dep in intervention.waits_for
-            }
+            statuses = {dep: work.get(Intervention, dep).status for dep in intervention.waits_for}
             intervention.start(dependency_statuses=statuses, actor=cmd.actor, effective_at=at)
             return intervention.id
 
         return self._run(cmd, decide, UUID)
 
-    def pause_intervention(self, command: c.PauseIntervention | None = None, /, **fields: Any) -> UUID:
+    def pause_intervention(
+        self, command: c.PauseIntervention | None = None, /, **fields: Any
+    ) -> UUID:
         cmd = _parse(c.PauseIntervention, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.pause(
-            reason=cmd.reason, expected_resume=cmd.expected_resume, actor=cmd.actor,
-            effective_at=at,
-        ))
+        return self._on_intervention(
+            cmd,
+            lambda i, at: i.pause(
+                reason=cmd.reason,
+                expected_resume=cmd.expected_resume,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+        )
 
     def resume_intervention(
         self, command: c.ResumeIntervention | None = None, /, **fields: Any
@@ -563,39 +681,57 @@ class OnePlan(Application[UUID]):
         self, command: c.CompleteIntervention | None = None, /, **fields: Any
     ) -> UUID:
         cmd = _parse(c.CompleteIntervention, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.complete(
-            outcome=cmd.outcome, note=cmd.note, actor=cmd.actor, effective_at=at
-        ))
+        return self._on_intervention(
+            cmd,
+            lambda i, at: i.complete(
+                outcome=cmd.outcome, note=cmd.note, actor=cmd.actor, effective_at=at
+            ),
+        )
 
-    def stop_intervention(self, command: c.StopIntervention | None = None, /, **fields: Any) -> UUID:
+    def stop_intervention(
+        self, command: c.StopIntervention | None = None, /, **fields: Any
+    ) -> UUID:
         cmd = _parse(c.StopIntervention, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.stop(
-            reason=cmd.reason, actor=cmd.actor, effective_at=at
-        ))
+        return self._on_intervention(
+            cmd, lambda i, at: i.stop(reason=cmd.reason, actor=cmd.actor, effective_at=at)
+        )
 
     def cancel_intervention(
         self, command: c.CancelIntervention | None = None, /, **fields: Any
     ) -> UUID:
         cmd = _parse(c.CancelIntervention, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.cancel(
-            reason=cmd.reason, actor=cmd.actor, effective_at=at
-        ))
+        return self._on_intervention(
+            cmd, lambda i, at: i.cancel(reason=cmd.reason, actor=cmd.actor, effective_at=at)
+        )
 
     def reassign_responsible(
         self, command: c.ReassignResponsible | None = None, /, **fields: Any
     ) -> UUID:
         cmd = _parse(c.ReassignResponsible, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.reassign_responsible(
-            new_responsible=cmd.new_responsible, reason=cmd.reason, actor=cmd.actor,
-            effective_at=at,
-        ))
+        return self._on_intervention(
+            cmd,
+            lambda i, at: i.reassign_responsible(
+                new_responsible=cmd.new_responsible,
+                reason=cmd.reason,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+        )
 
-    def record_actual_cost(self, command: c.RecordActualCost | None = None, /, **fields: Any) -> UUID:
+    def record_actual_cost(
+        self, command: c.RecordActualCost | None = None, /, **fields: Any
+    ) -> UUID:
         cmd = _parse(c.RecordActualCost, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.record_actual_cost(
-            amount=cmd.amount, budget_area=cmd.budget_area, period=cmd.period, actor=cmd.actor,
-            effective_at=at,
-        ))
+        return self._on_intervention(
+            cmd,
+            lambda i, at: i.record_actual_cost(
+                amount=cmd.amount,
+                budget_area=cmd.budget_area,
+                period=cmd.period,
+                actor=cmd.actor,
+                effective_at=at,
+            ),
+        )
 
     def add_dependency(self, command: c.AddDependency | None = None, /, **fields: Any) -> UUID:
         """Make an intervention wait for (or run with) another of the same plan."""
@@ -606,9 +742,12 @@ class OnePlan(Application[UUID]):
             other = work.get(Intervention, cmd.on_intervention_id)
             rules.dependency_in_same_plan(intervention, other)
             rules.no_dependency_cycle(
-                intervention.id, other.id, cmd.type,
-                lambda iid: ((d.on_intervention_id, d.type)
-                             for d in work.get(Intervention, iid).dependencies),
+                intervention.id,
+                other.id,
+                cmd.type,
+                lambda iid: (
+                    (d.on_intervention_id, d.type) for d in work.get(Intervention, iid).dependencies
+                ),
             )
             intervention.add_dependency(
                 on_intervention_id=other.id, type=cmd.type, actor=cmd.actor, effective_at=at
@@ -626,21 +765,26 @@ class OnePlan(Application[UUID]):
 
     # --- reading ---------------------------------------------------------------------
 
-    def citizen(self, citizen_id: UUID, *, version: int | None = None,
-                as_of: datetime | None = None) -> Citizen:
+    def citizen(
+        self, citizen_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> Citizen:
         """The citizen now, at a past ``version``, or as recorded at ``as_of``."""
         return self._read(Citizen, citizen_id, version, as_of)
 
-    def plan(self, plan_id: UUID, *, version: int | None = None,
-             as_of: datetime | None = None) -> Plan:
+    def plan(
+        self, plan_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> Plan:
         """The plan now, at a past ``version``, or as it stood at recorded time ``as_of``."""
         return self._read(Plan, plan_id, version, as_of)
 
-    def intervention(self, intervention_id: UUID, *, version: int | None = None,
-                     as_of: datetime | None = None) -> Intervention:
+    def intervention(
+        self, intervention_id: UUID, *, version: int | None = None, as_of: datetime | None = None
+    ) -> Intervention:
         return self._read(Intervention, intervention_id, version, as_of)
 
-    def interventions_of(self, plan_id: UUID, *, as_of: datetime | None = None) -> list[Intervention]:
+    def interventions_of(
+        self, plan_id: UUID, *, as_of: datetime | None = None
+    ) -> list[Intervention]:
         """The plan's interventions, in the order they were proposed."""
         plan = self.plan(plan_id, as_of=as_of)
         return [self.intervention(i, as_of=as_of) for i in plan.intervention_ids]
@@ -652,14 +796,14 @@ class OnePlan(Application[UUID]):
         except PersistenceError as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
 
-    def _read(self, cls: type[A], aggregate_id: UUID, version: int | None,
-              as_of: datetime | None) -> A:
+    def _read(
+        self, cls: type[A], aggregate_id: UUID, version: int | None, as_of: datetime | None
+    ) -> A:
         if as_of is None:
-            aggregate = self._load(cls, aggregate_id, version)
-        else:
-            if as_of.tzinfo is None:
-                raise EffectiveTimeInvalid("read", "as_of must be timezone-aware")
-            aggregate = self._fold_until(aggregate_id, as_of, version)
+            return self._load(cls, aggregate_id, version)
+        if as_of.tzinfo is None:
+            raise EffectiveTimeInvalid("read", "as_of must be timezone-aware")
+        aggregate = self._fold_until(aggregate_id, as_of, version)
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return aggregate
@@ -667,14 +811,16 @@ class OnePlan(Application[UUID]):
     def _fold_until(self, aggregate_id: UUID, as_of: datetime, version: int | None) -> object:
         aggregate: Any = None
         for event in self.history(aggregate_id):
-            if event.timestamp > as_of or (version is not None and event.originator_version > version):
+            if event.timestamp > as_of or (
+                version is not None and event.originator_version > version
+            ):
                 break
             aggregate = event.mutate(aggregate)
         return aggregate
 
     def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id, version=version)
+            aggregate: object = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise _NOT_FOUND[cls](aggregate_id) from None
         except PersistenceError as e:
@@ -688,8 +834,9 @@ class OnePlan(Application[UUID]):
 
     # --- running a command -----------------------------------------------------------
 
-    def _run(self, cmd: c.Command, decide: Callable[[_Work, datetime], R],
-             load: Callable[[str], R]) -> R:
+    def _run(
+        self, cmd: c.Command, decide: Callable[[_Work, datetime], R], load: Callable[[str], R]
+    ) -> R:
         """Decide and save, atomically; retry on conflict where safe; idempotent by
         ``command_id``."""
         receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
@@ -705,10 +852,15 @@ class OnePlan(Application[UUID]):
             result = decide(work, at)
             changed: list[Aggregate] = list(work.changed())
             if receipt_id is not None:
-                changed.append(CommandReceipt._create(
-                    CommandReceipt.Recorded, id=receipt_id, command=type(cmd).__name__,
-                    fingerprint=fingerprint, result=str(result),
-                ))
+                changed.append(
+                    CommandReceipt._create(
+                        CommandReceipt.Recorded,
+                        id=receipt_id,
+                        command=type(cmd).__name__,
+                        fingerprint=fingerprint,
+                        result=str(result),
+                    )
+                )
             try:
                 self.save(*changed)
             except IntegrityError:
@@ -727,13 +879,13 @@ class OnePlan(Application[UUID]):
             aggregate_ids=tuple(work.aggregates),
         )
 
-    def _receipt(self, receipt_id: UUID, fingerprint: str,
-                 load: Callable[[str], R]) -> tuple[R] | None:
+    def _receipt(
+        self, receipt_id: UUID, fingerprint: str, load: Callable[[str], R]
+    ) -> tuple[R] | None:
         try:
-            receipt = self.repository.get(receipt_id)
+            receipt: CommandReceipt = self.repository.get(receipt_id)
         except AggregateNotFoundError:
             return None
-        assert isinstance(receipt, CommandReceipt)
         if receipt.fingerprint != fingerprint:
             raise CommandIdReused(
                 f"command id was used before for another {receipt.command} or other input",
@@ -766,7 +918,9 @@ def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
     """Parse outside input into a command, or raise ``InvalidInput`` naming the fields."""
     if command is not None:
         if fields:
-            raise InvalidInput(model.__name__, [{"loc": (), "msg": "give a command or fields, not both"}])
+            raise InvalidInput(
+                model.__name__, [{"loc": (), "msg": "give a command or fields, not both"}]
+            )
         if not isinstance(command, model):
             raise InvalidInput(model.__name__, [{"loc": (), "msg": f"expected {model.__name__}"}])
         return command
@@ -777,4 +931,3 @@ def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
             model.__name__,
             [{"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()],
         ) from None
-

@@ -350,6 +350,7 @@ class AddDependency(Command):
 
 
 COMMANDS: tuple[type[Command], ...] = tuple(
-    cls for cls in Command.__subclasses__()  # every concrete command, in declaration order
+    cls
+    for cls in Command.__subclasses__()  # every concrete command, in declaration order
 )
 """Every command class (for schema generation and fuzzing)."""

@@ -9,7 +9,7 @@ eventsourcing docs' pydantic mapper lacks, issue #302).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
@@ -27,7 +27,7 @@ __all__ = ["OnePlanMapper", "env_for_url"]
 _POSITION = {"originator_id", "originator_version"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 

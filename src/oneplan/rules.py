@@ -13,7 +13,12 @@ from uuid import UUID
 
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
-from oneplan.errors import ConsentMissing, DependencyCycle, InterventionOutsidePlan, SharingNotCovered
+from oneplan.errors import (
+    ConsentMissing,
+    DependencyCycle,
+    InterventionOutsidePlan,
+    SharingNotCovered,
+)
 from oneplan.values import Actor, DependencyType, LegalBasis, Sector
 
 __all__ = [
@@ -52,7 +57,11 @@ def sharing_fails_closed(
     active consent covers that sector, or under a named legal basis (an override,
     recorded as such). Returns what the sharing travels with: consent ids, or the law."""
     sector = recipient.sector
-    assert sector is not None  # caseworkers always act for a sector (checked by Actor)
+    if sector is None:
+        raise SharingNotCovered(
+            f"{recipient.id} acts for no sector; only caseworkers receive a plan",
+            caseworker_id=recipient.id,
+        )
     consent_ids: list[UUID] = []
     uncovered: list[UUID] = []
     for citizen in citizens:
@@ -86,7 +95,7 @@ def dependency_in_same_plan(intervention: Intervention, other: Intervention) -> 
 def no_dependency_cycle(
     intervention_id: UUID,
     on_intervention_id: UUID,
-    type: DependencyType,  # noqa: A002
+    type: DependencyType,
     dependencies_of: Callable[[UUID], Iterable[tuple[UUID, DependencyType]]],
 ) -> None:
     """Rule 6: interventions cannot wait for each other in a circle (it would never start)."""

@@ -212,9 +212,7 @@ class Actor(_Frozen):
         return self
 
     @classmethod
-    def caseworker(
-        cls, id: str, sector: Sector, *authorities: Law, name: str = ""
-    ) -> Actor:
+    def caseworker(cls, id: str, sector: Sector, *authorities: Law, name: str = "") -> Actor:
         """A caseworker of ``sector`` with authority under ``authorities``."""
         return cls(id=id, sector=sector, authorities=tuple(authorities), name=name)
 

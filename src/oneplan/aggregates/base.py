@@ -34,15 +34,24 @@ class OnePlanAggregate(Aggregate):
         """When this aggregate's course began (the effective time of its first event)."""
 
     @classmethod
-    def _begin(cls, event_class: type[Any], /, *, id: UUID, actor: Actor,  # noqa: A002
-               effective_at: datetime, **fields: Any) -> Self:
+    def _begin(
+        cls,
+        event_class: type[Any],
+        /,
+        *,
+        id: UUID,
+        actor: Actor,
+        effective_at: datetime,
+        **fields: Any,
+    ) -> Self:
         """Check the effective time, then create the aggregate with its first event."""
         if effective_at.tzinfo is None:
             raise EffectiveTimeInvalid(event_class.__name__, "must be timezone-aware")
         return cls._create(event_class, id=id, actor=actor, effective_at=effective_at, **fields)
 
-    def _record(self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime,
-                **fields: Any) -> None:
+    def _record(
+        self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime, **fields: Any
+    ) -> None:
         """Check the effective time, then trigger the event."""
         self._check_effective_at(event_class.__name__, effective_at)
         self.trigger_event(event_class, actor=actor, effective_at=effective_at, **fields)

@@ -77,8 +77,9 @@ class Citizen(OnePlanAggregate):
 
     def __init__(self) -> None:
         super().__init__()
-        self.name = ""
-        self.birth_date = date.min
+        # Set by Registered.apply (declared here for the type checker):
+        self.name: str
+        self.birth_date: date
         self.consents: dict[UUID, Consent] = {}
         self.social_contact_person: Actor | None = None
         self.social_contact_made_since_last_sanction = False
@@ -194,7 +195,9 @@ class Citizen(OnePlanAggregate):
         cls, *, citizen_id: UUID, name: str, birth_date: date, actor: Actor, effective_at: datetime
     ) -> Citizen:
         if birth_date > effective_at.date():
-            raise InvalidInput("RegisterCitizen", [{"loc": ("birth_date",), "msg": "is after today"}])
+            raise InvalidInput(
+                "RegisterCitizen", [{"loc": ("birth_date",), "msg": "is after today"}]
+            )
         return cls._begin(
             cls.Registered,
             id=citizen_id,
@@ -219,7 +222,8 @@ class Citizen(OnePlanAggregate):
         """Record a consent. Enforces the BL § 110 consent rule on who must give it."""
         if consent_id in self.consents:
             raise IllegalTransition(
-                f"consent {consent_id} is already recorded", citizen_id=self.id,
+                f"consent {consent_id} is already recorded",
+                citizen_id=self.id,
                 consent_id=consent_id,
             )
         if not recipient_sectors or not categories:
@@ -276,7 +280,8 @@ class Citizen(OnePlanAggregate):
         consent = self.consent(consent_id)
         if consent.status is ConsentStatus.INACTIVE:
             raise IllegalTransition(
-                f"consent {consent_id} is already revoked", citizen_id=self.id,
+                f"consent {consent_id} is already revoked",
+                citizen_id=self.id,
                 consent_id=consent_id,
             )
         unknown = set(sectors) - consent.recipient_sectors
@@ -388,7 +393,9 @@ class Citizen(OnePlanAggregate):
             )
         self._record(self.JoinedPlan, actor=actor, effective_at=effective_at, plan_id=plan_id)
 
-    def leave_plan(self, *, plan_id: UUID, reason: str, actor: Actor, effective_at: datetime) -> None:
+    def leave_plan(
+        self, *, plan_id: UUID, reason: str, actor: Actor, effective_at: datetime
+    ) -> None:
         if self.plan_id != plan_id:
             raise IllegalTransition(
                 f"citizen {self.id} is not in plan {plan_id}", citizen_id=self.id, plan_id=plan_id

@@ -71,16 +71,17 @@ class Intervention(OnePlanAggregate):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plan_id: UUID | None = None
-        self.citizen_id: UUID | None = None
-        self.sector = Sector.SOCIAL
-        self.legal_basis: LegalBasis | None = None
-        self.title = ""
-        self.goal_ids: tuple[UUID, ...] = ()
-        self.responsible: Actor | None = None
-        self.planned_period: Period | None = None
-        self.planned_cost: Money | None = None
-        self.budget_area = BudgetArea.SERVICE
+        # Set by Proposed.apply (declared here for the type checker):
+        self.plan_id: UUID
+        self.citizen_id: UUID
+        self.sector: Sector
+        self.legal_basis: LegalBasis
+        self.title: str
+        self.goal_ids: tuple[UUID, ...]
+        self.responsible: Actor
+        self.planned_period: Period
+        self.planned_cost: Money
+        self.budget_area: BudgetArea
         self.status = S.NOT_STARTED
         self.decision: Decision | None = None
         self.scheduled_start: date | None = None
@@ -113,8 +114,16 @@ class Intervention(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             for name in (
-                "plan_id", "citizen_id", "sector", "legal_basis", "title", "goal_ids",
-                "responsible", "planned_period", "planned_cost", "budget_area",
+                "plan_id",
+                "citizen_id",
+                "sector",
+                "legal_basis",
+                "title",
+                "goal_ids",
+                "responsible",
+                "planned_period",
+                "planned_cost",
+                "budget_area",
             ):
                 setattr(aggregate, name, getattr(self, name))
 
@@ -287,10 +296,11 @@ class Intervention(OnePlanAggregate):
             budget_area=budget_area,
         )
 
-    def grant(self, *, decision_id: UUID, note: str = "", actor: Actor, effective_at: datetime) -> None:
+    def grant(
+        self, *, decision_id: UUID, note: str = "", actor: Actor, effective_at: datetime
+    ) -> None:
         """Rule 3: only a caseworker with authority under the intervention's law grants it."""
         self._require_status("GrantIntervention", S.NOT_STARTED, S.SCHEDULED)
-        assert self.legal_basis is not None
         if self.decision is not None:
             raise IllegalTransition(
                 f"intervention {self.id} is already granted by decision "
@@ -306,7 +316,10 @@ class Intervention(OnePlanAggregate):
                 law=self.legal_basis.law,
             )
         self._record(
-            self.Granted, actor=actor, effective_at=effective_at, decision_id=decision_id,
+            self.Granted,
+            actor=actor,
+            effective_at=effective_at,
+            decision_id=decision_id,
             note=note.strip(),
         )
 
@@ -314,7 +327,8 @@ class Intervention(OnePlanAggregate):
         self._require_status("ScheduleIntervention", S.NOT_STARTED, S.SCHEDULED)
         if start_on == self.scheduled_start:
             raise IllegalTransition(
-                f"intervention {self.id} is already scheduled for {start_on}", intervention_id=self.id
+                f"intervention {self.id} is already scheduled for {start_on}",
+                intervention_id=self.id,
             )
         self._record(self.Scheduled, actor=actor, effective_at=effective_at, start_on=start_on)
 
@@ -330,7 +344,8 @@ class Intervention(OnePlanAggregate):
         self._require_status("StartIntervention", S.NOT_STARTED, S.SCHEDULED)
         if self.decision is None:
             raise IllegalTransition(
-                f"intervention {self.id} is not granted by a decision yet", intervention_id=self.id,
+                f"intervention {self.id} is not granted by a decision yet",
+                intervention_id=self.id,
                 status=self.status,
             )
         self.check_dependencies(dependency_statuses)
@@ -350,7 +365,11 @@ class Intervention(OnePlanAggregate):
                 )
 
     def pause(
-        self, *, reason: str, expected_resume: date | None = None, actor: Actor,
+        self,
+        *,
+        reason: str,
+        expected_resume: date | None = None,
+        actor: Actor,
         effective_at: datetime,
     ) -> None:
         """Rule 5: a paused intervention has a reason."""
@@ -360,7 +379,9 @@ class Intervention(OnePlanAggregate):
                 "PauseIntervention", [{"loc": ("expected_resume",), "msg": "is before the pause"}]
             )
         self._record(
-            self.Paused, actor=actor, effective_at=effective_at,
+            self.Paused,
+            actor=actor,
+            effective_at=effective_at,
             reason=require_text("PauseIntervention", "reason", reason),
             expected_resume=expected_resume,
         )
@@ -375,14 +396,20 @@ class Intervention(OnePlanAggregate):
     ) -> None:
         self._require_status("CompleteIntervention", S.IN_PROGRESS)
         self._record(
-            self.Completed, actor=actor, effective_at=effective_at, outcome=outcome, note=note.strip()
+            self.Completed,
+            actor=actor,
+            effective_at=effective_at,
+            outcome=outcome,
+            note=note.strip(),
         )
 
     def stop(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         """End early, after it started."""
         self._require_status("StopIntervention", S.IN_PROGRESS, S.ON_HOLD)
         self._record(
-            self.Stopped, actor=actor, effective_at=effective_at,
+            self.Stopped,
+            actor=actor,
+            effective_at=effective_at,
             reason=require_text("StopIntervention", "reason", reason),
         )
 
@@ -390,7 +417,9 @@ class Intervention(OnePlanAggregate):
         """Withdraw before it started."""
         self._require_status("CancelIntervention", S.NOT_STARTED, S.SCHEDULED)
         self._record(
-            self.Cancelled, actor=actor, effective_at=effective_at,
+            self.Cancelled,
+            actor=actor,
+            effective_at=effective_at,
             reason=require_text("CancelIntervention", "reason", reason),
         )
 
@@ -400,7 +429,6 @@ class Intervention(OnePlanAggregate):
         """Rule 4: exactly one responsible caseworker at any time."""
         self._require_not_finished("ReassignResponsible")
         _require_caseworker("ReassignResponsible", "new_responsible", new_responsible)
-        assert self.responsible is not None
         if new_responsible.id == self.responsible.id:
             raise IllegalTransition(
                 f"{new_responsible.id} is already responsible for intervention {self.id}",
@@ -416,17 +444,30 @@ class Intervention(OnePlanAggregate):
         )
 
     def record_actual_cost(
-        self, *, amount: Money, budget_area: BudgetArea, period: Period, actor: Actor,
+        self,
+        *,
+        amount: Money,
+        budget_area: BudgetArea,
+        period: Period,
+        actor: Actor,
         effective_at: datetime,
     ) -> None:
         self._require_not_finished("RecordActualCost")
         self._record(
-            self.ActualCostRecorded, actor=actor, effective_at=effective_at, amount=amount,
-            budget_area=budget_area, period=period,
+            self.ActualCostRecorded,
+            actor=actor,
+            effective_at=effective_at,
+            amount=amount,
+            budget_area=budget_area,
+            period=period,
         )
 
     def add_dependency(
-        self, *, on_intervention_id: UUID, type: DependencyType, actor: Actor,  # noqa: A002
+        self,
+        *,
+        on_intervention_id: UUID,
+        type: DependencyType,
+        actor: Actor,
         effective_at: datetime,
     ) -> None:
         """Make this intervention wait for (or run with) another; cycles are refused by
@@ -442,15 +483,20 @@ class Intervention(OnePlanAggregate):
                 intervention_id=self.id,
             )
         if self.status.has_started and type in (
-            DependencyType.AFTER_END, DependencyType.AFTER, DependencyType.AFTER_START,
+            DependencyType.AFTER_END,
+            DependencyType.AFTER,
+            DependencyType.AFTER_START,
         ):
             raise IllegalTransition(
                 f"intervention {self.id} has started; it can no longer wait for another",
                 intervention_id=self.id,
             )
         self._record(
-            self.DependencyAdded, actor=actor, effective_at=effective_at,
-            on_intervention_id=on_intervention_id, type=type,
+            self.DependencyAdded,
+            actor=actor,
+            effective_at=effective_at,
+            on_intervention_id=on_intervention_id,
+            type=type,
         )
 
     # --- queries ---------------------------------------------------------------------

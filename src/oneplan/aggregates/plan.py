@@ -426,7 +426,9 @@ class Plan(OnePlanAggregate):
             overarching_goal=overarching_goal,
         )
 
-    def assign_coordinator(self, *, coordinator: Actor, actor: Actor, effective_at: datetime) -> None:
+    def assign_coordinator(
+        self, *, coordinator: Actor, actor: Actor, effective_at: datetime
+    ) -> None:
         """Give the plan its first coordinator; the plan becomes active."""
         self._require_open("AssignCoordinator")
         _require_caseworker("AssignCoordinator", coordinator)
@@ -437,7 +439,10 @@ class Plan(OnePlanAggregate):
                 caseworker_id=self.coordinator.id,
             )
         self._record(
-            self.CoordinatorAssigned, actor=actor, effective_at=effective_at, coordinator=coordinator
+            self.CoordinatorAssigned,
+            actor=actor,
+            effective_at=effective_at,
+            coordinator=coordinator,
         )
 
     def hand_over(
@@ -540,9 +545,14 @@ class Plan(OnePlanAggregate):
         """Set a goal, or a sub-goal of ``parent_id``: due no later than its parent."""
         self._require_open("SetGoal")
         if goal_id in self.goals:
-            raise IllegalTransition(f"goal {goal_id} is already set", plan_id=self.id, goal_id=goal_id)
+            raise IllegalTransition(
+                f"goal {goal_id} is already set", plan_id=self.id, goal_id=goal_id
+            )
         if status not in (GoalStatus.PROPOSED, GoalStatus.ACCEPTED, GoalStatus.ACTIVE):
-            raise InvalidInput("SetGoal", [{"loc": ("status",), "msg": "a new goal is proposed, accepted or active"}])
+            raise InvalidInput(
+                "SetGoal",
+                [{"loc": ("status",), "msg": "a new goal is proposed, accepted or active"}],
+            )
         if parent_id is not None:
             parent = self._open_goal("SetGoal", parent_id)
             _require_due_within_parent("SetGoal", due, parent)
@@ -575,13 +585,18 @@ class Plan(OnePlanAggregate):
         goal = self._open_goal("ReviseGoal", goal_id)
         new_status = status or goal.status
         if new_status.is_finished:
-            raise InvalidInput("ReviseGoal", [{"loc": ("status",), "msg": "complete or cancel the goal instead"}])
+            raise InvalidInput(
+                "ReviseGoal", [{"loc": ("status",), "msg": "complete or cancel the goal instead"}]
+            )
         new_due = due if due is not None else goal.due
         if goal.parent_id is not None:
             _require_due_within_parent("ReviseGoal", new_due, self.goals[goal.parent_id])
         for child in self._sub_goals(goal_id):
             if new_due is not None and child.due is not None and child.due > new_due:
-                raise InvalidInput("ReviseGoal", [{"loc": ("due",), "msg": f"sub-goal {child.goal_id} is due later"}])
+                raise InvalidInput(
+                    "ReviseGoal",
+                    [{"loc": ("due",), "msg": f"sub-goal {child.goal_id} is due later"}],
+                )
         revised = {
             "description": require_text("ReviseGoal", "description", description)
             if description is not None
@@ -636,31 +651,45 @@ class Plan(OnePlanAggregate):
         self._open_goal("CompleteGoal", goal_id)
         self._require_sub_goals_finished("CompleteGoal", goal_id)
         self._record(
-            self.GoalCompleted, actor=actor, effective_at=effective_at, goal_id=goal_id,
+            self.GoalCompleted,
+            actor=actor,
+            effective_at=effective_at,
+            goal_id=goal_id,
             achievement=achievement,
         )
 
-    def cancel_goal(self, *, goal_id: UUID, reason: str, actor: Actor, effective_at: datetime) -> None:
+    def cancel_goal(
+        self, *, goal_id: UUID, reason: str, actor: Actor, effective_at: datetime
+    ) -> None:
         """Cancel a goal; its sub-goals must be finished first."""
         self._require_open("CancelGoal")
         self._open_goal("CancelGoal", goal_id)
         self._require_sub_goals_finished("CancelGoal", goal_id)
         self._record(
-            self.GoalCancelled, actor=actor, effective_at=effective_at, goal_id=goal_id,
+            self.GoalCancelled,
+            actor=actor,
+            effective_at=effective_at,
+            goal_id=goal_id,
             reason=require_text("CancelGoal", "reason", reason),
         )
 
     # --- commands: interventions, meetings, delivery ---------------------------------
 
     def include_intervention(
-        self, *, intervention_id: UUID, goal_ids: tuple[UUID, ...], citizen_id: UUID,
-        actor: Actor, effective_at: datetime,
+        self,
+        *,
+        intervention_id: UUID,
+        goal_ids: tuple[UUID, ...],
+        citizen_id: UUID,
+        actor: Actor,
+        effective_at: datetime,
     ) -> None:
         """Rule 2: the plan covers every sector's interventions for its citizens' goals."""
         self._require_open("ProposeIntervention")
         if citizen_id not in self.citizen_ids:
             raise InterventionOutsidePlan(
-                f"citizen {citizen_id} is not in plan {self.id}", plan_id=self.id,
+                f"citizen {citizen_id} is not in plan {self.id}",
+                plan_id=self.id,
                 citizen_id=citizen_id,
             )
         for goal_id in goal_ids:
@@ -668,10 +697,13 @@ class Plan(OnePlanAggregate):
         if intervention_id in self.intervention_ids:
             raise IllegalTransition(
                 f"intervention {intervention_id} is already in plan {self.id}",
-                plan_id=self.id, intervention_id=intervention_id,
+                plan_id=self.id,
+                intervention_id=intervention_id,
             )
         self._record(
-            self.InterventionIncluded, actor=actor, effective_at=effective_at,
+            self.InterventionIncluded,
+            actor=actor,
+            effective_at=effective_at,
             intervention_id=intervention_id,
         )
 
@@ -689,7 +721,9 @@ class Plan(OnePlanAggregate):
         """Record a coordinating meeting, held when the course needs it."""
         self._require_open("HoldMeeting")
         if not attendees:
-            raise InvalidInput("HoldMeeting", [{"loc": ("attendees",), "msg": "a meeting has attendees"}])
+            raise InvalidInput(
+                "HoldMeeting", [{"loc": ("attendees",), "msg": "a meeting has attendees"}]
+            )
         if any(m.meeting_id == meeting_id for m in self.meetings):
             raise IllegalTransition(f"meeting {meeting_id} is already recorded", plan_id=self.id)
         seen: set[UUID] = set()
@@ -732,7 +766,9 @@ class Plan(OnePlanAggregate):
     def put_on_hold(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         self._require_status("PutPlanOnHold", PlanStatus.ACTIVE)
         self._record(
-            self.PutOnHold, actor=actor, effective_at=effective_at,
+            self.PutOnHold,
+            actor=actor,
+            effective_at=effective_at,
             reason=require_text("PutPlanOnHold", "reason", reason),
         )
 
@@ -749,7 +785,8 @@ class Plan(OnePlanAggregate):
         self._require_open("WithdrawPlan")
         if actor.kind is ActorKind.CASEWORKER:
             raise InvalidInput(
-                "WithdrawPlan", [{"loc": ("actor",), "msg": "only the citizen or a guardian withdraws"}]
+                "WithdrawPlan",
+                [{"loc": ("actor",), "msg": "only the citizen or a guardian withdraws"}],
             )
         self._record(
             self.WithdrawnByCitizen,
@@ -763,7 +800,9 @@ class Plan(OnePlanAggregate):
         if self.status is PlanStatus.ENTERED_IN_ERROR:
             raise IllegalTransition(f"plan {self.id} is already entered in error", plan_id=self.id)
         self._record(
-            self.EnteredInError, actor=actor, effective_at=effective_at,
+            self.EnteredInError,
+            actor=actor,
+            effective_at=effective_at,
             reason=require_text("EnterPlanInError", "reason", reason),
         )
 
@@ -792,7 +831,9 @@ class Plan(OnePlanAggregate):
         goal = self.goal(goal_id)
         if goal.status.is_finished:
             raise IllegalTransition(
-                f"{command}: goal {goal_id} is {goal.status.value}", plan_id=self.id, goal_id=goal_id
+                f"{command}: goal {goal_id} is {goal.status.value}",
+                plan_id=self.id,
+                goal_id=goal_id,
             )
         return goal
 
@@ -800,7 +841,9 @@ class Plan(OnePlanAggregate):
         open_children = [g.goal_id for g in self._sub_goals(goal_id) if not g.status.is_finished]
         if open_children:
             raise IllegalTransition(
-                f"{command}: goal {goal_id} has open sub-goals", plan_id=self.id, goal_id=goal_id,
+                f"{command}: goal {goal_id} has open sub-goals",
+                plan_id=self.id,
+                goal_id=goal_id,
                 sub_goal_ids=tuple(open_children),
             )
 
@@ -810,7 +853,8 @@ class Plan(OnePlanAggregate):
     def _require_status(self, command: str, *allowed: PlanStatus) -> None:
         if self.status not in allowed:
             raise IllegalTransition(
-                f"{command}: plan {self.id} is {self.status.value}", plan_id=self.id,
+                f"{command}: plan {self.id} is {self.status.value}",
+                plan_id=self.id,
                 status=self.status,
             )
 
