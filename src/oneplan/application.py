@@ -9,13 +9,14 @@ persists nothing. Cross-aggregate rules are named functions in ``oneplan.rules``
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.utils import get_topic
@@ -36,6 +37,7 @@ from oneplan.errors import (
     InterventionNotFound,
     InvalidInput,
     NotFound,
+    OnePlanError,
     PlanNotFound,
     StorageError,
 )
@@ -93,24 +95,71 @@ def _fingerprint(command: c.Command) -> str:
 class _Work:
     """The aggregates one attempt at a command has loaded or created."""
 
-    def __init__(self, app: OnePlan) -> None:
+    def __init__(self, app: OnePlan, *, optimistic: bool) -> None:
         self.app = app
+        self.optimistic = optimistic
         self.aggregates: dict[UUID, OnePlanAggregate] = {}
+        self.unverified: set[UUID] = set()
+        """Taken from the cache without asking the store for newer events."""
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         found = self.aggregates.get(aggregate_id)
         if found is None:
-            found = self.app._load(cls, aggregate_id)
+            cached = self.app._cache.get(aggregate_id) if self.optimistic else None
+            if cached is not None:
+                found = cached.clone()
+                self.unverified.add(aggregate_id)
+            else:
+                found = self.app._load(cls, aggregate_id)
             self.aggregates[aggregate_id] = found
         if not isinstance(found, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return found
+
+    def stale(self, *, including_changed: bool = False) -> list[UUID]:
+        """Unverified aggregates that have newer events in the store. Those being
+        written are left to the save, which checks that their versions follow on."""
+        return [
+            aggregate_id
+            for aggregate_id in self.unverified
+            if (including_changed or not self.aggregates[aggregate_id].pending_events)
+            and self.app.recorder.select_events(
+                aggregate_id, gt=self.aggregates[aggregate_id].version, limit=1
+            )
+        ]
 
     def add(self, aggregate: OnePlanAggregate) -> None:
         self.aggregates[aggregate.id] = aggregate
 
     def changed(self) -> list[OnePlanAggregate]:
         return [a for a in self.aggregates.values() if a.pending_events]
+
+
+class _AggregateCache:
+    """Least-recently-used aggregates, each handed out as a clone."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[UUID, OnePlanAggregate] = OrderedDict()
+
+    def get(self, aggregate_id: UUID) -> OnePlanAggregate | None:
+        """The cached aggregate itself: clone it before changing it."""
+        found = self._items.get(aggregate_id)
+        if found is not None:
+            self._items.move_to_end(aggregate_id)
+        return found
+
+    def put(self, aggregate: OnePlanAggregate) -> None:
+        if self.size <= 0:
+            return
+        self._items[aggregate.id] = aggregate
+        self._items.move_to_end(aggregate.id)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def evict(self, aggregate_ids: Iterable[UUID]) -> None:
+        for aggregate_id in aggregate_ids:
+            self._items.pop(aggregate_id, None)
 
 
 class OnePlan(Application[UUID]):
@@ -120,6 +169,10 @@ class OnePlan(Application[UUID]):
     max_retries = 3
     """How many times a command that is safe to retry is decided again after a version
     conflict with a concurrent writer, before ``ConcurrencyConflict`` is raised."""
+    cache_size = 10_000
+    """How many aggregates are kept in memory between commands. A cached aggregate is
+    always brought up to date from the store before use (one query for newer events),
+    so several processes may write to the same database."""
     clock_skew = timedelta(seconds=60)
     """How far ``effective_at`` may lie ahead of the clock (callers' clocks differ)."""
 
@@ -131,6 +184,7 @@ class OnePlan(Application[UUID]):
         except PersistenceError as e:
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
+        self._cache = _AggregateCache(self.cache_size)
 
     @classmethod
     def open(cls, url: str = "sqlite:///oneplan.db", *, clock: Clock | None = None) -> OnePlan:
@@ -157,7 +211,7 @@ class OnePlan(Application[UUID]):
         citizen_id = cmd.citizen_id or uuid4()
 
         def decide(work: _Work, at: datetime) -> UUID:
-            if self._exists(citizen_id):
+            if cmd.citizen_id is not None and self._exists(citizen_id):
                 raise InvalidInput(
                     "RegisterCitizen", [{"loc": ("citizen_id",), "msg": "is already in use"}]
                 )
@@ -263,7 +317,7 @@ class OnePlan(Application[UUID]):
         plan_id = cmd.plan_id or uuid4()
 
         def decide(work: _Work, at: datetime) -> UUID:
-            if self._exists(plan_id):
+            if cmd.plan_id is not None and self._exists(plan_id):
                 raise InvalidInput("OpenPlan", [{"loc": ("plan_id",), "msg": "is already in use"}])
             citizens = [work.get(Citizen, cid) for cid in cmd.citizen_ids]
             rules.plan_needs_consent(citizens, cmd.consent_ids, at)
@@ -586,7 +640,7 @@ class OnePlan(Application[UUID]):
         intervention_id = cmd.intervention_id or uuid4()
 
         def decide(work: _Work, at: datetime) -> UUID:
-            if self._exists(intervention_id):
+            if cmd.intervention_id is not None and self._exists(intervention_id):
                 raise InvalidInput(
                     "ProposeIntervention",
                     [{"loc": ("intervention_id",), "msg": "is already in use"}],
@@ -819,14 +873,28 @@ class OnePlan(Application[UUID]):
         return aggregate
 
     def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
+        """The aggregate now (from the cache, brought up to date) or at ``version``."""
         try:
-            aggregate: object = self.repository.get(aggregate_id, version=version)
-        except AggregateNotFoundError:
-            raise _NOT_FOUND[cls](aggregate_id) from None
+            if version is None:
+                cached = self._cache.get(aggregate_id)
+                aggregate = self._replay(aggregate_id, cached.clone() if cached else None, None)
+                if aggregate is not None and (
+                    cached is None or aggregate.version != cached.version
+                ):
+                    self._cache.put(aggregate.clone())
+            else:
+                aggregate = self._replay(aggregate_id, None, version)
         except PersistenceError as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
+        return aggregate
+
+    def _replay(self, aggregate_id: UUID, aggregate: Any, version: int | None) -> Any:
+        """Apply the stored events after ``aggregate``'s version (up to ``version``)."""
+        after = aggregate.version if aggregate is not None else None
+        for event in self.events.get(aggregate_id, gt=after, lte=version):
+            aggregate = cast(OnePlanAggregate.Event, event).mutate(aggregate)
         return aggregate
 
     def _exists(self, aggregate_id: UUID) -> bool:
@@ -848,8 +916,19 @@ class OnePlan(Application[UUID]):
         at = self._effective_at(cmd)
         attempts = 1 + (self.max_retries if cmd.retry_on_conflict else 0)
         for _ in range(attempts):
-            work = _Work(self)
-            result = decide(work, at)
+            work = _Work(self, optimistic=cmd.retry_on_conflict)
+            try:
+                result = decide(work, at)
+            except OnePlanError:
+                stale = work.stale(including_changed=True)
+                if not stale:
+                    raise  # refused on up-to-date state
+                self._cache.evict(stale)  # refused on a stale cached copy: decide again
+                continue
+            stale = work.stale()
+            if stale:
+                self._cache.evict(stale)
+                continue
             changed: list[Aggregate] = list(work.changed())
             if receipt_id is not None:
                 changed.append(
@@ -862,15 +941,20 @@ class OnePlan(Application[UUID]):
                     )
                 )
             try:
-                self.save(*changed)
+                self._save(changed)
             except IntegrityError:
+                self._cache.evict(work.aggregates)
                 if receipt_id is not None:
                     earlier = self._receipt(receipt_id, fingerprint, load)
                     if earlier is not None:
                         return earlier[0]
                 continue
             except PersistenceError as e:
+                self._cache.evict(work.aggregates)
                 raise StorageError(f"{type(cmd).__name__} was not saved: {e}") from e
+            for aggregate in changed:
+                if isinstance(aggregate, OnePlanAggregate):
+                    self._cache.put(aggregate)
             return result
         raise ConcurrencyConflict(
             f"{type(cmd).__name__}: another writer changed "
@@ -878,6 +962,17 @@ class OnePlan(Application[UUID]):
             + (f" (tried {attempts} times)" if attempts > 1 else ""),
             aggregate_ids=tuple(work.aggregates),
         )
+
+    def _save(self, aggregates: list[Aggregate]) -> None:
+        """``Application.save`` for our own aggregates, without its per-object protocol
+        checks (which cost more than the rest of an in-memory save on Python 3.11)."""
+        processing = ProcessingEvent[UUID]()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
 
     def _receipt(
         self, receipt_id: UUID, fingerprint: str, load: Callable[[str], R]

@@ -17,7 +17,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import TypeAdapter, ValidationError
 
 from oneplan.errors import InvalidDatabaseUrl
@@ -72,7 +72,7 @@ class OnePlanMapper(Mapper[UUID]):
             state["originator_id"] = stored_event.originator_id
             state["originator_version"] = stored_event.originator_version
             return cast("DomainEventProtocol[UUID]", _adapter(cls).validate_python(state))
-        except (ValidationError, ValueError, TypeError, AttributeError, KeyError) as e:
+        except (ValidationError, ValueError, TypeError, AttributeError, KeyError, TopicError) as e:
             msg = (
                 f"cannot read stored event {stored_event.topic} of "
                 f"{stored_event.originator_id} version {stored_event.originator_version}: {e}"

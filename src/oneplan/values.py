@@ -57,8 +57,12 @@ __all__ = [
 ]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Unicode's control characters (category Cc), but for tab and newline."""
+
+
 def _no_control_characters(value: str) -> str:
-    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+    if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     return value
 
@@ -266,14 +270,16 @@ class Money(_Frozen):
     @model_validator(mode="before")
     @classmethod
     def _from_number(cls, data: Any) -> Any:
-        if isinstance(data, int | str | Decimal) and not isinstance(data, bool):
-            return {"amount": data}
+        if isinstance(data, int | str | Decimal | float) and not isinstance(data, bool):
+            data = {"amount": data}
+        if isinstance(data, dict) and isinstance(data.get("amount"), float | bool):
+            raise ValueError("give an amount as a string or Decimal: a float is not exact")
         return data
 
     @classmethod
     def dkk(cls, amount: int | str | Decimal) -> Money:
         """``Money.dkk("1250.50")``: floats are refused, they are not exact."""
-        return cls(amount=Decimal(amount))
+        return cls.model_validate(amount)
 
     def __add__(self, other: Money) -> Money:
         return Money(amount=self.amount + other.amount)
@@ -412,9 +418,12 @@ class DependencyType(StrEnum):
         """Whether an intervention with this relation to ``other`` may start now.
 
         ``after-end``/``after``: the other has ended (completed or stopped).
-        ``after-start``: the other has started. The ``before*`` and ``concurrent*``
-        relations constrain the other intervention, not this one's start.
+        ``after-start``: the other has started. A cancelled intervention never runs,
+        so it holds nothing back. The ``before*`` and ``concurrent*`` relations
+        constrain the other intervention, not this one's start.
         """
+        if other is InterventionStatus.CANCELLED:
+            return True
         if self in (DependencyType.AFTER_END, DependencyType.AFTER):
             return other.has_ended
         if self is DependencyType.AFTER_START:

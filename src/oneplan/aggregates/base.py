@@ -49,6 +49,18 @@ class OnePlanAggregate(Aggregate):
             raise EffectiveTimeInvalid(event_class.__name__, "must be timezone-aware")
         return cls._create(event_class, id=id, actor=actor, effective_at=effective_at, **fields)
 
+    def clone(self) -> Self:
+        """A copy that shares the immutable values and copies the mutable containers.
+
+        Apply methods only ever replace values or assign into top-level dicts, so
+        copying those dicts is enough for the copy and the original to evolve apart.
+        """
+        twin = object.__new__(type(self))
+        state = {k: (dict(v) if type(v) is dict else v) for k, v in self.__dict__.items()}
+        state["_pending_events"] = []
+        twin.__dict__.update(state)
+        return twin
+
     def _record(
         self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime, **fields: Any
     ) -> None:

@@ -592,7 +592,7 @@ class Plan(OnePlanAggregate):
         if goal.parent_id is not None:
             _require_due_within_parent("ReviseGoal", new_due, self.goals[goal.parent_id])
         for child in self._sub_goals(goal_id):
-            if new_due is not None and child.due is not None and child.due > new_due:
+            if new_due is not None and (child.due is None or child.due > new_due):
                 raise InvalidInput(
                     "ReviseGoal",
                     [{"loc": ("due",), "msg": f"sub-goal {child.goal_id} is due later"}],

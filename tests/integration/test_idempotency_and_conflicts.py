@@ -1,0 +1,530 @@
+"""Repeating a command by its id adds nothing; a concurrent writer's change is either
+decided again on fresh state (retryable commands) or refused as a conflict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from types import TracebackType
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from oneplan import (
+    AchievementStatus,
+    BudgetArea,
+    CommandIdReused,
+    ConcurrencyConflict,
+    IllegalTransition,
+    InterventionStatus,
+    Money,
+    OnePlan,
+    Period,
+)
+from tests.builders import ANNE, LARS, PETER, SOFIE, at, citizen_with_consent, open_plan, propose
+from tests.conftest import FixedClock
+
+
+def stored_events(app: OnePlan) -> int:
+    """How many events the store holds, all aggregates together."""
+    return len(app.recorder.select_notifications(start=1, limit=10**6))
+
+
+def event_names(app: OnePlan, aggregate_id: UUID) -> list[str]:
+    return [type(e).__name__ for e in app.history(aggregate_id)]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest) -> str:
+    """A database two OnePlan instances can share."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+def other(app: OnePlan, storage_url: str, clock: FixedClock) -> Iterator[OnePlan]:
+    """Another writer on the same record: a second instance on the same database, or,
+    in memory (where instances share nothing), another caller of the same instance."""
+    if storage_url == "memory://":
+        yield app
+        return
+    with OnePlan.open(storage_url, clock=clock) as second:
+        yield second
+
+
+class InterleavedWrite:
+    """A fake event reader for one instance: when the instance reads the stored events of
+    the target aggregate, it lets another writer change that aggregate, then hands back
+    what it read, now stale. It wraps the recorder's ``select_events``, through which
+    every read of an aggregate's events passes, whatever caching lies above it.
+
+    ``times`` bounds how many reads are interleaved; ``interleaved`` counts them.
+    """
+
+    def __init__(
+        self, app: OnePlan, target: UUID, write: Callable[[], object], times: int = 1
+    ) -> None:
+        self.recorder = app.recorder
+        self.real_select_events = app.recorder.select_events
+        self.target = target
+        self.write = write
+        self.times = times
+        self.interleaved = 0
+        self._writing = False
+
+    def __call__(self, originator_id: UUID | str, **kwargs: Any) -> Any:
+        stored = self.real_select_events(originator_id, **kwargs)
+        if (
+            str(originator_id) == str(self.target)
+            and self.interleaved < self.times
+            and not self._writing
+        ):
+            self._writing = True
+            try:
+                self.write()
+            finally:
+                self._writing = False
+            self.interleaved += 1
+        return stored
+
+    def __enter__(self) -> InterleavedWrite:
+        self.recorder.select_events = self  # type: ignore[method-assign]
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        del self.recorder.select_events
+
+
+def running_intervention(app: OnePlan) -> tuple[UUID, UUID]:
+    """A plan with a granted, started intervention; returns (plan, intervention)."""
+    plan, citizen = open_plan(app)
+    intervention = propose(app, plan, citizen)
+    app.grant_intervention(intervention_id=intervention, actor=ANNE, effective_at=at(2026, 2, 2))
+    app.start_intervention(intervention_id=intervention, actor=LARS, effective_at=at(2026, 2, 3))
+    return plan, intervention
+
+
+# --- idempotency --------------------------------------------------------------------
+
+
+def test_a_repeated_command_id_returns_the_first_result_and_adds_no_event(app: OnePlan) -> None:
+    command_id = uuid4()
+    first = app.register_citizen(
+        name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+    )
+    after_first = stored_events(app)
+
+    repeat = app.register_citizen(
+        name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+    )
+
+    assert repeat == first
+    assert stored_events(app) == after_first
+    assert event_names(app, first) == ["Registered"]
+
+
+def test_a_repeated_delivery_returns_the_same_version_number(app: OnePlan) -> None:
+    plan, _ = open_plan(app)
+    command_id = uuid4()
+
+    first = app.deliver_plan(plan_id=plan, actor=ANNE, command_id=command_id)
+    repeat = app.deliver_plan(plan_id=plan, actor=ANNE, command_id=command_id)
+
+    assert (first, repeat) == (1, 1)
+    assert app.plan(plan).delivered_versions == 1
+    assert app.deliver_plan(plan_id=plan, actor=ANNE) == 2
+
+
+def test_a_repeat_is_answered_even_where_running_the_command_again_would_be_refused(
+    app: OnePlan,
+) -> None:
+    _, intervention = running_intervention(app)
+    command_id = uuid4()
+    app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+    after_pause = stored_events(app)
+
+    repeat = app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+
+    assert repeat == intervention
+    assert stored_events(app) == after_pause
+    assert event_names(app, intervention).count("Paused") == 1
+
+
+def test_a_repeat_after_the_state_moved_on_does_not_act_again(app: OnePlan) -> None:
+    _, intervention = running_intervention(app)
+    command_id = uuid4()
+    app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+    app.resume_intervention(intervention_id=intervention, actor=LARS)
+    before = stored_events(app)
+
+    app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+
+    assert app.intervention(intervention).status is InterventionStatus.IN_PROGRESS
+    assert stored_events(app) == before
+
+
+def test_a_command_id_reused_with_other_input_is_refused_and_persists_nothing(
+    app: OnePlan,
+) -> None:
+    _, intervention = running_intervention(app)
+    command_id = uuid4()
+    app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+    app.resume_intervention(intervention_id=intervention, actor=LARS)
+    before = stored_events(app)
+
+    with pytest.raises(CommandIdReused):
+        app.pause_intervention(
+            intervention_id=intervention, reason="holiday", actor=LARS, command_id=command_id
+        )
+
+    assert stored_events(app) == before
+    assert app.intervention(intervention).status is InterventionStatus.IN_PROGRESS
+
+
+def test_a_command_id_reused_for_another_kind_of_command_is_refused(app: OnePlan) -> None:
+    _, intervention = running_intervention(app)
+    command_id = uuid4()
+    app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+    before = stored_events(app)
+
+    with pytest.raises(CommandIdReused):
+        app.resume_intervention(intervention_id=intervention, actor=LARS, command_id=command_id)
+
+    assert stored_events(app) == before
+    assert app.intervention(intervention).status is InterventionStatus.ON_HOLD
+
+
+def test_a_refused_command_leaves_its_command_id_free_for_the_corrected_one(
+    app: OnePlan,
+) -> None:
+    plan, citizen = open_plan(app)
+    intervention = propose(app, plan, citizen)
+    command_id = uuid4()
+    with pytest.raises(IllegalTransition):
+        app.pause_intervention(
+            intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+        )
+    app.grant_intervention(intervention_id=intervention, actor=ANNE)
+    app.start_intervention(intervention_id=intervention, actor=LARS)
+
+    app.pause_intervention(
+        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    )
+
+    assert app.intervention(intervention).status is InterventionStatus.ON_HOLD
+
+
+def test_a_repeat_through_another_instance_on_the_same_database_adds_nothing(
+    shared_url: str, clock: FixedClock
+) -> None:
+    command_id = uuid4()
+    with OnePlan.open(shared_url, clock=clock) as first_instance:
+        first = first_instance.register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        )
+        after_first = stored_events(first_instance)
+
+    with OnePlan.open(shared_url, clock=clock) as second_instance:
+        repeat = second_instance.register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        )
+        assert repeat == first
+        assert stored_events(second_instance) == after_first
+        with pytest.raises(CommandIdReused):
+            second_instance.register_citizen(
+                name="Jonas", birth_date=date(2010, 3, 9), actor=ANNE, command_id=command_id
+            )
+        assert stored_events(second_instance) == after_first
+
+
+def test_a_pause_repeated_through_another_instance_is_answered_not_refused(
+    shared_url: str, clock: FixedClock
+) -> None:
+    command_id = uuid4()
+    with (
+        OnePlan.open(shared_url, clock=clock) as a,
+        OnePlan.open(shared_url, clock=clock) as b,
+    ):
+        _, intervention = running_intervention(a)
+        a.pause_intervention(
+            intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+        )
+        before = stored_events(a)
+
+        repeat = b.pause_intervention(
+            intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+        )
+
+        assert repeat == intervention
+        assert stored_events(b) == before
+
+
+# --- racing writers -----------------------------------------------------------------
+
+
+def test_a_retryable_command_is_decided_again_after_a_conflict_and_both_changes_are_stored(
+    app: OnePlan, other: OnePlan
+) -> None:
+    plan, _ = open_plan(app)
+    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    before = stored_events(app)
+
+    with InterleavedWrite(
+        app,
+        plan,
+        lambda: other.record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING, actor=LARS
+        ),
+    ) as fake:
+        result = app.record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        )
+
+    assert result == goal
+    assert fake.interleaved == 1
+    assert stored_events(app) == before + 2
+    progress = [e for e in app.history(plan) if type(e).__name__ == "GoalProgressRecorded"]
+    assert [e.achievement for e in progress] == [  # type: ignore[attr-defined]
+        AchievementStatus.IMPROVING,
+        AchievementStatus.NO_CHANGE,
+    ]
+    assert app.plan(plan).goals[goal].progress_count == 2
+
+
+def test_a_retried_command_sees_the_other_writers_change_and_may_then_be_refused(
+    app: OnePlan, other: OnePlan
+) -> None:
+    plan, _ = open_plan(app)
+    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    before = stored_events(app)
+
+    with (
+        InterleavedWrite(
+            app, plan, lambda: other.complete_goal(plan_id=plan, goal_id=goal, actor=LARS)
+        ),
+        pytest.raises(IllegalTransition),
+    ):
+        app.record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        )
+
+    assert stored_events(app) == before + 1
+    assert event_names(app, plan)[-1] == "GoalCompleted"
+
+
+def _hand_over(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
+    return app.hand_over_coordinator(
+        plan_id=plan, new_coordinator=PETER, reason="Anne goes on leave", actor=ANNE
+    )
+
+
+def _reassign(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
+    return app.reassign_responsible(
+        intervention_id=intervention, new_responsible=SOFIE, reason="moved to health", actor=ANNE
+    )
+
+
+def _revise(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
+    return app.revise_goal(
+        plan_id=plan,
+        goal_id=goal,
+        description="Takes the bus with a friend",
+        reason="too soon",
+        actor=ANNE,
+    )
+
+
+def _add_goal(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
+    return app.set_goal(plan_id=plan, description="Four hours without back pain", actor=LARS)
+
+
+def _book_cost(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
+    return app.record_actual_cost(
+        intervention_id=intervention,
+        amount=Money.dkk("1200.00"),
+        budget_area=BudgetArea.SERVICE,
+        period=Period(start=date(2026, 2, 1), end=date(2026, 2, 28)),
+        actor=LARS,
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "target", "concurrent_change"),
+    [
+        pytest.param(_hand_over, "plan", _add_goal, id="handing-over-the-coordinator"),
+        pytest.param(_reassign, "intervention", _book_cost, id="reassigning-the-responsible"),
+        pytest.param(_revise, "plan", _add_goal, id="revising-a-goal"),
+    ],
+)
+def test_a_command_that_must_not_be_retried_raises_a_conflict_and_stores_nothing_of_its_own(
+    app: OnePlan,
+    other: OnePlan,
+    command: Callable[[OnePlan, UUID, UUID, UUID], object],
+    target: str,
+    concurrent_change: Callable[[OnePlan, UUID, UUID, UUID], object],
+) -> None:
+    plan, intervention = running_intervention(app)
+    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    target_id = plan if target == "plan" else intervention
+    before_plan = app.plan(plan)
+    before_intervention = app.intervention(intervention)
+    before = stored_events(app)
+
+    with (
+        InterleavedWrite(
+            app, target_id, lambda: concurrent_change(other, plan, intervention, goal)
+        ) as fake,
+        pytest.raises(ConcurrencyConflict) as conflict,
+    ):
+        command(app, plan, intervention, goal)
+
+    assert fake.interleaved == 1
+    assert target_id in conflict.value.aggregate_ids  # type: ignore[attr-defined]
+    assert stored_events(app) == before + 1
+    after_plan = app.plan(plan)
+    after_intervention = app.intervention(intervention)
+    assert after_plan.coordinator == before_plan.coordinator
+    assert after_plan.goals[goal] == before_plan.goals[goal]
+    assert after_intervention.responsible == before_intervention.responsible
+
+
+def test_retries_are_bounded_by_max_retries(app: OnePlan, other: OnePlan) -> None:
+    plan, _ = open_plan(app)
+    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    before = stored_events(app)
+
+    with (
+        InterleavedWrite(
+            app,
+            plan,
+            lambda: other.record_goal_progress(
+                plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING, actor=LARS
+            ),
+            times=100,
+        ) as fake,
+        pytest.raises(ConcurrencyConflict) as conflict,
+    ):
+        app.record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        )
+
+    assert fake.interleaved == 1 + OnePlan.max_retries
+    assert plan in conflict.value.aggregate_ids  # type: ignore[attr-defined]
+    assert stored_events(app) == before + fake.interleaved
+    progress = [e for e in app.history(plan) if type(e).__name__ == "GoalProgressRecorded"]
+    assert {e.achievement for e in progress} == {AchievementStatus.IMPROVING}  # type: ignore[attr-defined]
+
+
+def test_an_instance_without_retries_refuses_at_the_first_conflict(
+    app: OnePlan, other: OnePlan
+) -> None:
+    plan, _ = open_plan(app)
+    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    app.max_retries = 0
+
+    with (
+        InterleavedWrite(
+            app,
+            plan,
+            lambda: other.record_goal_progress(
+                plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING, actor=LARS
+            ),
+            times=100,
+        ) as fake,
+        pytest.raises(ConcurrencyConflict),
+    ):
+        app.record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        )
+
+    assert fake.interleaved == 1
+
+
+def test_a_conflict_on_one_of_several_aggregates_stores_nothing_of_the_command(
+    app: OnePlan, other: OnePlan
+) -> None:
+    mette, mette_consent = citizen_with_consent(app, name="Mette")
+    jonas, jonas_consent = citizen_with_consent(app, name="Jonas")
+    mette_events = event_names(app, mette)
+    app.max_retries = 0
+    plan_id = uuid4()
+
+    with (
+        InterleavedWrite(
+            app,
+            jonas,
+            lambda: other.record_social_contact_person(
+                citizen_id=jonas, contact_person=LARS, actor=LARS
+            ),
+        ),
+        pytest.raises(ConcurrencyConflict) as conflict,
+    ):
+        app.open_plan(
+            plan_id=plan_id,
+            citizen_ids=[mette, jonas],
+            consent_ids=[mette_consent, jonas_consent],
+            legal_bases=["LAB § 30 b"],
+            coordinator=ANNE,
+            actor=ANNE,
+        )
+
+    assert jonas in conflict.value.aggregate_ids  # type: ignore[attr-defined]
+    assert app.history(plan_id) == []
+    assert event_names(app, mette) == mette_events
+    assert app.citizen(mette).plan_id is None
+    assert event_names(app, jonas)[-1] == "SocialContactPersonRecorded"
+
+
+@pytest.mark.parametrize(
+    "repeat",
+    [
+        pytest.param(
+            lambda app, intervention, command_id: app.pause_intervention(
+                intervention_id=intervention,
+                reason="hospital stay",
+                actor=LARS,
+                command_id=command_id,
+            ),
+            id="a-retryable-pause",
+        ),
+        pytest.param(
+            lambda app, intervention, command_id: app.reassign_responsible(
+                intervention_id=intervention,
+                new_responsible=PETER,
+                reason="job centre takes over",
+                actor=ANNE,
+                command_id=command_id,
+            ),
+            id="a-reassignment-never-retried",
+        ),
+    ],
+)
+def test_a_repeat_racing_the_first_run_returns_the_first_runs_result(
+    app: OnePlan, other: OnePlan, repeat: Callable[[OnePlan, UUID, UUID], UUID]
+) -> None:
+    _, intervention = running_intervention(app)
+    command_id = uuid4()
+    before = stored_events(app)
+
+    with InterleavedWrite(app, intervention, lambda: repeat(other, intervention, command_id)):
+        result = repeat(app, intervention, command_id)
+
+    assert result == intervention
+    assert stored_events(app) == before + 2  # one change and its receipt

@@ -1,0 +1,89 @@
+"""`oneplan demo` tells the seeds' story end to end, as a user runs it: the installed
+console script, in its own process, on a SQLite file or a PostgreSQL URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oneplan import OnePlan
+
+RUN_CONSOLE_SCRIPT = (
+    "import sys; from importlib.metadata import entry_points; "
+    "(script,) = entry_points(group='console_scripts', name='oneplan'); "
+    "sys.exit(script.load()())"
+)
+
+
+def oneplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run the ``oneplan`` console script (entry point ``oneplan.cli:main``)."""
+    env = {k: v for k, v in os.environ.items() if k != "ONEPLAN_DATABASE_URL"}
+    return subprocess.run(
+        [sys.executable, "-c", RUN_CONSOLE_SCRIPT, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def stored_events(url: str) -> int:
+    with OnePlan.open(url) as app:
+        return len(app.recorder.select_notifications(start=1, limit=10**6))
+
+
+def assert_tells_the_story(run: subprocess.CompletedProcess[str], url: str) -> None:
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    out = run.stdout
+    assert "oneplan demo: one coordinated plan with the citizen" in out
+    assert "Job training cannot start yet: DependencyNotSatisfied" in out
+    assert "14. The plan (version 1) goes to Mette's digital mailbox." in out
+    assert "The plan as it stands" in out
+    assert "status: active; coordinator: Anne Thomsen (employment)" in out
+    assert "participant: Karin Friis (children-and-family) as family-coordinator" in out
+    assert "Physiotherapy for back pain [SUL § 140] completed" in out
+    assert "Job training in a care home [LAB § 32] in-progress, responsible Peter Juhl" in out
+    assert "40 events recorded; nothing edited, nothing deleted." in out
+    assert out.rstrip().endswith(f"Stored in {url}")
+
+
+def test_the_console_script_is_oneplan_cli_main() -> None:
+    from importlib.metadata import entry_points
+
+    (script,) = entry_points(group="console_scripts", name="oneplan")
+
+    assert script.value == "oneplan.cli:main"
+
+
+def test_the_demo_tells_the_story_on_a_sqlite_file_and_again_on_the_same_file(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.db"
+    url = f"sqlite:///{db}"
+
+    first = oneplan("demo", "--db", str(db), cwd=tmp_path)
+    assert_tells_the_story(first, url)
+    after_first = stored_events(url)
+
+    second = oneplan("demo", "--db", str(db), cwd=tmp_path)
+    assert_tells_the_story(second, url)
+
+    assert after_first > 0
+    assert stored_events(url) == 2 * after_first
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["demo.db"]
+
+
+@pytest.mark.postgres
+def test_the_demo_tells_the_story_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    run = oneplan("demo", "--db", postgres_url, cwd=tmp_path)
+
+    assert_tells_the_story(run, postgres_url)
+    assert stored_events(postgres_url) > 0
+    assert list(tmp_path.iterdir()) == []
