@@ -9,6 +9,7 @@ persists nothing. Cross-aggregate rules are named functions in ``oneplan.rules``
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -18,13 +19,17 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import (
+    IntegrityError,
+    MapperDeserialisationError,
+    PersistenceError,
+)
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel, ValidationError
 
 from oneplan import commands as c
 from oneplan import rules
-from oneplan.aggregates.base import OnePlanAggregate
+from oneplan.aggregates.base import OnePlanAggregate, recording
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
@@ -50,6 +55,8 @@ A = TypeVar("A", bound=OnePlanAggregate)
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
 
+_READ_ERRORS = (PersistenceError, MapperDeserialisationError)
+"""What the store raises when it cannot give back what it holds."""
 _RECEIPTS = uuid5(NAMESPACE_URL, "urn:oneplan:command-receipt")
 _NOT_FOUND: dict[type[OnePlanAggregate], Callable[[UUID], NotFound]] = {
     Citizen: CitizenNotFound,
@@ -136,30 +143,37 @@ class _Work:
 
 
 class _AggregateCache:
-    """Least-recently-used aggregates, each handed out as a clone."""
+    """Least-recently-used aggregates, shared by the threads of one process. The cached
+    objects are never changed: they are cloned before use."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[UUID, OnePlanAggregate] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, aggregate_id: UUID) -> OnePlanAggregate | None:
-        """The cached aggregate itself: clone it before changing it."""
-        found = self._items.get(aggregate_id)
-        if found is not None:
-            self._items.move_to_end(aggregate_id)
-        return found
+        with self._lock:
+            found = self._items.get(aggregate_id)
+            if found is not None:
+                self._items.move_to_end(aggregate_id)
+            return found
 
     def put(self, aggregate: OnePlanAggregate) -> None:
         if self.size <= 0:
             return
-        self._items[aggregate.id] = aggregate
-        self._items.move_to_end(aggregate.id)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
+        with self._lock:
+            current = self._items.get(aggregate.id)
+            if current is not None and current.version > aggregate.version:
+                return  # another thread cached a newer one
+            self._items[aggregate.id] = aggregate
+            self._items.move_to_end(aggregate.id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
     def evict(self, aggregate_ids: Iterable[UUID]) -> None:
-        for aggregate_id in aggregate_ids:
-            self._items.pop(aggregate_id, None)
+        with self._lock:
+            for aggregate_id in aggregate_ids:
+                self._items.pop(aggregate_id, None)
 
 
 class OnePlan(Application[UUID]):
@@ -847,7 +861,7 @@ class OnePlan(Application[UUID]):
         """Every event of one citizen, plan or intervention, oldest first."""
         try:
             return cast(list[OnePlanAggregate.Event], list(self.events.get(aggregate_id)))
-        except PersistenceError as e:
+        except _READ_ERRORS as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
 
     def _read(
@@ -856,7 +870,7 @@ class OnePlan(Application[UUID]):
         if as_of is None:
             return self._load(cls, aggregate_id, version)
         if as_of.tzinfo is None:
-            raise EffectiveTimeInvalid("read", "as_of must be timezone-aware")
+            raise EffectiveTimeInvalid.because("read", "must be timezone-aware", "as_of")
         aggregate = self._fold_until(aggregate_id, as_of, version)
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
@@ -884,7 +898,7 @@ class OnePlan(Application[UUID]):
                     self._cache.put(aggregate.clone())
             else:
                 aggregate = self._replay(aggregate_id, None, version)
-        except PersistenceError as e:
+        except _READ_ERRORS as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
@@ -906,7 +920,17 @@ class OnePlan(Application[UUID]):
         self, cmd: c.Command, decide: Callable[[_Work, datetime], R], load: Callable[[str], R]
     ) -> R:
         """Decide and save, atomically; retry on conflict where safe; idempotent by
-        ``command_id``."""
+        ``command_id``. A store that fails is reported as ``StorageError``."""
+        try:
+            return self._decide_and_save(cmd, decide, load)
+        except _READ_ERRORS as e:
+            if isinstance(e, IntegrityError):
+                raise
+            raise StorageError(f"{type(cmd).__name__} was not carried out: {e}") from e
+
+    def _decide_and_save(
+        self, cmd: c.Command, decide: Callable[[_Work, datetime], R], load: Callable[[str], R]
+    ) -> R:
         receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
         fingerprint = _fingerprint(cmd) if receipt_id else ""
         if receipt_id is not None:
@@ -918,7 +942,8 @@ class OnePlan(Application[UUID]):
         for _ in range(attempts):
             work = _Work(self, optimistic=cmd.retry_on_conflict)
             try:
-                result = decide(work, at)
+                with recording(datetime.now(UTC)):
+                    result = decide(work, at)
             except OnePlanError:
                 stale = work.stale(including_changed=True)
                 if not stale:
@@ -992,7 +1017,9 @@ class OnePlan(Application[UUID]):
         now = self.clock()
         at = cmd.effective_at or now
         if at > now + self.clock_skew:
-            raise EffectiveTimeInvalid(type(cmd).__name__, f"{at.isoformat()} is in the future")
+            raise EffectiveTimeInvalid.because(
+                type(cmd).__name__, f"{at.isoformat()} is in the future"
+            )
         return at
 
     def all_events(self) -> Iterator[Any]:
@@ -1022,7 +1049,7 @@ def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
     try:
         return model.model_validate(fields)
     except ValidationError as e:
-        raise InvalidInput(
-            model.__name__,
-            [{"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()],
-        ) from None
+        errors = [{"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
+        if any(err["loc"][:1] == ("effective_at",) for err in errors):
+            raise EffectiveTimeInvalid(model.__name__, errors) from None
+        raise InvalidInput(model.__name__, errors) from None

@@ -73,10 +73,13 @@ class InvalidInput(OnePlanError, ValueError):
 
 
 class EffectiveTimeInvalid(InvalidInput):
-    """``effective_at`` is in the future, naive, or before the course began."""
+    """``effective_at`` (or ``as_of``) is naive, in the future, or before the course began."""
 
-    def __init__(self, command: str, reason: str) -> None:
-        super().__init__(command, [{"loc": ("effective_at",), "msg": reason}])
+    @classmethod
+    def because(
+        cls, command: str, reason: str, field: str = "effective_at"
+    ) -> EffectiveTimeInvalid:
+        return cls(command, [{"loc": (field,), "msg": reason}])
 
 
 class InvalidDatabaseUrl(OnePlanError, ValueError):

@@ -840,7 +840,8 @@ def test_the_plan_as_of_a_time_before_it_was_opened_is_not_found(app: OnePlan) -
         app.plan(plan_id, as_of=opened - timedelta(microseconds=1))
 
     assert refused.value.plan_id == plan_id  # type: ignore[attr-defined]
-    assert app.plan(plan_id, as_of=opened).status is PlanStatus.DRAFT
+    # Opened and CoordinatorAssigned were saved by one command: one recorded time.
+    assert app.plan(plan_id, as_of=opened).status is PlanStatus.ACTIVE
 
 
 def test_a_naive_as_of_is_refused(app: OnePlan) -> None:

@@ -3,13 +3,14 @@ decided again on fresh state (retryable commands) or refused as a conflict."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from types import TracebackType
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from oneplan import (
     AchievementStatus,
@@ -17,10 +18,13 @@ from oneplan import (
     CommandIdReused,
     ConcurrencyConflict,
     IllegalTransition,
+    InterventionOutcome,
     InterventionStatus,
     Money,
     OnePlan,
     Period,
+    Sector,
+    SharingNotCovered,
 )
 from tests.builders import ANNE, LARS, PETER, SOFIE, at, citizen_with_consent, open_plan, propose
 from tests.conftest import FixedClock
@@ -53,42 +57,39 @@ def other(app: OnePlan, storage_url: str, clock: FixedClock) -> Iterator[OnePlan
 
 
 class InterleavedWrite:
-    """A fake event reader for one instance: when the instance reads the stored events of
-    the target aggregate, it lets another writer change that aggregate, then hands back
-    what it read, now stale. It wraps the recorder's ``select_events``, through which
-    every read of an aggregate's events passes, whatever caching lies above it.
+    """A fake event writer for one instance: when the instance is about to store events
+    of the target aggregate, it lets another writer change that aggregate first, so the
+    instance's events follow a version that is no longer the last one.
 
-    ``times`` bounds how many reads are interleaved; ``interleaved`` counts them.
+    It wraps the recorder's ``insert_events``, the one way events reach the store, so it
+    does not depend on how (or whether) the instance cached what it decided on.
+    ``times`` bounds how many writes are interleaved; ``interleaved`` counts them.
     """
 
     def __init__(
         self, app: OnePlan, target: UUID, write: Callable[[], object], times: int = 1
     ) -> None:
         self.recorder = app.recorder
-        self.real_select_events = app.recorder.select_events
+        self.real_insert_events = app.recorder.insert_events
         self.target = target
         self.write = write
         self.times = times
         self.interleaved = 0
         self._writing = False
 
-    def __call__(self, originator_id: UUID | str, **kwargs: Any) -> Any:
-        stored = self.real_select_events(originator_id, **kwargs)
-        if (
-            str(originator_id) == str(self.target)
-            and self.interleaved < self.times
-            and not self._writing
-        ):
+    def __call__(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        touches_target = any(str(e.originator_id) == str(self.target) for e in stored_events)
+        if touches_target and self.interleaved < self.times and not self._writing:
             self._writing = True
             try:
                 self.write()
             finally:
                 self._writing = False
             self.interleaved += 1
-        return stored
+        return self.real_insert_events(stored_events, **kwargs)
 
     def __enter__(self) -> InterleavedWrite:
-        self.recorder.select_events = self  # type: ignore[method-assign]
+        self.recorder.insert_events = self  # type: ignore[method-assign]
         return self
 
     def __exit__(
@@ -97,7 +98,7 @@ class InterleavedWrite:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        del self.recorder.select_events
+        del self.recorder.insert_events
 
 
 def running_intervention(app: OnePlan) -> tuple[UUID, UUID]:
@@ -528,3 +529,84 @@ def test_a_repeat_racing_the_first_run_returns_the_first_runs_result(
 
     assert result == intervention
     assert stored_events(app) == before + 2  # one change and its receipt
+
+
+# --- two instances on one database ----------------------------------------------------
+
+
+@pytest.fixture
+def two_instances(shared_url: str, clock: FixedClock) -> Iterator[tuple[OnePlan, OnePlan]]:
+    with (
+        OnePlan.open(shared_url, clock=clock) as a,
+        OnePlan.open(shared_url, clock=clock) as b,
+    ):
+        yield a, b
+
+
+def test_sharing_fails_closed_after_another_instance_revoked_the_consent(
+    two_instances: tuple[OnePlan, OnePlan],
+) -> None:
+    a, b = two_instances
+    plan, citizen = open_plan(a)
+    (consent,) = a.citizen(citizen).consents
+    b.revoke_consent(
+        citizen_id=citizen, consent_id=consent, sectors=[Sector.HEALTH], reason="", actor=ANNE
+    )
+    before = stored_events(a)
+
+    with pytest.raises(SharingNotCovered):
+        a.add_participant(plan_id=plan, participant=SOFIE, actor=ANNE)
+
+    assert stored_events(a) == before
+    assert "sofie" not in a.plan(plan).participants
+
+
+def test_an_instance_pauses_what_another_instance_resumed_since_it_last_looked(
+    two_instances: tuple[OnePlan, OnePlan],
+) -> None:
+    a, b = two_instances
+    _, intervention = running_intervention(a)
+    a.pause_intervention(intervention_id=intervention, reason="hospital stay", actor=LARS)
+    b.resume_intervention(intervention_id=intervention, actor=LARS)
+
+    a.pause_intervention(intervention_id=intervention, reason="holiday", actor=LARS)
+
+    assert event_names(b, intervention)[-3:] == ["Paused", "Resumed", "Paused"]
+    assert b.intervention(intervention).pause_reason == "holiday"
+
+
+def test_an_instance_does_not_pause_twice_what_another_instance_paused_since(
+    two_instances: tuple[OnePlan, OnePlan],
+) -> None:
+    a, b = two_instances
+    _, intervention = running_intervention(a)
+    b.pause_intervention(intervention_id=intervention, reason="hospital stay", actor=LARS)
+
+    with pytest.raises(IllegalTransition):
+        a.pause_intervention(intervention_id=intervention, reason="holiday", actor=LARS)
+
+    assert event_names(a, intervention).count("Paused") == 1
+
+
+def test_an_instance_starts_what_waited_once_another_instance_ended_what_it_waited_for(
+    two_instances: tuple[OnePlan, OnePlan],
+) -> None:
+    a, b = two_instances
+    plan, citizen = open_plan(a)
+    physio = propose(
+        a, plan, citizen, sector=Sector.HEALTH, legal_basis="SUL § 140", responsible=SOFIE
+    )
+    training = propose(
+        a, plan, citizen, sector=Sector.EMPLOYMENT, legal_basis="LAB § 32", responsible=PETER
+    )
+    a.grant_intervention(intervention_id=physio, actor=SOFIE)
+    a.grant_intervention(intervention_id=training, actor=PETER)
+    a.add_dependency(intervention_id=training, on_intervention_id=physio, actor=ANNE)
+    a.start_intervention(intervention_id=physio, actor=SOFIE)
+    b.complete_intervention(
+        intervention_id=physio, outcome=InterventionOutcome.GOALS_MET, actor=SOFIE
+    )
+
+    a.start_intervention(intervention_id=training, actor=PETER)
+
+    assert b.intervention(training).status is InterventionStatus.IN_PROGRESS

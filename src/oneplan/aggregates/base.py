@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any, Self
 from uuid import UUID
 
@@ -11,7 +14,20 @@ from eventsourcing.domain import Aggregate
 from oneplan.errors import EffectiveTimeInvalid, InvalidInput
 from oneplan.values import Actor
 
-__all__ = ["OnePlanAggregate", "require_text"]
+__all__ = ["OnePlanAggregate", "recording", "require_text"]
+
+_RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
+
+
+@contextmanager
+def recording(at: datetime) -> Iterator[None]:
+    """Give every event created inside the block the recorded time ``at``, so that the
+    events one command saves atomically also share one recorded time."""
+    token = _RECORDING_TIME.set(at)
+    try:
+        yield
+    finally:
+        _RECORDING_TIME.reset(token)
 
 
 class OnePlanAggregate(Aggregate):
@@ -24,6 +40,11 @@ class OnePlanAggregate(Aggregate):
     class Event(Aggregate.Event):
         actor: Actor
         effective_at: datetime
+
+        @staticmethod
+        def create_timestamp() -> datetime:
+            """The recorded time: one for all the events a command saves together."""
+            return _RECORDING_TIME.get() or datetime.now(UTC)
 
     class Created(Event, Aggregate.Created):
         def apply(self, aggregate: Any) -> None:
@@ -46,7 +67,7 @@ class OnePlanAggregate(Aggregate):
     ) -> Self:
         """Check the effective time, then create the aggregate with its first event."""
         if effective_at.tzinfo is None:
-            raise EffectiveTimeInvalid(event_class.__name__, "must be timezone-aware")
+            raise EffectiveTimeInvalid.because(event_class.__name__, "must be timezone-aware")
         return cls._create(event_class, id=id, actor=actor, effective_at=effective_at, **fields)
 
     def clone(self) -> Self:
@@ -70,9 +91,9 @@ class OnePlanAggregate(Aggregate):
 
     def _check_effective_at(self, what: str, effective_at: datetime) -> None:
         if effective_at.tzinfo is None:
-            raise EffectiveTimeInvalid(what, "must be timezone-aware")
+            raise EffectiveTimeInvalid.because(what, "must be timezone-aware")
         if self.began_at is not None and effective_at < self.began_at:
-            raise EffectiveTimeInvalid(
+            raise EffectiveTimeInvalid.because(
                 what, f"is before the course began ({self.began_at.isoformat()})"
             )
 

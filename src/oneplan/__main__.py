@@ -1,0 +1,5 @@
+"""``python -m oneplan``: the command line."""
+
+from oneplan.cli import main
+
+main()
