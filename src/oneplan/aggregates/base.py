@@ -12,9 +12,9 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from oneplan.errors import EffectiveTimeInvalid, InvalidInput
-from oneplan.values import Actor
+from oneplan.values import Actor, ActorKind
 
-__all__ = ["OnePlanAggregate", "recording", "require_text"]
+__all__ = ["OnePlanAggregate", "recording", "require_caseworker", "require_text"]
 
 _RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
 
@@ -96,6 +96,12 @@ class OnePlanAggregate(Aggregate):
             raise EffectiveTimeInvalid.because(
                 what, f"is before the course began ({self.began_at.isoformat()})"
             )
+
+
+def require_caseworker(command: str, field: str, actor: Actor) -> None:
+    """Interventions, plans and meetings are held by caseworkers, not by citizens."""
+    if actor.kind is not ActorKind.CASEWORKER:
+        raise InvalidInput(command, [{"loc": (field,), "msg": "must be a caseworker"}])
 
 
 def require_text(command: str, field: str, value: str) -> str:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import attrs
 
-from oneplan.aggregates.base import OnePlanAggregate, require_text
+from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
 from oneplan.errors import (
     AuthorityMissing,
     DependencyNotSatisfied,
@@ -21,7 +21,6 @@ from oneplan.errors import (
 from oneplan.values import (
     LAW_SECTORS,
     Actor,
-    ActorKind,
     BudgetArea,
     DependencyType,
     InterventionOutcome,
@@ -278,7 +277,7 @@ class Intervention(OnePlanAggregate):
                 sector=sector,
                 legal_basis=legal_basis,
             )
-        _require_caseworker("ProposeIntervention", "responsible", responsible)
+        require_caseworker("ProposeIntervention", "responsible", responsible)
         return cls._begin(
             cls.Proposed,
             id=intervention_id,
@@ -428,7 +427,7 @@ class Intervention(OnePlanAggregate):
     ) -> None:
         """Rule 4: exactly one responsible caseworker at any time."""
         self._require_not_finished("ReassignResponsible")
-        _require_caseworker("ReassignResponsible", "new_responsible", new_responsible)
+        require_caseworker("ReassignResponsible", "new_responsible", new_responsible)
         if new_responsible.id == self.responsible.id:
             raise IllegalTransition(
                 f"{new_responsible.id} is already responsible for intervention {self.id}",
@@ -528,8 +527,3 @@ class Intervention(OnePlanAggregate):
                 intervention_id=self.id,
                 status=self.status,
             )
-
-
-def _require_caseworker(command: str, field: str, actor: Actor) -> None:
-    if actor.kind is not ActorKind.CASEWORKER:
-        raise InvalidInput(command, [{"loc": (field,), "msg": "must be a caseworker"}])

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import attrs
 
-from oneplan.aggregates.base import OnePlanAggregate, require_text
+from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
 from oneplan.errors import (
     CoordinatorRequired,
     GoalNotFound,
@@ -385,7 +385,7 @@ class Plan(OnePlanAggregate):
             raise InvalidInput(
                 "OpenPlan", [{"loc": ("consent_ids",), "msg": "a plan exists by consent"}]
             )
-        _require_caseworker("OpenPlan", actor)
+        require_caseworker("OpenPlan", "actor", actor)
         return cls._begin(
             cls.Opened,
             id=plan_id,
@@ -431,7 +431,7 @@ class Plan(OnePlanAggregate):
     ) -> None:
         """Give the plan its first coordinator; the plan becomes active."""
         self._require_open("AssignCoordinator")
-        _require_caseworker("AssignCoordinator", coordinator)
+        require_caseworker("AssignCoordinator", "coordinator", coordinator)
         if self.coordinator is not None:
             raise CoordinatorRequired(
                 f"plan {self.id} already has coordinator {self.coordinator.id}; hand it over",
@@ -456,7 +456,7 @@ class Plan(OnePlanAggregate):
     ) -> None:
         """Rule 7: a hand-over names the new coordinator and the reason."""
         self._require_open("HandOverCoordinator")
-        _require_caseworker("HandOverCoordinator", new_coordinator)
+        require_caseworker("HandOverCoordinator", "new_coordinator", new_coordinator)
         if self.coordinator is None:
             raise CoordinatorRequired(
                 f"plan {self.id} has no coordinator to hand over from", plan_id=self.id
@@ -490,7 +490,7 @@ class Plan(OnePlanAggregate):
         """A caseworker joins in a role. Which consent (or legal basis) lets their sector
         see the plan is decided by the application's sharing rule and recorded here."""
         self._require_open("AddParticipant")
-        _require_caseworker("AddParticipant", participant)
+        require_caseworker("AddParticipant", "participant", participant)
         if participant.id in self.participants or (
             self.coordinator is not None and participant.id == self.coordinator.id
         ):
@@ -740,7 +740,7 @@ class Plan(OnePlanAggregate):
                     [{"loc": ("responsibilities",), "msg": "one responsible per intervention"}],
                 )
             seen.add(responsibility.intervention_id)
-            _require_caseworker("HoldMeeting", responsibility.caseworker)
+            require_caseworker("HoldMeeting", "responsibilities", responsibility.caseworker)
         if next_meeting is not None and next_meeting < effective_at.date():
             raise InvalidInput("HoldMeeting", [{"loc": ("next_meeting",), "msg": "is in the past"}])
         self._record(
@@ -857,11 +857,6 @@ class Plan(OnePlanAggregate):
                 plan_id=self.id,
                 status=self.status,
             )
-
-
-def _require_caseworker(command: str, actor: Actor) -> None:
-    if actor.kind is not ActorKind.CASEWORKER:
-        raise InvalidInput(command, [{"loc": ("actor",), "msg": "must be a caseworker"}])
 
 
 def _require_due_within_parent(command: str, due: date | None, parent: Goal) -> None:
