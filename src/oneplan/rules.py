@@ -19,7 +19,7 @@ from oneplan.errors import (
     InterventionOutsidePlan,
     SharingNotCovered,
 )
-from oneplan.values import Actor, DependencyType, LegalBasis, Sector
+from oneplan.values import Actor, DependencyType, LegalBasis
 
 __all__ = [
     "dependency_in_same_plan",
@@ -116,6 +116,3 @@ def no_dependency_cycle(
         seen.add(current)
         frontier.extend(dep for dep, kind in dependencies_of(current) if kind in _WAITING)
 
-
-def sectors_of(actors: Iterable[Actor]) -> frozenset[Sector]:
-    return frozenset(a.sector for a in actors if a.sector is not None)
