@@ -10,8 +10,8 @@ For every storage:
    goals and sub-goals, a hand-over, a participant, three interventions proposed,
    a dependency, granted, started, paused, resumed, completed, progress, a meeting,
    a sanction after the social-services contact, delivery). Each command is timed
-   with ``time.perf_counter_ns``. ``save`` is wrapped on the instance to capture the
-   exact events of every save (one save per command).
+   with ``time.perf_counter_ns``. ``_record`` (which every save goes through) is
+   wrapped on the instance to capture the exact events of every save (one per command).
 2. **bare**: the same events, in the same per-save groups and order, saved through a
    bare ``eventsourcing.application.Application`` with its default mapper and JSON
    transcoder, on a fresh store of the same kind with equal settings. Each event is
