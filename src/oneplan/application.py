@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from oneplan import commands as c
 from oneplan import rules
+from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.base import OnePlanAggregate, recording
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
@@ -47,6 +48,12 @@ from oneplan.errors import (
     StorageError,
 )
 from oneplan.persistence import OnePlanMapper, env_for_url
+from oneplan.projections.citizen_view import CitizenState, CitizenView
+from oneplan.projections.plan_view import PlanState, PlanView
+from oneplan.projections.runner import ProjectionRunner
+from oneplan.projections.sector_view import SectorView, sector_view
+from oneplan.projections.stores import store_for_env
+from oneplan.values import Actor, Sector
 
 __all__ = ["Clock", "CommandReceipt", "OnePlan", "system_clock"]
 
@@ -199,6 +206,9 @@ class OnePlan(Application[UUID]):
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
         self._cache = _AggregateCache(self.cache_size)
+        self._settings = settings
+        self._views: ProjectionRunner | None = None
+        self._views_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str = "sqlite:///oneplan.db", *, clock: Clock | None = None) -> OnePlan:
@@ -208,6 +218,23 @@ class OnePlan(Application[UUID]):
 
     def __enter__(self) -> Self:
         return self
+
+    @property
+    def views(self) -> ProjectionRunner:
+        """The projection runner keeping this record's views, in the same database as
+        its events (SQL tables beside them; in memory for ``memory://``)."""
+        with self._views_lock:
+            if self._views is None:
+                from oneplan.projections import VIEWS
+
+                names = ["route", *(view.name for view in VIEWS)]
+                self._views = ProjectionRunner(self, store_for_env(self._settings, names))
+            return self._views
+
+    def close(self) -> None:
+        if self._views is not None:
+            self._views.store.close()
+        super().close()
 
     def __exit__(
         self,
@@ -856,6 +883,102 @@ class OnePlan(Application[UUID]):
         """The plan's interventions, in the order they were proposed."""
         plan = self.plan(plan_id, as_of=as_of)
         return [self.intervention(i, as_of=as_of) for i in plan.intervention_ids]
+
+    def sector_view(
+        self,
+        plan_id: UUID,
+        *,
+        sector: Sector | str,
+        reader: Actor,
+        as_of: datetime | None = None,
+    ) -> SectorView:
+        """The plan as ``sector`` may see it (as it stood at ``as_of``, or now), under the
+        consents active now. The read is recorded in the access log, naming every item
+        shown and the consent or legal basis that allowed it."""
+        try:
+            sector = Sector(sector)
+            reader = Actor.model_validate(reader)
+        except (ValueError, ValidationError) as e:
+            raise InvalidInput("ReadSectorView", [{"loc": ("sector",), "msg": str(e)}]) from None
+        if reader.sector is not sector:
+            raise InvalidInput(
+                "ReadSectorView",
+                [{"loc": ("reader", "sector"), "msg": f"the reader does not act for {sector}"}],
+            )
+        read_at = self.clock()
+        plan = self._plan_state(plan_id, as_of)
+        citizens = {cid: self._citizen_state(cid) for cid in plan.citizen_ids}
+        view = sector_view(plan, citizens, sector=sector, at=read_at, reader=reader, as_of=as_of)
+        with recording(datetime.now(UTC)):
+            record = AccessRecord.sector_view_read(
+                access_id=uuid4(),
+                plan_id=plan_id,
+                citizen_ids=plan.citizen_ids,
+                sector=sector,
+                as_of=as_of,
+                items=view.items(),
+                reader=reader,
+                read_at=read_at,
+            )
+        try:
+            self._save([record])
+        except _READ_ERRORS as e:
+            raise StorageError(f"the read of plan {plan_id} could not be logged: {e}") from e
+        return view
+
+    def citizen_plan(
+        self,
+        plan_id: UUID,
+        *,
+        as_of: datetime | None = None,
+        language: str = "da",
+        format: str = "markdown",
+    ) -> str:
+        """The citizen's own plan (*borgerens plan*) as a readable document, as it stood at
+        ``as_of`` (or now): Danish or English, Markdown or HTML. No internal notes."""
+        from oneplan.projections.citizen_plan import (  # TODO top level
+            DocumentFormat,
+            Language,
+            render_citizen_plan,
+        )
+
+        try:
+            lang, fmt = Language(language), DocumentFormat(format)
+        except ValueError as e:
+            raise InvalidInput("RenderCitizenPlan", [{"loc": (), "msg": str(e)}]) from None
+        plan = self._plan_state(plan_id, as_of)
+        citizens = {cid: self._citizen_state(cid) for cid in plan.citizen_ids}
+        return render_citizen_plan(
+            plan, citizens, language=lang, format=fmt, as_of=as_of or self.clock()
+        )
+
+    def _plan_state(self, plan_id: UUID, as_of: datetime | None) -> PlanState:
+        """The whole plan and its interventions, now (from the views, caught up) or as it
+        stood at recorded time ``as_of`` (folded from its streams)."""
+        state: PlanState | None
+        if as_of is None:
+            self.views.catch_up()
+            state = self.views.get(PlanView.name, plan_id)
+        else:
+            aggregate = self.plan(plan_id, as_of=as_of)
+            streams = (plan_id, *aggregate.intervention_ids)
+            events = sorted(
+                (e for sid in streams for e in self.history(sid) if e.timestamp <= as_of),
+                key=lambda e: e.timestamp,
+            )
+            fold = PlanView()
+            state = fold.initial(str(plan_id))
+            for event in events:
+                state = fold.evolve(state, event)
+        if state is None or not state.exists:
+            raise PlanNotFound(plan_id)
+        return state
+
+    def _citizen_state(self, citizen_id: UUID) -> CitizenState:
+        state: CitizenState | None = self.views.get(CitizenView.name, citizen_id)
+        if state is None:
+            raise CitizenNotFound(citizen_id)
+        return state
 
     def history(self, aggregate_id: UUID) -> list[OnePlanAggregate.Event]:
         """Every event of one citizen, plan or intervention, oldest first."""

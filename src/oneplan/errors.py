@@ -35,6 +35,7 @@ __all__ = [
     "OnePlanError",
     "ParticipantNotFound",
     "PlanNotFound",
+    "ProjectionFailed",
     "RuleViolation",
     "SanctionBeforeSocialContact",
     "SharingNotCovered",
@@ -232,3 +233,12 @@ class SharingNotCovered(RuleViolation):
     information category, and no legal basis for an override was given."""
 
     rule = "sharing fails closed"
+
+
+class ProjectionFailed(StorageError):
+    """A view could not fold the log at ``position``: the event there cannot be read, or
+    the fold refused it. Nothing of that batch was written; the runner stops there
+    rather than skip an event."""
+
+    def __init__(self, message: str, *, position: int) -> None:
+        super().__init__(message, position=position)

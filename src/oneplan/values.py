@@ -26,6 +26,7 @@ from pydantic import (
 
 __all__ = [
     "LAW_SECTORS",
+    "AccessedItem",
     "AchievementStatus",
     "Actor",
     "ActorKind",
@@ -35,6 +36,7 @@ __all__ = [
     "ConsentStatus",
     "DeliveryChannel",
     "DependencyType",
+    "DisclosureBasis",
     "GoalStatus",
     "InformationCategory",
     "InterventionOutcome",
@@ -534,3 +536,28 @@ class Responsibility(_Frozen):
 
     intervention_id: UUID
     caseworker: Actor
+
+
+# --- disclosure ---------------------------------------------------------------------
+
+
+class DisclosureBasis(StrEnum):
+    """What allowed showing an item of a plan to a sector."""
+
+    OWN_SECTOR = "own-sector"
+    """The sector's own intervention, goal, note or meeting, under its own legal basis."""
+    CONSENT = "consent"
+    """One or more consents active at the time of reading."""
+    LEGAL_BASIS = "legal-basis"
+    """An override naming a legal basis (rule 9), recorded when the sector joined."""
+
+
+class AccessedItem(_Frozen):
+    """One item of a plan shown to a reader, and the consent or legal basis that allowed it
+    (the consent travels with what is shared)."""
+
+    kind: Annotated[str, StringConstraints(pattern=r"^[a-z-]{1,40}$")]
+    item_id: Annotated[str, StringConstraints(max_length=100)]
+    basis: DisclosureBasis
+    consent_ids: tuple[UUID, ...] = ()
+    legal_basis: LegalBasis | None = None

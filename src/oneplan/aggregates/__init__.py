@@ -1,15 +1,17 @@
-"""The aggregates: Citizen, Plan and Intervention, each with its events and rules."""
+"""The aggregates: Citizen, Plan and Intervention, each with its events and rules, and
+the AccessRecord of every read."""
 
+from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 
-__all__ = ["EVENT_CLASSES", "Citizen", "Intervention", "Plan"]
+__all__ = ["EVENT_CLASSES", "AccessRecord", "Citizen", "Intervention", "Plan"]
 
 
 def _event_classes() -> tuple[type, ...]:
     found: list[type] = []
-    for aggregate in (Citizen, Plan, Intervention):
+    for aggregate in (Citizen, Plan, Intervention, AccessRecord):
         for value in vars(aggregate).values():
             if (
                 isinstance(value, type)
@@ -21,4 +23,4 @@ def _event_classes() -> tuple[type, ...]:
 
 
 EVENT_CLASSES: tuple[type, ...] = _event_classes()
-"""Every event class of the three aggregates: the storage format, versioned with care."""
+"""Every event class of the aggregates: the storage format, versioned with care."""

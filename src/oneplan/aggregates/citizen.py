@@ -61,6 +61,13 @@ class Consent:
             return False
         return self.revoked_at is None or at < self.revoked_at
 
+    def revoked(self, sectors: tuple[Sector, ...], at: datetime) -> Consent:
+        """This consent after revoking it for ``sectors`` (all of it when empty)."""
+        remaining = self.recipient_sectors - set(sectors) if sectors else frozenset()
+        if remaining:
+            return attrs.evolve(self, recipient_sectors=frozenset(remaining))
+        return attrs.evolve(self, status=ConsentStatus.INACTIVE, revoked_at=at)
+
     def covers(self, sector: Sector, category: InformationCategory | None, at: datetime) -> bool:
         """Whether this consent lets ``sector`` receive ``category`` at ``at``
         (any category when ``category`` is None)."""
@@ -111,7 +118,11 @@ class Citizen(OnePlanAggregate):
         given_by: tuple[ConsentGiver, ...]
 
         def apply(self, aggregate: Any) -> None:
-            aggregate.consents[self.consent_id] = Consent(
+            aggregate.consents[self.consent_id] = self.consent()
+
+        def consent(self) -> Consent:
+            """The consent this event grants."""
+            return Consent(
                 consent_id=self.consent_id,
                 recipient_sectors=frozenset(self.recipient_sectors),
                 categories=frozenset(self.categories),
@@ -131,14 +142,7 @@ class Citizen(OnePlanAggregate):
 
         def apply(self, aggregate: Any) -> None:
             consent: Consent = aggregate.consents[self.consent_id]
-            remaining = consent.recipient_sectors - set(self.sectors) if self.sectors else set()
-            if remaining:
-                consent = attrs.evolve(consent, recipient_sectors=frozenset(remaining))
-            else:
-                consent = attrs.evolve(
-                    consent, status=ConsentStatus.INACTIVE, revoked_at=self.effective_at
-                )
-            aggregate.consents[self.consent_id] = consent
+            aggregate.consents[self.consent_id] = consent.revoked(self.sectors, self.effective_at)
 
     class SocialContactPersonRecorded(OnePlanAggregate.Event):
         """The citizen's contact person in social services was recorded."""

@@ -1,4 +1,38 @@
-"""Projections: pure folds of the event log into views (sector views, the citizen's
-plan, caseloads, journeys, audit trail). Arriving with the projections issue."""
+"""Projections: pure folds of the event log into views, kept by a catch-up runner.
 
-__all__: list[str] = []
+- ``PlanView``: the whole plan and its interventions (never shown as it is);
+- ``CitizenView``: each citizen's consents, by which every sector view is filtered;
+- ``sector_view``: the plan as one sector may see it, under consent, when read;
+- the citizen's own plan document, caseloads, citizen journeys and the access log.
+"""
+
+from typing import Any
+
+from oneplan.projections.base import Fold, Projection, Route, codec
+from oneplan.projections.citizen_view import CitizenState, CitizenView
+from oneplan.projections.plan_view import PlanState, PlanView
+from oneplan.projections.runner import ProjectionRunner
+from oneplan.projections.sector_view import AllowedBy, SectorView, Shown, sector_view
+from oneplan.projections.stores import MemoryViewStore, ViewStore
+
+__all__ = [
+    "VIEWS",
+    "AllowedBy",
+    "CitizenState",
+    "CitizenView",
+    "Fold",
+    "MemoryViewStore",
+    "PlanState",
+    "PlanView",
+    "Projection",
+    "ProjectionRunner",
+    "Route",
+    "SectorView",
+    "Shown",
+    "ViewStore",
+    "codec",
+    "sector_view",
+]
+
+VIEWS: list[type[Projection[Any]]] = [PlanView, CitizenView]
+"""Every view the runner keeps, besides its own index of routes."""

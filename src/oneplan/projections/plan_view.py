@@ -1,0 +1,553 @@
+"""The whole plan, folded from the plan's events and its interventions' events: the one
+state that sector views, the citizen's plan document and caseloads are read from.
+
+This state holds everything; it is never shown as it is. ``sector_view`` filters it by
+consent at the time of reading, and ``citizen_plan`` renders what the citizen receives.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+from uuid import UUID
+
+import attrs
+
+from oneplan.aggregates.intervention import Intervention
+from oneplan.aggregates.plan import Plan
+from oneplan.projections.base import Fold, Route
+from oneplan.values import (
+    AchievementStatus,
+    Actor,
+    BudgetArea,
+    DeliveryChannel,
+    DependencyType,
+    GoalStatus,
+    InterventionOutcome,
+    InterventionStatus,
+    LegalBasis,
+    MeetingAttendee,
+    Money,
+    OverarchingGoal,
+    ParticipantRole,
+    Period,
+    PlanOutcome,
+    PlanStatus,
+    Responsibility,
+    Sector,
+    SectorPlanRef,
+    Target,
+)
+
+__all__ = [
+    "CostItem",
+    "GoalItem",
+    "InterventionItem",
+    "MeetingItem",
+    "ParticipantItem",
+    "PlanState",
+    "PlanView",
+    "ProgressNote",
+]
+
+
+@attrs.frozen
+class ProgressNote:
+    """Progress recorded against a goal, with the note that came with it."""
+
+    recorded_at: datetime
+    by: Actor
+    achievement: AchievementStatus
+    measured_value: Decimal | None
+    note: str
+
+
+@attrs.frozen
+class GoalItem:
+    """A goal or sub-goal (*mål og delmål*) as it stands, with its progress notes."""
+
+    goal_id: UUID
+    parent_id: UUID | None
+    description: str
+    target: Target | None
+    due: date | None
+    status: GoalStatus
+    set_at: datetime
+    set_by: Actor
+    achievement: AchievementStatus | None = None
+    achieved_at: datetime | None = None
+    notes: tuple[ProgressNote, ...] = ()
+
+
+@attrs.frozen
+class CostItem:
+    """An actual cost booked to a budget area for a period."""
+
+    amount: Money
+    budget_area: BudgetArea
+    period: Period
+    recorded_at: datetime
+
+
+@attrs.frozen
+class InterventionItem:
+    """An intervention (*indsats*) of the plan, as it stands."""
+
+    intervention_id: UUID
+    citizen_id: UUID
+    sector: Sector
+    legal_basis: LegalBasis
+    title: str
+    goal_ids: tuple[UUID, ...]
+    responsible: Actor
+    planned_period: Period
+    planned_cost: Money | None
+    """None only in a sector view whose consent does not cover costs."""
+    budget_area: BudgetArea
+    proposed_at: datetime
+    status: InterventionStatus = InterventionStatus.NOT_STARTED
+    granted_by: Actor | None = None
+    granted_at: datetime | None = None
+    decision_note: str = ""
+    scheduled_start: date | None = None
+    started_at: datetime | None = None
+    paused_at: datetime | None = None
+    pause_reason: str | None = None
+    expected_resume: date | None = None
+    ended_at: datetime | None = None
+    outcome: InterventionOutcome | None = None
+    end_reason: str | None = None
+    costs: tuple[CostItem, ...] = ()
+    waits_for: tuple[tuple[UUID, DependencyType], ...] = ()
+
+    @property
+    def actual_cost(self) -> Decimal:
+        return sum((c.amount.amount for c in self.costs), Decimal("0.00"))
+
+
+@attrs.frozen
+class MeetingItem:
+    """A coordinating meeting (*koordinerende møde*) and what it decided."""
+
+    meeting_id: UUID
+    held_at: datetime
+    held_by: Actor
+    attendees: tuple[MeetingAttendee, ...]
+    decisions: tuple[str, ...]
+    responsibilities: tuple[Responsibility, ...]
+    next_meeting: date | None
+
+
+@attrs.frozen
+class ParticipantItem:
+    """A caseworker taking part in the plan, and what allowed sharing the plan with them."""
+
+    actor: Actor
+    role: ParticipantRole
+    joined_at: datetime
+    shared_under_consents: tuple[UUID, ...]
+    shared_under_law: LegalBasis | None
+
+
+@attrs.frozen
+class HandOverItem:
+    """A coordinator hand-over: from whom, to whom, why."""
+
+    at: datetime
+    previous: Actor
+    new: Actor
+    reason: str
+    previous_stays_as: ParticipantRole | None
+
+
+@attrs.frozen
+class PlanState:
+    """Everything the record holds about one plan and its interventions."""
+
+    plan_id: UUID
+    citizen_ids: tuple[UUID, ...] = ()
+    status: PlanStatus = PlanStatus.DRAFT
+    opened_at: datetime | None = None
+    opened_by: Actor | None = None
+    replaces: tuple[SectorPlanRef, ...] = ()
+    legal_bases: tuple[LegalBasis, ...] = ()
+    consent_ids: tuple[UUID, ...] = ()
+    wishes: dict[UUID, str] = attrs.field(factory=dict)
+    overarching_goal: OverarchingGoal | None = None
+    coordinator: Actor | None = None
+    coordinator_since: datetime | None = None
+    hand_overs: tuple[HandOverItem, ...] = ()
+    participants: dict[str, ParticipantItem] = attrs.field(factory=dict)
+    goals: dict[UUID, GoalItem] = attrs.field(factory=dict)
+    interventions: dict[UUID, InterventionItem] = attrs.field(factory=dict)
+    meetings: tuple[MeetingItem, ...] = ()
+    hold_reason: str | None = None
+    outcome: PlanOutcome | None = None
+    closed_at: datetime | None = None
+    closing_reason: str = ""
+    delivered: tuple[tuple[int, DeliveryChannel, datetime], ...] = ()
+    changed_at: datetime | None = None
+    """Recorded time of the last event folded in."""
+
+    @property
+    def exists(self) -> bool:
+        return self.opened_at is not None
+
+    @property
+    def next_meeting(self) -> date | None:
+        return self.meetings[-1].next_meeting if self.meetings else None
+
+    def co_coordinators(self) -> tuple[Actor, ...]:
+        return tuple(
+            p.actor for p in self.participants.values() if p.role is ParticipantRole.CO_COORDINATOR
+        )
+
+
+class PlanView(Fold[PlanState]):
+    """The plan as the record holds it: one row per plan."""
+
+    name: ClassVar[str] = "plan"
+    version: ClassVar[int] = 1
+    state_type: ClassVar[type[Any]] = PlanState
+
+    def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
+        if not self.handles(event):
+            return ()
+        if isinstance(event, Plan.Event):
+            return (str(event.originator_id),)
+        if route is not None and route.plan_id is not None:
+            return (str(route.plan_id),)
+        return ()
+
+    def initial(self, key: str) -> PlanState:
+        return PlanState(plan_id=UUID(key))
+
+
+_on = PlanView.on
+
+
+def _stamp(state: PlanState, event: Any, **changes: Any) -> PlanState:
+    return attrs.evolve(state, changed_at=event.timestamp, **changes)
+
+
+def _goal(state: PlanState, event: Any, **changes: Any) -> PlanState:
+    goal = state.goals.get(event.goal_id)
+    if goal is None:
+        return state
+    return _stamp(state, event, goals={**state.goals, goal.goal_id: attrs.evolve(goal, **changes)})
+
+
+def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
+    item = state.interventions.get(event.originator_id)
+    if item is None:
+        return state
+    updated = attrs.evolve(item, **changes)
+    return _stamp(
+        state, event, interventions={**state.interventions, item.intervention_id: updated}
+    )
+
+
+# --- plan events ---------------------------------------------------------------------
+
+
+@_on(Plan.Opened)
+def _opened(state: PlanState, e: Plan.Opened) -> PlanState:
+    return _stamp(
+        state,
+        e,
+        citizen_ids=e.citizen_ids,
+        opened_at=e.effective_at,
+        opened_by=e.actor,
+        replaces=e.replaces,
+        legal_bases=e.legal_bases,
+        consent_ids=e.consent_ids,
+    )
+
+
+@_on(Plan.CitizensWishesRecorded)
+def _wishes(state: PlanState, e: Plan.CitizensWishesRecorded) -> PlanState:
+    return _stamp(
+        state,
+        e,
+        wishes={**state.wishes, e.citizen_id: e.wishes},
+        overarching_goal=e.overarching_goal,
+    )
+
+
+@_on(Plan.CoordinatorAssigned)
+def _coordinator(state: PlanState, e: Plan.CoordinatorAssigned) -> PlanState:
+    participants = {k: v for k, v in state.participants.items() if k != e.coordinator.id}
+    return _stamp(
+        state,
+        e,
+        coordinator=e.coordinator,
+        coordinator_since=e.effective_at,
+        participants=participants,
+        status=PlanStatus.ACTIVE if state.status is PlanStatus.DRAFT else state.status,
+    )
+
+
+@_on(Plan.CoordinatorHandedOver)
+def _handed_over(state: PlanState, e: Plan.CoordinatorHandedOver) -> PlanState:
+    participants = {k: v for k, v in state.participants.items() if k != e.new_coordinator.id}
+    if e.previous_stays_as is not None:
+        participants[e.previous_coordinator.id] = ParticipantItem(
+            actor=e.previous_coordinator,
+            role=e.previous_stays_as,
+            joined_at=e.effective_at,
+            shared_under_consents=state.consent_ids,
+            shared_under_law=None,
+        )
+    hand_over = HandOverItem(
+        at=e.effective_at,
+        previous=e.previous_coordinator,
+        new=e.new_coordinator,
+        reason=e.reason,
+        previous_stays_as=e.previous_stays_as,
+    )
+    return _stamp(
+        state,
+        e,
+        coordinator=e.new_coordinator,
+        coordinator_since=e.effective_at,
+        participants=participants,
+        hand_overs=(*state.hand_overs, hand_over),
+    )
+
+
+@_on(Plan.ParticipantJoined)
+def _joined(state: PlanState, e: Plan.ParticipantJoined) -> PlanState:
+    participant = ParticipantItem(
+        actor=e.participant,
+        role=e.role,
+        joined_at=e.effective_at,
+        shared_under_consents=e.shared_under_consents,
+        shared_under_law=e.shared_under_law,
+    )
+    return _stamp(state, e, participants={**state.participants, e.participant.id: participant})
+
+
+@_on(Plan.ParticipantLeft)
+def _left(state: PlanState, e: Plan.ParticipantLeft) -> PlanState:
+    participants = {k: v for k, v in state.participants.items() if k != e.caseworker_id}
+    return _stamp(state, e, participants=participants)
+
+
+@_on(Plan.GoalSet)
+def _goal_set(state: PlanState, e: Plan.GoalSet) -> PlanState:
+    goal = GoalItem(
+        goal_id=e.goal_id,
+        parent_id=e.parent_id,
+        description=e.description,
+        target=e.target,
+        due=e.due,
+        status=e.status,
+        set_at=e.effective_at,
+        set_by=e.actor,
+    )
+    return _stamp(state, e, goals={**state.goals, e.goal_id: goal})
+
+
+@_on(Plan.GoalRevised)
+def _goal_revised(state: PlanState, e: Plan.GoalRevised) -> PlanState:
+    return _goal(state, e, description=e.description, target=e.target, due=e.due, status=e.status)
+
+
+@_on(Plan.GoalProgressRecorded)
+def _progress(state: PlanState, e: Plan.GoalProgressRecorded) -> PlanState:
+    goal = state.goals.get(e.goal_id)
+    if goal is None:
+        return state
+    note = ProgressNote(
+        recorded_at=e.effective_at,
+        by=e.actor,
+        achievement=e.achievement,
+        measured_value=e.measured_value,
+        note=e.note,
+    )
+    achieved = e.effective_at if e.achievement is AchievementStatus.ACHIEVED else goal.achieved_at
+    return _goal(
+        state,
+        e,
+        achievement=e.achievement,
+        notes=(*goal.notes, note),
+        achieved_at=goal.achieved_at or achieved,
+    )
+
+
+@_on(Plan.GoalCompleted)
+def _goal_completed(state: PlanState, e: Plan.GoalCompleted) -> PlanState:
+    goal = state.goals.get(e.goal_id)
+    achieved_at = goal.achieved_at if goal is not None else None
+    if achieved_at is None and e.achievement is AchievementStatus.ACHIEVED:
+        achieved_at = e.effective_at
+    return _goal(
+        state, e, status=GoalStatus.COMPLETED, achievement=e.achievement, achieved_at=achieved_at
+    )
+
+
+@_on(Plan.GoalCancelled)
+def _goal_cancelled(state: PlanState, e: Plan.GoalCancelled) -> PlanState:
+    return _goal(state, e, status=GoalStatus.CANCELLED)
+
+
+@_on(Plan.MeetingHeld)
+def _meeting(state: PlanState, e: Plan.MeetingHeld) -> PlanState:
+    meeting = MeetingItem(
+        meeting_id=e.meeting_id,
+        held_at=e.effective_at,
+        held_by=e.actor,
+        attendees=e.attendees,
+        decisions=e.decisions,
+        responsibilities=e.responsibilities,
+        next_meeting=e.next_meeting,
+    )
+    return _stamp(state, e, meetings=(*state.meetings, meeting))
+
+
+@_on(Plan.Delivered)
+def _delivered(state: PlanState, e: Plan.Delivered) -> PlanState:
+    return _stamp(state, e, delivered=(*state.delivered, (e.version, e.channel, e.effective_at)))
+
+
+@_on(Plan.PutOnHold)
+def _on_hold(state: PlanState, e: Plan.PutOnHold) -> PlanState:
+    return _stamp(state, e, status=PlanStatus.ON_HOLD, hold_reason=e.reason)
+
+
+@_on(Plan.Resumed)
+def _resumed(state: PlanState, e: Plan.Resumed) -> PlanState:
+    return _stamp(state, e, status=PlanStatus.ACTIVE, hold_reason=None)
+
+
+@_on(Plan.Completed)
+def _completed(state: PlanState, e: Plan.Completed) -> PlanState:
+    return _stamp(
+        state, e, status=PlanStatus.COMPLETED, outcome=e.outcome, closed_at=e.effective_at
+    )
+
+
+@_on(Plan.WithdrawnByCitizen)
+def _withdrawn(state: PlanState, e: Plan.WithdrawnByCitizen) -> PlanState:
+    return _stamp(
+        state, e, status=PlanStatus.REVOKED, closed_at=e.effective_at, closing_reason=e.reason
+    )
+
+
+@_on(Plan.EnteredInError)
+def _in_error(state: PlanState, e: Plan.EnteredInError) -> PlanState:
+    return _stamp(
+        state,
+        e,
+        status=PlanStatus.ENTERED_IN_ERROR,
+        closed_at=e.effective_at,
+        closing_reason=e.reason,
+    )
+
+
+# --- intervention events -------------------------------------------------------------
+
+
+@_on(Intervention.Proposed)
+def _proposed(state: PlanState, e: Intervention.Proposed) -> PlanState:
+    item = InterventionItem(
+        intervention_id=e.originator_id,
+        citizen_id=e.citizen_id,
+        sector=e.sector,
+        legal_basis=e.legal_basis,
+        title=e.title,
+        goal_ids=e.goal_ids,
+        responsible=e.responsible,
+        planned_period=e.planned_period,
+        planned_cost=e.planned_cost,
+        budget_area=e.budget_area,
+        proposed_at=e.effective_at,
+    )
+    return _stamp(state, e, interventions={**state.interventions, item.intervention_id: item})
+
+
+@_on(Intervention.Granted)
+def _granted(state: PlanState, e: Intervention.Granted) -> PlanState:
+    return _intervention(
+        state, e, granted_by=e.actor, granted_at=e.effective_at, decision_note=e.note
+    )
+
+
+@_on(Intervention.Scheduled)
+def _scheduled(state: PlanState, e: Intervention.Scheduled) -> PlanState:
+    return _intervention(state, e, status=InterventionStatus.SCHEDULED, scheduled_start=e.start_on)
+
+
+@_on(Intervention.Started)
+def _started(state: PlanState, e: Intervention.Started) -> PlanState:
+    return _intervention(state, e, status=InterventionStatus.IN_PROGRESS, started_at=e.effective_at)
+
+
+@_on(Intervention.Paused)
+def _paused(state: PlanState, e: Intervention.Paused) -> PlanState:
+    return _intervention(
+        state,
+        e,
+        status=InterventionStatus.ON_HOLD,
+        paused_at=e.effective_at,
+        pause_reason=e.reason,
+        expected_resume=e.expected_resume,
+    )
+
+
+@_on(Intervention.Resumed)
+def _intervention_resumed(state: PlanState, e: Intervention.Resumed) -> PlanState:
+    return _intervention(
+        state,
+        e,
+        status=InterventionStatus.IN_PROGRESS,
+        paused_at=None,
+        pause_reason=None,
+        expected_resume=None,
+    )
+
+
+@_on(Intervention.Completed)
+def _intervention_completed(state: PlanState, e: Intervention.Completed) -> PlanState:
+    return _intervention(
+        state, e, status=InterventionStatus.COMPLETED, outcome=e.outcome, ended_at=e.effective_at
+    )
+
+
+@_on(Intervention.Stopped)
+def _stopped(state: PlanState, e: Intervention.Stopped) -> PlanState:
+    return _intervention(
+        state, e, status=InterventionStatus.STOPPED, end_reason=e.reason, ended_at=e.effective_at
+    )
+
+
+@_on(Intervention.Cancelled)
+def _cancelled(state: PlanState, e: Intervention.Cancelled) -> PlanState:
+    return _intervention(
+        state, e, status=InterventionStatus.CANCELLED, end_reason=e.reason, ended_at=e.effective_at
+    )
+
+
+@_on(Intervention.ResponsibleReassigned)
+def _reassigned(state: PlanState, e: Intervention.ResponsibleReassigned) -> PlanState:
+    return _intervention(state, e, responsible=e.new_responsible)
+
+
+@_on(Intervention.ActualCostRecorded)
+def _cost(state: PlanState, e: Intervention.ActualCostRecorded) -> PlanState:
+    item = state.interventions.get(e.originator_id)
+    if item is None:
+        return state
+    cost = CostItem(
+        amount=e.amount, budget_area=e.budget_area, period=e.period, recorded_at=e.effective_at
+    )
+    return _intervention(state, e, costs=(*item.costs, cost))
+
+
+@_on(Intervention.DependencyAdded)
+def _dependency(state: PlanState, e: Intervention.DependencyAdded) -> PlanState:
+    item = state.interventions.get(e.originator_id)
+    if item is None:
+        return state
+    return _intervention(state, e, waits_for=(*item.waits_for, (e.on_intervention_id, e.type)))

@@ -1,0 +1,288 @@
+"""The catch-up runner: pulls the notification log from the last tracked position and
+folds every event into every view, writing each batch with its position in one
+transaction (exactly once; a restart resumes where it stopped).
+
+It pulls rather than subscribes, so it works the same on SQLite (which cannot push) and
+PostgreSQL (where several runners may share one database: the tracking row serialises
+them). Run it in-process before reading (``OnePlan`` does), from ``oneplan replay``, or
+in a loop of its own (``run_forever``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, PersistenceError
+
+from oneplan.aggregates.base import OnePlanAggregate
+from oneplan.aggregates.citizen import Citizen
+from oneplan.aggregates.intervention import Intervention
+from oneplan.aggregates.plan import Plan
+from oneplan.errors import ProjectionFailed, StorageError
+from oneplan.projections.base import Fold, Projection, Route, codec, route_of
+from oneplan.projections.stores import MemoryViewStore, PositionMoved, ViewStore
+
+if TYPE_CHECKING:
+    from oneplan.application import OnePlan
+
+__all__ = ["ProjectionRunner", "RouteView", "default_projections"]
+
+Progress = Callable[[int, int], None]
+"""Called with (events folded so far, position of the log's last event)."""
+
+
+class RouteView(Fold[Route]):
+    """Which plan and citizens each stream is about (the runner's own index)."""
+
+    name: ClassVar[str] = "route"
+    version: ClassVar[int] = 1
+    state_type: ClassVar[type[Any]] = Route
+
+    def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
+        return (str(event.originator_id),) if self.handles(event) else ()
+
+    def initial(self, key: str) -> Route:
+        return Route()
+
+    def handles(self, event: Any) -> bool:
+        return isinstance(event, _ROUTED)
+
+    def evolve(self, state: Route, event: Any) -> Route:
+        return route_of(event, state) or state
+
+
+_ROUTED = (Plan.Opened, Intervention.Proposed, Citizen.Registered, Citizen.JoinedPlan)
+
+
+def default_projections() -> list[Projection[Any]]:
+    """Every view oneplan keeps."""
+    from oneplan.projections import VIEWS
+
+    return [view() for view in VIEWS]
+
+
+class ProjectionRunner:
+    """Folds the log into views kept in ``store``, from its tracked position on."""
+
+    batch_size = 1000
+
+    def __init__(
+        self,
+        app: OnePlan,
+        store: ViewStore | None = None,
+        projections: Iterable[Projection[Any]] | None = None,
+    ) -> None:
+        self.app = app
+        self.routes = RouteView()
+        self.projections: list[Projection[Any]] = list(
+            projections if projections is not None else default_projections()
+        )
+        names = [p.name for p in (self.routes, *self.projections)]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two views share a name: {names}")
+        self.versions = {p.name: p.version for p in (self.routes, *self.projections)}
+        self.store = store if store is not None else MemoryViewStore()
+        self._rows: dict[tuple[str, str], Any] = {}
+        self._complete = False
+        """Whether ``_rows`` holds every stored row (after a reset), so a miss is new."""
+        self._position = -1
+        self._lock = threading.RLock()
+
+    # --- reading ---------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """The last notification id folded into the stored views."""
+        return self.store.tracking()[0]
+
+    def get(self, view: str, key: str | UUID) -> Any | None:
+        """A view's row as stored (None: no event has made it)."""
+        key = str(key)
+        with self._lock:
+            cached = self._rows.get((view, key))
+            if cached is not None and self._position == self.store.tracking()[0]:
+                return cached
+        found = self.store.read(view, [key]).get(key)
+        return None if found is None else codec.loads(found, self._projection(view).state_type)
+
+    def keys(self, view: str) -> list[str]:
+        return self.store.keys(view)
+
+    def _projection(self, view: str) -> Projection[Any]:
+        for projection in (self.routes, *self.projections):
+            if projection.name == view:
+                return projection
+        raise KeyError(view)
+
+    # --- folding ---------------------------------------------------------------------
+
+    def catch_up(
+        self,
+        *,
+        until: int | None = None,
+        until_time: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> int:
+        """Fold every event after the tracked position (up to notification id ``until``
+        or recorded time ``until_time``); returns how many were folded."""
+        with self._lock:
+            position = self._sync()
+            folded = 0
+            head = self._head() if progress is not None else 0
+            while True:
+                try:
+                    notifications = self.app.recorder.select_notifications(
+                        start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
+                    )
+                except PersistenceError as e:
+                    raise StorageError(f"cannot read the notification log: {e}") from e
+                if not notifications:
+                    return folded
+                try:
+                    last, count, reached_time = self._fold_batch(
+                        position, notifications, until_time
+                    )
+                except PositionMoved:
+                    position = self._sync()
+                    continue
+                folded += count
+                position = last
+                if progress is not None:
+                    progress(folded, max(head, last))
+                if reached_time or count == 0:
+                    return folded
+
+    def process(self, notifications: Sequence[Notification]) -> int:
+        """Fold notifications delivered from elsewhere (a subscription, a redelivery):
+        those at or before the tracked position are skipped, so an event delivered twice
+        changes nothing. Returns how many were folded."""
+        with self._lock:
+            while True:
+                position = self._sync()
+                fresh = [n for n in notifications if n.id > position]
+                if not fresh:
+                    return 0
+                try:
+                    return self._fold_batch(position, fresh, None)[1]
+                except PositionMoved:
+                    continue
+
+    def _sync(self) -> int:
+        """The stored position; rebuild when a view's version changed, and forget what
+        is cached when another runner moved the position."""
+        position, versions = self.store.tracking()
+        if versions != self.versions:
+            self.store.reset(self.versions)
+            self._forget(complete=True)
+            position = 0
+        if position != self._position:
+            self._forget(complete=False)
+            self._position = position
+        return position
+
+    def _fold_batch(
+        self, position: int, notifications: Sequence[Notification], until_time: datetime | None
+    ) -> tuple[int, int, bool]:
+        """Fold and commit one batch with its new position: (position, folded, whether
+        ``until_time`` was passed). Raises ``PositionMoved`` when another runner was first."""
+        dirty: set[tuple[str, str]] = set()
+        last, count, reached_time = position, 0, False
+        try:
+            for notification in notifications:
+                event = self._event(notification)
+                if until_time is not None and event.timestamp > until_time:
+                    reached_time = True
+                    break
+                self._fold(event, dirty, notification.id)
+                last, count = notification.id, count + 1
+            if count:
+                self.store.commit(
+                    {k: codec.dumps(self._rows[k]) for k in dirty},
+                    from_position=position,
+                    to_position=last,
+                )
+        except BaseException:
+            self._forget(complete=False)
+            raise
+        self._position = last
+        return last, count, reached_time
+
+    def rebuild(self, *, progress: Progress | None = None) -> int:
+        """Empty every view and fold the whole log again."""
+        with self._lock:
+            self.store.reset(self.versions)
+            self._forget(complete=True)
+            return self.catch_up(progress=progress)
+
+    def run_forever(self, *, interval: float = 0.5, stop: threading.Event | None = None) -> None:
+        """Catch up, wait ``interval`` seconds, and again, until ``stop`` is set."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            self.catch_up()
+            stop.wait(interval)
+
+    def _head(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def _forget(self, *, complete: bool) -> None:
+        self._rows.clear()
+        self._complete = complete
+        self._position = 0 if complete else -1
+
+    def _event(self, notification: Any) -> Any:
+        try:
+            return self.app.mapper.to_domain_event(notification)
+        except Exception as e:
+            raise ProjectionFailed(
+                f"cannot read notification {notification.id}: {e}", position=notification.id
+            ) from e
+
+    def _fold(self, event: Any, dirty: set[tuple[str, str]], position: int) -> None:
+        route_keys = self.routes.keys(event, None)
+        for key in route_keys:
+            self._evolve(self.routes, key, event, dirty, position)
+        route = (
+            self._row(self.routes, str(event.originator_id))
+            if isinstance(event, OnePlanAggregate.Event)
+            else None
+        )
+        for projection in self.projections:
+            for key in projection.keys(event, route):
+                self._evolve(projection, key, event, dirty, position)
+
+    def _row(self, projection: Projection[Any], key: str) -> Any:
+        slot = (projection.name, key)
+        state = self._rows.get(slot)
+        if state is None:
+            found = None if self._complete else self.store.read(projection.name, [key]).get(key)
+            state = (
+                projection.initial(key)
+                if found is None
+                else codec.loads(found, projection.state_type)
+            )
+            self._rows[slot] = state
+        return state
+
+    def _evolve(
+        self,
+        projection: Projection[Any],
+        key: str,
+        event: Any,
+        dirty: set[tuple[str, str]],
+        position: int,
+    ) -> None:
+        try:
+            state = projection.evolve(self._row(projection, key), event)
+        except Exception as e:
+            self._forget(complete=False)
+            raise ProjectionFailed(
+                f"view {projection.name!r} failed on {type(event).__qualname__} at "
+                f"notification {position}: {e}",
+                position=position,
+            ) from e
+        self._rows[(projection.name, key)] = state
+        dirty.add((projection.name, key))

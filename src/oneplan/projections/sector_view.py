@@ -1,0 +1,345 @@
+"""The sector view: the plan as one sector may see it, under consent, at the time of reading.
+
+A sector sees its own interventions in full (their own legal basis allows it). Everything
+else (other sectors' interventions, goals, progress notes, meeting decisions, the
+citizen's wishes, the coordinator's contact details) is shown only where a consent that
+is active *at the time of reading* lets that sector receive that category of
+information; for a household plan, a consent of every citizen the item concerns.
+Sharing fails closed (rule 9): without a covering consent nothing of an item is shown,
+and no sign that it exists, with two exceptions the consent itself allows:
+
+- another sector's intervention in the *health* sector needs both ``interventions`` and
+  ``health``; with ``interventions`` alone it is shown as withheld (its id, sector and
+  status, nothing of its content);
+- an intervention's costs need ``costs``; without it they are left out.
+
+The plan's coordinator and co-coordinators see what the plan's own consents (those it
+was opened under) cover, whatever sector they belong to. A caseworker who joined the
+plan under a legal basis instead of a consent (an override) gives their sector the
+goals, interventions and meeting decisions under that legal basis, never health or
+notes. Every item names what allowed it (``Shown.allowed_by``).
+
+Revoking a consent, or its period ending, removes the access at once: consents are
+judged at the time of reading, whatever time the plan is read as of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+import attrs
+
+from oneplan.projections.citizen_view import CitizenState
+from oneplan.projections.plan_view import (
+    GoalItem,
+    InterventionItem,
+    MeetingItem,
+    PlanState,
+    ProgressNote,
+)
+from oneplan.values import (
+    AccessedItem,
+    Actor,
+    DisclosureBasis,
+    InformationCategory,
+    InterventionStatus,
+    LegalBasis,
+    OverarchingGoal,
+    PlanStatus,
+    Sector,
+)
+
+__all__ = [
+    "AllowedBy",
+    "Basis",
+    "GoalNote",
+    "SectorView",
+    "Shown",
+    "Wishes",
+    "WithheldIntervention",
+    "sector_view",
+]
+
+T = TypeVar("T")
+C = InformationCategory
+
+
+Basis = DisclosureBasis
+
+
+@attrs.frozen
+class AllowedBy:
+    """The consent(s) or legal basis that allowed showing an item (it travels with it)."""
+
+    basis: Basis
+    consent_ids: tuple[UUID, ...] = ()
+    legal_basis: LegalBasis | None = None
+
+    def __str__(self) -> str:
+        if self.basis is Basis.CONSENT:
+            return "consent " + ", ".join(str(c) for c in self.consent_ids)
+        return f"{self.basis.value} {self.legal_basis}" if self.legal_basis else self.basis.value
+
+
+@attrs.frozen
+class Shown(Generic[T]):
+    """An item of the plan shown to a sector, and what allowed it."""
+
+    item: T
+    allowed_by: AllowedBy
+    withheld: tuple[str, ...] = ()
+    """Parts of the item left out because nothing allowed them (``costs``)."""
+
+
+@attrs.frozen
+class Wishes:
+    """The citizen's own wishes, in their words, and the overarching goal."""
+
+    citizen_id: UUID
+    wishes: str
+    overarching_goal: OverarchingGoal | None
+
+
+@attrs.frozen
+class GoalNote:
+    """A progress note on a goal (*opfølgning*); ``index`` counts from 0 per goal."""
+
+    goal_id: UUID
+    index: int
+    note: ProgressNote
+
+
+@attrs.frozen
+class WithheldIntervention:
+    """That another sector has an intervention, without any of its content."""
+
+    intervention_id: UUID
+    sector: Sector
+    status: InterventionStatus
+
+
+@attrs.frozen
+class SectorView:
+    """The plan as one sector sees it, read at ``read_at``, as the plan stood at ``as_of``."""
+
+    plan_id: UUID
+    sector: Sector
+    read_at: datetime
+    as_of: datetime | None
+    status: PlanStatus
+    coordinator: Shown[Actor] | None = None
+    wishes: tuple[Shown[Wishes], ...] = ()
+    goals: tuple[Shown[GoalItem], ...] = ()
+    """Goals without their notes: the notes a sector may see are in ``notes``."""
+    notes: tuple[Shown[GoalNote], ...] = ()
+    interventions: tuple[Shown[InterventionItem], ...] = ()
+    withheld_interventions: tuple[Shown[WithheldIntervention], ...] = ()
+    meetings: tuple[Shown[MeetingItem], ...] = ()
+
+    def shown(self) -> Iterator[tuple[str, str, Shown[Any]]]:
+        """Every item shown, as (kind, id, item)."""
+        if self.coordinator is not None:
+            yield "coordinator", self.coordinator.item.id, self.coordinator
+        for w in self.wishes:
+            yield "wishes", str(w.item.citizen_id), w
+        for g in self.goals:
+            yield "goal", str(g.item.goal_id), g
+        for n in self.notes:
+            yield "progress-note", f"{n.item.goal_id}/{n.item.index}", n
+        for i in self.interventions:
+            yield "intervention", str(i.item.intervention_id), i
+        for x in self.withheld_interventions:
+            yield "withheld-intervention", str(x.item.intervention_id), x
+        for m in self.meetings:
+            yield "meeting", str(m.item.meeting_id), m
+
+    def items(self) -> tuple[AccessedItem, ...]:
+        """Every item shown, with what allowed it: what the access log records."""
+        return tuple(
+            AccessedItem(
+                kind=kind,
+                item_id=item_id,
+                basis=shown.allowed_by.basis,
+                consent_ids=shown.allowed_by.consent_ids,
+                legal_basis=shown.allowed_by.legal_basis,
+            )
+            for kind, item_id, shown in self.shown()
+        )
+
+    def consent_ids(self) -> tuple[UUID, ...]:
+        """Every consent that allowed something in this view."""
+        seen: dict[UUID, None] = {}
+        for _, _, shown in self.shown():
+            seen.update(dict.fromkeys(shown.allowed_by.consent_ids))
+        return tuple(seen)
+
+
+_OVERRIDE_CATEGORIES = frozenset({C.GOALS, C.INTERVENTIONS, C.MEETING_DECISIONS})
+_OWN = AllowedBy(Basis.OWN_SECTOR)
+
+
+class _Access:
+    """Decides, for one sector at one time, what allows each category for which citizens."""
+
+    def __init__(
+        self,
+        plan: PlanState,
+        citizens: Mapping[UUID, CitizenState],
+        sector: Sector,
+        at: datetime,
+        reader: Actor | None,
+    ) -> None:
+        self.plan = plan
+        self.citizens = citizens
+        self.sector = sector
+        self.at = at
+        self.coordinating = (
+            reader is not None
+            and reader.is_caseworker
+            and (
+                (plan.coordinator is not None and plan.coordinator.id == reader.id)
+                or any(a.id == reader.id for a in plan.co_coordinators())
+            )
+        )
+        self.override: LegalBasis | None = next(
+            (
+                p.shared_under_law
+                for p in plan.participants.values()
+                if p.actor.sector is sector and p.shared_under_law is not None
+            ),
+            None,
+        )
+
+    def consents(self, category: C, citizen_ids: tuple[UUID, ...]) -> tuple[UUID, ...] | None:
+        """Consents covering ``category`` for every one of ``citizen_ids`` (None: not all)."""
+        found: list[UUID] = []
+        for citizen_id in citizen_ids:
+            citizen = self.citizens.get(citizen_id)
+            if citizen is None:
+                return None
+            ids = list(citizen.covering(self.sector, category, self.at))
+            if self.coordinating:
+                ids += [
+                    consent.consent_id
+                    for consent_id in self.plan.consent_ids
+                    if (consent := citizen.consents.get(consent_id)) is not None
+                    and consent.is_active_at(self.at)
+                    and category in consent.categories
+                    and consent_id not in ids
+                ]
+            if not ids:
+                return None
+            found.extend(ids)
+        return tuple(dict.fromkeys(found))
+
+    def allows(self, *categories: C, citizen_ids: tuple[UUID, ...]) -> AllowedBy | None:
+        """What allows all ``categories`` about ``citizen_ids``, or None."""
+        consent_ids: list[UUID] = []
+        for category in categories:
+            ids = self.consents(category, citizen_ids)
+            if ids is None:
+                break
+            consent_ids.extend(ids)
+        else:
+            return AllowedBy(Basis.CONSENT, consent_ids=tuple(dict.fromkeys(consent_ids)))
+        if self.override is not None and _OVERRIDE_CATEGORIES.issuperset(categories):
+            return AllowedBy(Basis.LEGAL_BASIS, legal_basis=self.override)
+        return None
+
+
+def sector_view(
+    plan: PlanState,
+    citizens: Mapping[UUID, CitizenState],
+    *,
+    sector: Sector,
+    at: datetime,
+    reader: Actor | None = None,
+    as_of: datetime | None = None,
+) -> SectorView:
+    """The plan as ``sector`` may see it at ``at``, under the consents in ``citizens``
+    (their state at the time of reading). ``reader`` is whoever reads: the plan's
+    coordinator and co-coordinators see what the plan's consents cover."""
+    access = _Access(plan, citizens, sector, at, reader)
+    everyone = plan.citizen_ids
+    view = SectorView(
+        plan_id=plan.plan_id, sector=sector, read_at=at, as_of=as_of, status=plan.status
+    )
+
+    coordinator: Shown[Actor] | None = None
+    if plan.coordinator is not None:
+        if plan.coordinator.sector is sector:
+            coordinator = Shown(plan.coordinator, _OWN)
+        elif (allowed := access.allows(C.CONTACT_DETAILS, citizen_ids=everyone)) is not None:
+            coordinator = Shown(plan.coordinator, allowed)
+
+    wishes: list[Shown[Wishes]] = []
+    for citizen_id, text in plan.wishes.items():
+        if (allowed := access.allows(C.GOALS, citizen_ids=(citizen_id,))) is not None:
+            wishes.append(Shown(Wishes(citizen_id, text, plan.overarching_goal), allowed))
+
+    goals: list[Shown[GoalItem]] = []
+    notes: list[Shown[GoalNote]] = []
+    goals_allowed = access.allows(C.GOALS, citizen_ids=everyone)
+    notes_allowed = access.allows(C.PROGRESS_NOTES, citizen_ids=everyone)
+    for goal in plan.goals.values():
+        own_goal = goal.set_by.sector is sector
+        if own_goal or goals_allowed is not None:
+            goals.append(Shown(attrs.evolve(goal, notes=()), _OWN if own_goal else goals_allowed))  # type: ignore[arg-type]
+        for index, note in enumerate(goal.notes):
+            allowed = _OWN if note.by.sector is sector else notes_allowed
+            if allowed is not None:
+                notes.append(Shown(GoalNote(goal.goal_id, index, note), allowed))
+
+    interventions: list[Shown[InterventionItem]] = []
+    withheld: list[Shown[WithheldIntervention]] = []
+    for item in plan.interventions.values():
+        about = (item.citizen_id,)
+        if item.sector is sector:
+            interventions.append(
+                Shown(item, AllowedBy(Basis.OWN_SECTOR, legal_basis=item.legal_basis))
+            )
+            continue
+        needs = (C.INTERVENTIONS, C.HEALTH) if item.sector is Sector.HEALTH else (C.INTERVENTIONS,)
+        allowed = access.allows(*needs, citizen_ids=about)
+        if allowed is None:
+            existence = access.allows(C.INTERVENTIONS, citizen_ids=about)
+            if existence is not None and existence.basis is Basis.CONSENT:
+                withheld.append(
+                    Shown(
+                        WithheldIntervention(item.intervention_id, item.sector, item.status),
+                        existence,
+                    )
+                )
+            continue
+        costs = access.allows(C.COSTS, citizen_ids=about)
+        if costs is None or costs.basis is not Basis.CONSENT:
+            interventions.append(
+                Shown(attrs.evolve(item, planned_cost=None, costs=()), allowed, withheld=("costs",))
+            )
+        else:
+            consent_ids = tuple(dict.fromkeys((*allowed.consent_ids, *costs.consent_ids)))
+            interventions.append(Shown(item, attrs.evolve(allowed, consent_ids=consent_ids)))
+
+    meetings: list[Shown[MeetingItem]] = []
+    decisions_allowed = access.allows(C.MEETING_DECISIONS, citizen_ids=everyone)
+    for meeting in plan.meetings:
+        attended = meeting.held_by.sector is sector or any(
+            a.sector is sector for a in meeting.attendees
+        )
+        allowed = _OWN if attended else decisions_allowed
+        if allowed is not None:
+            meetings.append(Shown(meeting, allowed))
+
+    return attrs.evolve(
+        view,
+        coordinator=coordinator,
+        wishes=tuple(wishes),
+        goals=tuple(goals),
+        notes=tuple(notes),
+        interventions=tuple(interventions),
+        withheld_interventions=tuple(withheld),
+        meetings=tuple(meetings),
+    )

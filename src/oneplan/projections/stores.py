@@ -1,0 +1,351 @@
+"""Where views are kept: in memory, or as SQL tables in the same SQLite or PostgreSQL
+database as the events, one table per view plus a tracking table.
+
+Every write is one transaction holding the changed rows *and* the new tracking
+position, which only moves forward from the position the writer read (compare and set).
+So a view is never ahead of or behind its position: a restart resumes where the last
+commit stopped, and two runners on one database never apply an event twice.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from oneplan.errors import InvalidDatabaseUrl, StorageError
+
+__all__ = [
+    "MemoryViewStore",
+    "PositionMoved",
+    "PostgresViewStore",
+    "SQLiteViewStore",
+    "ViewStore",
+    "store_for_env",
+]
+
+Rows = Mapping[tuple[str, str], bytes | None]
+"""Changed rows by (view, key); None deletes the row."""
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+TRACKING = "oneplan_view_tracking"
+
+
+class PositionMoved(Exception):
+    """Another runner committed first: the position is no longer the one read."""
+
+
+def table(view: str) -> str:
+    if not _NAME.match(view):
+        raise ValueError(f"view name {view!r} is not a plain lower-case name")
+    return f"oneplan_view_{view}"
+
+
+class ViewStore(ABC):
+    """Rows of frozen view state as JSON bytes, by view and key, and one position."""
+
+    @abstractmethod
+    def tracking(self) -> tuple[int, dict[str, int]]:
+        """The last notification id folded in, and the version of each view."""
+
+    @abstractmethod
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """The stored rows of ``view`` among ``keys`` (missing keys are left out)."""
+
+    @abstractmethod
+    def keys(self, view: str) -> list[str]:
+        """Every key of ``view``, sorted."""
+
+    @abstractmethod
+    def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
+        """Write ``rows`` and move the position, in one transaction; raise
+        ``PositionMoved`` (writing nothing) when the position is not ``from_position``."""
+
+    @abstractmethod
+    def reset(self, versions: Mapping[str, int]) -> None:
+        """Empty every view and go back to position 0, with these view versions."""
+
+    def close(self) -> None:  # noqa: B027  (nothing to close in memory)
+        """Release connections."""
+
+
+class MemoryViewStore(ViewStore):
+    """Views in a dict: for memory:// applications, tests and as-of folds."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[str, str], bytes] = {}
+        self._position = 0
+        self._versions: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def tracking(self) -> tuple[int, dict[str, int]]:
+        return self._position, dict(self._versions)
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return {k: row for k in keys if (row := self._rows.get((view, k))) is not None}
+
+    def keys(self, view: str) -> list[str]:
+        return sorted(k for v, k in self._rows if v == view)
+
+    def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
+        with self._lock:
+            if self._position != from_position:
+                raise PositionMoved
+            for key, row in rows.items():
+                if row is None:
+                    self._rows.pop(key, None)
+                else:
+                    self._rows[key] = row
+            self._position = to_position
+
+    def reset(self, versions: Mapping[str, int]) -> None:
+        with self._lock:
+            self._rows.clear()
+            self._position = 0
+            self._versions = dict(versions)
+
+
+class SQLiteViewStore(ViewStore):
+    """Views as tables in the events' SQLite file; writes take the write lock at once
+    (``BEGIN IMMEDIATE``), so a busy database waits up to the timeout."""
+
+    def __init__(self, path: str, views: Iterable[str], *, timeout: float = 10.0) -> None:
+        try:
+            self._db = sqlite3.connect(
+                path, isolation_level=None, timeout=timeout, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._lock = threading.Lock()
+            with self._lock:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, "
+                    "position INTEGER NOT NULL, versions TEXT NOT NULL)"
+                )
+                self._db.execute(f"INSERT OR IGNORE INTO {TRACKING} VALUES ('oneplan', 0, '{{}}')")
+                for view in views:
+                    self._db.execute(
+                        f"CREATE TABLE IF NOT EXISTS {table(view)} "
+                        "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
+                    )
+                self._db.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StorageError(f"cannot open the views in {path}: {e}") from e
+
+    def tracking(self) -> tuple[int, dict[str, int]]:
+        with self._lock:
+            position, versions = self._db.execute(
+                f"SELECT position, versions FROM {TRACKING} WHERE name = 'oneplan'"
+            ).fetchone()
+        return int(position), orjson.loads(versions)
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        wanted = list(keys)
+        found: dict[str, bytes] = {}
+        with self._lock:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found.update(
+                    self._db.execute(
+                        f"SELECT key, state FROM {table(view)} WHERE key IN ({marks})", chunk
+                    ).fetchall()
+                )
+        return found
+
+    def keys(self, view: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT key FROM {table(view)} ORDER BY key").fetchall()
+        return [r[0] for r in rows]
+
+    def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                (position,) = db.execute(
+                    f"SELECT position FROM {TRACKING} WHERE name = 'oneplan'"
+                ).fetchone()
+                if position != from_position:
+                    raise PositionMoved
+                by_view: dict[str, list[tuple[str, bytes | None]]] = {}
+                for (view, key), row in rows.items():
+                    by_view.setdefault(view, []).append((key, row))
+                for view, changes in by_view.items():
+                    name = table(view)
+                    db.executemany(
+                        f"INSERT INTO {name} (key, state) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO UPDATE SET state = excluded.state",
+                        [(k, r) for k, r in changes if r is not None],
+                    )
+                    db.executemany(
+                        f"DELETE FROM {name} WHERE key = ?", [(k,) for k, r in changes if r is None]
+                    )
+                db.execute(
+                    f"UPDATE {TRACKING} SET position = ? WHERE name = 'oneplan'", (to_position,)
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def reset(self, versions: Mapping[str, int]) -> None:
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for view in versions:
+                    db.execute(
+                        f"CREATE TABLE IF NOT EXISTS {table(view)} "
+                        "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
+                    )
+                    db.execute(f"DELETE FROM {table(view)}")
+                db.execute(
+                    f"UPDATE {TRACKING} SET position = 0, versions = ? WHERE name = 'oneplan'",
+                    (orjson.dumps(dict(versions)).decode(),),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class PostgresViewStore(ViewStore):
+    """Views as tables in the events' PostgreSQL database (and schema); a write locks
+    the tracking row, so concurrent runners take turns and never apply an event twice."""
+
+    def __init__(self, conninfo: dict[str, Any], schema: str | None, views: Iterable[str]) -> None:
+        import psycopg
+
+        self._psycopg = psycopg
+        self._prefix = f'"{schema}".' if schema else ""
+        try:
+            self._db = psycopg.connect(**conninfo, autocommit=False)
+        except psycopg.Error as e:
+            raise StorageError(f"cannot open the views in PostgreSQL: {e}") from e
+        self._lock = threading.Lock()
+        with self._lock, self._db.transaction():
+            # One creator at a time: concurrent CREATE TABLE IF NOT EXISTS can collide.
+            self._db.execute("SELECT pg_advisory_xact_lock(2026112201)")
+            if schema:
+                self._db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {self._prefix}{TRACKING} (name TEXT PRIMARY KEY, "
+                "position BIGINT NOT NULL, versions TEXT NOT NULL)"
+            )
+            self._db.execute(
+                f"INSERT INTO {self._prefix}{TRACKING} VALUES ('oneplan', 0, '{{}}') "
+                "ON CONFLICT DO NOTHING"
+            )
+            for view in views:
+                self._create(view)
+        self._db.commit()
+
+    def _create(self, view: str) -> None:
+        self._db.execute(
+            f"CREATE TABLE IF NOT EXISTS {self._prefix}{table(view)} "
+            "(key TEXT PRIMARY KEY, state BYTEA NOT NULL)"
+        )
+
+    def tracking(self) -> tuple[int, dict[str, int]]:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT position, versions FROM {self._prefix}{TRACKING} WHERE name = 'oneplan'"
+            ).fetchone()
+            self._db.commit()
+        assert row is not None
+        return int(row[0]), orjson.loads(row[1])
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT key, state FROM {self._prefix}{table(view)} WHERE key = ANY(%s)",
+                (list(keys),),
+            ).fetchall()
+            self._db.commit()
+        return {k: bytes(s) for k, s in rows}
+
+    def keys(self, view: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT key FROM {self._prefix}{table(view)} ORDER BY key"
+            ).fetchall()
+            self._db.commit()
+        return [r[0] for r in rows]
+
+    def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
+        with self._lock, self._db.transaction():
+            cur = self._db.cursor()
+            row = cur.execute(
+                f"SELECT position FROM {self._prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
+            ).fetchone()
+            if row is None or row[0] != from_position:
+                raise PositionMoved
+            by_view: dict[str, list[tuple[str, bytes | None]]] = {}
+            for (view, key), state in rows.items():
+                by_view.setdefault(view, []).append((key, state))
+            for view, changes in by_view.items():
+                name = self._prefix + table(view)
+                upserts = [(k, s) for k, s in changes if s is not None]
+                if upserts:
+                    cur.executemany(
+                        f"INSERT INTO {name} (key, state) VALUES (%s, %s) "
+                        "ON CONFLICT (key) DO UPDATE SET state = excluded.state",
+                        upserts,
+                    )
+                deletes = [k for k, s in changes if s is None]
+                if deletes:
+                    cur.execute(f"DELETE FROM {name} WHERE key = ANY(%s)", (deletes,))
+            cur.execute(
+                f"UPDATE {self._prefix}{TRACKING} SET position = %s WHERE name = 'oneplan'",
+                (to_position,),
+            )
+        self._db.commit()
+
+    def reset(self, versions: Mapping[str, int]) -> None:
+        with self._lock, self._db.transaction():
+            self._db.execute(
+                f"SELECT 1 FROM {self._prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
+            )
+            for view in versions:
+                self._create(view)
+                self._db.execute(f"TRUNCATE {self._prefix}{table(view)}")
+            self._db.execute(
+                f"UPDATE {self._prefix}{TRACKING} SET position = 0, versions = %s "
+                "WHERE name = 'oneplan'",
+                (orjson.dumps(dict(versions)).decode(),),
+            )
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def store_for_env(env: Mapping[str, str], views: Iterable[str]) -> ViewStore:
+    """The view store beside an application's events (the same database)."""
+    module = env.get("PERSISTENCE_MODULE", "eventsourcing.popo")
+    if module == "eventsourcing.popo":
+        return MemoryViewStore()
+    if module == "eventsourcing.sqlite":
+        path = env["SQLITE_DBNAME"]
+        if ":memory:" in path or "mode=memory" in path:
+            return MemoryViewStore()
+        return SQLiteViewStore(path, views, timeout=float(env.get("SQLITE_LOCK_TIMEOUT", "10")))
+    if module == "eventsourcing.postgres":
+        conninfo = {
+            "dbname": env["POSTGRES_DBNAME"],
+            "host": env.get("POSTGRES_HOST", "127.0.0.1"),
+            "port": int(env.get("POSTGRES_PORT", "5432")),
+            "user": env.get("POSTGRES_USER", "postgres"),
+            "password": env.get("POSTGRES_PASSWORD", ""),
+        }
+        return PostgresViewStore(conninfo, env.get("POSTGRES_SCHEMA") or None, views)
+    raise InvalidDatabaseUrl(f"no view store for {module}", url=module)
