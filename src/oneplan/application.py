@@ -48,7 +48,17 @@ from oneplan.errors import (
     StorageError,
 )
 from oneplan.persistence import OnePlanMapper, env_for_url
+from oneplan.projections.access_log import AccessLogState, AccessLogView
+from oneplan.projections.caseload import (
+    DEFAULT_PAUSE_LIMIT,
+    Caseload,
+    CaseloadState,
+    CaseloadView,
+    caseload,
+)
+from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
 from oneplan.projections.citizen_view import CitizenState, CitizenView
+from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import SectorView, sector_view
@@ -931,17 +941,11 @@ class OnePlan(Application[UUID]):
         plan_id: UUID,
         *,
         as_of: datetime | None = None,
-        language: str = "da",
-        format: str = "markdown",
+        language: Language | str = Language.DA,
+        format: DocumentFormat | str = DocumentFormat.MARKDOWN,
     ) -> str:
         """The citizen's own plan (*borgerens plan*) as a readable document, as it stood at
         ``as_of`` (or now): Danish or English, Markdown or HTML. No internal notes."""
-        from oneplan.projections.citizen_plan import (  # TODO top level
-            DocumentFormat,
-            Language,
-            render_citizen_plan,
-        )
-
         try:
             lang, fmt = Language(language), DocumentFormat(format)
         except ValueError as e:
@@ -952,12 +956,53 @@ class OnePlan(Application[UUID]):
             plan, citizens, language=lang, format=fmt, as_of=as_of or self.clock()
         )
 
-    def _plan_state(self, plan_id: UUID, as_of: datetime | None) -> PlanState:
+    def caseload(
+        self,
+        coordinator_id: str,
+        *,
+        paused_longer_than: timedelta = DEFAULT_PAUSE_LIMIT,
+        at: datetime | None = None,
+    ) -> Caseload:
+        """A coordinator's caseload now: active plans, goals past due, interventions
+        paused longer than ``paused_longer_than``, and the hand-overs they received."""
+        self.views.catch_up()
+        state: CaseloadState | None = self.views.get(CaseloadView.name, coordinator_id)
+        if state is None:
+            state = CaseloadState(coordinator_id=coordinator_id)
+        plans = {p.plan_id: self._plan_state(p.plan_id, None, caught_up=True) for p in state.plans}
+        return caseload(state, plans, at=at or self.clock(), paused_longer_than=paused_longer_than)
+
+    def coordinators(self) -> list[str]:
+        """The ids of every caseworker who has coordinated a plan."""
+        self.views.catch_up()
+        return self.views.keys(CaseloadView.name)
+
+    def journey(self, citizen_id: UUID) -> JourneyState:
+        """The citizen's journey: every contact and change on their record, and the
+        caseworkers and sectors met so far."""
+        self.views.catch_up()
+        state: JourneyState | None = self.views.get(JourneyView.name, citizen_id)
+        if state is None:
+            raise CitizenNotFound(citizen_id)
+        return state
+
+    def access_log(self, citizen_id: UUID) -> AccessLogState:
+        """Who has read the citizen's data, when, as which sector, which items, and under
+        which consent or legal basis."""
+        self.views.catch_up()
+        self._citizen_state(citizen_id)
+        state: AccessLogState | None = self.views.get(AccessLogView.name, citizen_id)
+        return state or AccessLogState(citizen_id=citizen_id)
+
+    def _plan_state(
+        self, plan_id: UUID, as_of: datetime | None, *, caught_up: bool = False
+    ) -> PlanState:
         """The whole plan and its interventions, now (from the views, caught up) or as it
         stood at recorded time ``as_of`` (folded from its streams)."""
         state: PlanState | None
         if as_of is None:
-            self.views.catch_up()
+            if not caught_up:
+                self.views.catch_up()
             state = self.views.get(PlanView.name, plan_id)
         else:
             aggregate = self.plan(plan_id, as_of=as_of)

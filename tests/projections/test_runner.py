@@ -4,7 +4,6 @@ up to a point."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -261,8 +260,8 @@ def test_a_store_that_was_moved_by_another_runner_is_read_again() -> None:
 
 
 @pytest.fixture
-def progress_calls() -> Iterator[list[tuple[int, int]]]:
-    yield []
+def progress_calls() -> list[tuple[int, int]]:
+    return []
 
 
 def test_progress_is_reported_per_batch(

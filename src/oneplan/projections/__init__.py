@@ -8,8 +8,12 @@
 
 from typing import Any
 
+from oneplan.projections.access_log import AccessEntry, AccessLogState, AccessLogView
 from oneplan.projections.base import Fold, Projection, Route, codec
+from oneplan.projections.caseload import Caseload, CaseloadState, CaseloadView, caseload
+from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
 from oneplan.projections.citizen_view import CitizenState, CitizenView
+from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import AllowedBy, SectorView, Shown, sector_view
@@ -17,10 +21,20 @@ from oneplan.projections.stores import MemoryViewStore, ViewStore
 
 __all__ = [
     "VIEWS",
+    "AccessEntry",
+    "AccessLogState",
+    "AccessLogView",
     "AllowedBy",
+    "Caseload",
+    "CaseloadState",
+    "CaseloadView",
     "CitizenState",
     "CitizenView",
+    "DocumentFormat",
     "Fold",
+    "JourneyState",
+    "JourneyView",
+    "Language",
     "MemoryViewStore",
     "PlanState",
     "PlanView",
@@ -30,9 +44,17 @@ __all__ = [
     "SectorView",
     "Shown",
     "ViewStore",
+    "caseload",
     "codec",
+    "render_citizen_plan",
     "sector_view",
 ]
 
-VIEWS: list[type[Projection[Any]]] = [PlanView, CitizenView]
+VIEWS: list[type[Projection[Any]]] = [
+    PlanView,
+    CitizenView,
+    CaseloadView,
+    JourneyView,
+    AccessLogView,
+]
 """Every view the runner keeps, besides its own index of routes."""

@@ -1,0 +1,117 @@
+"""The access log as the citizen is shown it: who has looked at my data.
+
+Every read of a plan's sector view is recorded (``AccessRecord.SectorViewRead``), naming
+the reader, the sector they read as, the plan, the time the plan was read as of, and
+every item they were shown with the consent or legal basis that allowed it (the consent
+travels with what is shared). This view keeps those reads for each citizen the plan is
+about, in the order recorded: a household plan's read appears in every member's log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import attrs
+
+from oneplan.aggregates.access import AccessRecord
+from oneplan.projections.base import Fold, Route
+from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
+
+__all__ = ["AccessEntry", "AccessLogState", "AccessLogView"]
+
+
+@attrs.frozen
+class AccessEntry:
+    """One read of the citizen's plan: who read it, when, as which sector, and what they
+    were shown under which consent or legal basis."""
+
+    access_id: UUID
+    reader: Actor
+    read_at: datetime
+    """When the read happened (its effective time)."""
+    recorded_at: datetime
+    sector: Sector
+    plan_id: UUID
+    as_of: datetime | None
+    """The time the plan was read as of (None: as it stood when read)."""
+    items: tuple[AccessedItem, ...]
+
+    @property
+    def item_counts(self) -> dict[str, int]:
+        """How many items of each kind were shown, kinds in the order first shown."""
+        counts: dict[str, int] = {}
+        for item in self.items:
+            counts[item.kind] = counts.get(item.kind, 0) + 1
+        return counts
+
+    @property
+    def consent_ids(self) -> tuple[UUID, ...]:
+        """The consents that allowed something in this read, in the order first named."""
+        found = dict.fromkeys(c for item in self.items for c in item.consent_ids)
+        return tuple(found)
+
+    @property
+    def legal_bases(self) -> tuple[LegalBasis, ...]:
+        """The legal bases named as allowing something (a sector's own legal basis for its
+        own items, or an override), in the order first named."""
+        found: list[LegalBasis] = []
+        for item in self.items:
+            if item.legal_basis is not None and item.legal_basis not in found:
+                found.append(item.legal_basis)
+        return tuple(found)
+
+    @property
+    def bases(self) -> tuple[DisclosureBasis, ...]:
+        """What kinds of allowance were used (own sector, consent, legal basis)."""
+        return tuple(dict.fromkeys(item.basis for item in self.items))
+
+
+@attrs.frozen
+class AccessLogState:
+    """One citizen's row: every read of their data, in the order recorded."""
+
+    citizen_id: UUID
+    entries: tuple[AccessEntry, ...] = ()
+
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """The ids of everyone who has read the citizen's data, in the order first read."""
+        return tuple(dict.fromkeys(e.reader.id for e in self.entries))
+
+
+class AccessLogView(Fold[AccessLogState]):
+    """Who has read each citizen's data: one row per citizen."""
+
+    name: ClassVar[str] = "access_log"
+    version: ClassVar[int] = 1
+    state_type: ClassVar[type[Any]] = AccessLogState
+
+    def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
+        if isinstance(event, AccessRecord.SectorViewRead):
+            return tuple(str(c) for c in event.citizen_ids)
+        return ()
+
+    def initial(self, key: str) -> AccessLogState:
+        return AccessLogState(citizen_id=UUID(key))
+
+
+_on = AccessLogView.on
+
+
+@_on(AccessRecord.SectorViewRead)
+def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogState:
+    if state.citizen_id not in e.citizen_ids:
+        return state
+    entry = AccessEntry(
+        access_id=e.originator_id,
+        reader=e.actor,
+        read_at=e.effective_at,
+        recorded_at=e.timestamp,
+        sector=e.sector,
+        plan_id=e.plan_id,
+        as_of=e.as_of,
+        items=e.items,
+    )
+    return attrs.evolve(state, entries=(*state.entries, entry))
