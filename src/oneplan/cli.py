@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from uuid import UUID
 
+import orjson
 import typer
+from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
 
 from oneplan import __version__
 from oneplan.application import OnePlan
 from oneplan.demo import run_demo
 from oneplan.errors import OnePlanError
+from oneplan.projections import codec
+from oneplan.projections.sector_view import SectorView
+from oneplan.values import Actor, Sector
 
 __all__ = ["app", "main"]
 
@@ -50,6 +63,239 @@ def demo(
         typer.echo(f"oneplan: {e}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"\nStored in {url}")
+
+
+plan_app = typer.Typer(help="Read a plan.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        help="SQLite file or database URL (default: $ONEPLAN_DATABASE_URL or oneplan.db)."
+    ),
+]
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
+    HTML = "html"
+
+
+class ListFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"oneplan: {message}", err=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def _opened(db: str | None) -> Iterator[OnePlan]:
+    """The record at ``db``; any oneplan error becomes a one-line message and exit 1."""
+    url = database_url(db)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise _fail(f"no database at {url.removeprefix('sqlite:///')} (run `oneplan demo`?)")
+    try:
+        with OnePlan.open(url) as oneplan:
+            yield oneplan
+    except OnePlanError as e:
+        raise _fail(str(e)) from None
+
+
+def _as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--as-of {value!r} is not an ISO date and time") from None
+    if moment.tzinfo is None:
+        raise _fail(f"--as-of {value!r} needs a time zone, e.g. 2026-03-01T12:00+01:00")
+    return moment
+
+
+def _json(value: Any) -> None:
+    typer.echo(orjson.dumps(codec.unstructure(value), option=orjson.OPT_INDENT_2).decode())
+
+
+@plan_app.command("show")
+def plan_show(
+    plan_id: UUID,
+    sector: Annotated[
+        Sector | None,
+        typer.Option(help="Show the plan as this sector may see it (under consent)."),
+    ] = None,
+    reader: Annotated[
+        str | None,
+        typer.Option(help="Who reads, as a caseworker id (needed with --sector; logged)."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The plan as it stood then (ISO, with zone).")
+    ] = None,
+    format: Annotated[Format, typer.Option(help="text, json, md or html.")] = Format.TEXT,
+    language: Annotated[str, typer.Option(help="da or en (the citizen's plan).")] = "da",
+    db: Db = None,
+) -> None:
+    """Show a plan: the citizen's own plan document, or with --sector the sector view,
+    whose every item names the consent or legal basis that allowed it. A sector read is
+    recorded in the access log."""
+    moment = _as_of(as_of)
+    with _opened(db) as oneplan:
+        if sector is None:
+            document = oneplan.citizen_plan(
+                plan_id,
+                as_of=moment,
+                language=language,
+                format="html" if format is Format.HTML else "markdown",
+            )
+            if format is Format.JSON:
+                _json(
+                    {
+                        "plan_id": plan_id,
+                        "as_of": moment,
+                        "language": language,
+                        "markdown": document,
+                    }
+                )
+            else:
+                typer.echo(document, nl=False)
+            return
+        if reader is None:
+            raise _fail("--sector needs --reader: every read of a sector view is logged")
+        if format in (Format.MD, Format.HTML):
+            raise _fail(
+                "a sector view is shown as text or json; md and html are the citizen's plan"
+            )
+        view = oneplan.sector_view(
+            plan_id, sector=sector, reader=Actor.caseworker(reader, sector), as_of=moment
+        )
+        if format is Format.JSON:
+            _json(view)
+        else:
+            _print_sector_view(view)
+
+
+def _print_sector_view(view: SectorView) -> None:
+    console = Console()
+    when = f" as of {view.as_of.isoformat()}" if view.as_of else ""
+    console.print(Text(f"Plan {view.plan_id} ({view.status.value}){when}", style="bold"))
+    console.print(f"as the {view.sector.value} sector may see it at {view.read_at.isoformat()}\n")
+    table = Table("item", "what", "allowed by", show_lines=False)
+    for kind, _, shown in view.shown():
+        table.add_row(kind, Text(_describe(kind, shown.item)), str(shown.allowed_by))
+    console.print(table)
+
+
+def _describe(kind: str, item: Any) -> str:
+    describe: dict[str, Callable[[Any], str]] = {
+        "coordinator": lambda a: f"{a.name or a.id} ({a.sector})",
+        "wishes": lambda w: w.wishes,
+        "goal": lambda g: f"{g.description} [{g.status}]" + (f", due {g.due}" if g.due else ""),
+        "progress-note": lambda n: f"{n.note.achievement}: {n.note.note}",
+        "intervention": lambda i: f"{i.title} ({i.sector}, {i.legal_basis}) [{i.status}]",
+        "withheld-intervention": lambda w: f"an intervention of {w.sector} [{w.status}]",
+        "meeting": lambda m: f"{m.held_at.date()}: " + "; ".join(m.decisions),
+    }
+    return describe[kind](item)
+
+
+@app.command()
+def replay(db: Db = None) -> None:
+    """Rebuild every view (sector views, citizens' plans, caseloads, journeys, access
+    log) from the event log, with a progress bar."""
+    with _opened(db) as oneplan:
+        head = int(oneplan.recorder.max_notification_id() or 0)
+        columns = (
+            *Progress.get_default_columns()[:-1],
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, transient=False) as progress:
+            task = progress.add_task("folding events", total=head)
+            folded = oneplan.views.rebuild(
+                progress=lambda done, total: progress.update(task, completed=done, total=total)
+            )
+    typer.echo(f"{folded} events folded into {len(oneplan.views.versions)} views")
+
+
+@app.command("caseload")
+def caseload_cmd(
+    coordinator: Annotated[
+        str | None, typer.Argument(help="A coordinator's caseworker id.")
+    ] = None,
+    paused_days: Annotated[
+        int, typer.Option(help="Show interventions paused longer than this many days.")
+    ] = 14,
+    format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    db: Db = None,
+) -> None:
+    """A coordinator's caseload: active plans, goals past due, long pauses, hand-overs
+    received. Without an id, every coordinator's figures."""
+    with _opened(db) as oneplan:
+        ids = [coordinator] if coordinator else oneplan.coordinators()
+        loads = [oneplan.caseload(i, paused_longer_than=timedelta(days=paused_days)) for i in ids]
+    if format is ListFormat.JSON:
+        _json(loads if coordinator is None else loads[0])
+        return
+    console = Console()
+    table = Table(
+        "coordinator",
+        "active plans",
+        "goals past due",
+        f"paused > {paused_days} d",
+        "hand-overs received",
+    )
+    for load in loads:
+        table.add_row(
+            load.coordinator_id,
+            str(len(load.active_plans)),
+            str(len(load.goals_past_due)),
+            str(len(load.long_pauses)),
+            str(len(load.hand_overs_received)),
+        )
+    console.print(table)
+    if coordinator is not None:
+        load = loads[0]
+        for goal in load.goals_past_due:
+            console.print(Text(f"past due {goal.due}: {goal.description} (plan {goal.plan_id})"))
+        for pause in load.long_pauses:
+            console.print(Text(f"paused {pause.days_paused} days: {pause.title}: {pause.reason}"))
+        for hand_over in load.hand_overs_received:
+            giver = hand_over.from_coordinator.id
+            console.print(Text(f"received {hand_over.at.date()} from {giver}: {hand_over.reason}"))
+
+
+@app.command()
+def journey(
+    citizen_id: UUID,
+    format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    db: Db = None,
+) -> None:
+    """A citizen's journey: every contact and change, and the distinct caseworkers and
+    sectors met so far."""
+    with _opened(db) as oneplan:
+        state = oneplan.journey(citizen_id)
+    if format is ListFormat.JSON:
+        _json(state)
+        return
+    console = Console()
+    table = Table("effective", "who", "sector", "what")
+    for entry in state.entries:
+        table.add_row(
+            entry.effective_at.date().isoformat(),
+            entry.actor_id,
+            entry.actor_sector.value if entry.actor_sector else "",
+            Text(entry.summary),
+        )
+    console.print(table)
+    console.print(
+        f"{state.caseworker_count} caseworkers met across {len(state.sectors)} sectors: "
+        + ", ".join(s.value for s in state.sectors)
+    )
 
 
 @app.command()
