@@ -916,6 +916,7 @@ class OnePlan(Application[UUID]):
                 [{"loc": ("reader", "sector"), "msg": f"the reader does not act for {sector}"}],
             )
         read_at = self.clock()
+        self.views.catch_up()
         plan = self._plan_state(plan_id, as_of)
         citizens = {cid: self._citizen_state(cid) for cid in plan.citizen_ids}
         view = sector_view(plan, citizens, sector=sector, at=read_at, reader=reader, as_of=as_of)
@@ -950,6 +951,7 @@ class OnePlan(Application[UUID]):
             lang, fmt = Language(language), DocumentFormat(format)
         except ValueError as e:
             raise InvalidInput("RenderCitizenPlan", [{"loc": (), "msg": str(e)}]) from None
+        self.views.catch_up()
         plan = self._plan_state(plan_id, as_of)
         citizens = {cid: self._citizen_state(cid) for cid in plan.citizen_ids}
         return render_citizen_plan(
@@ -969,7 +971,7 @@ class OnePlan(Application[UUID]):
         state: CaseloadState | None = self.views.get(CaseloadView.name, coordinator_id)
         if state is None:
             state = CaseloadState(coordinator_id=coordinator_id)
-        plans = {p.plan_id: self._plan_state(p.plan_id, None, caught_up=True) for p in state.plans}
+        plans = {p.plan_id: self._plan_state(p.plan_id, None) for p in state.plans}
         return caseload(state, plans, at=at or self.clock(), paused_longer_than=paused_longer_than)
 
     def coordinators(self) -> list[str]:
@@ -994,15 +996,11 @@ class OnePlan(Application[UUID]):
         state: AccessLogState | None = self.views.get(AccessLogView.name, citizen_id)
         return state or AccessLogState(citizen_id=citizen_id)
 
-    def _plan_state(
-        self, plan_id: UUID, as_of: datetime | None, *, caught_up: bool = False
-    ) -> PlanState:
-        """The whole plan and its interventions, now (from the views, caught up) or as it
-        stood at recorded time ``as_of`` (folded from its streams)."""
+    def _plan_state(self, plan_id: UUID, as_of: datetime | None) -> PlanState:
+        """The whole plan and its interventions, now (from the views: catch them up
+        first) or as it stood at recorded time ``as_of`` (folded from its streams)."""
         state: PlanState | None
         if as_of is None:
-            if not caught_up:
-                self.views.catch_up()
             state = self.views.get(PlanView.name, plan_id)
         else:
             aggregate = self.plan(plan_id, as_of=as_of)

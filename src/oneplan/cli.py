@@ -104,6 +104,10 @@ def _opened(db: str | None) -> Iterator[OnePlan]:
             yield oneplan
     except OnePlanError as e:
         raise _fail(str(e)) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as e:  # a database of another program, a corrupt file...
+        raise _fail(f"cannot read {url}: {type(e).__name__}: {e}") from None
 
 
 def _as_of(value: str | None) -> datetime | None:

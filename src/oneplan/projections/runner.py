@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, PersistenceError
+from eventsourcing.persistence import Notification
 
 from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.citizen import Citizen
@@ -138,8 +138,8 @@ class ProjectionRunner:
                     notifications = self.app.recorder.select_notifications(
                         start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
                     )
-                except PersistenceError as e:
-                    raise StorageError(f"cannot read the notification log: {e}") from e
+                except Exception as e:  # the recorder raises more than PersistenceError
+                    raise StorageError(f"cannot read the notification log: {e!r}") from e
                 if not notifications:
                     return folded
                 try:
