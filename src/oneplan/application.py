@@ -993,8 +993,8 @@ class OnePlan(Application[UUID]):
         which consent or legal basis."""
         self.views.catch_up()
         self._citizen_state(citizen_id)
-        state: AccessLogState | None = self.views.get(AccessLogView.name, citizen_id)
-        return state or AccessLogState(citizen_id=citizen_id)
+        rows: list[AccessLogState] = self.views.rows(AccessLogView.name, f"{citizen_id}/")
+        return AccessLogView.merged(citizen_id, rows)
 
     def _plan_state(self, plan_id: UUID, as_of: datetime | None) -> PlanState:
         """The whole plan and its interventions, now (from the views: catch them up

@@ -52,6 +52,9 @@ class CrashingStore(ViewStore):
     def keys(self, view: str) -> list[str]:
         return self.inner.keys(view)
 
+    def read_prefix(self, view: str, prefix: str) -> list[tuple[str, bytes]]:
+        return self.inner.read_prefix(view, prefix)
+
     def commit(self, rows: Any, *, from_position: int, to_position: int) -> None:
         self.commits += 1
         if self.commits == self.crash_on:

@@ -9,7 +9,8 @@ about, in the order recorded: a household plan's read appears in every member's 
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -82,19 +83,29 @@ class AccessLogState:
 
 
 class AccessLogView(Fold[AccessLogState]):
-    """Who has read each citizen's data: one row per citizen."""
+    """Who has read each citizen's data: one row per read and citizen (see ``keys``)."""
 
     name: ClassVar[str] = "access_log"
     version: ClassVar[int] = 1
     state_type: ClassVar[type[Any]] = AccessLogState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
+        """One row per read and citizen, ``<citizen id>/<recorded time>/<access id>``: a
+        read adds a row and never rewrites the citizen's earlier ones."""
         if isinstance(event, AccessRecord.SectorViewRead):
-            return tuple(str(c) for c in event.citizen_ids)
+            when = event.timestamp.astimezone(UTC).isoformat()
+            return tuple(f"{c}/{when}/{event.originator_id}" for c in event.citizen_ids)
         return ()
 
     def initial(self, key: str) -> AccessLogState:
-        return AccessLogState(citizen_id=UUID(key))
+        return AccessLogState(citizen_id=UUID(key.split("/", 1)[0]))
+
+    @staticmethod
+    def merged(citizen_id: UUID, rows: Iterable[AccessLogState]) -> AccessLogState:
+        """The citizen's whole access log from their rows (in key order)."""
+        return AccessLogState(
+            citizen_id=citizen_id, entries=tuple(e for row in rows for e in row.entries)
+        )
 
 
 _on = AccessLogView.on

@@ -112,6 +112,11 @@ class ProjectionRunner:
     def keys(self, view: str) -> list[str]:
         return self.store.keys(view)
 
+    def rows(self, view: str, prefix: str) -> list[Any]:
+        """The stored rows of ``view`` whose keys start with ``prefix``, in key order."""
+        state_type = self._projection(view).state_type
+        return [codec.loads(row, state_type) for _, row in self.store.read_prefix(view, prefix)]
+
     def _projection(self, view: str) -> Projection[Any]:
         for projection in (self.routes, *self.projections):
             if projection.name == view:

@@ -40,6 +40,11 @@ class PositionMoved(Exception):
     """Another runner committed first: the position is no longer the one read."""
 
 
+def _after(prefix: str) -> str:
+    """The least string greater than every string that starts with ``prefix``."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1) if prefix else "\U0010ffff"
+
+
 def table(view: str) -> str:
     if not _NAME.match(view):
         raise ValueError(f"view name {view!r} is not a plain lower-case name")
@@ -60,6 +65,11 @@ class ViewStore(ABC):
     @abstractmethod
     def keys(self, view: str) -> list[str]:
         """Every key of ``view``, sorted."""
+
+    @abstractmethod
+    def read_prefix(self, view: str, prefix: str) -> list[tuple[str, bytes]]:
+        """The rows of ``view`` whose key starts with ``prefix``, in key order (bytewise):
+        for views that keep one row per entry, such as the access log."""
 
     @abstractmethod
     def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
@@ -91,6 +101,13 @@ class MemoryViewStore(ViewStore):
 
     def keys(self, view: str) -> list[str]:
         return sorted(k for v, k in self._rows if v == view)
+
+    def read_prefix(self, view: str, prefix: str) -> list[tuple[str, bytes]]:
+        return sorted(
+            (k, row)
+            for (v, k), row in list(self._rows.items())
+            if v == view and k.startswith(prefix)
+        )
 
     def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
         with self._lock:
@@ -162,6 +179,14 @@ class SQLiteViewStore(ViewStore):
         with self._lock:
             rows = self._db.execute(f"SELECT key FROM {table(view)} ORDER BY key").fetchall()
         return [r[0] for r in rows]
+
+    def read_prefix(self, view: str, prefix: str) -> list[tuple[str, bytes]]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT key, state FROM {table(view)} WHERE key >= ? AND key < ? ORDER BY key",
+                (prefix, _after(prefix)),
+            ).fetchall()
+        return [(k, bytes(s)) for k, s in rows]
 
     def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
         with self._lock:
@@ -252,7 +277,7 @@ class PostgresViewStore(ViewStore):
     def _create(self, view: str) -> None:
         self._db.execute(
             f"CREATE TABLE IF NOT EXISTS {self._prefix}{table(view)} "
-            "(key TEXT PRIMARY KEY, state BYTEA NOT NULL)"
+            '(key TEXT COLLATE "C" PRIMARY KEY, state BYTEA NOT NULL)'
         )
 
     def tracking(self) -> tuple[int, dict[str, int]]:
@@ -280,6 +305,16 @@ class PostgresViewStore(ViewStore):
             ).fetchall()
             self._db.commit()
         return [r[0] for r in rows]
+
+    def read_prefix(self, view: str, prefix: str) -> list[tuple[str, bytes]]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT key, state FROM {self._prefix}{table(view)} "
+                "WHERE key >= %s AND key < %s ORDER BY key",
+                (prefix, _after(prefix)),
+            ).fetchall()
+            self._db.commit()
+        return [(k, bytes(s)) for k, s in rows]
 
     def commit(self, rows: Rows, *, from_position: int, to_position: int) -> None:
         with self._lock, self._db.transaction():
