@@ -4,6 +4,7 @@ Everything a service, an auditor or an evaluator needs is importable from here.
 """
 
 from oneplan import commands
+from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import CostEntry, Decision, Dependency, Intervention
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
@@ -32,12 +33,25 @@ from oneplan.errors import (
     OnePlanError,
     ParticipantNotFound,
     PlanNotFound,
+    ProjectionFailed,
     RuleViolation,
     SanctionBeforeSocialContact,
     SharingNotCovered,
     StorageError,
 )
+from oneplan.projections import (
+    AccessLogState,
+    AllowedBy,
+    Caseload,
+    DocumentFormat,
+    JourneyState,
+    Language,
+    ProjectionRunner,
+    SectorView,
+    Shown,
+)
 from oneplan.values import (
+    AccessedItem,
     AchievementStatus,
     Actor,
     ActorKind,
@@ -46,6 +60,7 @@ from oneplan.values import (
     ConsentStatus,
     DeliveryChannel,
     DependencyType,
+    DisclosureBasis,
     GoalStatus,
     InformationCategory,
     InterventionOutcome,
@@ -69,11 +84,16 @@ from oneplan.values import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccessLogState",
+    "AccessRecord",
+    "AccessedItem",
     "AchievementStatus",
     "Actor",
     "ActorKind",
+    "AllowedBy",
     "AuthorityMissing",
     "BudgetArea",
+    "Caseload",
     "Citizen",
     "CitizenAlreadyInPlan",
     "CitizenNotFound",
@@ -93,6 +113,8 @@ __all__ = [
     "DependencyCycle",
     "DependencyNotSatisfied",
     "DependencyType",
+    "DisclosureBasis",
+    "DocumentFormat",
     "EffectiveTimeInvalid",
     "Goal",
     "GoalNotFound",
@@ -107,6 +129,8 @@ __all__ = [
     "InterventionStatus",
     "InvalidDatabaseUrl",
     "InvalidInput",
+    "JourneyState",
+    "Language",
     "Law",
     "LegalBasis",
     "LegalBasisOutsideSector",
@@ -126,12 +150,16 @@ __all__ = [
     "PlanNotFound",
     "PlanOutcome",
     "PlanStatus",
+    "ProjectionFailed",
+    "ProjectionRunner",
     "Responsibility",
     "RuleViolation",
     "SanctionBeforeSocialContact",
     "Sector",
     "SectorPlanRef",
+    "SectorView",
     "SharingNotCovered",
+    "Shown",
     "StorageError",
     "Target",
     "__version__",
