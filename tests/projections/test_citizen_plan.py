@@ -265,7 +265,6 @@ def mettes_plan() -> PlanState:
         goals={g.goal_id: g for g in goals},
         interventions={i.intervention_id: i for i in interventions},
         meetings=(meeting,),
-        changed_at=at(2026, 3, 4),
     )
 
 

@@ -17,7 +17,7 @@ from uuid import UUID
 import attrs
 
 from oneplan.aggregates.access import AccessRecord
-from oneplan.projections.base import Fold, Route
+from oneplan.projections.base import Fold, Route, replace
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
 __all__ = ["AccessEntry", "AccessLogState", "AccessLogView"]
@@ -125,4 +125,4 @@ def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogSta
         as_of=e.as_of,
         items=e.items,
     )
-    return attrs.evolve(state, entries=(*state.entries, entry))
+    return replace(state, entries=(*state.entries, entry))

@@ -25,7 +25,7 @@ from uuid import UUID
 import attrs
 
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route
+from oneplan.projections.base import Fold, Route, replace
 from oneplan.projections.plan_view import PlanState
 from oneplan.values import Actor, GoalStatus, InterventionStatus, PlanStatus, Sector
 
@@ -111,7 +111,7 @@ def _taken_on(state: CaseloadState, plan_id: UUID, since: datetime) -> tuple[Coo
 def _assigned(state: CaseloadState, e: Plan.CoordinatorAssigned) -> CaseloadState:
     if e.coordinator.id != state.coordinator_id:
         return state
-    return attrs.evolve(
+    return replace(
         state,
         coordinator=e.coordinator,
         plans=_taken_on(state, e.originator_id, e.effective_at),
@@ -127,14 +127,14 @@ def _handed_over(state: CaseloadState, e: Plan.CoordinatorHandedOver) -> Caseloa
             from_coordinator=e.previous_coordinator,
             reason=e.reason,
         )
-        return attrs.evolve(
+        return replace(
             state,
             coordinator=e.new_coordinator,
             plans=_taken_on(state, e.originator_id, e.effective_at),
             hand_overs_received=(*state.hand_overs_received, received),
         )
     if e.previous_coordinator.id == state.coordinator_id:
-        return attrs.evolve(
+        return replace(
             state,
             coordinator=e.previous_coordinator,
             plans=tuple(p for p in state.plans if p.plan_id != e.originator_id),

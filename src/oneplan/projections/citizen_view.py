@@ -10,7 +10,7 @@ from uuid import UUID
 import attrs
 
 from oneplan.aggregates.citizen import Citizen, Consent
-from oneplan.projections.base import Fold, Route
+from oneplan.projections.base import Fold, Route, replace
 from oneplan.values import Actor, InformationCategory, Sector
 
 __all__ = ["CitizenState", "CitizenView"]
@@ -53,13 +53,13 @@ _on = CitizenView.on
 
 @_on(Citizen.Registered)
 def _registered(state: CitizenState, e: Citizen.Registered) -> CitizenState:
-    return attrs.evolve(state, name=e.name, birth_date=e.birth_date)
+    return replace(state, name=e.name, birth_date=e.birth_date)
 
 
 @_on(Citizen.ConsentGranted)
 def _granted(state: CitizenState, e: Citizen.ConsentGranted) -> CitizenState:
     consent = e.consent()
-    return attrs.evolve(state, consents={**state.consents, e.consent_id: consent})
+    return replace(state, consents={**state.consents, e.consent_id: consent})
 
 
 @_on(Citizen.ConsentRevoked)
@@ -68,19 +68,19 @@ def _revoked(state: CitizenState, e: Citizen.ConsentRevoked) -> CitizenState:
     if consent is None:
         return state
     revoked = consent.revoked(e.sectors, e.effective_at)
-    return attrs.evolve(state, consents={**state.consents, e.consent_id: revoked})
+    return replace(state, consents={**state.consents, e.consent_id: revoked})
 
 
 @_on(Citizen.SocialContactPersonRecorded)
 def _contact(state: CitizenState, e: Citizen.SocialContactPersonRecorded) -> CitizenState:
-    return attrs.evolve(state, social_contact_person=e.contact_person)
+    return replace(state, social_contact_person=e.contact_person)
 
 
 @_on(Citizen.JoinedPlan)
 def _joined(state: CitizenState, e: Citizen.JoinedPlan) -> CitizenState:
-    return attrs.evolve(state, plan_id=e.plan_id)
+    return replace(state, plan_id=e.plan_id)
 
 
 @_on(Citizen.LeftPlan)
 def _left(state: CitizenState, e: Citizen.LeftPlan) -> CitizenState:
-    return attrs.evolve(state, plan_id=None)
+    return replace(state, plan_id=None)

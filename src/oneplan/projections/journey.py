@@ -38,7 +38,7 @@ import attrs
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route
+from oneplan.projections.base import Fold, Route, replace
 from oneplan.values import Actor, ActorKind, MeetingAttendee, Sector
 
 __all__ = ["CaseworkerMet", "JourneyEntry", "JourneyState", "JourneyView"]
@@ -189,7 +189,7 @@ def _entry(
         plan_id=plan_id,
         intervention_id=intervention_id,
     )
-    return attrs.evolve(
+    return replace(
         state,
         entries=(*state.entries, entry),
         caseworkers=_meet(state, e, (actor, *met)),

@@ -16,7 +16,7 @@ import attrs
 
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route
+from oneplan.projections.base import Fold, Route, replace
 from oneplan.values import (
     AchievementStatus,
     Actor,
@@ -187,8 +187,6 @@ class PlanState:
     closed_at: datetime | None = None
     closing_reason: str = ""
     delivered: tuple[tuple[int, DeliveryChannel, datetime], ...] = ()
-    changed_at: datetime | None = None
-    """Recorded time of the last event folded in."""
 
     @property
     def exists(self) -> bool:
@@ -228,21 +226,21 @@ _on = PlanView.on
 
 
 def _stamp(state: PlanState, event: Any, **changes: Any) -> PlanState:
-    return attrs.evolve(state, changed_at=event.timestamp, **changes)
+    return replace(state, **changes)
 
 
 def _goal(state: PlanState, event: Any, **changes: Any) -> PlanState:
     goal = state.goals.get(event.goal_id)
     if goal is None:
         return state
-    return _stamp(state, event, goals={**state.goals, goal.goal_id: attrs.evolve(goal, **changes)})
+    return _stamp(state, event, goals={**state.goals, goal.goal_id: replace(goal, **changes)})
 
 
 def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
     item = state.interventions.get(event.originator_id)
     if item is None:
         return state
-    updated = attrs.evolve(item, **changes)
+    updated = replace(item, **changes)
     return _stamp(
         state, event, interventions={**state.interventions, item.intervention_id: updated}
     )
