@@ -277,3 +277,24 @@ def test_progress_is_reported_per_batch(
     head = told.recorder.max_notification_id()
     assert progress_calls[-1] == (head, head)
     assert [d for d, _ in progress_calls] == sorted(d for d, _ in progress_calls)
+
+
+def test_a_runner_left_running_folds_what_is_written_meanwhile(memory_app: OnePlan) -> None:
+    runner = ProjectionRunner(memory_app, MemoryViewStore())
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run_forever, kwargs={"interval": 0.01, "stop": stop})
+    thread.start()
+    try:
+        run_demo(memory_app, quiet)
+        head = memory_app.recorder.max_notification_id()
+        for _ in range(500):
+            if runner.position == head:
+                break
+            stop.wait(0.01)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    assert runner.position == head
+    assert views_of(runner) == rebuilt(memory_app)
