@@ -18,7 +18,7 @@ For every storage:
    order, as in a municipality, so one batch of the log touches hundreds of rows.
    The SQLite file is cached in the temp dir, keyed by the parameters (``--fresh``
    rebuilds); PostgreSQL gets a fresh schema, dropped at the end unless ``--keep``.
-   The build runs in a child process, so it does not count in the peak RSS.
+   The build runs in a process of its own.
 2. **baseline** (bare read-and-map): page through
    ``app.recorder.select_notifications(start, limit=1000, inclusive_of_start=False)``
    and map each notification with ``app.mapper.to_domain_event``: what eventsourcing
@@ -28,10 +28,12 @@ For every storage:
    (``oneplan.projections.VIEWS`` and its routes) and writes each batch's changed rows
    with its tracking position, in the same database. Timed end to end.
 
-After a warm-up, baseline and candidate alternate for ``--rounds`` rounds on the same
-application; the median events/s of each and their ratio (goal: at least 0.75) are
-reported. ``--profile`` then profiles one more candidate run (pyinstrument if
-installed, else cProfile) and prints the top 25 functions by cumulative time.
+Each storage is measured in a process of its own: after a warm-up, baseline and
+candidate alternate for ``--rounds`` rounds on the same application; the median events/s
+of each and their ratio (goal: at least 0.75) are reported, with each pass's peak RSS.
+``--profile`` then profiles one more candidate run (pyinstrument if installed, else
+cProfile) and prints the top 25 functions by cumulative time, a breakdown by phase, and
+the rows and bytes written per view.
 """
 
 from __future__ import annotations
@@ -654,27 +656,9 @@ def build_log(url: str, citizens: int, events_per_citizen: int, label: str) -> d
     }
 
 
-def _build_child(url: str, citizens: int, epc: int, label: str, out: str) -> None:
-    info = build_log(url, citizens, epc, label)
-    with open(out, "w") as f:
-        json.dump(info, f)
-
-
 def build_in_child(url: str, citizens: int, epc: int, label: str) -> dict[str, Any]:
-    """Build in a spawned process (its memory does not count in this process's peak)."""
-    fd, out = tempfile.mkstemp(suffix=".json", prefix="oneplan-bench-build-")
-    os.close(fd)
-    try:
-        ctx = multiprocessing.get_context("spawn")
-        proc = ctx.Process(target=_build_child, args=(url, citizens, epc, label, out))
-        proc.start()
-        proc.join()
-        if proc.exitcode != 0:
-            raise RuntimeError(f"building the log for {label} failed (exit {proc.exitcode})")
-        with open(out) as f:
-            return dict(json.load(f))
-    finally:
-        os.remove(out)
+    """Build in a spawned process (its memory does not count in the measuring process)."""
+    return in_child(build_log, url, citizens, epc, label)
 
 
 # --- storage -------------------------------------------------------------------------
@@ -1038,11 +1022,14 @@ def profile_candidate(app: OnePlan, profiler: str, top: int = 25) -> dict[str, A
         ),
         wall,
     )
-    # Only what runs inside the runner's rebuild (not this script's frames above it).
+    # Only what runs inside the runner's rebuild (not the frames above it: this script,
+    # the child process's bootstrap).
     rows = [
         r
         for r in rows
-        if r["file"] != os.path.abspath(__file__) and not r["file"].startswith("<thread>")
+        if r["cumulative_s"] <= total * 1.000001
+        and r["file"] != os.path.abspath(__file__)
+        and not r["file"].startswith("<thread>")
     ]
     rows.sort(key=lambda r: r["cumulative_s"], reverse=True)
     print(f"\nprofile of one rebuild ({profiler}; {wall:.2f} s wall with the profiler on)")
@@ -1250,6 +1237,49 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
         )
 
 
+def measure_storage(
+    kind: str,
+    citizens: int,
+    epc: int,
+    rounds: int,
+    fresh: bool,
+    keep: bool,
+    batch_size: int | None,
+    profiler: str | None,
+) -> dict[str, Any]:
+    """Measure one storage (and profile it if ``profiler``): the child's whole work."""
+    result, app, log = bench_storage(
+        kind, citizens, epc, rounds, fresh=fresh, keep=keep, batch_size=batch_size
+    )
+    try:
+        profile = profile_candidate(app, profiler) if profiler else None
+    finally:
+        app.close()
+        log.close()
+    return {"result": result, "profile": profile}
+
+
+def _child(fn: Callable[..., dict[str, Any]], out: str, *args: Any) -> None:
+    with open(out, "w") as f:
+        json.dump(fn(*args), f, default=str)
+
+
+def in_child(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """``fn(*args)`` in a spawned process; its JSON-able result."""
+    fd, out = tempfile.mkstemp(suffix=".json", prefix="oneplan-bench-rebuild-")
+    os.close(fd)
+    try:
+        proc = multiprocessing.get_context("spawn").Process(target=_child, args=(fn, out, *args))
+        proc.start()
+        proc.join()
+        if proc.exitcode != 0:
+            raise RuntimeError(f"{fn.__name__}{args[:1]} failed (exit {proc.exitcode})")
+        with open(out) as f:
+            return dict(json.load(f))
+    finally:
+        os.remove(out)
+
+
 def code_fingerprint() -> dict[str, str]:
     """Which oneplan source was measured: a hash of its .py files and the newest change
     (others may be editing it while benchmarks run)."""
@@ -1328,26 +1358,22 @@ def main(argv: list[str] | None = None) -> int:
     profile: dict[str, Any] | None = None
     started = time.perf_counter()
     for kind in kinds:
-        result, app, log = bench_storage(
+        # Each storage is measured in a process of its own, so its peak RSS and what it
+        # leaves on the heap do not count for the next.
+        result = in_child(
+            measure_storage,
             kind,
             args.citizens,
             args.events_per_citizen,
             args.rounds,
-            fresh=args.fresh,
-            keep=args.keep,
-            batch_size=args.batch_size,
+            args.fresh,
+            args.keep,
+            args.batch_size,
+            args.profiler if args.profile and kind == profile_kind else None,
         )
-        try:
-            results[kind] = result
-            if args.profile and kind == profile_kind:
-                profile = profile_candidate(app, args.profiler)
-                profile["storage"] = kind
-        finally:
-            app.close()
-            log.close()
-            # The runner keeps every row it folded: let it go before the next storage.
-            del app
-            gc.collect()
+        results[kind] = result["result"]
+        if result["profile"] is not None:
+            profile = {**result["profile"], "storage": kind}
     print()
     print_table(results, args)
     print(
