@@ -298,3 +298,12 @@ def test_a_runner_left_running_folds_what_is_written_meanwhile(memory_app: OnePl
     assert not thread.is_alive()
     assert runner.position == head
     assert views_of(runner) == rebuilt(memory_app)
+
+
+def test_a_runner_with_a_small_cache_reads_rows_back_and_folds_the_same(told: OnePlan) -> None:
+    told.views.batch_size = 4
+    told.views.cache_rows = 3
+
+    told.views.catch_up()
+
+    assert views_of(told.views) == rebuilt(told)

@@ -19,7 +19,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
@@ -57,6 +56,8 @@ class RouteView(Fold[Route]):
 
 
 _ROUTED = (Plan.Opened, Intervention.Proposed, Citizen.Registered, Citizen.JoinedPlan)
+_ROUTED_STREAMS = (Plan.Event, Intervention.Event, Citizen.Event)
+"""Events of streams that have a route (reads and receipts have none)."""
 
 
 def default_projections() -> list[Projection[Any]]:
@@ -71,6 +72,10 @@ class ProjectionRunner:
 
     batch_size = 1000
     """Events folded per transaction while catching up."""
+    cache_rows = 50_000
+    """Rows kept in memory between batches while catching up; beyond this the cache is
+    emptied after a commit (rows are read back from the store when next needed). A
+    rebuild keeps every row until it ends, then lets them go."""
     rebuild_batch_size = 20_000
     """Events folded per transaction in a rebuild: fewer, larger commits write each busy
     row (a plan, a journey) fewer times."""
@@ -219,6 +224,8 @@ class ProjectionRunner:
             self._forget(complete=False)
             raise
         self._position = last
+        if len(self._rows) > self.cache_rows and not self._complete:
+            self._rows.clear()  # (a rebuild keeps them all: its misses cost no query)
         return last, count, reached_time
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
@@ -233,6 +240,8 @@ class ProjectionRunner:
                 return self.catch_up(progress=progress)
             finally:
                 self.batch_size = batch_size
+                self._rows.clear()  # a whole municipality's rows: read back when needed
+                self._complete = False
                 if collecting:
                     gc.enable()
 
@@ -265,7 +274,7 @@ class ProjectionRunner:
             self._evolve(self.routes, key, event, dirty, position)
         route = (
             self._row(self.routes, str(event.originator_id))
-            if isinstance(event, OnePlanAggregate.Event)
+            if isinstance(event, _ROUTED_STREAMS)
             else None
         )
         for projection in self.projections:
