@@ -9,7 +9,7 @@ import pytest
 
 from oneplan import ActorKind, ConsentGiver, InformationCategory, OnePlan, Period, Sector
 from oneplan.errors import CitizenNotFound, EffectiveTimeInvalid, InvalidInput, PlanNotFound
-from oneplan.projections.sector_view import Basis
+from oneplan.values import DisclosureBasis as Basis
 from tests.builders import ANNE, LARS, SOFIE, at, open_plan, propose
 from tests.conftest import FixedClock
 

@@ -253,7 +253,7 @@ def test_an_unreadable_event_stops_the_runner_at_its_position(memory_app: OnePla
     assert views_of(runner) == rebuilt(memory_app)
 
 
-def test_a_store_that_was_moved_by_another_runner_is_read_again() -> None:
+def test_a_commit_from_a_position_another_runner_moved_is_refused() -> None:
     store = MemoryViewStore()
     store.reset({})
     store.commit({}, from_position=0, to_position=5)

@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from oneplan import Actor, ActorKind, ConsentGiver, InformationCategory, Law, OnePlan, Sector
 from oneplan.errors import OnePlanError
 from oneplan.projections import MemoryViewStore, ProjectionRunner, SectorView
-from oneplan.projections.sector_view import Basis
+from oneplan.values import DisclosureBasis as Basis
 from oneplan.values import MeetingAttendee, Period
 from tests.conftest import NOW, FixedClock
 

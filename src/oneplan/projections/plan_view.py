@@ -225,15 +225,11 @@ class PlanView(Fold[PlanState]):
 _on = PlanView.on
 
 
-def _stamp(state: PlanState, event: Any, **changes: Any) -> PlanState:
-    return replace(state, **changes)
-
-
 def _goal(state: PlanState, event: Any, **changes: Any) -> PlanState:
     goal = state.goals.get(event.goal_id)
     if goal is None:
         return state
-    return _stamp(state, event, goals={**state.goals, goal.goal_id: replace(goal, **changes)})
+    return replace(state, goals={**state.goals, goal.goal_id: replace(goal, **changes)})
 
 
 def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
@@ -241,9 +237,7 @@ def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
     if item is None:
         return state
     updated = replace(item, **changes)
-    return _stamp(
-        state, event, interventions={**state.interventions, item.intervention_id: updated}
-    )
+    return replace(state, interventions={**state.interventions, item.intervention_id: updated})
 
 
 # --- plan events ---------------------------------------------------------------------
@@ -251,9 +245,8 @@ def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
 
 @_on(Plan.Opened)
 def _opened(state: PlanState, e: Plan.Opened) -> PlanState:
-    return _stamp(
+    return replace(
         state,
-        e,
         citizen_ids=e.citizen_ids,
         opened_at=e.effective_at,
         opened_by=e.actor,
@@ -265,9 +258,8 @@ def _opened(state: PlanState, e: Plan.Opened) -> PlanState:
 
 @_on(Plan.CitizensWishesRecorded)
 def _wishes(state: PlanState, e: Plan.CitizensWishesRecorded) -> PlanState:
-    return _stamp(
+    return replace(
         state,
-        e,
         wishes={**state.wishes, e.citizen_id: e.wishes},
         overarching_goal=e.overarching_goal,
     )
@@ -276,9 +268,8 @@ def _wishes(state: PlanState, e: Plan.CitizensWishesRecorded) -> PlanState:
 @_on(Plan.CoordinatorAssigned)
 def _coordinator(state: PlanState, e: Plan.CoordinatorAssigned) -> PlanState:
     participants = {k: v for k, v in state.participants.items() if k != e.coordinator.id}
-    return _stamp(
+    return replace(
         state,
-        e,
         coordinator=e.coordinator,
         coordinator_since=e.effective_at,
         participants=participants,
@@ -304,9 +295,8 @@ def _handed_over(state: PlanState, e: Plan.CoordinatorHandedOver) -> PlanState:
         reason=e.reason,
         previous_stays_as=e.previous_stays_as,
     )
-    return _stamp(
+    return replace(
         state,
-        e,
         coordinator=e.new_coordinator,
         coordinator_since=e.effective_at,
         participants=participants,
@@ -323,13 +313,13 @@ def _joined(state: PlanState, e: Plan.ParticipantJoined) -> PlanState:
         shared_under_consents=e.shared_under_consents,
         shared_under_law=e.shared_under_law,
     )
-    return _stamp(state, e, participants={**state.participants, e.participant.id: participant})
+    return replace(state, participants={**state.participants, e.participant.id: participant})
 
 
 @_on(Plan.ParticipantLeft)
 def _left(state: PlanState, e: Plan.ParticipantLeft) -> PlanState:
     participants = {k: v for k, v in state.participants.items() if k != e.caseworker_id}
-    return _stamp(state, e, participants=participants)
+    return replace(state, participants=participants)
 
 
 @_on(Plan.GoalSet)
@@ -344,7 +334,7 @@ def _goal_set(state: PlanState, e: Plan.GoalSet) -> PlanState:
         set_at=e.effective_at,
         set_by=e.actor,
     )
-    return _stamp(state, e, goals={**state.goals, e.goal_id: goal})
+    return replace(state, goals={**state.goals, e.goal_id: goal})
 
 
 @_on(Plan.GoalRevised)
@@ -401,43 +391,40 @@ def _meeting(state: PlanState, e: Plan.MeetingHeld) -> PlanState:
         responsibilities=e.responsibilities,
         next_meeting=e.next_meeting,
     )
-    return _stamp(state, e, meetings=(*state.meetings, meeting))
+    return replace(state, meetings=(*state.meetings, meeting))
 
 
 @_on(Plan.Delivered)
 def _delivered(state: PlanState, e: Plan.Delivered) -> PlanState:
-    return _stamp(state, e, delivered=(*state.delivered, (e.version, e.channel, e.effective_at)))
+    return replace(state, delivered=(*state.delivered, (e.version, e.channel, e.effective_at)))
 
 
 @_on(Plan.PutOnHold)
 def _on_hold(state: PlanState, e: Plan.PutOnHold) -> PlanState:
-    return _stamp(state, e, status=PlanStatus.ON_HOLD, hold_reason=e.reason)
+    return replace(state, status=PlanStatus.ON_HOLD, hold_reason=e.reason)
 
 
 @_on(Plan.Resumed)
 def _resumed(state: PlanState, e: Plan.Resumed) -> PlanState:
-    return _stamp(state, e, status=PlanStatus.ACTIVE, hold_reason=None)
+    return replace(state, status=PlanStatus.ACTIVE, hold_reason=None)
 
 
 @_on(Plan.Completed)
 def _completed(state: PlanState, e: Plan.Completed) -> PlanState:
-    return _stamp(
-        state, e, status=PlanStatus.COMPLETED, outcome=e.outcome, closed_at=e.effective_at
-    )
+    return replace(state, status=PlanStatus.COMPLETED, outcome=e.outcome, closed_at=e.effective_at)
 
 
 @_on(Plan.WithdrawnByCitizen)
 def _withdrawn(state: PlanState, e: Plan.WithdrawnByCitizen) -> PlanState:
-    return _stamp(
-        state, e, status=PlanStatus.REVOKED, closed_at=e.effective_at, closing_reason=e.reason
+    return replace(
+        state, status=PlanStatus.REVOKED, closed_at=e.effective_at, closing_reason=e.reason
     )
 
 
 @_on(Plan.EnteredInError)
 def _in_error(state: PlanState, e: Plan.EnteredInError) -> PlanState:
-    return _stamp(
+    return replace(
         state,
-        e,
         status=PlanStatus.ENTERED_IN_ERROR,
         closed_at=e.effective_at,
         closing_reason=e.reason,
@@ -462,7 +449,7 @@ def _proposed(state: PlanState, e: Intervention.Proposed) -> PlanState:
         budget_area=e.budget_area,
         proposed_at=e.effective_at,
     )
-    return _stamp(state, e, interventions={**state.interventions, item.intervention_id: item})
+    return replace(state, interventions={**state.interventions, item.intervention_id: item})
 
 
 @_on(Intervention.Granted)

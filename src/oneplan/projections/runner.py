@@ -112,10 +112,6 @@ class ProjectionRunner:
     def get(self, view: str, key: str | UUID) -> Any | None:
         """A view's row as stored (None: no event has made it)."""
         key = str(key)
-        with self._lock:
-            cached = self._rows.get((view, key))
-            if cached is not None and self._position == self.store.tracking()[0]:
-                return cached
         found = self.store.read(view, [key]).get(key)
         return None if found is None else codec.loads(found, self._projection(view).state_type)
 

@@ -54,7 +54,6 @@ from oneplan.values import (
 
 __all__ = [
     "AllowedBy",
-    "Basis",
     "GoalNote",
     "SectorView",
     "Shown",
@@ -67,19 +66,16 @@ T = TypeVar("T")
 C = InformationCategory
 
 
-Basis = DisclosureBasis
-
-
 @attrs.frozen
 class AllowedBy:
     """The consent(s) or legal basis that allowed showing an item (it travels with it)."""
 
-    basis: Basis
+    basis: DisclosureBasis
     consent_ids: tuple[UUID, ...] = ()
     legal_basis: LegalBasis | None = None
 
     def __str__(self) -> str:
-        if self.basis is Basis.CONSENT:
+        if self.basis is DisclosureBasis.CONSENT:
             return "consent " + ", ".join(str(c) for c in self.consent_ids)
         return f"{self.basis.value} {self.legal_basis}" if self.legal_basis else self.basis.value
 
@@ -178,7 +174,7 @@ class SectorView:
 
 
 _OVERRIDE_CATEGORIES = frozenset({C.GOALS, C.INTERVENTIONS, C.MEETING_DECISIONS})
-_OWN = AllowedBy(Basis.OWN_SECTOR)
+_OWN = AllowedBy(DisclosureBasis.OWN_SECTOR)
 
 
 class _Access:
@@ -244,9 +240,9 @@ class _Access:
                 break
             consent_ids.extend(ids)
         else:
-            return AllowedBy(Basis.CONSENT, consent_ids=tuple(dict.fromkeys(consent_ids)))
+            return AllowedBy(DisclosureBasis.CONSENT, consent_ids=tuple(dict.fromkeys(consent_ids)))
         if self.override is not None and _OVERRIDE_CATEGORIES.issuperset(categories):
-            return AllowedBy(Basis.LEGAL_BASIS, legal_basis=self.override)
+            return AllowedBy(DisclosureBasis.LEGAL_BASIS, legal_basis=self.override)
         return None
 
 
@@ -299,14 +295,14 @@ def sector_view(
         about = (item.citizen_id,)
         if item.sector is sector:
             interventions.append(
-                Shown(item, AllowedBy(Basis.OWN_SECTOR, legal_basis=item.legal_basis))
+                Shown(item, AllowedBy(DisclosureBasis.OWN_SECTOR, legal_basis=item.legal_basis))
             )
             continue
         needs = (C.INTERVENTIONS, C.HEALTH) if item.sector is Sector.HEALTH else (C.INTERVENTIONS,)
         allowed = access.allows(*needs, citizen_ids=about)
         if allowed is None:
             existence = access.allows(C.INTERVENTIONS, citizen_ids=about)
-            if existence is not None and existence.basis is Basis.CONSENT:
+            if existence is not None and existence.basis is DisclosureBasis.CONSENT:
                 withheld.append(
                     Shown(
                         WithheldIntervention(item.intervention_id, item.sector, item.status),
@@ -315,7 +311,7 @@ def sector_view(
                 )
             continue
         costs = access.allows(C.COSTS, citizen_ids=about)
-        if costs is None or costs.basis is not Basis.CONSENT:
+        if costs is None or costs.basis is not DisclosureBasis.CONSENT:
             interventions.append(
                 Shown(attrs.evolve(item, planned_cost=None, costs=()), allowed, withheld=("costs",))
             )
