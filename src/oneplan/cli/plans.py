@@ -1,50 +1,38 @@
-"""The ``oneplan`` command line."""
+"""Commands on the record and its views: the demo, a plan, replay, caseloads, journeys."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import datetime, timedelta
-from enum import StrEnum
-from pathlib import Path
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
-import orjson
 import typer
 from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from oneplan import __version__
 from oneplan.application import OnePlan
+from oneplan.cli.common import (
+    Db,
+    Format,
+    ListFormat,
+    app,
+    as_of_option,
+    database_url,
+    echo_json,
+    fail,
+    opened,
+    progress_bar,
+)
 from oneplan.demo import run_demo
 from oneplan.errors import OnePlanError
-from oneplan.projections import codec
 from oneplan.projections.sector_view import SectorView
 from oneplan.values import Actor, Sector
 
-__all__ = ["app", "main"]
-
-DEFAULT_DB = "oneplan.db"
-
-app = typer.Typer(
-    name="oneplan",
-    help="One coordinated plan with the citizen, across a municipality's sectors.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-def database_url(db: str | None) -> str:
-    """A path or URL from ``--db``, else ``ONEPLAN_DATABASE_URL``, else ``oneplan.db``."""
-    value = db or os.environ.get("ONEPLAN_DATABASE_URL") or DEFAULT_DB
-    if "://" in value:
-        return value
-    return f"sqlite:///{Path(value)}"
+__all__ = ["plan_app"]
 
 
 @app.command()
@@ -68,63 +56,6 @@ def demo(
 plan_app = typer.Typer(help="Read a plan.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
-Db = Annotated[
-    str | None,
-    typer.Option(
-        help="SQLite file or database URL (default: $ONEPLAN_DATABASE_URL or oneplan.db)."
-    ),
-]
-
-
-class Format(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-    MD = "md"
-    HTML = "html"
-
-
-class ListFormat(StrEnum):
-    TEXT = "text"
-    JSON = "json"
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"oneplan: {message}", err=True)
-    return typer.Exit(1)
-
-
-@contextmanager
-def _opened(db: str | None) -> Iterator[OnePlan]:
-    """The record at ``db``; any oneplan error becomes a one-line message and exit 1."""
-    url = database_url(db)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        raise _fail(f"no database at {url.removeprefix('sqlite:///')} (run `oneplan demo`?)")
-    try:
-        with OnePlan.open(url) as oneplan:
-            yield oneplan
-    except OnePlanError as e:
-        raise _fail(str(e)) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except Exception as e:  # a database of another program, a corrupt file...
-        raise _fail(f"cannot read {url}: {type(e).__name__}: {e}") from None
-
-
-def _as_of(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise _fail(f"--as-of {value!r} is not an ISO date and time") from None
-    if moment.tzinfo is None:
-        raise _fail(f"--as-of {value!r} needs a time zone, e.g. 2026-03-01T12:00+01:00")
-    return moment
-
-
-def _json(value: Any) -> None:
-    typer.echo(orjson.dumps(codec.unstructure(value), option=orjson.OPT_INDENT_2).decode())
-
 
 @plan_app.command("show")
 def plan_show(
@@ -147,8 +78,8 @@ def plan_show(
     """Show a plan: the citizen's own plan document, or with --sector the sector view,
     whose every item names the consent or legal basis that allowed it. A sector read is
     recorded in the access log."""
-    moment = _as_of(as_of)
-    with _opened(db) as oneplan:
+    moment = as_of_option(as_of)
+    with opened(db) as oneplan:
         if sector is None:
             document = oneplan.citizen_plan(
                 plan_id,
@@ -157,7 +88,7 @@ def plan_show(
                 format="html" if format is Format.HTML else "markdown",
             )
             if format is Format.JSON:
-                _json(
+                echo_json(
                     {
                         "plan_id": plan_id,
                         "as_of": moment,
@@ -169,16 +100,14 @@ def plan_show(
                 typer.echo(document, nl=False)
             return
         if reader is None:
-            raise _fail("--sector needs --reader: every read of a sector view is logged")
+            raise fail("--sector needs --reader: every read of a sector view is logged")
         if format in (Format.MD, Format.HTML):
-            raise _fail(
-                "a sector view is shown as text or json; md and html are the citizen's plan"
-            )
+            raise fail("a sector view is shown as text or json; md and html are the citizen's plan")
         view = oneplan.sector_view(
             plan_id, sector=sector, reader=Actor.caseworker(reader, sector), as_of=moment
         )
         if format is Format.JSON:
-            _json(view)
+            echo_json(view)
         else:
             _print_sector_view(view)
 
@@ -211,14 +140,9 @@ def _describe(kind: str, item: Any) -> str:
 def replay(db: Db = None) -> None:
     """Rebuild every view (sector views, citizens' plans, caseloads, journeys, access
     log) from the event log, with a progress bar."""
-    with _opened(db) as oneplan:
+    with opened(db) as oneplan:
         head = int(oneplan.recorder.max_notification_id() or 0)
-        columns = (
-            *Progress.get_default_columns()[:-1],
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        with Progress(*columns, transient=False) as progress:
+        with progress_bar() as progress:
             task = progress.add_task("folding events", total=head)
             folded = oneplan.views.rebuild(
                 progress=lambda done, total: progress.update(task, completed=done, total=total)
@@ -239,11 +163,11 @@ def caseload_cmd(
 ) -> None:
     """A coordinator's caseload: active plans, goals past due, long pauses, hand-overs
     received. Without an id, every coordinator's figures."""
-    with _opened(db) as oneplan:
+    with opened(db) as oneplan:
         ids = [coordinator] if coordinator else oneplan.coordinators()
         loads = [oneplan.caseload(i, paused_longer_than=timedelta(days=paused_days)) for i in ids]
     if format is ListFormat.JSON:
-        _json(loads if coordinator is None else loads[0])
+        echo_json(loads if coordinator is None else loads[0])
         return
     console = Console()
     table = Table(
@@ -281,10 +205,10 @@ def journey(
 ) -> None:
     """A citizen's journey: every contact and change, and the distinct caseworkers and
     sectors met so far."""
-    with _opened(db) as oneplan:
+    with opened(db) as oneplan:
         state = oneplan.journey(citizen_id)
     if format is ListFormat.JSON:
-        _json(state)
+        echo_json(state)
         return
     console = Console()
     table = Table("effective", "who", "sector", "what")
@@ -306,11 +230,3 @@ def journey(
 def version() -> None:
     """Print the installed version."""
     typer.echo(__version__)
-
-
-def main() -> None:
-    app()
-
-
-if __name__ == "__main__":
-    main()

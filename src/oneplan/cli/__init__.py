@@ -1,0 +1,16 @@
+"""The ``oneplan`` command line: one module per area, all on one Typer app."""
+
+from __future__ import annotations
+
+from oneplan.cli import plans as _plans  # noqa: F401  (registers its commands)
+from oneplan.cli.common import app, database_url
+
+__all__ = ["app", "database_url", "main"]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
