@@ -102,6 +102,7 @@ def env_for_url(url: str) -> dict[str, str]:
             raise InvalidDatabaseUrl(f"sqlite URL names no file: {url!r}", url=url)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
+            APPLICATION_RECORDER_TOPIC="oneplan.recorders:SQLiteRecorder",
             SQLITE_DBNAME=path,
             SQLITE_LOCK_TIMEOUT="10",
             CREATE_TABLE="true",

@@ -4,6 +4,8 @@ reads back exactly (enums, exact money, dates, tuples) on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -71,9 +73,43 @@ def test_sqlite_url_names_the_file(url: str, dbname: str) -> None:
     env = env_for_url(url)
 
     assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["APPLICATION_RECORDER_TOPIC"] == "oneplan.recorders:SQLiteRecorder"
     assert env["SQLITE_DBNAME"] == dbname
     assert env["CREATE_TABLE"] == "true"
     assert env["MAPPER_TOPIC"] == MAPPER
+
+
+def test_sqlite_writes_wait_for_a_busy_database_instead_of_failing_at_once(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    path = sqlite_url.removeprefix("sqlite:///")
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        app.register_citizen(name="Mette", birth_date=date(1984, 5, 2), actor=ANNE)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock...
+        release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+        release.start()  # ...for half a second
+        started = time.monotonic()
+        try:
+            app.register_citizen(name="Jonas", birth_date=date(2010, 3, 9), actor=ANNE)
+        finally:
+            release.join()
+            other.close()
+        waited = time.monotonic() - started
+
+        assert waited >= 0.4
+        assert app.recorder.max_notification_id() == 2
+
+
+def test_sqlite_writes_begin_immediate(sqlite_url: str, clock: FixedClock) -> None:
+    statements: list[str] = []
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        with app.recorder.datastore.get_connection(commit=True) as connection:  # type: ignore[attr-defined]
+            connection._sqlite_conn.set_trace_callback(statements.append)
+        app.register_citizen(name="Mette", birth_date=date(1984, 5, 2), actor=ANNE)
+
+    assert "BEGIN IMMEDIATE" in statements
+    assert "BEGIN" not in statements
 
 
 def test_postgresql_url_names_user_password_host_port_database_and_schema() -> None:
