@@ -28,6 +28,7 @@ from oneplan.errors import (
     InterventionOutsidePlan,
     InvalidDatabaseUrl,
     InvalidInput,
+    KeyConfigurationError,
     LegalBasisOutsideSector,
     NotFound,
     OnePlanError,
@@ -39,6 +40,7 @@ from oneplan.errors import (
     SharingNotCovered,
     StorageError,
 )
+from oneplan.keys import Keys
 from oneplan.projections import (
     AccessLogState,
     AllowedBy,
@@ -130,6 +132,8 @@ __all__ = [
     "InvalidDatabaseUrl",
     "InvalidInput",
     "JourneyState",
+    "KeyConfigurationError",
+    "Keys",
     "Language",
     "Law",
     "LegalBasis",

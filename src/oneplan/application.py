@@ -47,6 +47,7 @@ from oneplan.errors import (
     PlanNotFound,
     StorageError,
 )
+from oneplan.keys import Keys
 from oneplan.persistence import OnePlanMapper, env_for_url
 from oneplan.projections.access_log import AccessLogState, AccessLogView
 from oneplan.projections.caseload import (
@@ -207,7 +208,16 @@ class OnePlan(Application[UUID]):
     clock_skew = timedelta(seconds=60)
     """How far ``effective_at`` may lie ahead of the clock (callers' clocks differ)."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Clock | None = None,
+        keys: Keys | None = None,
+    ) -> None:
+        self.keys: Keys = keys if keys is not None else Keys.from_env()
+        """The keys held outside the database (``oneplan.keys``): from the environment
+        unless given."""
         settings = dict(env or env_for_url("memory://"))
         settings["MAPPER_TOPIC"] = get_topic(OnePlanMapper)
         try:
@@ -221,10 +231,17 @@ class OnePlan(Application[UUID]):
         self._views_lock = threading.Lock()
 
     @classmethod
-    def open(cls, url: str = "sqlite:///oneplan.db", *, clock: Clock | None = None) -> OnePlan:
+    def open(
+        cls,
+        url: str = "sqlite:///oneplan.db",
+        *,
+        clock: Clock | None = None,
+        keys: Keys | None = None,
+    ) -> OnePlan:
         """Open the record at ``memory://``, ``sqlite:///path`` or
-        ``postgresql://user@host:port/db``."""
-        return cls(env_for_url(url), clock=clock)
+        ``postgresql://user@host:port/db``, with ``keys`` (default: from the environment,
+        see ``oneplan.keys``)."""
+        return cls(env_for_url(url), clock=clock, keys=keys)
 
     def __enter__(self) -> Self:
         return self

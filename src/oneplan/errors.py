@@ -30,6 +30,7 @@ __all__ = [
     "InterventionOutsidePlan",
     "InvalidDatabaseUrl",
     "InvalidInput",
+    "KeyConfigurationError",
     "LegalBasisOutsideSector",
     "NotFound",
     "OnePlanError",
@@ -85,6 +86,11 @@ class EffectiveTimeInvalid(InvalidInput):
 
 class InvalidDatabaseUrl(OnePlanError, ValueError):
     """The database URL is not ``memory://``, ``sqlite:///path`` or ``postgresql://...``."""
+
+
+class KeyConfigurationError(OnePlanError, ValueError):
+    """A configured key (``ONEPLAN_AUDIT_KEY``, ``ONEPLAN_MASTER_KEY``, ``ONEPLAN_KEY_FILE``)
+    is unreadable, not base64, or not 32 bytes."""
 
 
 class StorageError(OnePlanError):

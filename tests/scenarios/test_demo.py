@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from oneplan import OnePlan
+from oneplan import Keys, OnePlan
 
 RUN_CONSOLE_SCRIPT = (
     "import sys; from importlib.metadata import entry_points; "
@@ -19,9 +19,12 @@ RUN_CONSOLE_SCRIPT = (
 )
 
 
-def oneplan(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the ``oneplan`` console script (entry point ``oneplan.cli:main``)."""
-    env = {k: v for k, v in os.environ.items() if k != "ONEPLAN_DATABASE_URL"}
+def oneplan(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``oneplan`` console script (entry point ``oneplan.cli:main``), with no
+    ``ONEPLAN_*`` variable but those in ``env``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONEPLAN_")} | (env or {})
     return subprocess.run(
         [sys.executable, "-c", RUN_CONSOLE_SCRIPT, *args],
         cwd=cwd,
@@ -51,7 +54,7 @@ def assert_tells_the_story(run: subprocess.CompletedProcess[str], url: str) -> N
     assert "Physiotherapy for back pain [SUL § 140] completed" in out
     assert "Job training in a care home [LAB § 32] in-progress, responsible Peter Juhl" in out
     assert "40 events recorded; nothing edited, nothing deleted." in out
-    assert out.rstrip().endswith(f"Stored in {url}")
+    assert f"\nStored in {url}\n" in out
 
 
 def test_the_console_script_is_oneplan_cli_main() -> None:
@@ -78,6 +81,32 @@ def test_the_demo_tells_the_story_on_a_sqlite_file_and_again_on_the_same_file(
     assert after_first > 0
     assert stored_events(url) == 2 * after_first
     assert sorted(p.name for p in tmp_path.glob("*.db")) == ["demo.db"]
+
+
+def test_the_demo_without_keys_makes_throwaway_keys_beside_its_database_and_says_so(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "demo.db"
+
+    first = oneplan("demo", "--db", str(db), cwd=tmp_path)
+    keys = (tmp_path / "demo.db.keys").read_bytes()
+    second = oneplan("demo", "--db", str(db), cwd=tmp_path)
+
+    for run in (first, second):
+        assert run.returncode == 0, run.stderr
+        assert f"throwaway keys in {db}.keys" in run.stdout
+    assert (tmp_path / "demo.db.keys").read_bytes() == keys  # made once, then reused
+
+
+def test_the_demo_uses_the_configured_keys_and_makes_none(tmp_path: Path) -> None:
+    Keys.generate().write(tmp_path / "mine.keys")
+    env = {"ONEPLAN_KEY_FILE": str(tmp_path / "mine.keys")}
+
+    run = oneplan("demo", "--db", str(tmp_path / "demo.db"), cwd=tmp_path, env=env)
+
+    assert run.returncode == 0, run.stderr
+    assert "throwaway" not in run.stdout
+    assert not (tmp_path / "demo.db.keys").exists()
 
 
 @pytest.mark.postgres

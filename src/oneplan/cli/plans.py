@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from oneplan.cli.common import (
 )
 from oneplan.demo import run_demo
 from oneplan.errors import OnePlanError
+from oneplan.keys import Keys
 from oneplan.projections.sector_view import SectorView
 from oneplan.values import Actor, Sector
 
@@ -42,15 +44,35 @@ def demo(
         typer.Option(help="SQLite file or database URL (default: oneplan-demo.db)."),
     ] = None,
 ) -> None:
-    """Tell the seeds' story end to end on SQLite and print a readable account."""
+    """Tell the seeds' story end to end on SQLite and print a readable account.
+
+    With no keys configured (ONEPLAN_KEY_FILE, ONEPLAN_AUDIT_KEY, ONEPLAN_MASTER_KEY), it
+    makes throwaway keys in a key file beside the database, and says so."""
     url = database_url(db or os.environ.get("ONEPLAN_DATABASE_URL") or "oneplan-demo.db")
     try:
-        with OnePlan.open(url) as oneplan:
+        keys, note = demo_keys(url)
+        with OnePlan.open(url, keys=keys) as oneplan:
             run_demo(oneplan)
     except OnePlanError as e:
-        typer.echo(f"oneplan: {e}", err=True)
-        raise typer.Exit(1) from None
+        raise fail(str(e)) from None
     typer.echo(f"\nStored in {url}")
+    if note:
+        typer.echo(note)
+
+
+def demo_keys(url: str) -> tuple[Keys, str]:
+    """The configured keys, or for a demo without any: throwaway keys kept in
+    ``<database>.keys`` (made on the first run, reused after), and a line saying so."""
+    configured = Keys.from_env()
+    if configured != Keys() or not url.startswith("sqlite:///"):
+        return configured, ""
+    path = Path(url.removeprefix("sqlite:///") + ".keys")
+    if not path.exists():
+        Keys.generate().write(path)
+    return Keys.read(path), (
+        f"No keys were configured, so the demo uses throwaway keys in {path}: fine for a "
+        "demo, never for real data (see docs/keys.md)."
+    )
 
 
 plan_app = typer.Typer(help="Read a plan.", no_args_is_help=True)
