@@ -3,6 +3,8 @@
 Everything a service, an auditor or an evaluator needs is importable from here.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from oneplan import commands
 from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen, Consent
@@ -83,7 +85,19 @@ from oneplan.values import (
     Target,
 )
 
+if TYPE_CHECKING:
+    from oneplan.interop.fhir import plan_bundle
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "plan_bundle":  # imported on first use: fhir.resources is big
+        from oneplan.interop.fhir import plan_bundle
+
+        return plan_bundle
+    raise AttributeError(f"module 'oneplan' has no attribute {name!r}")
+
 
 __all__ = [
     "AccessLogState",
@@ -168,5 +182,6 @@ __all__ = [
     "Target",
     "__version__",
     "commands",
+    "plan_bundle",
     "system_clock",
 ]

@@ -2,13 +2,19 @@
 output formats, and the one-line error that every failure becomes.
 
 A feature adds its commands in a module of its own under ``oneplan.cli`` (registering
-them on ``app`` or on a sub-app added to it) and is imported by ``oneplan.cli``.
+them on ``app`` or on a sub-app added to it) and is imported by ``oneplan.cli``. Every
+command then joins one of two registries below: ``READ_COMMANDS`` (it shows something,
+so it takes ``--format json`` and prints valid JSON with it) or ``OTHER_COMMANDS`` (it
+writes or works). ``tests/scenarios/test_cli_conventions.py`` walks every registered
+command and fails for one in neither, for a read without ``--format json``, for help
+that explains nothing, and for junk arguments that give more than one line on stderr.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +24,7 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
+from typer.core import TyperGroup
 
 from oneplan.application import OnePlan
 from oneplan.errors import OnePlanError
@@ -25,9 +32,13 @@ from oneplan.projections import codec
 
 __all__ = [
     "DEFAULT_DB",
+    "OTHER_COMMANDS",
+    "READ_COMMANDS",
     "Db",
     "Format",
+    "JsonFormat",
     "ListFormat",
+    "OnePlanGroup",
     "app",
     "as_of_option",
     "database_url",
@@ -39,9 +50,67 @@ __all__ = [
 
 DEFAULT_DB = "oneplan.db"
 
+READ_COMMANDS: dict[str, tuple[str, ...]] = {
+    "plan show": ("{plan}",),
+    "caseload": ("{coordinator}",),
+    "journey": ("{citizen}",),
+    "export fhir": ("{plan}",),
+    "version": (),
+}
+"""Every command that shows something, by its path under ``oneplan``, with the arguments
+of an example call. Each takes ``--format json`` and then prints valid JSON on stdout.
+A new read command joins here. In the examples, ``{plan}``, ``{citizen}``,
+``{coordinator}``, ``{intervention}`` and ``{as_of}`` stand for a plan, citizen,
+coordinator, intervention and a time of the demo's record (the conventions test fills
+them in, and adds ``--db`` where the command takes it)."""
+
+OTHER_COMMANDS: frozenset[str] = frozenset({"demo", "replay", "keys new", "schema"})
+"""Every command that writes or works rather than shows (a new one joins here)."""
+
+
+class OnePlanGroup(TyperGroup):
+    """The root command group: a usage error (an unknown option, a value that does not
+    parse, a missing argument) becomes one line on stderr, ``oneplan: ...``, naming the
+    command's ``--help``, with exit status 2; never a usage box or a traceback. Commands
+    are listed in alphabetical order."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(super().list_commands(ctx))
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        try:
+            status = super().main(
+                args, prog_name, complete_var, False, windows_expand_args, **extra
+            )
+        except typer.TyperException as e:  # click's usage and parameter errors
+            context = getattr(e, "ctx", None)
+            if type(e).__name__ == "NoArgsIsHelpError" and context is not None:
+                typer.echo(context.get_help())  # a bare group: show what it offers
+                sys.exit(0)
+            hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+            typer.echo(f"oneplan: {' '.join(e.format_message().split())}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            typer.echo("oneplan: aborted", err=True)
+            sys.exit(1)
+        sys.exit(status if isinstance(status, int) else 0)
+
+
 app = typer.Typer(
     name="oneplan",
     help="One coordinated plan with the citizen, across a municipality's sectors.",
+    cls=OnePlanGroup,
+    rich_markup_mode="markdown",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -50,7 +119,9 @@ app = typer.Typer(
 Db = Annotated[
     str | None,
     typer.Option(
-        help="SQLite file or database URL (default: $ONEPLAN_DATABASE_URL or oneplan.db)."
+        envvar="ONEPLAN_DATABASE_URL",
+        show_envvar=True,
+        help="SQLite file or database URL (default: oneplan.db).",
     ),
 ]
 
@@ -64,6 +135,12 @@ class Format(StrEnum):
 
 class ListFormat(StrEnum):
     TEXT = "text"
+    JSON = "json"
+
+
+class JsonFormat(StrEnum):
+    """For reads whose only output is JSON (they still take ``--format json``)."""
+
     JSON = "json"
 
 

@@ -81,7 +81,7 @@ app.add_typer(plan_app, name="plan")
 
 @plan_app.command("show")
 def plan_show(
-    plan_id: UUID,
+    plan_id: Annotated[UUID, typer.Argument(help="The plan's id.")],
     sector: Annotated[
         Sector | None,
         typer.Option(help="Show the plan as this sector may see it (under consent)."),
@@ -221,7 +221,7 @@ def caseload_cmd(
 
 @app.command()
 def journey(
-    citizen_id: UUID,
+    citizen_id: Annotated[UUID, typer.Argument(help="The citizen's id.")],
     format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
     db: Db = None,
 ) -> None:
@@ -249,6 +249,11 @@ def journey(
 
 
 @app.command()
-def version() -> None:
-    """Print the installed version."""
-    typer.echo(__version__)
+def version(
+    format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+) -> None:
+    """Print the installed version of oneplan."""
+    if format is ListFormat.JSON:
+        echo_json({"version": __version__})
+    else:
+        typer.echo(__version__)
