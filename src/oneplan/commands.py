@@ -127,6 +127,8 @@ class RevokeConsent(Command):
 
 
 class RecordSocialContactPerson(Command):
+    """Record the citizen's contact person in social services (the one the Randers rule names)."""
+
     citizen_id: UUID
     contact_person: Actor
 
@@ -164,6 +166,8 @@ class RecordCitizensWishes(Command):
 
 
 class AssignCoordinator(Command):
+    """Give a plan its first coordinator (*plankoordinator*); a draft plan becomes active."""
+
     plan_id: UUID
     coordinator: Actor
     override_legal_basis: LegalBasis | None = None
@@ -187,6 +191,8 @@ class AddParticipant(Command):
 
 
 class RemoveParticipant(Command):
+    """Take a caseworker off the plan, with a reason."""
+
     plan_id: UUID
     caseworker_id: CaseworkerId
     reason: ShortText
@@ -203,6 +209,8 @@ class SetGoal(Command):
 
 
 class ReviseGoal(Command):
+    """Revise a goal's description, target, due date or lifecycle status, with a reason."""
+
     plan_id: UUID
     goal_id: UUID
     reason: ShortText
@@ -214,6 +222,8 @@ class ReviseGoal(Command):
 
 
 class RecordGoalProgress(Command):
+    """Record progress against a goal (its achievement status, and a measured value)."""
+
     plan_id: UUID
     goal_id: UUID
     achievement: AchievementStatus
@@ -222,12 +232,16 @@ class RecordGoalProgress(Command):
 
 
 class CompleteGoal(Command):
+    """Complete a goal, achieved or not; its sub-goals are finished first."""
+
     plan_id: UUID
     goal_id: UUID
     achievement: AchievementStatus = AchievementStatus.ACHIEVED
 
 
 class CancelGoal(Command):
+    """Cancel a goal, with a reason; its sub-goals are finished first."""
+
     plan_id: UUID
     goal_id: UUID
     reason: ShortText
@@ -248,11 +262,15 @@ class DeliverPlan(Command):
 
 
 class PutPlanOnHold(Command):
+    """Put an active plan on hold, with a reason."""
+
     plan_id: UUID
     reason: ShortText
 
 
 class ResumePlan(Command):
+    """Resume a plan that is on hold."""
+
     plan_id: UUID
 
 
@@ -267,6 +285,8 @@ class WithdrawPlan(Command):
 
 
 class EnterPlanInError(Command):
+    """Mark a plan as never meant to be opened (a correction: nothing is deleted)."""
+
     plan_id: UUID
     reason: ShortText
 
@@ -295,6 +315,8 @@ class GrantIntervention(Command):
 
 
 class ScheduleIntervention(Command):
+    """Schedule an intervention (*indsats*) to start on a date."""
+
     intervention_id: UUID
     start_on: date
 
@@ -304,32 +326,44 @@ class StartIntervention(Command):
 
 
 class PauseIntervention(Command):
+    """Pause a running intervention, with a reason and an expected resume date (rule 5)."""
+
     intervention_id: UUID
     reason: ShortText
     expected_resume: date | None = None
 
 
 class ResumeIntervention(Command):
+    """Resume a paused intervention (rule 5: only a paused one resumes)."""
+
     intervention_id: UUID
 
 
 class CompleteIntervention(Command):
+    """Complete a running intervention, with its outcome against its goals."""
+
     intervention_id: UUID
     outcome: InterventionOutcome
     note: Reason = ""
 
 
 class StopIntervention(Command):
+    """End an intervention early, after it has started, with a reason."""
+
     intervention_id: UUID
     reason: ShortText
 
 
 class CancelIntervention(Command):
+    """Withdraw an intervention before it starts, with a reason."""
+
     intervention_id: UUID
     reason: ShortText
 
 
 class ReassignResponsible(Command):
+    """Make another caseworker responsible for an intervention (rule 4: exactly one)."""
+
     intervention_id: UUID
     new_responsible: Actor
     reason: ShortText
@@ -337,6 +371,8 @@ class ReassignResponsible(Command):
 
 
 class RecordActualCost(Command):
+    """Book an actual cost of an intervention to a budget area, for a period."""
+
     intervention_id: UUID
     amount: Money
     budget_area: BudgetArea

@@ -133,7 +133,8 @@ class Citizen(OnePlanAggregate):
             )
 
     class ConsentRevoked(OnePlanAggregate.Event):
-        """A consent was revoked, wholly or for some recipient sectors only."""
+        """A consent was revoked (*samtykke tilbagekaldt*), wholly or for some recipient sectors
+        only."""
 
         consent_id: UUID
         sectors: tuple[Sector, ...]
@@ -164,7 +165,7 @@ class Citizen(OnePlanAggregate):
             aggregate.social_contact_made_since_last_sanction = True
 
     class SanctionImposed(OnePlanAggregate.Event):
-        """The employment authority sanctioned the citizen (cut benefits)."""
+        """The employment authority sanctioned the citizen (*sanktion*: cut benefits)."""
 
         sanction_id: UUID
         legal_basis: LegalBasis

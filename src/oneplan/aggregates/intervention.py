@@ -97,7 +97,7 @@ class Intervention(OnePlanAggregate):
     # --- events ----------------------------------------------------------------------
 
     class Proposed(OnePlanAggregate.Created):
-        """An intervention was proposed in a plan, by a sector under a legal basis."""
+        """An intervention (*indsats*) was proposed in a plan, by a sector under a legal basis."""
 
         plan_id: UUID
         citizen_id: UUID
@@ -157,7 +157,7 @@ class Intervention(OnePlanAggregate):
             aggregate.started_at = self.effective_at
 
     class Paused(OnePlanAggregate.Event):
-        """The intervention was paused, with a reason and an expected resume date."""
+        """The intervention was paused (*sat i bero*), with a reason and an expected resume date."""
 
         reason: str
         expected_resume: date | None

@@ -121,7 +121,8 @@ class Plan(OnePlanAggregate):
             aggregate.consent_ids = self.consent_ids
 
     class CitizensWishesRecorded(OnePlanAggregate.Event):
-        """The citizen's own wishes, in their words, and the overarching goal they set."""
+        """The citizen's own wishes (*borgerens ønsker*), in their words, and the overarching
+        goal they set."""
 
         citizen_id: UUID
         wishes: str
@@ -132,7 +133,7 @@ class Plan(OnePlanAggregate):
             aggregate.overarching_goal = self.overarching_goal
 
     class CoordinatorAssigned(OnePlanAggregate.Event):
-        """The plan got its coordinator; a draft plan becomes active."""
+        """The plan got its coordinator (*plankoordinator*); a draft plan becomes active."""
 
         coordinator: Actor
 
@@ -280,8 +281,8 @@ class Plan(OnePlanAggregate):
             aggregate.intervention_ids = (*aggregate.intervention_ids, self.intervention_id)
 
     class MeetingHeld(OnePlanAggregate.Event):
-        """A coordinating meeting was held: who attended, what was decided, and who is
-        responsible for which intervention."""
+        """A coordinating meeting (*koordinerende møde*) was held: who attended, what was
+        decided, and who is responsible for which intervention."""
 
         meeting_id: UUID
         attendees: tuple[MeetingAttendee, ...]
@@ -338,8 +339,8 @@ class Plan(OnePlanAggregate):
             aggregate.closed_at = self.effective_at
 
     class WithdrawnByCitizen(OnePlanAggregate.Event):
-        """The citizen withdrew from the plan: it ends, the sector plans it replaced
-        resume, and its history is kept."""
+        """The citizen withdrew from the plan: it ends, the sector plans (*handleplaner*) it
+        replaced resume, and its history is kept."""
 
         reason: str
         sector_plans_resumed: tuple[SectorPlanRef, ...]
