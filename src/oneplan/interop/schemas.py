@@ -156,6 +156,12 @@ def generated_files(schema_link: str = "schemas") -> dict[str, str]:
     """Every generated file and its text, by path: ``events/*.json``, ``commands/*.json``
     and ``index.json`` under the schema directory, and ``catalogue`` (the Markdown, whose
     links to the schemas go to ``schema_link``)."""
+    return dict(_generated_files(schema_link))
+
+
+@cache
+def _generated_files(schema_link: str) -> dict[str, str]:
+    """The generated files (the code cannot change while it runs: made once)."""
     events = event_schemas()
     commands = command_schemas()
     files = {f"events/{name}.json": _dump(schema) for name, schema in events.items()}
