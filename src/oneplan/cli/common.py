@@ -54,7 +54,7 @@ READ_COMMANDS: dict[str, tuple[str, ...]] = {
     "plan show": ("{plan}",),
     "caseload": ("{coordinator}",),
     "journey": ("{citizen}",),
-    "export fhir": ("{plan}",),
+    "export fhir": ("{plan}", "--as-of", "{as_of}"),
     "version": (),
 }
 """Every command that shows something, by its path under ``oneplan``, with the arguments

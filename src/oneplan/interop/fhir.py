@@ -809,10 +809,7 @@ class _Builder:
         grantors = [
             self.patient(citizen.id)
             if giver.kind is ActorKind.CITIZEN
-            else {
-                "identifier": _identifier("actor", giver.name or "guardian"),
-                "display": f"{giver.name or 'a guardian'} (holder of custody or guardian)",
-            }
+            else {"display": f"{giver.name or 'a guardian'} (holder of custody or guardian)"}
             for giver in consent.given_by
         ]
         sectors: Sequence[Sector] = sorted(consent.recipient_sectors)
