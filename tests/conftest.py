@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from oneplan import OnePlan
+from oneplan import Keys, OnePlan
 
 settings.register_profile(
     "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -105,7 +105,8 @@ def storage_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def app(storage_url: str, clock: FixedClock) -> Iterator[OnePlan]:
-    with OnePlan.open(storage_url, clock=clock) as oneplan:
+    """The application on every storage, with encryption on (fresh keys)."""
+    with OnePlan.open(storage_url, clock=clock, keys=Keys.generate()) as oneplan:
         yield oneplan
 
 

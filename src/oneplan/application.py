@@ -12,11 +12,12 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
@@ -25,7 +26,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 from eventsourcing.utils import get_topic
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from oneplan import commands as c
 from oneplan import rules
@@ -35,20 +36,32 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import (
+    CitizenErased,
     CitizenNotFound,
     CommandIdReused,
     ConcurrencyConflict,
+    CprNotFound,
     EffectiveTimeInvalid,
     InterventionFinished,
     InterventionNotFound,
     InvalidInput,
+    KeyConfigurationError,
+    MasterKeyMissing,
     NotFound,
     OnePlanError,
     PlanNotFound,
     StorageError,
 )
-from oneplan.keys import Keys
+from oneplan.keys import KEY_BYTES, Keys
 from oneplan.persistence import OnePlanMapper, env_for_url
+from oneplan.privacy.keystore import KeyStore, key_store_for_env
+from oneplan.privacy.retention import (
+    CaseFile,
+    RetentionDue,
+    RetentionPolicy,
+    retention_ends,
+)
+from oneplan.privacy.sealing import Sealer, cpr_hash
 from oneplan.projections.access_log import AccessLogState, AccessLogView
 from oneplan.projections.caseload import (
     DEFAULT_PAUSE_LIMIT,
@@ -64,9 +77,9 @@ from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.projections.stores import store_for_env
-from oneplan.values import Actor, Sector
+from oneplan.values import Actor, CprNumber, Sector, cpr_birth_date
 
-__all__ = ["Clock", "CommandReceipt", "OnePlan", "system_clock"]
+__all__ = ["Clock", "CommandReceipt", "Erasure", "OnePlan", "system_clock"]
 
 Clock = Callable[[], datetime]
 A = TypeVar("A", bound=OnePlanAggregate)
@@ -75,6 +88,7 @@ M = TypeVar("M", bound=BaseModel)
 
 _READ_ERRORS = (PersistenceError, MapperDeserialisationError)
 """What the store raises when it cannot give back what it holds."""
+_CPR: TypeAdapter[str] = TypeAdapter(CprNumber)
 _RECEIPTS = uuid5(NAMESPACE_URL, "urn:oneplan:command-receipt")
 _NOT_FOUND: dict[type[OnePlanAggregate], Callable[[UUID], NotFound]] = {
     Citizen: CitizenNotFound,
@@ -110,6 +124,18 @@ class CommandReceipt(Aggregate):
     @staticmethod
     def id_for(command_id: UUID) -> UUID:
         return uuid5(_RECEIPTS, str(command_id))
+
+
+@attrs.frozen
+class Erasure:
+    """What an erasure did: the citizen, their case files, how many data keys were
+    destroyed, and the household plans whose shared key went with the last member."""
+
+    citizen_id: UUID
+    plan_ids: tuple[UUID, ...]
+    keys_destroyed: int
+    households: tuple[UUID, ...]
+    events_refolded: int
 
 
 def _fingerprint(command: c.Command) -> str:
@@ -188,6 +214,10 @@ class _AggregateCache:
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
     def evict(self, aggregate_ids: Iterable[UUID]) -> None:
         with self._lock:
             for aggregate_id in aggregate_ids:
@@ -214,10 +244,13 @@ class OnePlan(Application[UUID]):
         *,
         clock: Clock | None = None,
         keys: Keys | None = None,
+        retention: RetentionPolicy | None = None,
     ) -> None:
         self.keys: Keys = keys if keys is not None else Keys.from_env()
         """The keys held outside the database (``oneplan.keys``): from the environment
         unless given."""
+        self.retention: RetentionPolicy = retention or RetentionPolicy.from_env()
+        """Retention periods by legal area (``oneplan.privacy.retention``)."""
         settings = dict(env or env_for_url("memory://"))
         settings["MAPPER_TOPIC"] = get_topic(OnePlanMapper)
         try:
@@ -229,6 +262,50 @@ class OnePlan(Application[UUID]):
         self._settings = settings
         self._views: ProjectionRunner | None = None
         self._views_lock = threading.Lock()
+        self.sealer: Sealer | None = None
+        """Seals personal data: present whenever a master key is configured."""
+        try:
+            self._open_key_store(settings)
+        except BaseException:
+            super().close()
+            raise
+
+    def _open_key_store(self, settings: Mapping[str, str]) -> None:
+        """Encryption is on whenever a master key is configured; a database that holds
+        sealed data refuses to open without one, and with another one."""
+        if self.keys.master_key is None:
+            if settings.get("PERSISTENCE_MODULE", "eventsourcing.popo") != "eventsourcing.popo":
+                store = key_store_for_env(settings)
+                try:
+                    sealed = store.master_key_id() is not None
+                finally:
+                    store.close()
+                if sealed:
+                    raise MasterKeyMissing(
+                        "this database holds encrypted personal data: configure its master "
+                        "key (ONEPLAN_MASTER_KEY or ONEPLAN_KEY_FILE, docs/keys.md)"
+                    )
+            return
+        store = key_store_for_env(settings)
+        try:
+            self.sealer = Sealer(store, self.keys.master_key, self._first_event)
+        except BaseException:
+            store.close()
+            raise
+        cast(OnePlanMapper, self.mapper).sealer = self.sealer
+
+    def _first_event(self, stream_id: UUID) -> Any | None:
+        found = self.recorder.select_events(stream_id, limit=1)
+        return self.mapper.to_domain_event(found[0]) if found else None
+
+    @property
+    def key_store(self) -> KeyStore:
+        """The key store (data keys, stream owners, CPR hashes); needs the master key."""
+        if self.sealer is None:
+            raise MasterKeyMissing(
+                "personal data is not encrypted: no master key is configured (docs/keys.md)"
+            )
+        return self.sealer.store
 
     @classmethod
     def open(
@@ -261,6 +338,8 @@ class OnePlan(Application[UUID]):
     def close(self) -> None:
         if self._views is not None:
             self._views.store.close()
+        if self.sealer is not None:
+            self.sealer.store.close()
         super().close()
 
     def __exit__(
@@ -277,24 +356,73 @@ class OnePlan(Application[UUID]):
         """Register a citizen (*borger*); returns the citizen id."""
         cmd = _parse(c.RegisterCitizen, command, fields)
         citizen_id = cmd.citizen_id or uuid4()
+        birth_date = cmd.birth_date
+        if birth_date is None:
+            if cmd.cpr is None:
+                raise InvalidInput(
+                    "RegisterCitizen",
+                    [{"loc": ("birth_date",), "msg": "give a birth date or a CPR number"}],
+                )
+            birth_date = cpr_birth_date(cmd.cpr)
 
         def decide(work: _Work, at: datetime) -> UUID:
             if cmd.citizen_id is not None and self._exists(citizen_id):
                 raise InvalidInput(
                     "RegisterCitizen", [{"loc": ("citizen_id",), "msg": "is already in use"}]
                 )
-            work.add(
-                Citizen.register(
-                    citizen_id=citizen_id,
-                    name=cmd.name,
-                    birth_date=cmd.birth_date,
-                    actor=cmd.actor,
-                    effective_at=at,
-                )
+            citizen = Citizen.register(
+                citizen_id=citizen_id,
+                name=cmd.name,
+                birth_date=birth_date,
+                cpr=cmd.cpr,
+                actor=cmd.actor,
+                effective_at=at,
             )
+            if cmd.cpr is not None:
+                self._claim_cpr(cmd.cpr, citizen_id)
+            work.add(citizen)
             return citizen_id
 
         return self._run(cmd, decide, UUID)
+
+    def _cpr_hash(self, cpr: str) -> str:
+        if self.sealer is None or self.keys.cpr_key is None:
+            raise MasterKeyMissing(
+                "a CPR number is kept only sealed and found only by a keyed hash: configure "
+                "ONEPLAN_MASTER_KEY and ONEPLAN_CPR_KEY (docs/keys.md)"
+            )
+        return cpr_hash(self.keys.cpr_key, cpr)
+
+    def _claim_cpr(self, cpr: str, citizen_id: UUID) -> None:
+        """One citizen per CPR number. The hash is claimed before the registration is
+        saved; a claim left by a registration that was never saved is taken over."""
+        digest = self._cpr_hash(cpr)
+        for _ in range(2):
+            owner = self.key_store.claim_cpr_hash(digest, str(citizen_id))
+            if owner == str(citizen_id):
+                return
+            if self._exists(UUID(owner)):
+                raise InvalidInput(
+                    "RegisterCitizen", [{"loc": ("cpr",), "msg": "is already registered"}]
+                )
+            self.key_store.release_cpr_hash(digest, owner)
+        raise ConcurrencyConflict(  # pragma: no cover - two racing registrations
+            "another registration claimed the same CPR number", aggregate_ids=(citizen_id,)
+        )
+
+    def citizen_by_cpr(self, cpr: str) -> UUID:
+        """The id of the citizen registered with CPR number ``cpr`` (found through its
+        keyed hash; the number is never stored or shown)."""
+        try:
+            number: str = _CPR.validate_python(cpr)
+        except ValidationError:
+            raise InvalidInput(
+                "FindCitizenByCpr", [{"loc": ("cpr",), "msg": "is not a valid CPR number"}]
+            ) from None
+        found = self.key_store.citizen_by_cpr_hash(self._cpr_hash(number))
+        if found is None or not self._exists(UUID(found)):
+            raise CprNotFound
+        return UUID(found)
 
     def grant_consent(self, command: c.GrantConsent | None = None, /, **fields: Any) -> UUID:
         """Record a consent (*samtykke*); returns the consent id."""
@@ -634,6 +762,19 @@ class OnePlan(Application[UUID]):
 
         return self._run(cmd, decide, int)
 
+    def deliver_to_archive(
+        self, command: c.DeliverToArchive | None = None, /, **fields: Any
+    ) -> UUID:
+        """Record that a closed plan (the case file) was delivered to the public archive
+        (*aflevering*); rule 10 erases nothing before that, unless a legal basis allows."""
+        cmd = _parse(c.DeliverToArchive, command, fields)
+        return self._on_plan(
+            cmd,
+            lambda plan, at: plan.deliver_to_archive(
+                archive=cmd.archive, reference=cmd.reference, actor=cmd.actor, effective_at=at
+            ),
+        )
+
     def put_plan_on_hold(self, command: c.PutPlanOnHold | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.PutPlanOnHold, command, fields)
         return self._on_plan(
@@ -884,6 +1025,135 @@ class OnePlan(Application[UUID]):
             return cast(UUID, cmd.intervention_id)
 
         return self._run(cmd, decide, UUID)
+
+    # --- retention and erasure -------------------------------------------------------
+
+    def retention_due(self, *, at: date | None = None) -> list[RetentionDue]:
+        """The citizens whose retention has ended by ``at`` (default: today): every case
+        file of theirs closed longer than its period. Each says which files still wait
+        for delivery to the public archive. Erased citizens are not listed."""
+        self.views.catch_up()
+        today = at or self.clock().date()
+        files: dict[UUID, list[CaseFile]] = {}
+        for plan in cast(list[PlanState], self.views.rows(PlanView.name, "")):
+            case_file = CaseFile(
+                plan_id=plan.plan_id,
+                closed_at=plan.closed_at if plan.status.is_closed else None,
+                legal_bases=(
+                    *plan.legal_bases,
+                    *(i.legal_basis for i in plan.interventions.values()),
+                ),
+                archived=plan.archived_at is not None,
+            )
+            for citizen_id in plan.citizen_ids:
+                files.setdefault(citizen_id, []).append(case_file)
+        due: list[RetentionDue] = []
+        for citizen in cast(list[CitizenState], self.views.rows(CitizenView.name, "")):
+            if citizen.erased or citizen.registered_at is None:
+                continue
+            own = files.get(citizen.citizen_id, [])
+            ends = retention_ends(own, self.retention, registered_at=citizen.registered_at)
+            if ends is not None and ends <= today:
+                due.append(
+                    RetentionDue(
+                        citizen_id=citizen.citizen_id,
+                        due=ends,
+                        plan_ids=tuple(f.plan_id for f in own),
+                        awaiting_archive=tuple(f.plan_id for f in own if not f.archived),
+                    )
+                )
+        return sorted(due, key=lambda d: (d.due, str(d.citizen_id)))
+
+    def erase_citizen(
+        self,
+        command: c.EraseCitizen | None = None,
+        /,
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        **fields: Any,
+    ) -> Erasure:
+        """Erase a citizen's personal data at the end of retention (rule 10,
+        crypto-shredding): record ``Citizen.Erased``, destroy the citizen's data keys
+        (and a household plan's, with its last member), then rebuild the views, so that
+        every view row of theirs is redacted and their events read as erased. Stored
+        events are never rewritten or deleted. Refused before the end of retention, and
+        before archive delivery unless ``legal_basis`` is given."""
+        cmd = _parse(c.EraseCitizen, command, fields)
+        sealer = self.sealer
+        if sealer is None:
+            raise MasterKeyMissing(
+                "nothing is encrypted, so nothing can be erased by destroying keys: "
+                "configure ONEPLAN_MASTER_KEY before the first event (docs/privacy.md)"
+            )
+        citizen = self._load(Citizen, cmd.citizen_id)
+        if citizen.erased:
+            live = [k for k in sealer.store.keys_of([str(citizen.id)]) if k.wrapped]
+            if not live:
+                raise CitizenErased(
+                    f"citizen {citizen.id} was erased already", citizen_id=citizen.id
+                )
+            # An erasure recorded, but stopped before its keys were destroyed: finish it.
+        else:
+
+            def decide(work: _Work, at: datetime) -> UUID:
+                who = work.get(Citizen, cmd.citizen_id)
+                plan_ids = (*who.past_plan_ids, *((who.plan_id,) if who.plan_id else ()))
+                files = [self._case_file(work, pid) for pid in plan_ids]
+                rules.erasure_only_at_end_of_retention(
+                    who, files, self.retention, at.date(), cmd.legal_basis
+                )
+                who.erase(
+                    plan_ids=plan_ids,
+                    legal_basis=cmd.legal_basis,
+                    reason=cmd.reason,
+                    actor=cmd.actor,
+                    effective_at=at,
+                )
+                return who.id
+
+            self._run(cmd, decide, UUID)
+            citizen = self._load(Citizen, cmd.citizen_id)
+        households = tuple(
+            plan.id
+            for plan in (self._load(Plan, pid) for pid in citizen.past_plan_ids)
+            if plan.is_household
+            and all(self._load(Citizen, member).erased for member in plan.citizen_ids)
+        )
+        destroyed = sealer.destroy([citizen.id, *households], at=self.clock().isoformat())
+        self._cache.clear()
+        folded = self.views.rebuild(progress=progress)
+        self.views.store.scrub()
+        return Erasure(
+            citizen_id=citizen.id,
+            plan_ids=citizen.past_plan_ids,
+            keys_destroyed=len(destroyed),
+            households=households,
+            events_refolded=folded,
+        )
+
+    def _case_file(self, work: _Work, plan_id: UUID) -> CaseFile:
+        plan = work.get(Plan, plan_id)
+        bases = tuple(work.get(Intervention, i).legal_basis for i in plan.intervention_ids)
+        return CaseFile(
+            plan_id=plan.id,
+            closed_at=plan.closed_at if plan.status.is_closed else None,
+            legal_bases=(*plan.legal_bases, *bases),
+            archived=plan.archived_at is not None,
+        )
+
+    def rotate_master_key(self, new_master_key: bytes) -> int:
+        """Wrap every data key with ``new_master_key`` instead of the current one, in one
+        transaction (no event is encrypted again), and use it from now on. Returns how
+        many keys were wrapped again. Configure the new key before the next open."""
+        if self.sealer is None:
+            raise MasterKeyMissing("no master key is configured, so there is none to rotate")
+        if len(new_master_key) != KEY_BYTES:
+            raise KeyConfigurationError(
+                f"a master key is {KEY_BYTES} random bytes", key="ONEPLAN_MASTER_KEY"
+            )
+        count = self.sealer.rotate(new_master_key)
+        self.keys = attrs.evolve(self.keys, master_key=new_master_key)
+        return count
 
     # --- reading ---------------------------------------------------------------------
 

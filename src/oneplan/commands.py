@@ -21,6 +21,7 @@ from oneplan.values import (
     BudgetArea,
     CaseworkerId,
     ConsentGiver,
+    CprNumber,
     DeliveryChannel,
     DependencyType,
     GoalStatus,
@@ -52,7 +53,9 @@ __all__ = [
     "CompleteIntervention",
     "CompletePlan",
     "DeliverPlan",
+    "DeliverToArchive",
     "EnterPlanInError",
+    "EraseCitizen",
     "GrantConsent",
     "GrantIntervention",
     "HandOverCoordinator",
@@ -105,7 +108,21 @@ class Command(BaseModel):
 class RegisterCitizen(Command):
     citizen_id: UUID | None = None
     name: ShortText
-    birth_date: date
+    birth_date: date | None = None
+    """Needed unless a CPR number is given (which encodes it)."""
+    cpr: CprNumber | None = None
+    """The CPR number (*personnummer*), ``DDMMYY-SSSS``: validated (format and date),
+    sealed when stored, and found again only through ``OnePlan.citizen_by_cpr``."""
+
+
+class EraseCitizen(Command):
+    """Erase a citizen's personal data at the end of retention (rule 10)."""
+
+    retry_on_conflict: ClassVar[bool] = False
+    citizen_id: UUID
+    reason: ShortText = "retention ended"
+    legal_basis: LegalBasis | None = None
+    """The legal basis for erasing case files not delivered to the public archive."""
 
 
 class GrantConsent(Command):
@@ -259,6 +276,14 @@ class HoldMeeting(Command):
 class DeliverPlan(Command):
     plan_id: UUID
     channel: DeliveryChannel = DeliveryChannel.DIGITAL_POST
+
+
+class DeliverToArchive(Command):
+    """Record that a closed plan was delivered to the public archive."""
+
+    plan_id: UUID
+    archive: ShortText
+    reference: ShortText
 
 
 class PutPlanOnHold(Command):

@@ -13,13 +13,16 @@ from uuid import UUID
 
 __all__ = [
     "AuthorityMissing",
+    "CiphertextRejected",
     "CitizenAlreadyInPlan",
+    "CitizenErased",
     "CitizenNotFound",
     "CommandIdReused",
     "ConcurrencyConflict",
     "ConsentMissing",
     "ConsentNotFound",
     "CoordinatorRequired",
+    "CprNotFound",
     "DependencyCycle",
     "DependencyNotSatisfied",
     "EffectiveTimeInvalid",
@@ -32,11 +35,15 @@ __all__ = [
     "InvalidInput",
     "KeyConfigurationError",
     "LegalBasisOutsideSector",
+    "MasterKeyMismatch",
+    "MasterKeyMissing",
+    "NotDeliveredToArchive",
     "NotFound",
     "OnePlanError",
     "ParticipantNotFound",
     "PlanNotFound",
     "ProjectionFailed",
+    "RetentionNotEnded",
     "RuleViolation",
     "SanctionBeforeSocialContact",
     "SharingNotCovered",
@@ -93,8 +100,26 @@ class KeyConfigurationError(OnePlanError, ValueError):
     is unreadable, not base64, or not 32 bytes."""
 
 
+class MasterKeyMismatch(KeyConfigurationError):
+    """The configured master key is not the one that wraps this database's data keys
+    (``key_id`` is the configured key's id, ``expected`` the stored one): a wrong key
+    file, or a rotation that was not finished."""
+
+
+class MasterKeyMissing(KeyConfigurationError):
+    """Personal data needs the master key: the database holds encrypted data but no
+    ``ONEPLAN_MASTER_KEY`` is configured, or a CPR number was given without the master
+    and CPR keys (a CPR number is never stored in plaintext)."""
+
+
 class StorageError(OnePlanError):
     """The event store failed in a way that is not a version conflict."""
+
+
+class CiphertextRejected(StorageError):
+    """A sealed (encrypted) part of a stored event failed authentication: it was altered,
+    or moved from another row (its associated data names the stream, version, topic
+    and data key it was sealed for). ``stream_id`` and ``version`` name the row."""
 
 
 # --- not found ----------------------------------------------------------------------
@@ -119,6 +144,14 @@ class InterventionNotFound(NotFound):
         super().__init__(
             f"intervention {intervention_id} not found", intervention_id=intervention_id
         )
+
+
+class CprNotFound(NotFound):
+    """No citizen is registered with the CPR number looked up (the number itself is
+    never repeated in the message)."""
+
+    def __init__(self) -> None:
+        super().__init__("no citizen is registered with that CPR number")
 
 
 class GoalNotFound(NotFound):
@@ -239,6 +272,29 @@ class SharingNotCovered(RuleViolation):
     information category, and no legal basis for an override was given."""
 
     rule = "sharing fails closed"
+
+
+class CitizenErased(RuleViolation):
+    """Rule 10: the citizen's personal data was erased (their data keys destroyed); the
+    record keeps its structure, but nothing more can be written about them."""
+
+    rule = "erasure is final"
+
+
+class RetentionNotEnded(RuleViolation):
+    """Rule 10: erasure happens only at the end of the retention period. The citizen
+    (``citizen_id``) is in an open plan, or a plan of theirs (``plan_ids``) has not been
+    closed for its retention period (until ``due``)."""
+
+    rule = "erasure only at the end of retention"
+
+
+class NotDeliveredToArchive(RuleViolation):
+    """Rule 10: a closed plan (``plan_ids``) is erased only after it has been delivered
+    to the public archive, unless a legal basis for destroying it without delivery is
+    given (such as the archive's rules for which case files are destroyed)."""
+
+    rule = "erasure only after archive delivery"
 
 
 class ProjectionFailed(StorageError):

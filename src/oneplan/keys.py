@@ -4,6 +4,8 @@ environment or in a key file of their own) and never stored with the data.
 - ``audit_key``: keys the hash chain of the audit trail (HMAC-SHA256), so that nobody
   with database access alone can rewrite history and re-chain it.
 - ``master_key``: wraps the per-citizen data keys that encrypt personal data at rest.
+- ``cpr_key``: keys the hash by which a citizen is found from their CPR number
+  (HMAC-SHA256); it stays the same when the master key is rotated.
 
 Each is 32 random bytes, written as base64 (``Keys.generate().write(path)`` makes a key
 file). Configure them with ``ONEPLAN_AUDIT_KEY`` and ``ONEPLAN_MASTER_KEY``, or with
@@ -55,10 +57,12 @@ class Keys:
 
     audit_key: bytes | None = None
     master_key: bytes | None = None
+    cpr_key: bytes | None = None
 
     VARIABLES: ClassVar[Mapping[str, str]] = {
         "audit_key": "ONEPLAN_AUDIT_KEY",
         "master_key": "ONEPLAN_MASTER_KEY",
+        "cpr_key": "ONEPLAN_CPR_KEY",
     }
     """Which environment variable (and key-file line) configures which key."""
 
@@ -75,8 +79,8 @@ class Keys:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
-        """The keys in ``ONEPLAN_KEY_FILE`` (if set), overridden by ``ONEPLAN_AUDIT_KEY``
-        and ``ONEPLAN_MASTER_KEY``."""
+        """The keys in ``ONEPLAN_KEY_FILE`` (if set), overridden by ``ONEPLAN_AUDIT_KEY``,
+        ``ONEPLAN_MASTER_KEY`` and ``ONEPLAN_CPR_KEY``."""
         env = os.environ if environ is None else environ
         values: dict[str, bytes | None] = {}
         key_file = env.get("ONEPLAN_KEY_FILE")

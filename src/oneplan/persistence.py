@@ -5,12 +5,18 @@ so every value comes back exactly as it went in: enums stay enums, tuples stay t
 decimals stay exact, dates stay dates. Old stored shapes are upcast on read through the
 event class's ``class_version`` and ``upcast_vN_vN+1`` static methods (the chain the
 eventsourcing docs' pydantic mapper lacks, issue #302).
+
+With a ``sealer`` (``OnePlan`` gives it one whenever a master key is configured), every
+declared personal field (``oneplan.aggregates.personal``) is sealed under its citizen's
+data key and stored as its erased placeholder; reading puts back what can still be
+opened. Whatever a stream stores (events now, snapshots later) goes through here, so it
+is sealed the same way: a snapshot class declares its personal fields like an event.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, cast
+from typing import Any, cast, get_type_hints
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
@@ -20,7 +26,9 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import TopicError, get_topic, resolve_topic
 from pydantic import TypeAdapter, ValidationError
 
-from oneplan.errors import InvalidDatabaseUrl
+from oneplan.aggregates.personal import personal_fields
+from oneplan.errors import InvalidDatabaseUrl, MasterKeyMissing, OnePlanError
+from oneplan.privacy.sealing import SEALED, Sealer
 
 __all__ = ["OnePlanMapper", "env_for_url"]
 
@@ -32,13 +40,45 @@ def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 
 
+_FIELD_ADAPTERS: dict[tuple[type[Any], str], TypeAdapter[Any]] = {}
+
+
+def _field_adapter(cls: type[Any], name: str) -> TypeAdapter[Any]:
+    """Writes one field's value as JSON data (for a placeholder)."""
+    found = _FIELD_ADAPTERS.get((cls, name))
+    if found is None:
+        found = _FIELD_ADAPTERS[cls, name] = TypeAdapter(get_type_hints(cls)[name])
+    return found
+
+
+def _redactions(event: Any) -> dict[str, Any]:
+    """The personal fields of ``event`` that hold something, with their placeholders."""
+    found = {}
+    for name, field in personal_fields(type(event)).items():
+        value = getattr(event, name)
+        placeholder = field.redact(value)
+        if placeholder is not value and placeholder != value:
+            found[name] = placeholder
+    return found
+
+
 class OnePlanMapper(Mapper[UUID]):
-    """Maps events to stored events with pydantic, exactly, and chains upcasts."""
+    """Maps events to stored events with pydantic, exactly, and chains upcasts; seals
+    personal fields when it has a ``sealer``."""
+
+    sealer: Sealer | None = None
+    """Seals personal fields (None: encryption is off, and sealed events are refused)."""
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         cls = type(domain_event)
         class_version: int = getattr(cls, "class_version", 1)
-        if class_version > 1:
+        redactions = None
+        if self.sealer is not None:
+            self.sealer.remember(domain_event)
+            redactions = _redactions(domain_event)
+        if redactions:
+            data = self._sealed_state(domain_event, redactions, class_version)
+        elif class_version > 1:
             state = _adapter(cls).dump_python(domain_event, mode="json", exclude=_POSITION)
             state["class_version"] = class_version
             data = orjson.dumps(state)
@@ -55,6 +95,29 @@ class OnePlanMapper(Mapper[UUID]):
             state=data,
         )
 
+    def _sealed_state(
+        self, event: DomainEventProtocol[UUID], redactions: dict[str, Any], class_version: int
+    ) -> bytes:
+        """The event's JSON with each personal field sealed under its owner's key and
+        its placeholder in the clear."""
+        assert self.sealer is not None
+        cls = type(event)
+        state = _adapter(cls).dump_python(event, mode="json", exclude=_POSITION)
+        owner = self.sealer.owner(event)
+        declared = personal_fields(cls)
+        parts: dict[tuple[UUID, str], dict[str, Any]] = {}
+        for name, placeholder in redactions.items():
+            citizen_field = declared[name].of_citizen_in
+            subject = getattr(event, citizen_field) if citizen_field else owner.subject
+            parts.setdefault((subject, owner.retention_class), {})[name] = state[name]
+            state[name] = _field_adapter(cls, name).dump_python(placeholder, mode="json")
+        state[SEALED] = self.sealer.seal(
+            event.originator_id, event.originator_version, get_topic(cls), parts
+        )
+        if class_version > 1:
+            state["class_version"] = class_version
+        return orjson.dumps(state)
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         try:
             cls = resolve_topic(stored_event.topic)
@@ -64,6 +127,22 @@ class OnePlanMapper(Mapper[UUID]):
             if self.compressor:
                 data = self.compressor.decompress(data)
             state: dict[str, Any] = orjson.loads(data)
+            sealed = state.pop(SEALED, None)
+            if sealed is not None:
+                if self.sealer is None:
+                    raise MasterKeyMissing(
+                        f"stored event {stored_event.originator_id} version "
+                        f"{stored_event.originator_version} holds sealed personal data: "
+                        "configure ONEPLAN_MASTER_KEY (docs/keys.md)"
+                    )
+                state.update(
+                    self.sealer.open(
+                        cast(UUID, stored_event.originator_id),
+                        stored_event.originator_version,
+                        stored_event.topic,
+                        sealed,
+                    )
+                )
             from_version = state.pop("class_version", 1)
             class_version = getattr(cls, "class_version", 1)
             while from_version < class_version:
@@ -72,6 +151,8 @@ class OnePlanMapper(Mapper[UUID]):
             state["originator_id"] = stored_event.originator_id
             state["originator_version"] = stored_event.originator_version
             return cast("DomainEventProtocol[UUID]", _adapter(cls).validate_python(state))
+        except OnePlanError:
+            raise
         except (ValidationError, ValueError, TypeError, AttributeError, KeyError, TopicError) as e:
             msg = (
                 f"cannot read stored event {stored_event.topic} of "

@@ -8,7 +8,7 @@ Rules inside one aggregate live in that aggregate (``grep -ri sanction src/``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from oneplan.aggregates.citizen import Citizen
@@ -17,12 +17,16 @@ from oneplan.errors import (
     ConsentMissing,
     DependencyCycle,
     InterventionOutsidePlan,
+    NotDeliveredToArchive,
+    RetentionNotEnded,
     SharingNotCovered,
 )
+from oneplan.privacy.retention import CaseFile, RetentionPolicy, retention_ends
 from oneplan.values import Actor, DependencyType, LegalBasis
 
 __all__ = [
     "dependency_in_same_plan",
+    "erasure_only_at_end_of_retention",
     "no_dependency_cycle",
     "plan_needs_consent",
     "sharing_fails_closed",
@@ -116,3 +120,42 @@ def no_dependency_cycle(
         seen.add(current)
         frontier.extend(dep for dep, kind in dependencies_of(current) if kind in _WAITING)
 
+
+def erasure_only_at_end_of_retention(
+    citizen: Citizen,
+    files: Iterable[CaseFile],
+    policy: RetentionPolicy,
+    today: date,
+    legal_basis: LegalBasis | None,
+) -> None:
+    """Rule 10: a citizen's personal data is erased only when the retention of every
+    case file of theirs has ended, and only once each has been delivered to the public
+    archive, unless a legal basis for destroying it without delivery is given. Nothing
+    is erased on request before that (archive law, the duty to keep notes)."""
+    files = list(files)
+    assert citizen.began_at is not None
+    ends = retention_ends(files, policy, registered_at=citizen.began_at)
+    if ends is None:
+        open_ids = tuple(f.plan_id for f in files if f.closed_at is None)
+        raise RetentionNotEnded(
+            f"citizen {citizen.id} has an open case file: {', '.join(map(str, open_ids))}",
+            citizen_id=citizen.id,
+            plan_ids=open_ids,
+            due=None,
+        )
+    if today < ends:
+        raise RetentionNotEnded(
+            f"the retention of citizen {citizen.id}'s case files ends on {ends.isoformat()}",
+            citizen_id=citizen.id,
+            plan_ids=tuple(f.plan_id for f in files),
+            due=ends,
+        )
+    waiting = tuple(f.plan_id for f in files if not f.archived)
+    if waiting and legal_basis is None:
+        raise NotDeliveredToArchive(
+            f"case files of citizen {citizen.id} are not delivered to the archive: "
+            f"{', '.join(map(str, waiting))}; deliver them, or give the legal basis for "
+            "destroying them without delivery",
+            citizen_id=citizen.id,
+            plan_ids=waiting,
+        )

@@ -34,6 +34,7 @@ __all__ = [
     "CaseworkerId",
     "ConsentGiver",
     "ConsentStatus",
+    "CprNumber",
     "DeliveryChannel",
     "DependencyType",
     "DisclosureBasis",
@@ -56,6 +57,7 @@ __all__ = [
     "SectorPlanRef",
     "Target",
     "Text",
+    "cpr_birth_date",
 ]
 
 
@@ -81,6 +83,41 @@ CaseworkerId = Annotated[
     StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"),
 ]
 """A caseworker's (or other actor's) identifier in the municipality's directory."""
+
+
+_CPR = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d)(\d{3})$")
+
+
+def cpr_birth_date(cpr: str) -> date:
+    """The birth date a CPR number (*personnummer*) encodes: DDMMYY and, from the 7th
+    digit, the century (CPR-kontoret's table: 0-3 the 1900s; 4 and 9 the 2000s up to
+    36, else the 1900s; 5-8 the 2000s up to 57, else the 1800s). Raises ``ValueError``
+    (never naming the number) when the format or the date is wrong."""
+    match = _CPR.match(cpr.strip())
+    if match is None:
+        raise ValueError("a CPR number is 10 digits, DDMMYY-SSSS")
+    day, month, yy, seventh = (int(match[i]) for i in range(1, 5))
+    if seventh <= 3:
+        century = 1900
+    elif seventh in (4, 9):
+        century = 2000 if yy <= 36 else 1900
+    else:
+        century = 2000 if yy <= 57 else 1800
+    try:
+        return date(century + yy, month, day)
+    except ValueError:
+        raise ValueError("a CPR number must begin with a real date (DDMMYY)") from None
+
+
+def _valid_cpr(value: str) -> str:
+    cpr_birth_date(value)
+    return value.strip().replace("-", "")
+
+
+CprNumber = Annotated[str, AfterValidator(_valid_cpr)]
+"""A Danish CPR number (*personnummer*), validated (format and date) and kept as 10
+digits. It is personal data: stored only sealed, looked up only by a keyed hash, and
+never shown in an error message."""
 
 
 class _Frozen(BaseModel):

@@ -52,7 +52,7 @@ def other(app: OnePlan, storage_url: str, clock: FixedClock) -> Iterator[OnePlan
     if storage_url == "memory://":
         yield app
         return
-    with OnePlan.open(storage_url, clock=clock) as second:
+    with OnePlan.open(storage_url, clock=clock, keys=app.keys) as second:
         yield second
 
 

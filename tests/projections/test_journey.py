@@ -582,6 +582,16 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     withdrawn, in_error = Course(course.citizen_ids[0]), Course(course.citizen_ids[0])
     withdrawn.plan.withdraw(reason="", actor=METTE, effective_at=at(2026, 4, 3))
     in_error.plan.enter_in_error(reason="duplicate", actor=ANNE, effective_at=at(2026, 4, 3))
+    plan.deliver_to_archive(
+        archive="Rigsarkivet", reference="A-1", actor=ANNE, effective_at=at(2026, 4, 4)
+    )
+    citizen.erase(
+        plan_ids=(plan.id,),
+        legal_basis=None,
+        reason="retention ended",
+        actor=ANNE,
+        effective_at=at(2026, 4, 5),
+    )
     events = [*course.events(), *withdrawn.plan.pending_events, *in_error.plan.pending_events]
 
     journey = fold(citizen.id, events, course.route)
@@ -596,6 +606,7 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     assert all(line and line == line.strip() and "\n" not in line for line in summaries.values())
     assert summaries["Citizen.ConsentRevoked"] == "Consent revoked for health: private"
     assert summaries["Citizen.LeftPlan"] == "Left the plan"
+    assert summaries["Citizen.Erased"] == "Personal data erased: retention ended"
     assert summaries["Plan.WithdrawnByCitizen"] == "Plan withdrawn by the citizen"
     assert summaries["Intervention.ActualCostRecorded"] == "Cost recorded: DKK 1,250.50 (service)"
     assert summaries["Plan.Completed"] == "Plan completed: work"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from oneplan import Keys, OnePlan
+from oneplan.cli.plans import demo_keys
 
 RUN_CONSOLE_SCRIPT = (
     "import sys; from importlib.metadata import entry_points; "
@@ -37,7 +38,7 @@ def oneplan(
 
 
 def stored_events(url: str) -> int:
-    with OnePlan.open(url) as app:
+    with OnePlan.open(url, keys=demo_keys(url)[0]) as app:
         return len(app.recorder.select_notifications(start=1, limit=10**6))
 
 

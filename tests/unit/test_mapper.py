@@ -99,6 +99,13 @@ def citizen_events() -> list[DomainEventProtocol[UUID]]:
     plan_id = uuid4()
     citizen.join_plan(plan_id=plan_id, actor=ANNE, effective_at=when)
     citizen.leave_plan(plan_id=plan_id, reason="completed", actor=ANNE, effective_at=when)
+    citizen.erase(
+        plan_ids=(plan_id,),
+        legal_basis=LegalBasis.parse("FVL § 2"),
+        reason="retention ended",
+        actor=ANNE,
+        effective_at=when,
+    )
     return list(citizen.collect_events())
 
 
@@ -208,6 +215,9 @@ def plan_events() -> list[DomainEventProtocol[UUID]]:
     plan.resume(actor=ANNE, effective_at=when)
     plan.complete(outcome=PlanOutcome.WORK, actor=ANNE, effective_at=when)
     plan.enter_in_error(reason="wrong citizen", actor=ANNE, effective_at=when)
+    plan.deliver_to_archive(
+        archive="Rigsarkivet", reference="AVID.SA.18001.1", actor=ANNE, effective_at=when
+    )
 
     withdrawn = Plan.open(
         plan_id=uuid4(),

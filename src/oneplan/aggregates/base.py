@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from oneplan.aggregates.personal import Personal, person
 from oneplan.errors import EffectiveTimeInvalid, InvalidInput
 from oneplan.values import Actor, ActorKind
 
@@ -40,6 +41,10 @@ class OnePlanAggregate(Aggregate):
     class Event(Aggregate.Event):
         actor: Actor
         effective_at: datetime
+
+        personal: ClassVar[Personal] = {"actor": person()}
+        """Personal fields (``oneplan.aggregates.personal``): sealed under the citizen's
+        data key when stored, read as their erased placeholder once it is destroyed."""
 
         @staticmethod
         def create_timestamp() -> datetime:

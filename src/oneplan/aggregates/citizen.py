@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
 
-from oneplan.aggregates.base import OnePlanAggregate, require_text
+from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
+from oneplan.aggregates.personal import Personal, givers, optional, text
 from oneplan.errors import (
     AuthorityMissing,
     CitizenAlreadyInPlan,
+    CitizenErased,
     ConsentMissing,
     ConsentNotFound,
     IllegalTransition,
     InvalidInput,
+    RetentionNotEnded,
     SanctionBeforeSocialContact,
 )
 from oneplan.values import (
@@ -28,6 +31,7 @@ from oneplan.values import (
     LegalBasis,
     Period,
     Sector,
+    cpr_birth_date,
 )
 
 __all__ = ["Citizen", "Consent", "age_on"]
@@ -86,26 +90,40 @@ class Citizen(OnePlanAggregate):
         super().__init__()
         # Set by Registered.apply (declared here for the type checker):
         self.name: str
-        self.birth_date: date
+        self.birth_date: date | None
+        """None once the citizen's personal data is erased."""
+        self.cpr: str | None = None
         self.consents: dict[UUID, Consent] = {}
         self.social_contact_person: Actor | None = None
         self.social_contact_made_since_last_sanction = False
         self.sanction_ids: tuple[UUID, ...] = ()
         self.plan_id: UUID | None = None
         self.past_plan_ids: tuple[UUID, ...] = ()
+        self.erased = False
 
     # --- events ----------------------------------------------------------------------
 
     class Registered(OnePlanAggregate.Created):
-        """The citizen was registered in oneplan."""
+        """The citizen was registered in oneplan, with their CPR number where given."""
 
+        class_version = 2
         name: str
-        birth_date: date
+        birth_date: date | None
+        cpr: str | None
+        """The CPR number (*personnummer*), 10 digits; sealed, never stored in the clear."""
+
+        personal: ClassVar[Personal] = {"name": text(), "birth_date": optional(), "cpr": optional()}
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 had no CPR number."""
+            state["cpr"] = None
 
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             aggregate.name = self.name
             aggregate.birth_date = self.birth_date
+            aggregate.cpr = self.cpr
 
     class ConsentGranted(OnePlanAggregate.Event):
         """The citizen (or a guardian) consented to sharing (*samtykke givet*)."""
@@ -116,6 +134,8 @@ class Citizen(OnePlanAggregate):
         purpose: str
         period: Period
         given_by: tuple[ConsentGiver, ...]
+
+        personal: ClassVar[Personal] = {"purpose": text(), "given_by": givers()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.consents[self.consent_id] = self.consent()
@@ -141,6 +161,8 @@ class Citizen(OnePlanAggregate):
         """The sectors it no longer covers; empty means all (the whole consent)."""
         reason: str
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             consent: Consent = aggregate.consents[self.consent_id]
             aggregate.consents[self.consent_id] = consent.revoked(self.sectors, self.effective_at)
@@ -161,6 +183,8 @@ class Citizen(OnePlanAggregate):
         contact_person_id: str
         regarding: str
 
+        personal: ClassVar[Personal] = {"regarding": text()}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.social_contact_made_since_last_sanction = True
 
@@ -170,6 +194,8 @@ class Citizen(OnePlanAggregate):
         sanction_id: UUID
         legal_basis: LegalBasis
         reason: str
+
+        personal: ClassVar[Personal] = {"reason": text()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.sanction_ids = (*aggregate.sanction_ids, self.sanction_id)
@@ -193,15 +219,43 @@ class Citizen(OnePlanAggregate):
             aggregate.plan_id = None
             aggregate.past_plan_ids = (*aggregate.past_plan_ids, self.plan_id)
 
+    class Erased(OnePlanAggregate.Event):
+        """The citizen's personal data was erased at the end of retention (*kassation*):
+        their data keys were destroyed, so every sealed field about them reads as erased;
+        ids, statuses, dates, sectors, legal bases and amounts stay. Holds no personal
+        data itself (``reason`` is the municipality's, such as "retention ended")."""
+
+        plan_ids: tuple[UUID, ...]
+        """The plans whose case files went with it (their own keys, if they had them)."""
+        legal_basis: LegalBasis | None
+        """The legal basis for erasing before delivery to the archive, if any."""
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.erased = True
+
     # --- commands --------------------------------------------------------------------
 
     @classmethod
     def register(
-        cls, *, citizen_id: UUID, name: str, birth_date: date, actor: Actor, effective_at: datetime
+        cls,
+        *,
+        citizen_id: UUID,
+        name: str,
+        birth_date: date,
+        cpr: str | None = None,
+        actor: Actor,
+        effective_at: datetime,
     ) -> Citizen:
+        """Register a citizen; a CPR number given must encode the birth date."""
         if birth_date > effective_at.date():
             raise InvalidInput(
                 "RegisterCitizen", [{"loc": ("birth_date",), "msg": "is after today"}]
+            )
+        if cpr is not None and cpr_birth_date(cpr) != birth_date:
+            raise InvalidInput(
+                "RegisterCitizen",
+                [{"loc": ("cpr",), "msg": "does not encode the birth date given"}],
             )
         return cls._begin(
             cls.Registered,
@@ -210,6 +264,50 @@ class Citizen(OnePlanAggregate):
             effective_at=effective_at,
             name=require_text("RegisterCitizen", "name", name),
             birth_date=birth_date,
+            cpr=cpr,
+        )
+
+    def _record(
+        self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime, **fields: Any
+    ) -> None:
+        """Nothing more is recorded about an erased citizen (rule 10)."""
+        self.require_not_erased()
+        super()._record(event_class, actor=actor, effective_at=effective_at, **fields)
+
+    def require_not_erased(self) -> None:
+        if self.erased:
+            raise CitizenErased(
+                f"citizen {self.id} was erased: nothing more can be recorded about them",
+                citizen_id=self.id,
+            )
+
+    def erase(
+        self,
+        *,
+        plan_ids: tuple[UUID, ...],
+        legal_basis: LegalBasis | None,
+        reason: str,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Record the erasure of the citizen's personal data (rule 10). Whether their
+        retention has ended is checked across their plans by the application
+        (``rules.erasure_only_at_end_of_retention``); here: not in an open plan."""
+        require_caseworker("EraseCitizen", "actor", actor)
+        if self.plan_id is not None:
+            raise RetentionNotEnded(
+                f"citizen {self.id} is in open plan {self.plan_id}",
+                citizen_id=self.id,
+                plan_ids=(self.plan_id,),
+                due=None,
+            )
+        self._record(
+            self.Erased,
+            actor=actor,
+            effective_at=effective_at,
+            plan_ids=plan_ids,
+            legal_basis=legal_basis,
+            reason=require_text("EraseCitizen", "reason", reason),
         )
 
     def grant_consent(
@@ -253,6 +351,8 @@ class Citizen(OnePlanAggregate):
         """The BL § 110 consent rule: a child's consent is given by a holder of custody,
         and a child of 16 or over must consent too; an adult consents themself (or
         through a guardian)."""
+        self.require_not_erased()
+        assert self.birth_date is not None  # registered with one; None only once erased
         kinds = {giver.kind for giver in given_by}
         age = age_on(self.birth_date, on)
         if age < 18:

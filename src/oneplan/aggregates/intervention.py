@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
 
 from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
+from oneplan.aggregates.personal import Personal, text
 from oneplan.errors import (
     AuthorityMissing,
     DependencyNotSatisfied,
@@ -110,6 +111,8 @@ class Intervention(OnePlanAggregate):
         planned_cost: Money
         budget_area: BudgetArea
 
+        personal: ClassVar[Personal] = {"title": text()}
+
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
             for name in (
@@ -131,6 +134,8 @@ class Intervention(OnePlanAggregate):
 
         decision_id: UUID
         note: str
+
+        personal: ClassVar[Personal] = {"note": text()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.decision = Decision(
@@ -162,6 +167,8 @@ class Intervention(OnePlanAggregate):
         reason: str
         expected_resume: date | None
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.status = S.ON_HOLD
             aggregate.pause_reason = self.reason
@@ -183,6 +190,8 @@ class Intervention(OnePlanAggregate):
         outcome: InterventionOutcome
         note: str
 
+        personal: ClassVar[Personal] = {"note": text()}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.status = S.COMPLETED
             aggregate.outcome = self.outcome
@@ -193,6 +202,8 @@ class Intervention(OnePlanAggregate):
 
         reason: str
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.status = S.STOPPED
             aggregate.end_reason = self.reason
@@ -202,6 +213,8 @@ class Intervention(OnePlanAggregate):
         """The intervention was withdrawn before it started."""
 
         reason: str
+
+        personal: ClassVar[Personal] = {"reason": text()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = S.CANCELLED
@@ -214,6 +227,8 @@ class Intervention(OnePlanAggregate):
         previous_responsible: Actor
         new_responsible: Actor
         reason: str
+
+        personal: ClassVar[Personal] = {"reason": text()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.responsible = self.new_responsible

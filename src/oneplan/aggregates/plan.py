@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
 
 from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
+from oneplan.aggregates.personal import Personal, optional, text, texts
+from oneplan.aggregates.personal import attendees as who_attended
 from oneplan.errors import (
     CoordinatorRequired,
     GoalNotFound,
@@ -102,6 +104,8 @@ class Plan(OnePlanAggregate):
         self.outcome: PlanOutcome | None = None
         self.closed_at: datetime | None = None
         self.coordinator_changes = 0
+        self.archived_at: datetime | None = None
+        """When the closed plan was delivered to the public archive."""
 
     # --- events ----------------------------------------------------------------------
 
@@ -128,6 +132,8 @@ class Plan(OnePlanAggregate):
         wishes: str
         overarching_goal: OverarchingGoal
 
+        personal: ClassVar[Personal] = {"wishes": text(of_citizen_in="citizen_id")}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.wishes[self.citizen_id] = self.wishes
             aggregate.overarching_goal = self.overarching_goal
@@ -151,6 +157,8 @@ class Plan(OnePlanAggregate):
         new_coordinator: Actor
         reason: str
         previous_stays_as: ParticipantRole | None
+
+        personal: ClassVar[Personal] = {"reason": text()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.coordinator = self.new_coordinator
@@ -188,6 +196,8 @@ class Plan(OnePlanAggregate):
         caseworker_id: str
         reason: str
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             del aggregate.participants[self.caseworker_id]
 
@@ -200,6 +210,8 @@ class Plan(OnePlanAggregate):
         target: Target | None
         due: date | None
         status: GoalStatus
+
+        personal: ClassVar[Personal] = {"description": text(), "target": optional()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.goals[self.goal_id] = Goal(
@@ -221,6 +233,12 @@ class Plan(OnePlanAggregate):
         status: GoalStatus
         reason: str
 
+        personal: ClassVar[Personal] = {
+            "description": text(),
+            "target": optional(),
+            "reason": text(),
+        }
+
         def apply(self, aggregate: Any) -> None:
             goal = aggregate.goals[self.goal_id]
             aggregate.goals[self.goal_id] = attrs.evolve(
@@ -238,6 +256,8 @@ class Plan(OnePlanAggregate):
         achievement: AchievementStatus
         measured_value: Decimal | None
         note: str
+
+        personal: ClassVar[Personal] = {"note": text()}
 
         def apply(self, aggregate: Any) -> None:
             goal = aggregate.goals[self.goal_id]
@@ -268,6 +288,8 @@ class Plan(OnePlanAggregate):
         goal_id: UUID
         reason: str
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             goal = aggregate.goals[self.goal_id]
             aggregate.goals[self.goal_id] = attrs.evolve(goal, status=GoalStatus.CANCELLED)
@@ -289,6 +311,8 @@ class Plan(OnePlanAggregate):
         decisions: tuple[str, ...]
         responsibilities: tuple[Responsibility, ...]
         next_meeting: date | None
+
+        personal: ClassVar[Personal] = {"decisions": texts(), "attendees": who_attended()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.meetings = (
@@ -316,6 +340,8 @@ class Plan(OnePlanAggregate):
         """The plan was put on hold."""
 
         reason: str
+
+        personal: ClassVar[Personal] = {"reason": text()}
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ON_HOLD
@@ -345,6 +371,8 @@ class Plan(OnePlanAggregate):
         reason: str
         sector_plans_resumed: tuple[SectorPlanRef, ...]
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.REVOKED
             aggregate.closed_at = self.effective_at
@@ -354,9 +382,24 @@ class Plan(OnePlanAggregate):
 
         reason: str
 
+        personal: ClassVar[Personal] = {"reason": text()}
+
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ENTERED_IN_ERROR
             aggregate.closed_at = self.effective_at
+
+    class DeliveredToArchive(OnePlanAggregate.Event):
+        """The closed plan (the case file) was delivered to the public archive
+        (*afleveret til offentligt arkiv*): from now on the archive keeps it, and its
+        personal data may be erased here at the end of its retention."""
+
+        archive: str
+        """Which archive (the Rigsarkivet, or the municipality's own archive)."""
+        reference: str
+        """The delivery's reference (*afleveringsnummer*)."""
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.archived_at = self.effective_at
 
     # --- commands: life of the plan --------------------------------------------------
 
@@ -805,6 +848,30 @@ class Plan(OnePlanAggregate):
             actor=actor,
             effective_at=effective_at,
             reason=require_text("EnterPlanInError", "reason", reason),
+        )
+
+    def deliver_to_archive(
+        self, *, archive: str, reference: str, actor: Actor, effective_at: datetime
+    ) -> None:
+        """Record the delivery of the closed plan to the public archive (once)."""
+        if not self.status.is_closed:
+            raise IllegalTransition(
+                f"DeliverToArchive: plan {self.id} is {self.status.value}; only a closed "
+                "plan is delivered to the archive",
+                plan_id=self.id,
+                status=self.status,
+            )
+        if self.archived_at is not None:
+            raise IllegalTransition(
+                f"plan {self.id} was delivered to the archive already", plan_id=self.id
+            )
+        require_caseworker("DeliverToArchive", "actor", actor)
+        self._record(
+            self.DeliveredToArchive,
+            actor=actor,
+            effective_at=effective_at,
+            archive=require_text("DeliverToArchive", "archive", archive),
+            reference=require_text("DeliverToArchive", "reference", reference),
         )
 
     # --- queries and checks ----------------------------------------------------------

@@ -28,6 +28,7 @@ from typer.core import TyperGroup
 
 from oneplan.application import OnePlan
 from oneplan.errors import OnePlanError
+from oneplan.keys import Keys
 from oneplan.projections import codec
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "OnePlanGroup",
     "app",
     "as_of_option",
+    "configured_keys",
     "database_url",
     "echo_json",
     "fail",
@@ -158,6 +160,16 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+def configured_keys(url: str) -> Keys:
+    """The keys from the environment; with none configured, the throwaway keys that
+    ``oneplan demo`` keeps beside its SQLite file (``<database>.keys``), if there are."""
+    keys = Keys.from_env()
+    beside = Path(url.removeprefix("sqlite:///") + ".keys")
+    if keys == Keys() and url.startswith("sqlite:///") and beside.exists():
+        return Keys.read(beside)
+    return keys
+
+
 @contextmanager
 def opened(db: str | None) -> Iterator[OnePlan]:
     """The record at ``db``; any oneplan error becomes a one-line message and exit 1."""
@@ -165,7 +177,7 @@ def opened(db: str | None) -> Iterator[OnePlan]:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise fail(f"no database at {url.removeprefix('sqlite:///')} (run `oneplan demo`?)")
     try:
-        with OnePlan.open(url) as oneplan:
+        with OnePlan.open(url, keys=configured_keys(url)) as oneplan:
             yield oneplan
     except OnePlanError as e:
         raise fail(str(e)) from None

@@ -18,14 +18,18 @@ __all__ = ["CitizenState", "CitizenView"]
 
 @attrs.frozen
 class CitizenState:
-    """One citizen's row: name, plan, consents and social-services contact person."""
+    """One citizen's row: name, plan, consents and social-services contact person. Once
+    the citizen is erased, every personal field reads as its placeholder (``[erased]``,
+    None) and ``erased`` is set."""
 
     citizen_id: UUID
     name: str = ""
     birth_date: date | None = None
+    registered_at: datetime | None = None
     plan_id: UUID | None = None
     consents: dict[UUID, Consent] = attrs.field(factory=dict)
     social_contact_person: Actor | None = None
+    erased: bool = False
 
     def covering(
         self, sector: Sector, category: InformationCategory, at: datetime
@@ -38,7 +42,7 @@ class CitizenView(Fold[CitizenState]):
     """One row per citizen."""
 
     name: ClassVar[str] = "citizen"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     state_type: ClassVar[type[Any]] = CitizenState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -53,7 +57,7 @@ _on = CitizenView.on
 
 @_on(Citizen.Registered)
 def _registered(state: CitizenState, e: Citizen.Registered) -> CitizenState:
-    return replace(state, name=e.name, birth_date=e.birth_date)
+    return replace(state, name=e.name, birth_date=e.birth_date, registered_at=e.effective_at)
 
 
 @_on(Citizen.ConsentGranted)
@@ -84,3 +88,8 @@ def _joined(state: CitizenState, e: Citizen.JoinedPlan) -> CitizenState:
 @_on(Citizen.LeftPlan)
 def _left(state: CitizenState, e: Citizen.LeftPlan) -> CitizenState:
     return replace(state, plan_id=None)
+
+
+@_on(Citizen.Erased)
+def _erased(state: CitizenState, e: Citizen.Erased) -> CitizenState:
+    return replace(state, erased=True, consents={}, social_contact_person=None)

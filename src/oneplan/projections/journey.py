@@ -100,7 +100,7 @@ class JourneyView(Fold[JourneyState]):
     """Every citizen's journey: one row per citizen."""
 
     name: ClassVar[str] = "journey"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     state_type: ClassVar[type[Any]] = JourneyState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -271,6 +271,11 @@ def _left_plan(state: JourneyState, e: Citizen.LeftPlan) -> JourneyState:
     return _citizen(state, e, _because("Left the plan", e.reason), plan_id=e.plan_id)
 
 
+@_on(Citizen.Erased)
+def _erased(state: JourneyState, e: Citizen.Erased) -> JourneyState:
+    return _citizen(state, e, _because("Personal data erased", e.reason))
+
+
 # --- plan events ---------------------------------------------------------------------
 
 
@@ -363,6 +368,11 @@ def _meeting(state: JourneyState, e: Plan.MeetingHeld) -> JourneyState:
 @_on(Plan.Delivered)
 def _delivered(state: JourneyState, e: Plan.Delivered) -> JourneyState:
     return _plan(state, e, f"Plan version {e.version} delivered by {e.channel.value}")
+
+
+@_on(Plan.DeliveredToArchive)
+def _archived(state: JourneyState, e: Plan.DeliveredToArchive) -> JourneyState:
+    return _plan(state, e, f"Plan delivered to the archive ({e.archive})")
 
 
 @_on(Plan.PutOnHold)

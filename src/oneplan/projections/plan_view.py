@@ -187,6 +187,8 @@ class PlanState:
     closed_at: datetime | None = None
     closing_reason: str = ""
     delivered: tuple[tuple[int, DeliveryChannel, datetime], ...] = ()
+    archived_at: datetime | None = None
+    """When the closed plan was delivered to the public archive."""
 
     @property
     def exists(self) -> bool:
@@ -206,7 +208,7 @@ class PlanView(Fold[PlanState]):
     """The plan as the record holds it: one row per plan."""
 
     name: ClassVar[str] = "plan"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     state_type: ClassVar[type[Any]] = PlanState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -397,6 +399,11 @@ def _meeting(state: PlanState, e: Plan.MeetingHeld) -> PlanState:
 @_on(Plan.Delivered)
 def _delivered(state: PlanState, e: Plan.Delivered) -> PlanState:
     return replace(state, delivered=(*state.delivered, (e.version, e.channel, e.effective_at)))
+
+
+@_on(Plan.DeliveredToArchive)
+def _archived(state: PlanState, e: Plan.DeliveredToArchive) -> PlanState:
+    return replace(state, archived_at=e.effective_at)
 
 
 @_on(Plan.PutOnHold)

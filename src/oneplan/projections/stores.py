@@ -80,6 +80,10 @@ class ViewStore(ABC):
     def reset(self, versions: Mapping[str, int]) -> None:
         """Empty every view and go back to position 0, with these view versions."""
 
+    def scrub(self) -> None:  # noqa: B027  (nothing to do in memory)
+        """Make the bytes of deleted and overwritten rows unrecoverable from the
+        database's files, where the database lets us (after an erasure)."""
+
     def close(self) -> None:  # noqa: B027  (nothing to close in memory)
         """Release connections."""
 
@@ -137,6 +141,7 @@ class SQLiteViewStore(ViewStore):
                 path, isolation_level=None, timeout=timeout, check_same_thread=False
             )
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA secure_delete=ON")  # zero what rows leave behind
             self._lock = threading.Lock()
             with self._lock:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -238,6 +243,12 @@ class SQLiteViewStore(ViewStore):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def scrub(self) -> None:
+        """Copy the write-ahead log into the file and truncate it: the old versions of
+        rows it held are gone (``secure_delete`` zeroed them in the file itself)."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         self._db.close()
