@@ -1,0 +1,183 @@
+"""``oneplan retention``, ``oneplan erase`` and ``oneplan keys rotate-master``: the end of a
+case file's life (archive delivery, retention, erasure by destroying keys) and the
+rotation of the master key. See docs/privacy.md."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import attrs
+import typer
+from rich.console import Console
+from rich.progress import TaskID
+from rich.table import Table
+
+from oneplan.cli.common import (
+    Db,
+    ListFormat,
+    app,
+    configured_keys,
+    database_url,
+    echo_json,
+    fail,
+    opened,
+    progress_bar,
+)
+from oneplan.cli.keys import keys_app
+from oneplan.errors import OnePlanError
+from oneplan.keys import Keys
+from oneplan.values import Actor, LegalBasis, Sector
+
+__all__ = ["retention_app"]
+
+retention_app = typer.Typer(
+    help="Retention of case files: which citizens are due for erasure, archive delivery.",
+    no_args_is_help=True,
+)
+app.add_typer(retention_app, name="retention")
+
+By = Annotated[str, typer.Option("--by", help="Who does it: your caseworker id (recorded).")]
+ActingSector = Annotated[Sector, typer.Option(help="The sector you act for.")]
+
+
+@retention_app.command("due")
+def retention_due(
+    at: Annotated[
+        str | None, typer.Option("--at", help="As of this date (YYYY-MM-DD; default today).")
+    ] = None,
+    format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    db: Db = None,
+) -> None:
+    """List the citizens whose retention has ended.
+
+    Every case file of theirs has been closed longer than its legal area's period.
+    'ready': every file is delivered to the public archive; otherwise erasure needs
+    --legal-basis."""
+    try:
+        day = date.fromisoformat(at) if at else None
+    except ValueError:
+        raise fail(f"--at {at!r} is not a date (YYYY-MM-DD)") from None
+    with opened(db) as oneplan:
+        due = oneplan.retention_due(at=day)
+    if format is ListFormat.JSON:
+        echo_json([{**attrs.asdict(d, recurse=False), "ready": d.ready} for d in due])
+        return
+    table = Table("citizen", "due since", "case files", "awaiting archive", "status")
+    for d in due:
+        table.add_row(
+            str(d.citizen_id),
+            d.due.isoformat(),
+            str(len(d.plan_ids)),
+            str(len(d.awaiting_archive)),
+            "ready" if d.ready else "awaiting archive delivery",
+        )
+    Console().print(table)
+    typer.echo(f"{len(due)} citizens due")
+
+
+@retention_app.command("deliver")
+def retention_deliver(
+    plan_id: UUID,
+    archive: Annotated[str, typer.Option(help="The archive that received the case file.")],
+    reference: Annotated[str, typer.Option(help="The delivery's reference.")],
+    by: By,
+    sector: ActingSector,
+    db: Db = None,
+) -> None:
+    """Record that a closed plan (the case file) was delivered to the public archive."""
+    with opened(db) as oneplan:
+        oneplan.deliver_to_archive(
+            plan_id=plan_id,
+            archive=archive,
+            reference=reference,
+            actor=Actor.caseworker(by, sector),
+        )
+    typer.echo(f"plan {plan_id} delivered to {archive} ({reference})")
+
+
+@app.command()
+def erase(
+    citizen_ids: Annotated[list[UUID], typer.Argument(help="The citizens to erase.")],
+    by: By,
+    sector: ActingSector,
+    reason: Annotated[str, typer.Option(help="Why (recorded; no personal data).")] = (
+        "retention ended"
+    ),
+    legal_basis: Annotated[
+        str | None,
+        typer.Option(
+            help="The legal basis for erasing case files not delivered to the archive, "
+            "such as the archive's rules on destruction ('FVL § 2')."
+        ),
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Erase citizens' personal data at the end of retention (crypto-shredding).
+
+    Records the erasure, destroys their data keys, and rebuilds the views. Refused
+    before the end of retention, and before delivery to the archive unless
+    --legal-basis is given. Stored events are never rewritten or deleted."""
+    try:
+        basis = LegalBasis.parse(legal_basis) if legal_basis else None
+    except ValueError as e:
+        raise fail(f"--legal-basis: {e}") from None
+    with opened(db) as oneplan:
+        for citizen_id in citizen_ids:
+            with progress_bar() as progress:
+                task = progress.add_task(f"erasing {citizen_id}: rebuilding views", total=None)
+
+                def report(done: int, total: int, task: TaskID = task) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                done = oneplan.erase_citizen(
+                    citizen_id=citizen_id,
+                    reason=reason,
+                    legal_basis=basis,
+                    actor=Actor.caseworker(by, sector),
+                    progress=report,
+                )
+            typer.echo(
+                f"erased citizen {citizen_id}: {done.keys_destroyed} data keys destroyed, "
+                f"{len(done.plan_ids)} case files, views rebuilt ({done.events_refolded} events)"
+            )
+
+
+@keys_app.command("rotate-master")
+def rotate_master(
+    out: Annotated[Path, typer.Argument(help="The new key file to write (must not exist).")],
+    db: Db = None,
+) -> None:
+    """Rotate the master key, without encrypting any event again.
+
+    Writes a new key file (the same audit and CPR keys, a new master key), then wraps
+    every data key with the new master key in one transaction. Afterwards point
+    ONEPLAN_KEY_FILE at the new file; keep the old one until every backup made under it
+    has expired."""
+    url = database_url(db)
+    try:
+        current = configured_keys(url)
+    except OnePlanError as e:
+        raise fail(str(e)) from None
+    if current.master_key is None:
+        raise fail("no master key is configured (ONEPLAN_KEY_FILE or ONEPLAN_MASTER_KEY)")
+    new = attrs.evolve(current, master_key=Keys.generate().master_key)
+    try:
+        new.write(out)
+    except FileExistsError:
+        raise fail(f"{out} exists: a key file is never overwritten") from None
+    except OSError as e:
+        raise fail(f"cannot write {out}: {e.strerror}") from None
+    try:
+        with opened(db) as oneplan:
+            assert new.master_key is not None
+            count = oneplan.rotate_master_key(new.master_key)
+    except BaseException:
+        out.unlink()  # the database still goes with the old key file
+        raise
+    typer.echo(
+        f"{count} data keys wrapped with the new master key in {out}; use it from now on: "
+        f"export ONEPLAN_KEY_FILE={out.resolve()}"
+    )
