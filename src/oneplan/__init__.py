@@ -9,17 +9,21 @@ from oneplan import commands
 from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import CostEntry, Decision, Dependency, Intervention
+from oneplan.aggregates.personal import ERASED
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
-from oneplan.application import Clock, OnePlan, system_clock
+from oneplan.application import Clock, Erasure, OnePlan, system_clock
 from oneplan.errors import (
     AuthorityMissing,
+    CiphertextRejected,
     CitizenAlreadyInPlan,
+    CitizenErased,
     CitizenNotFound,
     CommandIdReused,
     ConcurrencyConflict,
     ConsentMissing,
     ConsentNotFound,
     CoordinatorRequired,
+    CprNotFound,
     DependencyCycle,
     DependencyNotSatisfied,
     EffectiveTimeInvalid,
@@ -32,17 +36,22 @@ from oneplan.errors import (
     InvalidInput,
     KeyConfigurationError,
     LegalBasisOutsideSector,
+    MasterKeyMismatch,
+    MasterKeyMissing,
+    NotDeliveredToArchive,
     NotFound,
     OnePlanError,
     ParticipantNotFound,
     PlanNotFound,
     ProjectionFailed,
+    RetentionNotEnded,
     RuleViolation,
     SanctionBeforeSocialContact,
     SharingNotCovered,
     StorageError,
 )
 from oneplan.keys import Keys
+from oneplan.privacy.retention import RetentionClass, RetentionDue, RetentionPolicy
 from oneplan.projections import (
     AccessLogState,
     AllowedBy,
@@ -62,6 +71,7 @@ from oneplan.values import (
     BudgetArea,
     ConsentGiver,
     ConsentStatus,
+    CprNumber,
     DeliveryChannel,
     DependencyType,
     DisclosureBasis,
@@ -100,6 +110,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ERASED",
     "AccessLogState",
     "AccessRecord",
     "AccessedItem",
@@ -110,8 +121,10 @@ __all__ = [
     "AuthorityMissing",
     "BudgetArea",
     "Caseload",
+    "CiphertextRejected",
     "Citizen",
     "CitizenAlreadyInPlan",
+    "CitizenErased",
     "CitizenNotFound",
     "Clock",
     "CommandIdReused",
@@ -123,6 +136,8 @@ __all__ = [
     "ConsentStatus",
     "CoordinatorRequired",
     "CostEntry",
+    "CprNotFound",
+    "CprNumber",
     "Decision",
     "DeliveryChannel",
     "Dependency",
@@ -132,6 +147,7 @@ __all__ = [
     "DisclosureBasis",
     "DocumentFormat",
     "EffectiveTimeInvalid",
+    "Erasure",
     "Goal",
     "GoalNotFound",
     "GoalStatus",
@@ -152,9 +168,12 @@ __all__ = [
     "Law",
     "LegalBasis",
     "LegalBasisOutsideSector",
+    "MasterKeyMismatch",
+    "MasterKeyMissing",
     "Meeting",
     "MeetingAttendee",
     "Money",
+    "NotDeliveredToArchive",
     "NotFound",
     "OnePlan",
     "OnePlanError",
@@ -171,6 +190,10 @@ __all__ = [
     "ProjectionFailed",
     "ProjectionRunner",
     "Responsibility",
+    "RetentionClass",
+    "RetentionDue",
+    "RetentionNotEnded",
+    "RetentionPolicy",
     "RuleViolation",
     "SanctionBeforeSocialContact",
     "Sector",
