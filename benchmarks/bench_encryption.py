@@ -1,0 +1,176 @@
+"""Benchmark: encryption on (a master key configured: personal fields sealed per citizen)
+against encryption off, in the same run, on the same workload.
+
+    python benchmarks/bench_encryption.py [--storage memory,sqlite,postgres] [--plans N]
+                                          [--repeat 3] [--json FILE]
+
+For every storage and for each mode (off, on), on a fresh store:
+
+1. **write**: the scripted workload of ``bench_commands.py`` (per plan 33 commands: two
+   citizens, consents, a plan, wishes, goals, interventions and their lifecycle, a
+   meeting, a sanction, delivery) through the public ``OnePlan`` application;
+2. **rebuild**: every view rebuilt from the log (``views.rebuild()``);
+3. **read-and-map**: every stored event read back and mapped to its object
+   (``all_events()``), which is where opening sealed fields costs;
+4. **aggregate loads**: a second application on the same store (cold caches) loads
+   every citizen, plan and intervention.
+
+The modes alternate (off, on, off, on, ...), every measurement is repeated (default 3)
+and the median reported; the goal is a ratio on/off of at most 1.20 (20% slower).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from bench_commands import _plan_script  # noqa: E402
+
+from oneplan import Keys, OnePlan  # noqa: E402
+
+PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+GOAL = 1.20
+
+
+def _url(kind: str, tmp: str) -> tuple[str, Any]:
+    """A fresh store of ``kind`` and a function that drops it."""
+    if kind == "memory":
+        return "memory://", lambda: None
+    if kind == "sqlite":
+        path = os.path.join(tmp, f"bench-{uuid.uuid4().hex[:8]}.db")
+
+        def drop() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(path + suffix):
+                    os.remove(path + suffix)
+
+        return f"sqlite:///{path}", drop
+    import psycopg
+
+    schema = f"bench_privacy_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')  # type: ignore[arg-type]
+
+    def drop_schema() -> None:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')  # type: ignore[arg-type]
+
+    return f"{PG_DSN}?schema={schema}", drop_schema
+
+
+def _timed(fn: Any) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def run_once(kind: str, plans: int, encrypted: bool, tmp: str) -> dict[str, float]:
+    url, drop = _url(kind, tmp)
+    keys = Keys.generate() if encrypted else Keys()
+    scripts = [_plan_script(i) for i in range(plans)]
+    try:
+        app = OnePlan.open(url, keys=keys)
+
+        def write() -> int:
+            for script in scripts:
+                ids: dict[str, Any] = {}
+                for _name, step in script:
+                    step(app, ids)
+            return int(app.recorder.max_notification_id() or 0)
+
+        write_s, events = _timed(write)
+        rebuild_s, _ = _timed(app.views.rebuild)
+        map_s, mapped = _timed(lambda: sum(1 for _ in app.all_events()))
+        plan_ids = app.views.keys("plan")
+        citizen_ids = app.views.keys("citizen")
+        intervention_ids = [i for p in plan_ids for i in app.views.get("plan", p).interventions]
+        if kind != "memory":
+            app.close()
+            reader = OnePlan.open(url, keys=keys)
+        else:
+            reader = app
+            reader._cache.clear()
+
+        def loads() -> int:
+            for p in plan_ids:
+                reader.plan(uuid.UUID(p))
+            for c in citizen_ids:
+                reader.citizen(uuid.UUID(c))
+            for i in intervention_ids:
+                reader.intervention(i)
+            return len(plan_ids) + len(citizen_ids) + len(intervention_ids)
+
+        load_s, aggregates = _timed(loads)
+        reader.close()
+        if mapped != events:
+            raise RuntimeError(f"{mapped} events mapped of {events}")
+        return {
+            "events": events,
+            "aggregates": aggregates,
+            "write_s": write_s,
+            "rebuild_s": rebuild_s,
+            "map_s": map_s,
+            "load_s": load_s,
+        }
+    finally:
+        drop()
+
+
+def bench(kind: str, plans: int, repeat: int, tmp: str) -> dict[str, Any]:
+    run_once(kind, max(2, plans // 10), False, tmp)  # warm-up
+    run_once(kind, max(2, plans // 10), True, tmp)
+    runs: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+    for _ in range(repeat):
+        runs["off"].append(run_once(kind, plans, False, tmp))
+        runs["on"].append(run_once(kind, plans, True, tmp))
+    result: dict[str, Any] = {"events": runs["off"][0]["events"]}
+    for phase in ("write_s", "rebuild_s", "map_s", "load_s"):
+        off = statistics.median(r[phase] for r in runs["off"])
+        on = statistics.median(r[phase] for r in runs["on"])
+        result[phase.removesuffix("_s")] = {"off_s": off, "on_s": on, "ratio": on / off}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--storage", default="memory,sqlite")
+    parser.add_argument("--plans", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", default=None)
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.storage.split(","):
+            results[kind] = bench(kind, args.plans, args.repeat, tmp)
+    print(f"encryption on vs off: {args.plans} plans, median of {args.repeat} (goal <= {GOAL})")
+    print(f"{'storage':<9}{'phase':<15}{'off (s)':>10}{'on (s)':>10}{'on/off':>9}")
+    for kind, result in results.items():
+        for phase in ("write", "rebuild", "map", "load"):
+            r = result[phase]
+            mark = "" if r["ratio"] <= GOAL else "  (over goal)"
+            print(
+                f"{kind:<9}{phase:<15}{r['off_s']:>10.3f}{r['on_s']:>10.3f}{r['ratio']:>9.2f}{mark}"
+            )
+        print(f"{'':<9}({result['events']} events)")
+    out = {"plans": args.plans, "repeat": args.repeat, "goal": GOAL, "results": results}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(out, f, indent=1)
+    else:
+        print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
