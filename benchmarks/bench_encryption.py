@@ -34,9 +34,9 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from bench_commands import _plan_script  # noqa: E402
+from bench_commands import _plan_script
 
-from oneplan import Keys, OnePlan  # noqa: E402
+from oneplan import Keys, OnePlan
 
 PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 GOAL = 1.20

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import TaskID
 from rich.table import Table
 
+from oneplan.application import Erasure, OnePlan
 from oneplan.cli.common import (
     Db,
     ListFormat,
@@ -126,23 +127,34 @@ def erase(
         raise fail(f"--legal-basis: {e}") from None
     with opened(db) as oneplan:
         for citizen_id in citizen_ids:
-            with progress_bar() as progress:
-                task = progress.add_task(f"erasing {citizen_id}: rebuilding views", total=None)
-
-                def report(done: int, total: int, task: TaskID = task) -> None:
-                    progress.update(task, completed=done, total=total)
-
-                done = oneplan.erase_citizen(
-                    citizen_id=citizen_id,
-                    reason=reason,
-                    legal_basis=basis,
-                    actor=Actor.caseworker(by, sector),
-                    progress=report,
-                )
+            done = _erase_one(oneplan, citizen_id, reason, basis, Actor.caseworker(by, sector))
             typer.echo(
                 f"erased citizen {citizen_id}: {done.keys_destroyed} data keys destroyed, "
                 f"{len(done.plan_ids)} case files, views rebuilt ({done.events_refolded} events)"
             )
+
+
+def _erase_one(
+    oneplan: OnePlan, citizen_id: UUID, reason: str, basis: LegalBasis | None, actor: Actor
+) -> Erasure:
+    """Erase one citizen, with a progress bar once the views are being rebuilt."""
+    progress = progress_bar()
+    task: TaskID | None = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            progress.start()
+            task = progress.add_task(f"erased {citizen_id}: rebuilding views", total=total)
+        progress.update(task, completed=done, total=total)
+
+    try:
+        return oneplan.erase_citizen(
+            citizen_id=citizen_id, reason=reason, legal_basis=basis, actor=actor, progress=report
+        )
+    finally:
+        if task is not None:
+            progress.stop()
 
 
 @keys_app.command("rotate-master")
