@@ -1,12 +1,19 @@
 """A job centre service using oneplan: open a plan with a citizen and run an intervention."""
 
 from datetime import date
+from pathlib import Path
 
-from oneplan import Actor, ActorKind, ConsentGiver, Law, OnePlan, Period, Sector
+from oneplan import Actor, ActorKind, ConsentGiver, Keys, Law, OnePlan, Period, Sector
 
 anne = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB, Law.LAS, Law.SEL)
 
-with OnePlan.open("sqlite:///jobcentre-example.db") as app:
+# Keys are held outside the database (docs/keys.md): in production ONEPLAN_KEY_FILE names
+# them; this example makes its own key file beside its database on the first run.
+key_file = Path("jobcentre-example.keys")
+if not key_file.exists():
+    Keys.generate().write(key_file)
+
+with OnePlan.open("sqlite:///jobcentre-example.db", keys=Keys.read(key_file)) as app:
     mette = app.register_citizen(name="Mette Hansen", birth_date=date(1984, 5, 2), actor=anne)
     consent = app.grant_consent(
         citizen_id=mette, recipient_sectors=["employment", "social"],
