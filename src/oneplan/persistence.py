@@ -110,7 +110,11 @@ class OnePlanMapper(Mapper[UUID]):
             citizen_field = declared[name].of_citizen_in
             subject = getattr(event, citizen_field) if citizen_field else owner.subject
             parts.setdefault((subject, owner.retention_class), {})[name] = state[name]
-            state[name] = _field_adapter(cls, name).dump_python(placeholder, mode="json")
+            state[name] = (
+                placeholder
+                if placeholder is None or type(placeholder) is str
+                else _field_adapter(cls, name).dump_python(placeholder, mode="json")
+            )
         state[SEALED] = self.sealer.seal(
             event.originator_id, event.originator_version, get_topic(cls), parts
         )

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -134,10 +135,7 @@ class Sealer:
         slot = (str(subject), retention_class)
         key_id = self._key_ids.get(slot)
         if key_id is None:
-            row = self.store.data_key_for(*slot)
-            if row is None:
-                row = self._new_key(str(subject), retention_class)
-            key_id = self._key_ids[slot] = row.key_id
+            key_id = self._key_ids[slot] = self._stored_or_new_key(*slot)
         cipher = self._cipher(key_id)
         if cipher is None:
             raise CitizenErased(
@@ -147,7 +145,10 @@ class Sealer:
             )
         return key_id, cipher
 
-    def _new_key(self, subject: str, retention_class: str) -> DataKeyRow:
+    def _stored_or_new_key(self, subject: str, retention_class: str) -> str:
+        """The id of the stored data key of ``subject`` in ``retention_class``; a new
+        one is made and stored (before any event is sealed with it) when there is none
+        (the key store keeps the first of two racing writers')."""
         key = AESGCM.generate_key(bit_length=256)
         row = DataKeyRow(
             key_id=str(uuid4()),
@@ -158,15 +159,10 @@ class Sealer:
         )
         nonce = os.urandom(_NONCE)
         wrapped = nonce + self._master.encrypt(nonce, key, _wrap_ad(row))
-        return self.store.add_data_key(
-            DataKeyRow(
-                key_id=row.key_id,
-                subject=subject,
-                retention_class=retention_class,
-                wrapped=wrapped,
-                master_key_id=self.master_key_id,
-            )
-        )
+        stored = self.store.add_data_key(attrs.evolve(row, wrapped=wrapped))
+        if stored.key_id == row.key_id:  # ours: no need to read it back
+            self._ciphers[row.key_id] = (AESGCM(key), time.monotonic() + self.key_ttl)
+        return stored.key_id
 
     def _cipher(self, key_id: str) -> AESGCM | None:
         """The data key ``key_id`` (None: destroyed)."""
