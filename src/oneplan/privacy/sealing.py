@@ -70,7 +70,13 @@ def _wrap_ad(row: DataKeyRow) -> bytes:
 
 
 def _seal_ad(stream_id: UUID, version: int, topic: str, key_id: str) -> bytes:
-    return f"oneplan-event|{stream_id}|{version}|{topic}|{key_id}".encode()
+    """The associated data of a sealed part: the row it belongs in, and its key."""
+    return b"oneplan-event|%b|%d|%b|%b" % (
+        stream_id.bytes,
+        version,
+        topic.encode(),
+        key_id.encode(),
+    )
 
 
 class Sealer:
