@@ -57,6 +57,7 @@ READ_COMMANDS: dict[str, tuple[str, ...]] = {
     "caseload": ("{coordinator}",),
     "journey": ("{citizen}",),
     "export fhir": ("{plan}", "--as-of", "{as_of}"),
+    "retention due": ("--at", "2040-01-01"),
     "version": (),
 }
 """Every command that shows something, by its path under ``oneplan``, with the arguments
@@ -66,7 +67,17 @@ A new read command joins here. In the examples, ``{plan}``, ``{citizen}``,
 coordinator, intervention and a time of the demo's record (the conventions test fills
 them in, and adds ``--db`` where the command takes it)."""
 
-OTHER_COMMANDS: frozenset[str] = frozenset({"demo", "replay", "keys new", "schema"})
+OTHER_COMMANDS: frozenset[str] = frozenset(
+    {
+        "demo",
+        "replay",
+        "keys new",
+        "schema",
+        "erase",
+        "keys rotate-master",
+        "retention deliver",
+    }
+)
 """Every command that writes or works rather than shows (a new one joins here)."""
 
 

@@ -81,7 +81,7 @@ def retention_due(
 
 @retention_app.command("deliver")
 def retention_deliver(
-    plan_id: UUID,
+    plan_id: Annotated[UUID, typer.Argument(help="The closed plan (case file) delivered.")],
     archive: Annotated[str, typer.Option(help="The archive that received the case file.")],
     reference: Annotated[str, typer.Option(help="The delivery's reference.")],
     by: By,

@@ -470,13 +470,15 @@ class _Builder:
         return {"time": _instant(meeting.held_at), "text": text}
 
     def patient_resource(self, citizen: Citizen) -> Json:
-        return {
+        patient: Json = {
             "resourceType": "Patient",
             "id": str(citizen.id),
             "identifier": [_identifier("citizen", str(citizen.id))],
             "name": [{"text": citizen.name}],
-            "birthDate": _day(citizen.birth_date),
         }
+        if citizen.birth_date is not None:  # None once the citizen is erased
+            patient["birthDate"] = _day(citizen.birth_date)
+        return patient
 
     def household(self) -> Json:
         return {
