@@ -9,6 +9,7 @@ persists nothing. Cross-aggregate rules are named functions in ``oneplan.rules``
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -138,9 +139,15 @@ class Erasure:
     events_refolded: int
 
 
-def _fingerprint(command: c.Command) -> str:
-    body = command.model_dump_json(exclude={"command_id"})
-    return f"{type(command).__name__}:{hashlib.sha256(body.encode()).hexdigest()}"
+def _fingerprint(command: c.Command, key: bytes | None) -> str:
+    """What a command id was first used for, to tell a repeat from a reuse. Keyed
+    (HMAC-SHA256 under the CPR key) when keys are configured: the body holds names and
+    CPR numbers, whose plain hashes could be reversed by trying every number."""
+    body = command.model_dump_json(exclude={"command_id"}).encode()
+    name = type(command).__name__
+    if key is None:
+        return f"{name}:{hashlib.sha256(body).hexdigest()}"
+    return f"{name}:hmac:{hmac.new(key, b'oneplan-command|' + body, hashlib.sha256).hexdigest()}"
 
 
 class _Work:
@@ -1385,9 +1392,9 @@ class OnePlan(Application[UUID]):
         self, cmd: c.Command, decide: Callable[[_Work, datetime], R], load: Callable[[str], R]
     ) -> R:
         receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
-        fingerprint = _fingerprint(cmd) if receipt_id else ""
+        fingerprint = _fingerprint(cmd, self.keys.cpr_key) if receipt_id else ""
         if receipt_id is not None:
-            earlier = self._receipt(receipt_id, fingerprint, load)
+            earlier = self._receipt(receipt_id, cmd, fingerprint, load)
             if earlier is not None:
                 return earlier[0]
         at = self._effective_at(cmd)
@@ -1423,7 +1430,7 @@ class OnePlan(Application[UUID]):
             except IntegrityError:
                 self._cache.evict(work.aggregates)
                 if receipt_id is not None:
-                    earlier = self._receipt(receipt_id, fingerprint, load)
+                    earlier = self._receipt(receipt_id, cmd, fingerprint, load)
                     if earlier is not None:
                         return earlier[0]
                 continue
@@ -1453,13 +1460,15 @@ class OnePlan(Application[UUID]):
         self._notify(recordings)
 
     def _receipt(
-        self, receipt_id: UUID, fingerprint: str, load: Callable[[str], R]
+        self, receipt_id: UUID, cmd: c.Command, fingerprint: str, load: Callable[[str], R]
     ) -> tuple[R] | None:
         try:
             receipt: CommandReceipt = self.repository.get(receipt_id)
         except AggregateNotFoundError:
             return None
-        if receipt.fingerprint != fingerprint:
+        if receipt.fingerprint != fingerprint and (
+            ":hmac:" in receipt.fingerprint or receipt.fingerprint != _fingerprint(cmd, None)
+        ):  # (a receipt written before keys were configured has an unkeyed fingerprint)
             raise CommandIdReused(
                 f"command id was used before for another {receipt.command} or other input",
                 receipt_id=receipt_id,

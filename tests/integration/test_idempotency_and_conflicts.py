@@ -20,12 +20,15 @@ from oneplan import (
     IllegalTransition,
     InterventionOutcome,
     InterventionStatus,
+    Keys,
     Money,
     OnePlan,
     Period,
     Sector,
     SharingNotCovered,
 )
+from oneplan.application import CommandReceipt, _fingerprint
+from oneplan.commands import RegisterCitizen
 from tests.builders import ANNE, LARS, PETER, SOFIE, at, citizen_with_consent, open_plan, propose
 from tests.conftest import FixedClock
 
@@ -127,6 +130,43 @@ def test_a_repeated_command_id_returns_the_first_result_and_adds_no_event(app: O
     assert repeat == first
     assert stored_events(app) == after_first
     assert event_names(app, first) == ["Registered"]
+
+
+def test_a_receipt_keeps_no_reversible_trace_of_a_cpr_number(clock: FixedClock) -> None:
+    cpr = "0205841234"
+    with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
+        command_id = uuid4()
+        first = app.register_citizen(name="Mette", cpr=cpr, actor=ANNE, command_id=command_id)
+        receipt = app.repository.get(CommandReceipt.id_for(command_id))
+        unkeyed = _fingerprint(RegisterCitizen(name="Mette", cpr=cpr, actor=ANNE), None)
+
+        assert receipt.fingerprint.startswith("RegisterCitizen:hmac:")
+        assert receipt.fingerprint.split(":")[-1] != unkeyed.split(":")[-1]
+        assert (
+            app.register_citizen(name="Mette", cpr=cpr, actor=ANNE, command_id=command_id) == first
+        )
+        with pytest.raises(CommandIdReused):
+            app.register_citizen(name="Mette", cpr="0205841235", actor=ANNE, command_id=command_id)
+
+
+def test_a_receipt_written_before_keys_were_configured_still_answers_its_repeat(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    command_id = uuid4()
+    with OnePlan.open(sqlite_url, clock=clock, keys=Keys()) as app:
+        first = app.register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        )
+    with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
+        repeat = app.register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        )
+        with pytest.raises(CommandIdReused):
+            app.register_citizen(
+                name="Jonas", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+            )
+
+    assert repeat == first
 
 
 def test_a_repeated_delivery_returns_the_same_version_number(app: OnePlan) -> None:
