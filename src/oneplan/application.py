@@ -22,6 +22,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
+    ApplicationRecorder,
     IntegrityError,
     MapperDeserialisationError,
     PersistenceError,
@@ -36,6 +37,10 @@ from oneplan.aggregates.base import OnePlanAggregate, recording
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
+from oneplan.audit.anchor import Anchor
+from oneplan.audit.chain import ChainKey
+from oneplan.audit.trail import AuditEntry, audit_entries
+from oneplan.audit.verify import ChainSource, Progress, Verification, Verifier, make_anchor
 from oneplan.errors import (
     CitizenErased,
     CitizenNotFound,
@@ -78,6 +83,7 @@ from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.projections.stores import store_for_env
+from oneplan.recorders import AuditedRecorder, application_recorder
 from oneplan.values import Actor, CprNumber, Sector, cpr_birth_date
 
 __all__ = ["Clock", "CommandReceipt", "Erasure", "OnePlan", "system_clock"]
@@ -329,6 +335,11 @@ class OnePlan(Application[UUID]):
 
     def __enter__(self) -> Self:
         return self
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        """oneplan's recorder for the store, writing the audit chain when an audit key is
+        configured (``oneplan.recorders``)."""
+        return application_recorder(self.factory, self.keys.audit_key)
 
     @property
     def views(self) -> ProjectionRunner:
@@ -1289,6 +1300,74 @@ class OnePlan(Application[UUID]):
         self._citizen_state(citizen_id)
         rows: list[AccessLogState] = self.views.rows(AccessLogView.name, f"{citizen_id}/")
         return AccessLogView.merged(citizen_id, rows)
+
+    # --- the audit trail ----------------------------------------------------------------
+
+    def audit_trail(
+        self,
+        *,
+        citizen_id: UUID | None = None,
+        plan_id: UUID | None = None,
+        actor_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The audit trail in the order recorded (one entry per stored event, reads of
+        sector views included): who did what, when, why and on which legal basis; of one
+        citizen, plan or actor (all that are given), recorded in ``[since, until)``."""
+        for name, moment in (("since", since), ("until", until)):
+            if moment is not None and moment.tzinfo is None:
+                raise EffectiveTimeInvalid.because("AuditTrail", "must be timezone-aware", name)
+        try:
+            yield from audit_entries(
+                self,
+                citizen_id=citizen_id,
+                plan_id=plan_id,
+                actor_id=actor_id,
+                since=since,
+                until=until,
+            )
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot read the audit trail: {e}") from e
+
+    def verify_audit(
+        self, *, anchor: Anchor | None = None, progress: Progress | None = None
+    ) -> Verification:
+        """Replay the stored log and its audit chain (the bytes as stored, never decrypted)
+        and report the first place they disagree, checked against ``anchor`` if given.
+        Without the audit key only the chain's structure can be checked."""
+        try:
+            return Verifier(
+                self._chain_source(), self._audit_key(), anchor=anchor, progress=progress
+            ).run()
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot read the log to verify it: {e}") from e
+
+    def make_audit_anchor(self, *, progress: Progress | None = None) -> Anchor:
+        """Verify the log, then sign an anchor of its chain to keep elsewhere (``Anchor.write``)."""
+        try:
+            return make_anchor(
+                self._chain_source(), self._audit_key(), made_at=self.clock(), progress=progress
+            )
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot read the log to anchor it: {e}") from e
+
+    def start_audit_chain(self) -> int:
+        """Start the audit chain on a record that holds events written without an audit
+        key; returns the last position it does not cover. Needs the audit key."""
+        recorder: Any = self.recorder
+        try:
+            return int(recorder.start_chain().after)
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot start the audit chain: {e}") from e
+
+    def _audit_key(self) -> ChainKey | None:
+        return getattr(self.recorder, "audit_key", None)
+
+    def _chain_source(self) -> ChainSource:
+        if not isinstance(self.recorder, AuditedRecorder):
+            raise StorageError(f"{type(self.recorder).__qualname__} keeps no audit chain")
+        return cast(ChainSource, self.recorder)
 
     def _plan_state(self, plan_id: UUID, as_of: datetime | None) -> PlanState:
         """The whole plan and its interventions, now (from the views: catch them up

@@ -12,6 +12,11 @@ from typing import Any
 from uuid import UUID
 
 __all__ = [
+    "AnchorInvalid",
+    "AuditChainBroken",
+    "AuditChainNotStarted",
+    "AuditKeyMismatch",
+    "AuditKeyRequired",
     "AuthorityMissing",
     "CiphertextRejected",
     "CitizenAlreadyInPlan",
@@ -120,6 +125,56 @@ class CiphertextRejected(StorageError):
     """A sealed (encrypted) part of a stored event failed authentication: it was altered,
     or moved from another row (its associated data names the stream, version, topic
     and data key it was sealed for). ``stream_id`` and ``version`` name the row."""
+
+
+# --- the audit chain ----------------------------------------------------------------
+
+
+class AuditKeyRequired(KeyConfigurationError):
+    """The record keeps an audit chain (since ``after``): writing to it, or making an
+    anchor, needs the audit key, and none is configured. Nothing was written."""
+
+    def __init__(self, message: str, *, after: int | None = None) -> None:
+        super().__init__(message, key="ONEPLAN_AUDIT_KEY", after=after)
+
+
+class AuditKeyMismatch(KeyConfigurationError):
+    """The configured audit key is not the key the record's chain was written with
+    (``chain_key_id`` versus ``configured_key_id``). Nothing was written."""
+
+    def __init__(self, message: str, *, chain_key_id: str, configured_key_id: str) -> None:
+        super().__init__(
+            message,
+            key="ONEPLAN_AUDIT_KEY",
+            chain_key_id=chain_key_id,
+            configured_key_id=configured_key_id,
+        )
+
+
+class AuditChainNotStarted(OnePlanError):
+    """An audit key is configured but the record already holds events written without
+    one (up to ``position``): the chain is started on purpose, once, with ``oneplan audit
+    start`` (``OnePlan.start_audit_chain``). Nothing was written."""
+
+    def __init__(self, message: str, *, position: int) -> None:
+        super().__init__(message, position=position)
+
+
+class AuditChainBroken(OnePlanError):
+    """Verification found the log changed after it was chained, at ``position``; ``breach``
+    says how (``oneplan.audit.Breach``). Raised where a broken log must not be used (an
+    anchor is never made over one)."""
+
+    def __init__(self, message: str, *, position: int, breach: str) -> None:
+        super().__init__(message, position=position, breach=breach)
+
+
+class AnchorInvalid(OnePlanError, ValueError):
+    """An anchor file cannot be read as an anchor: not JSON, a field missing or of the
+    wrong type or length. ``source`` names the file (or ``"<data>"``)."""
+
+    def __init__(self, message: str, *, source: str = "<data>") -> None:
+        super().__init__(message, source=source)
 
 
 # --- not found ----------------------------------------------------------------------

@@ -176,6 +176,7 @@ def env_for_url(url: str) -> dict[str, str]:
     scheme = parts.scheme.lower()
     if scheme == "memory":
         env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
+        env["APPLICATION_RECORDER_TOPIC"] = "oneplan.recorders:MemoryRecorder"
         return env
     if scheme == "sqlite":
         if parts.netloc:
@@ -202,6 +203,7 @@ def env_for_url(url: str) -> dict[str, str]:
         query = parse_qs(parts.query)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.postgres",
+            APPLICATION_RECORDER_TOPIC="oneplan.recorders:PostgresRecorder",
             POSTGRES_DBNAME=dbname,
             POSTGRES_HOST=parts.hostname,
             POSTGRES_PORT=str(parts.port or 5432),

@@ -1,22 +1,168 @@
 """oneplan's own application recorders: eventsourcing's, with the writes oneplan needs.
 
-``env_for_url`` names them with ``APPLICATION_RECORDER_TOPIC``.
+``env_for_url`` names them with ``APPLICATION_RECORDER_TOPIC`` (eventsourcing's memory
+factory ignores that setting, so ``application_recorder`` honours it for memory too).
 
+- **The audit chain** (``oneplan.audit.chain``): with an audit key, every write adds a
+  chain entry for each event *in the same transaction as the events*, after reading the
+  chain's head and the previous entry of each stream written to under the write lock
+  (SQLite has one writer; PostgreSQL inserts take ``LOCK TABLE ... IN EXCLUSIVE MODE``
+  first, so entries follow commit order). The chain starts by itself on an empty record;
+  a record that already holds events written without a key starts it on purpose
+  (``start_chain``). Once started, a writer without the key, or with another key, is
+  refused: the chain cannot skip an event.
 - SQLite: every write begins ``BEGIN IMMEDIATE``, taking the write lock before the first
   statement, so a writer that finds the database busy waits up to the lock timeout
   instead of failing at once with ``SQLITE_BUSY`` (the deferred ``BEGIN`` that
   eventsourcing issues upgrades from a read lock, which SQLite cannot wait for).
+
+Each recorder is also the verifier's source of stored rows (``oneplan.audit.verify``):
+plain SQL in large batches, the bytes as stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    InfrastructureFactory,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+)
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
+from eventsourcing.utils import resolve_topic, retry
 
-__all__ = ["SQLiteRecorder"]
+from oneplan.audit.chain import (
+    ChainEntry,
+    ChainKey,
+    ChainStart,
+    StoredRow,
+    link,
+    start_from_meta,
+    start_to_meta,
+)
+from oneplan.errors import (
+    AuditChainNotStarted,
+    AuditKeyMismatch,
+    AuditKeyRequired,
+    StorageError,
+)
+
+__all__ = [
+    "CHAIN_TABLE",
+    "META_TABLE",
+    "AuditedRecorder",
+    "ChainRow",
+    "MemoryRecorder",
+    "PostgresRecorder",
+    "SQLiteRecorder",
+    "application_recorder",
+]
+
+CHAIN_TABLE = "oneplan_audit_chain"
+META_TABLE = "oneplan_audit_meta"
+
+ChainRow = tuple[Any, Any, Any, Any, Any, Any, Any]
+"""One stored event and its chain entry as the verifier reads them: (position, stream id
+as stored, in bytes; version; topic in bytes; state; seq or None; mac or None). Values
+come as the database holds them, which after tampering may be of any type."""
+
+
+class AuditedRecorder:
+    """What oneplan's recorders share: the audit key and the chain's start, and the
+    rule every write follows before its events go in."""
+
+    audit_key: ChainKey | None = None
+    _start: ChainStart | None = None
+
+    def use_audit_key(self, key: bytes | None) -> None:
+        """Write the chain with ``key`` from now on (None: write none)."""
+        self.audit_key = ChainKey(key) if key is not None else None
+        self._start = None
+
+    def _check_start(
+        self, start: ChainStart | None, last_position: int | None
+    ) -> ChainStart | None:
+        """The chain's start for this write (None: write no chain), or refuse it: a
+        record with a chain takes the right key; a key starts a chain by itself only on
+        an empty record."""
+        key = self.audit_key
+        if start is None:
+            if key is None:
+                return None
+            if last_position:
+                raise AuditChainNotStarted(
+                    f"an audit key is configured, but the record holds events up to position "
+                    f"{last_position} written without one: start the audit chain with "
+                    "`oneplan audit start` (the events before it are not covered)",
+                    position=last_position,
+                )
+            return ChainStart(0, key.check)
+        if key is None:
+            raise AuditKeyRequired(
+                f"this record keeps an audit chain (key id {start.key_id}): writing needs its "
+                "audit key (ONEPLAN_AUDIT_KEY or ONEPLAN_KEY_FILE, see docs/keys.md)",
+                after=start.after,
+            )
+        if start.key_check != key.check:
+            raise AuditKeyMismatch(
+                f"the configured audit key (key id {key.key_id}) is not the key this record's "
+                f"chain was written with (key id {start.key_id})",
+                chain_key_id=start.key_id,
+                configured_key_id=key.key_id,
+            )
+        return start
+
+    def _starting(self, start: ChainStart | None, last_position: int) -> ChainStart:
+        """The start a deliberate ``start_chain`` records (the chain's own, if it has one)."""
+        key = self.audit_key
+        if key is None:
+            raise AuditKeyRequired("starting the audit chain needs the audit key")
+        if start is not None:
+            return self._check_start(start, None) or start
+        return ChainStart(last_position, key.check)
+
+
+def _rows(stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> list[StoredRow]:
+    return [
+        StoredRow(
+            position,
+            s.originator_id.hex if isinstance(s.originator_id, UUID) else str(s.originator_id),
+            s.originator_version,
+            s.topic,
+            s.state,
+        )
+        for s, position in zip(stored_events, positions, strict=True)
+    ]
+
+
+def _previous_versions(stored_events: Iterable[StoredEvent]) -> dict[Any, int]:
+    """Each stream written to, and the version before the first one written (0: new)."""
+    first: dict[Any, int] = {}
+    for s in stored_events:
+        version = first.get(s.originator_id)
+        if version is None or s.originator_version < version:
+            first[s.originator_id] = s.originator_version
+    return {stream: version - 1 for stream, version in first.items()}
+
+
+def _single(row: Sequence[Any] | None) -> int:
+    """The one integer a ``SELECT MAX(...)`` row holds (0 for none)."""
+    return int(row[0] or 0) if row else 0
+
+
+def _hex(stream_id: Any) -> str:
+    return stream_id.hex if isinstance(stream_id, UUID) else str(stream_id)
+
+
+# --- SQLite --------------------------------------------------------------------------
 
 
 class _ImmediateTransaction(SQLiteTransaction):
@@ -29,8 +175,19 @@ class _ImmediateTransaction(SQLiteTransaction):
         return cursor
 
 
-class SQLiteRecorder(SQLiteApplicationRecorder):
-    """The SQLite application recorder whose writes take the write lock at once."""
+class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
+    """The SQLite application recorder whose writes take the write lock at once and
+    chain every event."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
+            "notification_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "mac BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -41,3 +198,536 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             cursor,
         ):
             return self._insert_events(cursor, stored_events, **kwargs)
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        read = self._start or self._read_start(c)
+        last = self._last_position(c) if read is None and self.audit_key is not None else None
+        start = self._check_start(read, last)
+        if start is not None and read is None:
+            self._write_start(c, start)
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if start is None or not stored_events:
+            return positions
+        self._start = start
+        assert positions is not None
+        assert self.audit_key is not None
+        entries = link(
+            self.audit_key,
+            self._head(c),
+            self._stream_heads(c, stored_events),
+            _rows(stored_events, positions),
+        )
+        c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?)", entries)
+        return positions
+
+    def start_chain(self) -> ChainStart:
+        """Start the audit chain after the last event stored now (or return its start,
+        when it has one). The events up to there are not covered by it."""
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _ImmediateTransaction(connection, commit=True) as cursor,
+            cursor,
+        ):
+            start = self._read_start(cursor)
+            chosen = self._starting(start, self._last_position(cursor))
+            if start is None:
+                self._write_start(cursor, chosen)
+            return chosen
+
+    def _read_start(self, c: SQLiteCursor) -> ChainStart | None:
+        c.execute(f"SELECT name, value FROM {META_TABLE}")
+        try:
+            return start_from_meta({row[0]: row[1] for row in c.fetchall()})
+        except ValueError as e:
+            raise StorageError(f"the audit chain's metadata is unreadable: {e}") from None
+
+    def _write_start(self, c: SQLiteCursor, start: ChainStart) -> None:
+        c.executemany(
+            f"INSERT INTO {META_TABLE} (name, value) VALUES (?, ?)", start_to_meta(start).items()
+        )
+
+    def _last_position(self, c: SQLiteCursor) -> int:
+        c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+        return int(c.fetchone()[0] or 0)
+
+    def _head(self, c: SQLiteCursor) -> tuple[int, bytes] | None:
+        c.execute(f"SELECT seq, mac FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1")
+        row = c.fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def _stream_heads(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]
+    ) -> dict[str, bytes]:
+        heads: dict[str, bytes] = {}
+        for stream, version in _previous_versions(stored_events).items():
+            if version < 1:
+                continue
+            c.execute(
+                f"SELECT c.mac FROM {self.events_table_name} e JOIN {CHAIN_TABLE} c "
+                "ON c.notification_id = e.rowid WHERE e.originator_id = ? AND "
+                "e.originator_version = ?",
+                (_hex(stream), version),
+            )
+            row = c.fetchone()
+            if row is not None:
+                heads[_hex(stream)] = row[0]
+        return heads
+
+    # --- the verifier's source ---------------------------------------------------------
+
+    def _select(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.sqlite_cursor.row_factory = None
+            c.execute(statement, params)
+            return list(c.fetchall())
+
+    def chain_start(self) -> ChainStart | None:
+        """Where the chain starts (None: no chain); ``ValueError`` if unreadable."""
+        return start_from_meta(dict(self._select(f"SELECT name, value FROM {META_TABLE}")))
+
+    def chain_rows(self, after: int, limit: int) -> list[ChainRow]:
+        """The stored events after position ``after`` (at most ``limit``), each with its
+        chain entry (None where it has none), in position order."""
+        return self._select(
+            "SELECT e.rowid, CAST(e.originator_id AS BLOB), e.originator_version, "
+            "CAST(e.topic AS BLOB), e.state, c.seq, c.mac "
+            f"FROM {self.events_table_name} e LEFT JOIN {CHAIN_TABLE} c "
+            "ON c.notification_id = e.rowid WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
+            (after, limit),
+        )
+
+    def _entry(self, where: str, params: Sequence[Any]) -> ChainEntry | None:
+        found = self._select(
+            f"SELECT notification_id, seq, originator_id, originator_version, mac "
+            f"FROM {CHAIN_TABLE} WHERE {where} ORDER BY notification_id LIMIT 1",
+            params,
+        )
+        return ChainEntry(*found[0]) if found else None
+
+    def chain_entry_at(self, position: int) -> ChainEntry | None:
+        return self._entry("notification_id = ?", (position,))
+
+    def chain_entry_after(self, position: int) -> ChainEntry | None:
+        """The first chain entry at a position after ``position``."""
+        return self._entry("notification_id > ?", (position,))
+
+    def chain_entry_with_seq(self, seq: int) -> ChainEntry | None:
+        return self._entry("seq = ?", (seq,))
+
+    def chain_entry_of(self, stream_id: str, version: int) -> ChainEntry | None:
+        return self._entry("originator_id = ? AND originator_version = ?", (stream_id, version))
+
+    def last_chain_entry(self) -> ChainEntry | None:
+        found = self._select(
+            f"SELECT notification_id, seq, originator_id, originator_version, mac "
+            f"FROM {CHAIN_TABLE} ORDER BY notification_id DESC LIMIT 1"
+        )
+        return ChainEntry(*found[0]) if found else None
+
+    def has_event_at(self, position: int) -> bool:
+        return bool(
+            self._select(f"SELECT 1 FROM {self.events_table_name} WHERE rowid = ?", (position,))
+        )
+
+    def stream_notifications(self, stream_id: UUID) -> list[Notification]:
+        """Every stored event of one stream, with its position, oldest first."""
+        rows = self._select(
+            f"SELECT rowid, originator_id, originator_version, topic, state FROM "
+            f"{self.events_table_name} WHERE originator_id = ? ORDER BY originator_version",
+            (stream_id.hex,),
+        )
+        return [
+            Notification(
+                id=r[0],
+                originator_id=self.convert_originator_id(r[1]),
+                originator_version=r[2],
+                topic=r[3],
+                state=r[4],
+            )
+            for r in rows
+        ]
+
+
+# --- PostgreSQL ----------------------------------------------------------------------
+
+_ENTRY_WHERE = {
+    "entry_at": "WHERE notification_id = %s",
+    "entry_after": "WHERE notification_id > %s ORDER BY notification_id",
+    "entry_with_seq": "WHERE seq = %s ORDER BY notification_id",
+    "entry_of": "WHERE originator_id = %s AND originator_version = %s ORDER BY notification_id",
+    "last_entry": "ORDER BY notification_id DESC",
+}
+
+
+class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
+    """The PostgreSQL application recorder that chains every event.
+
+    A write sends, in one pipeline: the exclusive table lock, the notify, the reads of
+    the chain's start, head and the previous entry of each stream written to, and the
+    insert of the events; then the chain entries and the commit. A refusal raised
+    between the two rolls the events back."""
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        from psycopg.sql import SQL, Identifier
+
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(self.events_table_name)
+        chain = Identifier(CHAIN_TABLE)
+        meta = Identifier(META_TABLE)
+        id_type = Identifier(self.datastore.originator_id_type)
+        self.sql_create_statements.extend(
+            [
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
+                    "notification_id bigint PRIMARY KEY, seq bigint NOT NULL, "
+                    "originator_id {id_type} NOT NULL, originator_version bigint NOT NULL, "
+                    "mac bytea NOT NULL)"
+                ).format(schema=schema, chain=chain, id_type=id_type),
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {schema}.{meta} "
+                    "(name text PRIMARY KEY, value text NOT NULL)"
+                ).format(schema=schema, meta=meta),
+            ]
+        )
+        self._sql = {
+            "insert": SQL(
+                "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+                "SELECT originator_id, originator_version, topic, state "
+                "FROM unnest(%s::{schema}.{type}[]) "
+                "RETURNING notification_id, originator_id, originator_version"
+            ).format(schema=schema, table=table, type=Identifier(self.stored_event_type_name)),
+            "meta": SQL("SELECT name, value FROM {schema}.{meta}").format(schema=schema, meta=meta),
+            "write_meta": SQL("INSERT INTO {schema}.{meta} (name, value) VALUES (%s, %s)").format(
+                schema=schema, meta=meta
+            ),
+            "last": SQL("SELECT MAX(notification_id) FROM {schema}.{table}").format(
+                schema=schema, table=table
+            ),
+            "head": SQL(
+                "SELECT seq, mac FROM {schema}.{chain} ORDER BY notification_id DESC LIMIT 1"
+            ).format(schema=schema, chain=chain),
+            "stream_heads": SQL(
+                "SELECT e.originator_id, c.mac FROM {schema}.{table} e JOIN {schema}.{chain} c "
+                "ON c.notification_id = e.notification_id WHERE (e.originator_id, "
+                "e.originator_version) IN (SELECT * FROM unnest(%s::{id_type}[], %s::bigint[]))"
+            ).format(schema=schema, table=table, chain=chain, id_type=id_type),
+            "chain": SQL(
+                "INSERT INTO {schema}.{chain} (notification_id, seq, originator_id, "
+                "originator_version, mac) SELECT * FROM unnest(%s::bigint[], %s::bigint[], "
+                "%s::{id_type}[], %s::bigint[], %s::bytea[])"
+            ).format(schema=schema, chain=chain, id_type=id_type),
+            "rows": SQL(
+                "SELECT e.notification_id, "
+                "convert_to(replace(e.originator_id::text, '-', ''), 'UTF8'), "
+                "e.originator_version, convert_to(e.topic, 'UTF8'), e.state, c.seq, c.mac "
+                "FROM {schema}.{table} e LEFT JOIN {schema}.{chain} c "
+                "ON c.notification_id = e.notification_id WHERE e.notification_id > %s "
+                "ORDER BY e.notification_id LIMIT %s"
+            ).format(schema=schema, table=table, chain=chain),
+            **{
+                name: SQL(
+                    "SELECT notification_id, seq, replace(originator_id::text, '-', ''), "
+                    "originator_version, mac FROM {schema}.{chain} " + where + " LIMIT 1"
+                ).format(schema=schema, chain=chain)
+                for name, where in _ENTRY_WHERE.items()
+            },
+            "has_event": SQL("SELECT 1 FROM {schema}.{table} WHERE notification_id = %s").format(
+                schema=schema, table=table
+            ),
+            "stream": SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {schema}.{table} WHERE originator_id = %s ORDER BY originator_version"
+            ).format(schema=schema, table=table),
+        }
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        from psycopg.rows import tuple_row
+
+        if not stored_events:
+            return []
+        sql = self._sql
+        keyed = self.audit_key is not None
+        previous = {
+            stream: version
+            for stream, version in _previous_versions(stored_events).items()
+            if version >= 1
+        }
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                with conn.cursor() as curs:
+                    self._insert_events(curs, stored_events, **kwargs)
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                cursor = conn.cursor(row_factory=tuple_row)
+                meta = last = head = heads = None
+                if self._start is None:
+                    meta = conn.cursor(row_factory=tuple_row)
+                    meta.execute(sql["meta"])
+                    if keyed:
+                        last = conn.cursor(row_factory=tuple_row)
+                        last.execute(sql["last"])
+                if keyed:
+                    head = conn.cursor(row_factory=tuple_row)
+                    head.execute(sql["head"])
+                    if previous:
+                        heads = conn.cursor(row_factory=tuple_row)
+                        heads.execute(
+                            sql["stream_heads"], (list(previous), list(previous.values()))
+                        )
+                cursor.execute(
+                    sql["insert"],
+                    (
+                        [
+                            self.construct_pg_stored_event(
+                                s.originator_id, s.originator_version, s.topic, s.state
+                            )
+                            for s in stored_events
+                        ],
+                    ),
+                )
+                pipeline.sync()
+                inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
+                positions = [
+                    inserted[(s.originator_id, s.originator_version)] for s in stored_events
+                ]
+                read = self._start
+                if meta is not None:
+                    try:
+                        read = start_from_meta(dict(meta.fetchall()))
+                    except ValueError as e:
+                        raise StorageError(
+                            f"the audit chain's metadata is unreadable: {e}"
+                        ) from None
+                found = _single(last.fetchone()) if last is not None else None
+                start = self._check_start(read, found)
+                if start is not None and read is None:
+                    for name, value in start_to_meta(start).items():
+                        conn.execute(sql["write_meta"], (name, value))
+                if start is None:
+                    return positions
+                assert head is not None
+                assert self.audit_key is not None
+                top = head.fetchone()
+                stream_heads = (
+                    {_hex(stream): bytes(mac) for stream, mac in heads.fetchall()}
+                    if heads is not None
+                    else {}
+                )
+                entries = link(
+                    self.audit_key,
+                    None if top is None else (top[0], bytes(top[1])),
+                    stream_heads,
+                    _rows(stored_events, positions),
+                )
+                conn.execute(
+                    sql["chain"],
+                    (
+                        [e.position for e in entries],
+                        [e.seq for e in entries],
+                        [UUID(e.stream_id) for e in entries],
+                        [e.version for e in entries],
+                        [e.mac for e in entries],
+                    ),
+                )
+            self._start = start
+        return positions
+
+    def start_chain(self) -> ChainStart:
+        """Start the audit chain after the last event stored now (or return its start,
+        when it has one). The events up to there are not covered by it."""
+        from psycopg.rows import tuple_row
+
+        with self.datastore.get_connection() as conn, conn.transaction():
+            self._lock_table(conn.cursor())
+            curs = conn.cursor(row_factory=tuple_row)
+            start = self._read_start(curs)
+            last = _single(curs.execute(self._sql["last"]).fetchone())
+            chosen = self._starting(start, last)
+            if start is None:
+                for name, value in start_to_meta(chosen).items():
+                    curs.execute(self._sql["write_meta"], (name, value))
+            return chosen
+
+    def _read_start(self, curs: Any) -> ChainStart | None:
+        try:
+            return start_from_meta(dict(curs.execute(self._sql["meta"]).fetchall()))
+        except ValueError as e:
+            raise StorageError(f"the audit chain's metadata is unreadable: {e}") from None
+
+    # --- the verifier's source ---------------------------------------------------------
+
+    def _select(self, statement: Any, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        from psycopg.rows import tuple_row
+
+        with self.datastore.get_connection() as conn:
+            cursor = conn.cursor(binary=True, row_factory=tuple_row)
+            return list(cursor.execute(statement, params).fetchall())
+
+    def chain_start(self) -> ChainStart | None:
+        return start_from_meta(dict(self._select(self._sql["meta"])))
+
+    def chain_rows(self, after: int, limit: int) -> list[ChainRow]:
+        return self._select(self._sql["rows"], (after, limit))
+
+    def _entry(self, which: str, params: Sequence[Any]) -> ChainEntry | None:
+        found = self._select(self._sql[which], params)
+        if not found:
+            return None
+        position, seq, stream, version, mac = found[0]
+        return ChainEntry(position, seq, stream, version, bytes(mac))
+
+    def chain_entry_at(self, position: int) -> ChainEntry | None:
+        return self._entry("entry_at", (position,))
+
+    def chain_entry_after(self, position: int) -> ChainEntry | None:
+        return self._entry("entry_after", (position,))
+
+    def chain_entry_with_seq(self, seq: int) -> ChainEntry | None:
+        return self._entry("entry_with_seq", (seq,))
+
+    def chain_entry_of(self, stream_id: str, version: int) -> ChainEntry | None:
+        try:
+            stream = UUID(stream_id)
+        except ValueError:
+            return None
+        return self._entry("entry_of", (stream, version))
+
+    def last_chain_entry(self) -> ChainEntry | None:
+        return self._entry("last_entry", ())
+
+    def has_event_at(self, position: int) -> bool:
+        return bool(self._select(self._sql["has_event"], (position,)))
+
+    def stream_notifications(self, stream_id: UUID) -> list[Notification]:
+        return [
+            Notification(
+                id=r[0], originator_id=r[1], originator_version=r[2], topic=r[3], state=bytes(r[4])
+            )
+            for r in self._select(self._sql["stream"], (stream_id,))
+        ]
+
+
+# --- memory --------------------------------------------------------------------------
+
+
+class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
+    """eventsourcing's in-memory application recorder, chaining every event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._chain: dict[int, ChainEntry] = {}
+        self._meta: dict[str, str] = {}
+        self._stream_macs: dict[str, bytes] = {}
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self._database_lock:
+            self._assert_uniqueness(stored_events, **kwargs)
+            start = start_from_meta(self._meta)
+            start = self._check_start(start, len(self._stored_events))
+            if start is not None and not self._meta:
+                self._meta = start_to_meta(start)
+            positions = self._update_table(stored_events, **kwargs)
+            if start is not None and positions:
+                assert self.audit_key is not None
+                last = max(self._chain) if self._chain else None
+                head = None if last is None else (self._chain[last].seq, self._chain[last].mac)
+                for entry in link(
+                    self.audit_key, head, self._stream_macs, _rows(stored_events, positions)
+                ):
+                    self._chain[entry.position] = entry
+            return positions
+
+    def start_chain(self) -> ChainStart:
+        with self._database_lock:
+            start = start_from_meta(self._meta)
+            chosen = self._starting(start, len(self._stored_events))
+            self._meta = start_to_meta(chosen)
+            return chosen
+
+    def chain_start(self) -> ChainStart | None:
+        return start_from_meta(self._meta)
+
+    def chain_rows(self, after: int, limit: int) -> list[ChainRow]:
+        with self._database_lock:
+            found: list[ChainRow] = []
+            for index in range(max(after, 0), min(after + limit, len(self._stored_events))):
+                s = self._stored_events[index]
+                entry = self._chain.get(index + 1)
+                found.append(
+                    (
+                        index + 1,
+                        _hex(s.originator_id).encode(),
+                        s.originator_version,
+                        s.topic.encode(),
+                        s.state,
+                        None if entry is None else entry.seq,
+                        None if entry is None else entry.mac,
+                    )
+                )
+            return found
+
+    def chain_entry_at(self, position: int) -> ChainEntry | None:
+        return self._chain.get(position)
+
+    def chain_entry_after(self, position: int) -> ChainEntry | None:
+        later = [p for p in self._chain if p > position]
+        return self._chain[min(later)] if later else None
+
+    def chain_entry_with_seq(self, seq: int) -> ChainEntry | None:
+        return next((e for e in self._chain.values() if e.seq == seq), None)
+
+    def chain_entry_of(self, stream_id: str, version: int) -> ChainEntry | None:
+        return next(
+            (e for e in self._chain.values() if (e.stream_id, e.version) == (stream_id, version)),
+            None,
+        )
+
+    def last_chain_entry(self) -> ChainEntry | None:
+        return self._chain[max(self._chain)] if self._chain else None
+
+    def has_event_at(self, position: int) -> bool:
+        return 0 < position <= len(self._stored_events)
+
+    def stream_notifications(self, stream_id: UUID) -> list[Notification]:
+        with self._database_lock:
+            index = self._stored_events_index.get(str(stream_id), {})
+            return [
+                Notification(
+                    id=i + 1,
+                    originator_id=self._stored_events[i].originator_id,
+                    originator_version=self._stored_events[i].originator_version,
+                    topic=self._stored_events[i].topic,
+                    state=self._stored_events[i].state,
+                )
+                for _, i in sorted(index.items())
+            ]
+
+
+def application_recorder(
+    factory: InfrastructureFactory[Any], audit_key: bytes | None
+) -> ApplicationRecorder:
+    """The factory's application recorder (for memory, the one ``APPLICATION_RECORDER_TOPIC``
+    names, which eventsourcing's memory factory ignores), writing the audit chain with
+    ``audit_key`` (None: no chain)."""
+    topic = factory.env.get("APPLICATION_RECORDER_TOPIC")
+    recorder: ApplicationRecorder
+    if isinstance(factory, POPOFactory) and topic:
+        recorder = resolve_topic(topic)()
+    else:
+        recorder = factory.application_recorder()
+    if isinstance(recorder, AuditedRecorder):
+        recorder.use_audit_key(audit_key)
+    elif audit_key is not None:
+        raise StorageError(
+            f"an audit key is configured, but {type(recorder).__qualname__} keeps no audit "
+            "chain: use the recorders of oneplan.persistence.env_for_url"
+        )
+    return recorder

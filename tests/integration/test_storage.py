@@ -55,6 +55,7 @@ def test_memory_url_keeps_the_record_in_process() -> None:
     assert env_for_url("memory://") == {
         "MAPPER_TOPIC": MAPPER,
         "PERSISTENCE_MODULE": "eventsourcing.popo",
+        "APPLICATION_RECORDER_TOPIC": "oneplan.recorders:MemoryRecorder",
     }
 
 
@@ -118,6 +119,7 @@ def test_postgresql_url_names_user_password_host_port_database_and_schema() -> N
     assert env == {
         "MAPPER_TOPIC": MAPPER,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "oneplan.recorders:PostgresRecorder",
         "POSTGRES_DBNAME": "oneplan",
         "POSTGRES_HOST": "db.example.dk",
         "POSTGRES_PORT": "6543",

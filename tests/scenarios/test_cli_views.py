@@ -86,7 +86,7 @@ def test_replay_rebuilds_every_view(demo_db: tuple[str, UUID, UUID]) -> None:
     code, out, _ = run("replay", "--db", db)
 
     assert code == 0
-    assert "events folded into 6 views" in out
+    assert "events folded into 7 views" in out
 
 
 def test_caseload_and_journey_read_the_views(demo_db: tuple[str, UUID, UUID]) -> None:

@@ -9,6 +9,7 @@
 from typing import Any
 
 from oneplan.projections.access_log import AccessEntry, AccessLogState, AccessLogView
+from oneplan.projections.audit_index import AuditIndexView, AuditStream
 from oneplan.projections.base import Fold, Projection, Route, codec
 from oneplan.projections.caseload import Caseload, CaseloadState, CaseloadView, caseload
 from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
@@ -25,6 +26,8 @@ __all__ = [
     "AccessLogState",
     "AccessLogView",
     "AllowedBy",
+    "AuditIndexView",
+    "AuditStream",
     "Caseload",
     "CaseloadState",
     "CaseloadView",
@@ -56,5 +59,6 @@ VIEWS: list[type[Projection[Any]]] = [
     CaseloadView,
     JourneyView,
     AccessLogView,
+    AuditIndexView,
 ]
 """Every view the runner keeps, besides its own index of routes."""

@@ -1,0 +1,77 @@
+"""The audit trail's index: which streams concern each citizen, plan and actor.
+
+The audit trail itself is read from the log (``oneplan.audit.trail``): one entry per
+stored event, in the order recorded, derived from the event alone. This view only tells
+a query which streams to read, so that the trail of one citizen, one plan or one
+caseworker does not need the whole log. One row per (citizen, plan or actor; stream):
+
+- ``c/<citizen id>/<stream id>``: the citizen's own record, every plan they are in,
+  every intervention for them, every read of their plan (``AccessRecord``);
+- ``p/<plan id>/<stream id>``: the plan, its interventions, every read of it, and the
+  record of every citizen who joined it;
+- ``a/<actor id>/<stream id>``: every stream the actor changed or read.
+
+Citizen and plan rows are written when a stream begins (or a citizen joins the plan);
+an actor's row each time they act on a stream (a small row, written again, never grown).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from uuid import UUID
+
+import attrs
+
+from oneplan.aggregates.access import AccessRecord
+from oneplan.aggregates.citizen import Citizen
+from oneplan.aggregates.intervention import Intervention
+from oneplan.aggregates.plan import Plan
+from oneplan.projections.base import Fold, Route
+
+__all__ = ["AuditIndexView", "AuditStream"]
+
+
+@attrs.frozen
+class AuditStream:
+    """A stream (a citizen's record, a plan, an intervention, a read) to read."""
+
+    stream_id: UUID
+
+
+class AuditIndexView(Fold[AuditStream]):
+    """Which streams to read for one citizen's, plan's or actor's audit trail."""
+
+    name: ClassVar[str] = "audit_index"
+    version: ClassVar[int] = 1
+    state_type: ClassVar[type[Any]] = AuditStream
+
+    def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
+        stream = str(event.originator_id)
+        keys: list[str] = []
+        if isinstance(event, Citizen.Registered):
+            keys.append(f"c/{stream}/{stream}")
+        elif isinstance(event, Plan.Opened):
+            keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
+            keys.append(f"p/{stream}/{stream}")
+        elif isinstance(event, Intervention.Proposed):
+            keys.extend((f"c/{event.citizen_id}/{stream}", f"p/{event.plan_id}/{stream}"))
+        elif isinstance(event, AccessRecord.SectorViewRead):
+            keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
+            keys.append(f"p/{event.plan_id}/{stream}")
+        elif isinstance(event, Citizen.JoinedPlan):
+            keys.append(f"p/{event.plan_id}/{stream}")
+        actor = getattr(event, "actor", None)
+        if actor is not None:
+            keys.append(f"a/{actor.id}/{stream}")
+        return tuple(keys)
+
+    def initial(self, key: str) -> AuditStream:
+        return AuditStream(stream_id=UUID(key.rsplit("/", 1)[1]))
+
+    def handles(self, event: Any) -> bool:
+        return True
+
+    @staticmethod
+    def prefix(kind: str, value: object) -> str:
+        """The key prefix of a citizen's (``c``), plan's (``p``) or actor's (``a``) rows."""
+        return f"{kind}/{value}/"
