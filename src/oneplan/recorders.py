@@ -22,6 +22,7 @@ plain SQL in large batches, the bytes as stored.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -81,11 +82,44 @@ class AuditedRecorder:
 
     audit_key: ChainKey | None = None
     _start: ChainStart | None = None
+    known_heads_limit = 100_000
+    """How many streams' last chained MACs a writer remembers from its own writes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_heads: dict[str, tuple[int, bytes]] = {}
 
     def use_audit_key(self, key: bytes | None) -> None:
         """Write the chain with ``key`` from now on (None: write none)."""
         self.audit_key = ChainKey(key) if key is not None else None
         self._start = None
+        self._known_heads = {}
+
+    def _previous_macs(
+        self, stored_events: Sequence[StoredEvent]
+    ) -> tuple[dict[str, bytes], dict[Any, int]]:
+        """The MAC of each written-to stream's previous version where this writer chained
+        it itself (a stream's version, once stored, never changes), and the streams whose
+        previous version must be read from the store."""
+        heads: dict[str, bytes] = {}
+        unknown: dict[Any, int] = {}
+        for stream, version in _previous_versions(stored_events).items():
+            if version < 1:
+                continue
+            known = self._known_heads.get(_hex(stream))
+            if known is not None and known[0] == version:
+                heads[_hex(stream)] = known[1]
+            else:
+                unknown[stream] = version
+        return heads, unknown
+
+    def _remember(self, entries: Sequence[ChainEntry]) -> None:
+        """After the commit: the streams' last chained MACs, for the next write."""
+        known = self._known_heads
+        if len(known) > self.known_heads_limit:
+            known.clear()
+        for entry in entries:
+            known[entry.stream_id] = (entry.version, entry.mac)
 
     def _check_start(
         self, start: ChainStart | None, last_position: int | None
@@ -197,11 +231,20 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
             _ImmediateTransaction(connection, commit=True) as cursor,
             cursor,
         ):
-            return self._insert_events(cursor, stored_events, **kwargs)
+            positions, entries = self._write(cursor, stored_events, **kwargs)
+        self._remember(entries)
+        return positions
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        return self._write(c, stored_events, **kwargs)[0]
+
+    def _write(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> tuple[Sequence[int] | None, list[ChainEntry]]:
+        """Insert the events and (with a key) their chain entries; refuse as
+        ``_check_start`` says."""
         read = self._start or self._read_start(c)
         last = self._last_position(c) if read is None and self.audit_key is not None else None
         start = self._check_start(read, last)
@@ -209,18 +252,19 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
             self._write_start(c, start)
         positions = super()._insert_events(c, stored_events, **kwargs)
         if start is None or not stored_events:
-            return positions
+            return positions, []
         self._start = start
         assert positions is not None
         assert self.audit_key is not None
+        heads, unknown = self._previous_macs(stored_events)
         entries = link(
             self.audit_key,
             self._head(c),
-            self._stream_heads(c, stored_events),
+            {**heads, **self._stream_heads(c, unknown)},
             _rows(stored_events, positions),
         )
         c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?)", entries)
-        return positions
+        return positions, entries
 
     def start_chain(self) -> ChainStart:
         """Start the audit chain after the last event stored now (or return its start,
@@ -257,13 +301,10 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
         row = c.fetchone()
         return None if row is None else (row[0], row[1])
 
-    def _stream_heads(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]
-    ) -> dict[str, bytes]:
+    def _stream_heads(self, c: SQLiteCursor, unknown: dict[Any, int]) -> dict[str, bytes]:
+        """The chained MACs of these streams' versions, read from the store."""
         heads: dict[str, bytes] = {}
-        for stream, version in _previous_versions(stored_events).items():
-            if version < 1:
-                continue
+        for stream, version in unknown.items():
             c.execute(
                 f"SELECT c.mac FROM {self.events_table_name} e JOIN {CHAIN_TABLE} c "
                 "ON c.notification_id = e.rowid WHERE e.originator_id = ? AND "
@@ -287,15 +328,18 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
         """Where the chain starts (None: no chain); ``ValueError`` if unreadable."""
         return start_from_meta(dict(self._select(f"SELECT name, value FROM {META_TABLE}")))
 
-    def chain_rows(self, after: int, limit: int) -> list[ChainRow]:
-        """The stored events after position ``after`` (at most ``limit``), each with its
-        chain entry (None where it has none), in position order."""
+    def chain_rows(self, after: int | None, limit: int) -> list[ChainRow]:
+        """The stored events after position ``after`` (None: from the first, whatever its
+        position), at most ``limit``, each with its chain entry (None where it has
+        none), in position order."""
         return self._select(
             "SELECT e.rowid, CAST(e.originator_id AS BLOB), e.originator_version, "
             "CAST(e.topic AS BLOB), e.state, c.seq, c.mac "
             f"FROM {self.events_table_name} e LEFT JOIN {CHAIN_TABLE} c "
-            "ON c.notification_id = e.rowid WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
-            (after, limit),
+            "ON c.notification_id = e.rowid "
+            + ("" if after is None else "WHERE e.rowid > ? ")
+            + "ORDER BY e.rowid LIMIT ?",
+            (limit,) if after is None else (after, limit),
         )
 
     def _entry(self, where: str, params: Sequence[Any]) -> ChainEntry | None:
@@ -351,6 +395,9 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
 
 
 # --- PostgreSQL ----------------------------------------------------------------------
+
+_CREATE_LOCK = 2026112202
+"""The advisory lock that serialises creating the tables (the view store's is ...201)."""
 
 _ENTRY_WHERE = {
     "entry_at": "WHERE notification_id = %s",
@@ -427,6 +474,14 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 "ON c.notification_id = e.notification_id WHERE e.notification_id > %s "
                 "ORDER BY e.notification_id LIMIT %s"
             ).format(schema=schema, table=table, chain=chain),
+            "first_rows": SQL(
+                "SELECT e.notification_id, "
+                "convert_to(replace(e.originator_id::text, '-', ''), 'UTF8'), "
+                "e.originator_version, convert_to(e.topic, 'UTF8'), e.state, c.seq, c.mac "
+                "FROM {schema}.{table} e LEFT JOIN {schema}.{chain} c "
+                "ON c.notification_id = e.notification_id "
+                "ORDER BY e.notification_id LIMIT %s"
+            ).format(schema=schema, table=table, chain=chain),
             **{
                 name: SQL(
                     "SELECT notification_id, seq, replace(originator_id::text, '-', ''), "
@@ -443,6 +498,22 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             ).format(schema=schema, table=table),
         }
 
+    def create_table(self) -> None:
+        """eventsourcing's tables and types, and the chain's, created by one process at a
+        time (concurrent ``CREATE ... IF NOT EXISTS`` and ``CREATE OR REPLACE FUNCTION``
+        collide in PostgreSQL: "tuple concurrently updated")."""
+        from psycopg.errors import DuplicateObject
+        from psycopg.sql import SQL
+
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("SELECT pg_advisory_xact_lock(%s)"), (_CREATE_LOCK,))
+            for statement in self.sql_create_statements:
+                if "CREATE TYPE" in statement.as_string():
+                    with contextlib.suppress(DuplicateObject), curs.connection.transaction():
+                        curs.execute(statement, prepare=False)
+            self._create_table(curs)
+        self.datastore.register_type_adapters()
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -453,11 +524,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             return []
         sql = self._sql
         keyed = self.audit_key is not None
-        previous = {
-            stream: version
-            for stream, version in _previous_versions(stored_events).items()
-            if version >= 1
-        }
+        known, previous = self._previous_macs(stored_events) if keyed else ({}, {})
         with self.datastore.get_connection() as conn:
             with conn.pipeline() as pipeline, conn.transaction():
                 with conn.cursor() as curs:
@@ -514,11 +581,9 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 assert head is not None
                 assert self.audit_key is not None
                 top = head.fetchone()
-                stream_heads = (
-                    {_hex(stream): bytes(mac) for stream, mac in heads.fetchall()}
-                    if heads is not None
-                    else {}
-                )
+                stream_heads = dict(known)
+                if heads is not None:
+                    stream_heads.update((_hex(s), bytes(mac)) for s, mac in heads.fetchall())
                 entries = link(
                     self.audit_key,
                     None if top is None else (top[0], bytes(top[1])),
@@ -536,6 +601,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                     ),
                 )
             self._start = start
+        self._remember(entries)
         return positions
 
     def start_chain(self) -> ChainStart:
@@ -572,7 +638,9 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
     def chain_start(self) -> ChainStart | None:
         return start_from_meta(dict(self._select(self._sql["meta"])))
 
-    def chain_rows(self, after: int, limit: int) -> list[ChainRow]:
+    def chain_rows(self, after: int | None, limit: int) -> list[ChainRow]:
+        if after is None:
+            return self._select(self._sql["first_rows"], (limit,))
         return self._select(self._sql["rows"], (after, limit))
 
     def _entry(self, which: str, params: Sequence[Any]) -> ChainEntry | None:
@@ -655,10 +723,11 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
     def chain_start(self) -> ChainStart | None:
         return start_from_meta(self._meta)
 
-    def chain_rows(self, after: int, limit: int) -> list[ChainRow]:
+    def chain_rows(self, after: int | None, limit: int) -> list[ChainRow]:
         with self._database_lock:
             found: list[ChainRow] = []
-            for index in range(max(after, 0), min(after + limit, len(self._stored_events))):
+            first = max(after or 0, 0)
+            for index in range(first, min(first + limit, len(self._stored_events))):
                 s = self._stored_events[index]
                 entry = self._chain.get(index + 1)
                 found.append(

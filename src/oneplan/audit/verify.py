@@ -37,6 +37,8 @@ Progress = Callable[[int, int], None]
 """Called with (events read so far, the log's last position)."""
 
 _MAX = 2**63 - 1
+_BEFORE = -(2**63) - 1
+"""Before any position a database can hold."""
 
 
 class ChainSource(Protocol):
@@ -46,8 +48,9 @@ class ChainSource(Protocol):
         """Where the chain starts (None: no chain); ``ValueError`` when unreadable."""
         ...
 
-    def chain_rows(self, after: int, limit: int) -> Sequence[Any]:
-        """Up to ``limit`` stored events after ``after``, in position order, each as
+    def chain_rows(self, after: int | None, limit: int) -> Sequence[Any]:
+        """Up to ``limit`` stored events after position ``after`` (None: from the first,
+        whatever its position), in position order, each as
         ``(position, stream id bytes, version, topic bytes, state, seq, mac)`` (seq and
         mac None where the event has no chain entry)."""
         ...
@@ -264,7 +267,7 @@ class Verifier:
             status=status,
             events=self.events,
             chained=self.head[1],
-            last_position=self._last,
+            last_position=max(self._last, 0),
             chain_after=None if start is None else start.after,
             key_id=None if start is None else start.key_id,
             macs_checked=self.key is not None,
@@ -275,8 +278,9 @@ class Verifier:
     def _broken(self, finding: Finding) -> Verification:
         return self._result(VerificationStatus.BROKEN, finding=finding)
 
-    _last = 0
-    """The last position read."""
+    _last = _BEFORE
+    """The last position read (at first, before any position a database can hold, so
+    that a row moved to position 0 or below is read, and reported, too)."""
     _anchor_seen = False
 
     def _without_chain(self) -> Verification:
@@ -359,7 +363,8 @@ class Verifier:
         total = int(source.max_notification_id() or 0) if progress is not None else 0
         walk = self._verify_batch if self.key is not None else self._check_batch
         while True:
-            rows = source.chain_rows(self._last, self.batch_size)
+            after = None if self._last == _BEFORE else self._last
+            rows = source.chain_rows(after, self.batch_size)
             if not rows:
                 return
             walk(rows, start.after)
@@ -385,12 +390,17 @@ class Verifier:
                 if type(position) is not int or position <= last:
                     break
                 if seq is None:
-                    if position > after or type(version) is not int:
+                    if position > after or position < 1 or type(version) is not int:
                         break
                     heads[stream] = (ZERO, version)
                     last = position
                     continue
-                if type(seq) is not int or seq != expect or type(version) is not int:
+                if (
+                    type(seq) is not int
+                    or seq != expect
+                    or type(version) is not int
+                    or position <= after
+                ):
                     break
                 found = get(stream)
                 if found is None:
@@ -440,12 +450,13 @@ class Verifier:
             position, stream, version, _, _, seq, mac = row
             found = heads.get(stream)
             known = 0 if found is None else found[1]
-            if position > self._last and seq is None and position <= after:
+            if position > self._last and seq is None and 0 < position <= after:
                 heads[stream] = (ZERO, version)
                 self._last = position
                 continue
             if (
                 position <= self._last
+                or position <= after
                 or seq is None
                 or seq != self.head[1] + 1
                 or version != known + 1
@@ -499,10 +510,12 @@ class Verifier:
     def _check_end(self, start: ChainStart) -> None:
         """After the last row: no chain entry left over, and the anchor reached."""
         position, seq, _ = self.head
-        entry = self.source.last_chain_entry()
-        if entry is not None and (entry.seq != seq or entry.position != position):
-            missing = self.source.chain_entry_with_seq(seq + 1) or entry
-            raise _Stop(self._entry_without_event(missing, _next(self._last)))
+        extra = self.source.chain_entry_with_seq(seq + 1)
+        last = self.source.last_chain_entry()
+        if extra is None and last is not None and (last.seq, last.position) != (seq, position):
+            extra = last
+        if extra is not None:
+            raise _Stop(self._entry_without_event(extra, _next(self._last)))
         anchor = self.anchor
         if anchor is not None and anchor.position <= position and not self._anchor_seen:
             raise _Stop(
@@ -552,13 +565,18 @@ class Verifier:
                 f"{what} comes after position {last}: the log is out of order",
             )
         if seq is None:
-            if position <= after:
-                return Finding(position, Breach.MALFORMED, f"{what} predates the chain")
             return Finding(
                 position,
                 Breach.INSERTED,
                 f"{what} has no chain entry: it was inserted after chaining, or written "
                 "without the audit key",
+            )
+        if position <= after:
+            return Finding(
+                position,
+                Breach.MALFORMED,
+                f"{what} is chained, but the chain's metadata says it starts after position "
+                f"{after}: the metadata was changed",
             )
         if seq > expect:
             missing = self.source.chain_entry_with_seq(expect)
@@ -619,7 +637,15 @@ class Verifier:
             )
         if self.key is None:  # pragma: no cover - the structural walk does not get here
             raise AssertionError("a row the structural walk accepts")
-        if self._next_entry_verifies(row, following):
+        verdict = self._next_entry_verifies(row, following)
+        if verdict is None:
+            return Finding(
+                position,
+                Breach.MODIFIED,
+                f"the stored bytes of {what} differ from what was chained: modified (or its "
+                "chain entry forged: it is the last entry, so which cannot be told)",
+            )
+        if verdict:
             return Finding(
                 position,
                 Breach.MODIFIED,
@@ -629,12 +655,7 @@ class Verifier:
             position,
             Breach.RECHAINED,
             f"the chain entry of {what} does not verify with the audit key: the chain was "
-            "rewritten from here without the key (re-chained), or the entry forged"
-            + (
-                ""
-                if following or self.source.chain_entry_after(position)
-                else " (or the event modified: it is the last, so which cannot be told)"
-            ),
+            "rewritten from here without the key (re-chained), or the entry forged",
         )
 
     def _entry_without_event(self, entry: ChainEntry, at: int) -> Finding:
@@ -652,14 +673,17 @@ class Verifier:
             "here: events or entries reordered",
         )
 
-    def _next_entry_verifies(self, row: Any, following: Sequence[Any]) -> bool:
+    def _next_entry_verifies(self, row: Any, following: Sequence[Any]) -> bool | None:
         """Whether the next chained event's MAC holds over this row's *stored* MAC: then
-        this row's chain entry is genuine, and the event's bytes are what changed."""
+        this row's chain entry is genuine, and the event's bytes are what changed (None:
+        there is no next entry to tell)."""
         nxt = following[0] if following else None
         if nxt is None:
             rows = self.source.chain_rows(row[0], 1)
             nxt = rows[0] if rows else None
-        if nxt is None or _malformed(nxt) is not None or nxt[5] is None:
+        if nxt is None:
+            return None
+        if _malformed(nxt) is not None or nxt[5] is None:
             return False
         assert self.key is not None
         position, stream, version, topic, state, seq, mac = nxt
@@ -673,7 +697,8 @@ class Verifier:
 
 
 def _next(position: int) -> int:
-    return position + 1 if position < _MAX else position
+    """The position after ``position`` (1 before the first)."""
+    return max(position, 0) + 1 if position < _MAX else position
 
 
 def _position(value: Any) -> int:

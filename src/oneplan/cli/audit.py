@@ -1,0 +1,181 @@
+"""``oneplan audit``: export the audit trail, verify the log by replay, anchor it, and
+start the chain on a record that predates it. See docs/audit.md."""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+
+from oneplan.audit.anchor import Anchor
+from oneplan.audit.trail import write_csv, write_jsonl
+from oneplan.audit.verify import Progress, Verification, VerificationStatus
+from oneplan.cli.common import Db, ListFormat, app, as_of_option, echo_json, opened, progress_bar
+from oneplan.errors import AnchorInvalid
+
+__all__ = ["NOT_VERIFIED", "PROGRESS_FROM", "audit_app"]
+
+audit_app = typer.Typer(
+    help="The tamper-evident audit trail: export it, verify the log, anchor the chain.",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+
+NOT_VERIFIED = 2
+"""The exit status of ``verify`` when the log could not be verified (no audit key, no
+chain, an unreadable anchor): nothing wrong was found, but nothing was proven either."""
+PROGRESS_FROM = 10_000
+"""Logs at least this long show a progress bar (on stderr) while they are replayed."""
+
+
+class ExportFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+@audit_app.command("export")
+def export(
+    citizen: Annotated[UUID | None, typer.Option(help="Only what concerns this citizen.")] = None,
+    plan: Annotated[UUID | None, typer.Option(help="Only what concerns this plan.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only what this caseworker did.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Recorded at or after this time (ISO, with zone).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Recorded before this time (ISO, with zone).")
+    ] = None,
+    format: Annotated[ExportFormat, typer.Option(help="jsonl or csv.")] = ExportFormat.JSONL,
+    out: Annotated[
+        Path | None, typer.Option(help="Write to this file (default: standard output).")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Export the audit trail: one entry per stored event (reads of sector views
+    included) with its position, recorded and effective time, actor and sector, the
+    action in plain words, the plan, intervention and citizens involved, the legal
+    basis, the consents named and the reason. Filters combine; a period alone reads the
+    whole log."""
+    start, end = as_of_option(since, "--since"), as_of_option(until, "--until")
+    with opened(db) as oneplan:
+        entries = oneplan.audit_trail(
+            citizen_id=citizen, plan_id=plan, actor_id=actor, since=start, until=end
+        )
+        binary = open(out, "wb") if out else sys.stdout.buffer  # noqa: SIM115
+        try:
+            if format is ExportFormat.JSONL:
+                count = write_jsonl(entries, binary)
+            else:
+                text = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=True)
+                count = write_csv(entries, text)
+                text.detach()
+            binary.flush()
+        except BrokenPipeError:  # the reader stopped (``| head``): nothing more to say
+            raise typer.Exit(0) from None
+        finally:
+            if out:
+                binary.close()
+    typer.echo(f"{count} audit entries exported" + (f" to {out}" if out else ""), err=True)
+
+
+@audit_app.command("verify")
+def verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            help="An anchor kept elsewhere: also detects a cut-off tail and history "
+            "rewritten with the key."
+        ),
+    ] = None,
+    format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    db: Db = None,
+) -> None:
+    """Replay the stored log and its audit chain, and say whether it is intact.
+
+    Exits 0 when every chained event verifies with the audit key (and matches the
+    anchor); 1 with one line naming the first broken position and what is wrong; 2 when
+    the log cannot be verified (no audit key: only the chain's structure is checked; no
+    chain; an unreadable anchor)."""
+    checkpoint = _anchor(anchor)
+    with opened(db) as oneplan:
+        head = int(oneplan.recorder.max_notification_id() or 0)
+        if head >= PROGRESS_FROM:
+            with progress_bar() as progress:
+                task = progress.add_task("verifying the log", total=head)
+                report: Progress = lambda done, total: progress.update(  # noqa: E731
+                    task, completed=done, total=total
+                )
+                result = oneplan.verify_audit(anchor=checkpoint, progress=report)
+        else:
+            result = oneplan.verify_audit(anchor=checkpoint)
+    _report(result, format)
+
+
+def _anchor(path: Path | None) -> Anchor | None:
+    if path is None:
+        return None
+    try:
+        return Anchor.read(path)
+    except AnchorInvalid as e:
+        typer.echo(f"oneplan: {e}", err=True)
+        raise typer.Exit(NOT_VERIFIED) from None
+
+
+def _report(result: Verification, format: ListFormat) -> None:
+    if format is ListFormat.JSON:
+        echo_json(result)
+    if result.status is VerificationStatus.BROKEN:
+        typer.echo(f"oneplan: {result.summary()}", err=True)
+        raise typer.Exit(1)
+    if result.status is VerificationStatus.UNVERIFIED:
+        typer.echo(f"oneplan: {result.summary()}", err=True)
+        raise typer.Exit(NOT_VERIFIED)
+    if format is ListFormat.TEXT:
+        typer.echo(result.summary())
+
+
+@audit_app.command("anchor")
+def anchor_cmd(
+    out: Annotated[Path, typer.Option(help="The anchor file to create (never overwritten).")],
+    db: Db = None,
+) -> None:
+    """Verify the log, then write a signed anchor of its chain (last position, global
+    head, every stream's head) to a new file. Keep it away from the database: with it,
+    verify also detects a cut-off tail and history rewritten by someone with the key."""
+    if out.exists():
+        typer.echo(f"oneplan: {out} exists: an anchor is never overwritten", err=True)
+        raise typer.Exit(1)
+    with opened(db) as oneplan:
+        head = int(oneplan.recorder.max_notification_id() or 0)
+        if head >= PROGRESS_FROM:
+            with progress_bar() as progress:
+                task = progress.add_task("verifying before anchoring", total=head)
+                made = oneplan.make_audit_anchor(
+                    progress=lambda done, total: progress.update(task, completed=done, total=total)
+                )
+        else:
+            made = oneplan.make_audit_anchor()
+    try:
+        made.write(out)
+    except OSError as e:
+        typer.echo(f"oneplan: cannot write {out}: {e.strerror}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"anchored position {made.position} (chain entry {made.seq}, {len(made.streams)} "
+        f"streams, key {made.key_id}) in {out}: keep it away from the database"
+    )
+
+
+@audit_app.command("start")
+def start(db: Db = None) -> None:
+    """Start the audit chain on a record that holds events written without an audit
+    key (a chain starts by itself on an empty record). The events stored before it are
+    not covered, and verify says so. Needs the audit key."""
+    with opened(db) as oneplan:
+        after = oneplan.start_audit_chain()
+    covered = f"positions 1-{after} predate it and are not covered" if after else "it covers all"
+    typer.echo(f"the audit chain starts after position {after}: {covered}")
