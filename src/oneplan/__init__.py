@@ -12,7 +12,14 @@ from oneplan.aggregates.intervention import CostEntry, Decision, Dependency, Int
 from oneplan.aggregates.personal import ERASED
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
 from oneplan.application import Clock, Erasure, OnePlan, system_clock
+from oneplan.audit import Anchor, Breach, Finding, Verification, VerificationStatus
+from oneplan.audit.trail import AuditEntry
 from oneplan.errors import (
+    AnchorInvalid,
+    AuditChainBroken,
+    AuditChainNotStarted,
+    AuditKeyMismatch,
+    AuditKeyRequired,
     AuthorityMissing,
     CiphertextRejected,
     CitizenAlreadyInPlan,
@@ -118,7 +125,15 @@ __all__ = [
     "Actor",
     "ActorKind",
     "AllowedBy",
+    "Anchor",
+    "AnchorInvalid",
+    "AuditChainBroken",
+    "AuditChainNotStarted",
+    "AuditEntry",
+    "AuditKeyMismatch",
+    "AuditKeyRequired",
     "AuthorityMissing",
+    "Breach",
     "BudgetArea",
     "Caseload",
     "CiphertextRejected",
@@ -148,6 +163,7 @@ __all__ = [
     "DocumentFormat",
     "EffectiveTimeInvalid",
     "Erasure",
+    "Finding",
     "Goal",
     "GoalNotFound",
     "GoalStatus",
@@ -203,6 +219,8 @@ __all__ = [
     "Shown",
     "StorageError",
     "Target",
+    "Verification",
+    "VerificationStatus",
     "__version__",
     "commands",
     "plan_bundle",

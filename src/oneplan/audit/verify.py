@@ -11,6 +11,7 @@ of breach (``Breach``), and what exactly differs.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -37,6 +38,9 @@ Progress = Callable[[int, int], None]
 """Called with (events read so far, the log's last position)."""
 
 _MAX = 2**63 - 1
+_JUNK = (TypeError, ValueError, AttributeError, IndexError, KeyError, UnicodeError)
+"""What reading junk where rows or entries should be raises (a database's own failures
+are not among them: they propagate)."""
 _BEFORE = -(2**63) - 1
 """Before any position a database can hold."""
 
@@ -241,6 +245,8 @@ class Verifier:
         except ValueError as e:
             return self._broken(Finding(1, Breach.MALFORMED, f"the chain's metadata: {e}"))
         self.start = start
+        collecting = gc.isenabled()
+        gc.disable()  # the replay makes no cycles; collecting a million stream heads costs
         try:
             if start is None:
                 return self._without_chain()
@@ -249,6 +255,9 @@ class Verifier:
             self._check_end(start)
         except _Stop as stop:
             return self._broken(stop.finding)
+        finally:
+            if collecting:
+                gc.enable()
         seq = self.head[1]
         if self.key is None:
             return self._result(
@@ -509,6 +518,15 @@ class Verifier:
 
     def _check_end(self, start: ChainStart) -> None:
         """After the last row: no chain entry left over, and the anchor reached."""
+        try:
+            self._check_leftovers()
+        except _JUNK as e:
+            raise _Stop(
+                Finding(_next(self._last), Breach.MALFORMED, f"the chain's entries: {e!r:.120}")
+            ) from None
+        self._check_anchor_reached(start)
+
+    def _check_leftovers(self) -> None:
         position, seq, _ = self.head
         extra = self.source.chain_entry_with_seq(seq + 1)
         last = self.source.last_chain_entry()
@@ -516,6 +534,9 @@ class Verifier:
             extra = last
         if extra is not None:
             raise _Stop(self._entry_without_event(extra, _next(self._last)))
+
+    def _check_anchor_reached(self, start: ChainStart) -> None:
+        position, seq, _ = self.head
         anchor = self.anchor
         if anchor is not None and anchor.position <= position and not self._anchor_seen:
             raise _Stop(
@@ -548,7 +569,7 @@ class Verifier:
             return Finding(_next(last), Breach.MALFORMED, problem)
         try:
             return self._name(row, rows[index + 1 :], last, after)
-        except Exception as e:  # the source itself gave junk
+        except _JUNK as e:  # the source itself gave junk
             return Finding(
                 _next(last), Breach.MALFORMED, f"the chain cannot be read here: {e!r:.120}"
             )
