@@ -35,7 +35,15 @@ if TYPE_CHECKING:
 
     from oneplan.application import OnePlan
 
-__all__ = ["CSV_COLUMNS", "AuditEntry", "audit_entries", "describe", "write_csv", "write_jsonl"]
+__all__ = [
+    "CSV_COLUMNS",
+    "AuditEntry",
+    "audit_entries",
+    "describe",
+    "write_csv",
+    "write_json",
+    "write_jsonl",
+]
 
 
 @attrs.frozen
@@ -383,6 +391,18 @@ def write_jsonl(entries: Iterable[AuditEntry], out: IO[bytes]) -> int:
     for entry in entries:
         out.write(orjson.dumps(_row(entry), option=orjson.OPT_APPEND_NEWLINE))
         count += 1
+    return count
+
+
+def write_json(entries: Iterable[AuditEntry], out: IO[bytes]) -> int:
+    """Write one JSON array of the entries (streamed, entry by entry); returns how many."""
+    count = 0
+    out.write(b"[")
+    for entry in entries:
+        out.write(b",\n" if count else b"\n")
+        out.write(orjson.dumps(_row(entry)))
+        count += 1
+    out.write(b"\n]\n")
     return count
 
 

@@ -13,7 +13,7 @@ from uuid import UUID
 import typer
 
 from oneplan.audit.anchor import Anchor
-from oneplan.audit.trail import write_csv, write_jsonl
+from oneplan.audit.trail import write_csv, write_json, write_jsonl
 from oneplan.audit.verify import Progress, Verification, VerificationStatus
 from oneplan.cli.common import Db, ListFormat, app, as_of_option, echo_json, opened, progress_bar
 from oneplan.errors import AnchorInvalid
@@ -36,6 +36,7 @@ PROGRESS_FROM = 10_000
 class ExportFormat(StrEnum):
     JSONL = "jsonl"
     CSV = "csv"
+    JSON = "json"
 
 
 @audit_app.command("export")
@@ -49,7 +50,9 @@ def export(
     until: Annotated[
         str | None, typer.Option(help="Recorded before this time (ISO, with zone).")
     ] = None,
-    format: Annotated[ExportFormat, typer.Option(help="jsonl or csv.")] = ExportFormat.JSONL,
+    format: Annotated[
+        ExportFormat, typer.Option(help="jsonl (one entry a line), csv, or json (one array).")
+    ] = ExportFormat.JSONL,
     out: Annotated[
         Path | None, typer.Option(help="Write to this file (default: standard output).")
     ] = None,
@@ -69,6 +72,8 @@ def export(
         try:
             if format is ExportFormat.JSONL:
                 count = write_jsonl(entries, binary)
+            elif format is ExportFormat.JSON:
+                count = write_json(entries, binary)
             else:
                 text = io.TextIOWrapper(binary, encoding="utf-8", newline="", write_through=True)
                 count = write_csv(entries, text)

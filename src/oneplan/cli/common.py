@@ -58,6 +58,7 @@ READ_COMMANDS: dict[str, tuple[str, ...]] = {
     "journey": ("{citizen}",),
     "export fhir": ("{plan}", "--as-of", "{as_of}"),
     "retention due": ("--at", "2040-01-01"),
+    "audit export": ("--plan", "{plan}"),
     "version": (),
 }
 """Every command that shows something, by its path under ``oneplan``, with the arguments
@@ -76,6 +77,9 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "erase",
         "keys rotate-master",
         "retention deliver",
+        "audit verify",
+        "audit anchor",
+        "audit start",
     }
 )
 """Every command that writes or works rather than shows (a new one joins here)."""
