@@ -197,3 +197,34 @@ def test_gaps_in_postgresql_positions_do_not_break_the_chain(postgres_url: str) 
 
     assert result.status is VerificationStatus.INTACT, result.summary()
     assert (result.chained, result.last_position) == (2, 4)
+
+
+@pytest.mark.postgres
+def test_the_documented_append_only_triggers_keep_the_chain_written_and_unchanged(
+    postgres_url: str,
+) -> None:
+    import psycopg
+
+    from tests.conftest import POSTGRES_URL
+    from tests.integration.test_operations_recipes import _append_only_sql
+
+    schema = postgres_url.rsplit("schema=", 1)[1]
+    keys = Keys.generate()
+    with OnePlan.open(postgres_url, keys=keys) as app:
+        _citizen(app)
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
+        db.execute(_append_only_sql(schema))  # type: ignore[arg-type]
+
+    with OnePlan.open(postgres_url, keys=keys) as app:
+        _citizen(app, "Jonas")
+        assert app.verify_audit().status is VerificationStatus.INTACT
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
+        for statement in (
+            f'UPDATE "{schema}".oneplan_audit_chain SET seq = seq',
+            f'DELETE FROM "{schema}".oneplan_audit_chain',
+            f'TRUNCATE "{schema}".oneplan_audit_chain',
+            f'UPDATE "{schema}".oneplan_audit_meta SET value = value',
+        ):
+            with pytest.raises(psycopg.errors.RaiseException, match="never changed"):
+                db.execute(statement)  # type: ignore[arg-type]
