@@ -584,6 +584,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 stream_heads = dict(known)
                 if heads is not None:
                     stream_heads.update((_hex(s), bytes(mac)) for s, mac in heads.fetchall())
+                ids = {_hex(s.originator_id): s.originator_id for s in stored_events}
                 entries = link(
                     self.audit_key,
                     None if top is None else (top[0], bytes(top[1])),
@@ -595,7 +596,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                     (
                         [e.position for e in entries],
                         [e.seq for e in entries],
-                        [UUID(e.stream_id) for e in entries],
+                        [ids[e.stream_id] for e in entries],
                         [e.version for e in entries],
                         [e.mac for e in entries],
                     ),
