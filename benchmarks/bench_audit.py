@@ -16,8 +16,10 @@ For every storage, in one run (so that the ratios compare like with like):
    turns in the same way.
 3. **verification**: a log of ``--events`` events over 20,000 streams is written through
    the recorder with the chain on (not timed), then verified ``--repeat`` times (plain
-   SQL in batches of 20,000 rows, one core); reported in events/s, with how much of it
-   is reading rows (the same batches read without checking). Goal: >= 200,000 events/s.
+   SQL in batches of 20,000 rows, one thread); reported in events/s of wall time and of
+   the process's CPU time (on a shared machine the second is the one-core figure), with
+   how much of the wall time is reading rows (the same batches read without checking).
+   Goal: >= 200,000 events/s on one core.
 """
 
 from __future__ import annotations
@@ -162,9 +164,9 @@ def run_verify(url: str, keys: Keys) -> dict[str, float]:
     with OnePlan.open(url, keys=keys) as app:
         recorder: Any = app.recorder
         key = ChainKey(keys.audit_key or b"")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = Verifier(recorder, key).run()
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert result.intact, result.summary()
         started = time.perf_counter()
         after, rows = None, 0
@@ -175,6 +177,7 @@ def run_verify(url: str, keys: Keys) -> dict[str, float]:
     return {
         "events": result.events,
         "events_per_s": result.events / elapsed,
+        "events_per_cpu_s": result.events / cpu,
         "reading_share": reading / elapsed,
     }
 
@@ -243,6 +246,7 @@ def bench(kind: str, args: argparse.Namespace) -> dict[str, Any]:
             "events": verifies[0]["events"],
             "events_per_s": statistics.median(v["events_per_s"] for v in verifies),
             "runs": [v["events_per_s"] for v in verifies],
+            "events_per_cpu_s": statistics.median(v["events_per_cpu_s"] for v in verifies),
             "reading_share": statistics.median(v["reading_share"] for v in verifies),
         },
     }
@@ -264,8 +268,9 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         v = r["verify"]
         label = f"verify ({v['events']:,} events)"
         print(
-            f"{kind:<10} {label:<28} {v['events_per_s']:>12,.0f} events/s "
-            f"({v['reading_share']:.0%} of it reading rows)"
+            f"{kind:<10} {label:<28} {v['events_per_s']:>12,.0f} events/s wall, "
+            f"{v['events_per_cpu_s']:,.0f} per CPU second ({v['reading_share']:.0%} of the "
+            "wall time reading rows)"
         )
     print("\ngoals: commands on/off >= 0.90; verify >= 200,000 events/s on one core")
 

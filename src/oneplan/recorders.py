@@ -439,6 +439,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 ).format(schema=schema, meta=meta),
             ]
         )
+        self._chain_inserts: dict[int, Any] = {}
         self._sql = {
             "insert": SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
@@ -463,9 +464,8 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             ).format(schema=schema, table=table, chain=chain, id_type=id_type),
             "chain": SQL(
                 "INSERT INTO {schema}.{chain} (notification_id, seq, originator_id, "
-                "originator_version, mac) SELECT * FROM unnest(%s::bigint[], %s::bigint[], "
-                "%s::{id_type}[], %s::bigint[], %s::bytea[])"
-            ).format(schema=schema, chain=chain, id_type=id_type),
+                "originator_version, mac) VALUES "
+            ).format(schema=schema, chain=chain),
             "rows": SQL(
                 "SELECT e.notification_id, "
                 "convert_to(replace(e.originator_id::text, '-', ''), 'UTF8'), "
@@ -591,19 +591,27 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                     stream_heads,
                     _rows(stored_events, positions),
                 )
-                conn.execute(
-                    sql["chain"],
-                    (
-                        [e.position for e in entries],
-                        [e.seq for e in entries],
-                        [ids[e.stream_id] for e in entries],
-                        [e.version for e in entries],
-                        [e.mac for e in entries],
-                    ),
+                cursor.execute(
+                    self._chain_insert(len(entries)),
+                    [
+                        value
+                        for e in entries
+                        for value in (e.position, e.seq, ids[e.stream_id], e.version, e.mac)
+                    ],
                 )
             self._start = start
         self._remember(entries)
         return positions
+
+    def _chain_insert(self, rows: int) -> Any:
+        """The insert of ``rows`` chain entries, one statement (made once per count)."""
+        found = self._chain_inserts.get(rows)
+        if found is None:
+            from psycopg.sql import SQL
+
+            values = SQL(", ").join([SQL("(%s, %s, %s, %s, %s)")] * rows)
+            found = self._chain_inserts[rows] = self._sql["chain"] + values
+        return found
 
     def start_chain(self) -> ChainStart:
         """Start the audit chain after the last event stored now (or return its start,

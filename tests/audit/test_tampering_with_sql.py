@@ -205,3 +205,12 @@ def test_a_chain_whose_key_check_was_replaced_is_named(
     db.sql(f"UPDATE {db.meta} SET value = ? WHERE name = 'key_check'", other.check.hex())
 
     assert _verify(db, keys) == (1, Breach.RECHAINED)
+
+
+def test_a_chain_whose_metadata_was_removed_is_named(
+    record: tuple[Database, Anchor], keys: Keys
+) -> None:
+    db, _ = record
+    db.sql(f"DELETE FROM {db.meta}")
+
+    assert _verify(db, keys) == (1, Breach.MALFORMED)

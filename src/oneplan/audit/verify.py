@@ -295,6 +295,7 @@ class Verifier:
     def _without_chain(self) -> Verification:
         entry = self.source.last_chain_entry()
         if entry is not None:
+            entry = self.source.chain_entry_with_seq(1) or entry
             return self._broken(
                 Finding(
                     _position(entry.position),
