@@ -64,11 +64,11 @@ with tempfile.TemporaryDirectory() as folder:
         anchor = auditor.make_audit_anchor()
         anchor.write(Path(folder, "anchor-kept-elsewhere.json"))
 
-    # Someone with database access quietly changes history...
+    # Someone with database access quietly changes history: Anne, not Lars, paused it...
     with sqlite3.connect(Path(folder, "record.db")) as db:
         db.execute("UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), "
-                   "'back pain', 'no reason') AS BLOB) "
-                   "WHERE CAST(state AS TEXT) LIKE '%back pain%'")
+                   "'\"id\":\"lars.s\"', '\"id\":\"anne.t\"') AS BLOB) "
+                   "WHERE topic LIKE '%Intervention.Paused'")
 
     # ... and the next verification names where and what.
     with OnePlan.open(url, keys=keys) as auditor:

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import attrs
 import orjson
 import pytest
 from typer.testing import CliRunner
@@ -70,8 +71,13 @@ def test_verify_names_the_first_broken_position_in_one_line_and_exits_1(
     assert err.startswith("oneplan: position 17: modified: the stored bytes of stream ")
 
 
-def test_verify_without_the_key_checks_the_structure_and_exits_2(db: Path) -> None:
-    code, _, err = run("audit", "verify", "--db", str(db))
+def test_verify_without_the_key_checks_the_structure_and_exits_2(
+    db: Path, demo: tuple[Path, Path], tmp_path: Path
+) -> None:
+    without_audit_key = tmp_path / "keys"
+    attrs.evolve(Keys.read(demo[1]), audit_key=None).write(without_audit_key)
+
+    code, _, err = run("audit", "verify", "--db", str(db), key_file=without_audit_key)
 
     assert code == 2
     assert err.startswith("oneplan: not verified: no audit key is configured")
@@ -126,8 +132,19 @@ def test_an_unreadable_anchor_is_one_line_and_exit_2(
     assert err.startswith(f"oneplan: {junk} is not an anchor:")
 
 
-def test_making_an_anchor_needs_the_key(db: Path, tmp_path: Path) -> None:
-    code, _, err = run("audit", "anchor", "--out", str(tmp_path / "a.json"), "--db", str(db))
+def test_making_an_anchor_needs_the_key(db: Path, demo: tuple[Path, Path], tmp_path: Path) -> None:
+    without_audit_key = tmp_path / "keys"
+    attrs.evolve(Keys.read(demo[1]), audit_key=None).write(without_audit_key)
+
+    code, _, err = run(
+        "audit",
+        "anchor",
+        "--out",
+        str(tmp_path / "a.json"),
+        "--db",
+        str(db),
+        key_file=without_audit_key,
+    )
 
     assert code == 1
     assert err.startswith("oneplan: making an anchor needs the audit key")

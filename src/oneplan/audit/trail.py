@@ -128,6 +128,10 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
     Citizen.SanctionImposed: lambda e: f"Sanction imposed under {e.legal_basis}",
     Citizen.JoinedPlan: lambda e: f"Citizen joined plan {e.plan_id}",
     Citizen.LeftPlan: lambda e: f"Citizen left plan {e.plan_id}",
+    Citizen.Erased: lambda e: (
+        f"The citizen's personal data erased (data keys destroyed), with {len(e.plan_ids)} "
+        "plan(s)" + (f", under {e.legal_basis}" if e.legal_basis else "")
+    ),
     Plan.Opened: lambda e: (
         f"Plan opened for {len(e.citizen_ids)} citizen(s) under {_join(e.legal_bases)}"
         + (f", replacing {len(e.replaces)} sector plan(s)" if e.replaces else "")
@@ -161,6 +165,7 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
     Plan.Completed: lambda e: f"Plan completed: {_join([e.outcome])}",
     Plan.WithdrawnByCitizen: lambda e: "Plan withdrawn by the citizen",
     Plan.EnteredInError: lambda e: "Plan marked as entered in error",
+    Plan.DeliveredToArchive: lambda e: f"Plan delivered to {e.archive} as {e.reference}",
     Intervention.Proposed: lambda e: (
         f"Intervention proposed: {e.title!r} by {_join([e.sector])} under {e.legal_basis}, "
         f"responsible {_who(e.responsible)}, planned cost {getattr(e.planned_cost, 'amount', '')}"
@@ -213,6 +218,8 @@ def _legal_bases(e: Any, context: _Context | None) -> tuple[str, ...]:
         return context.legal_bases if context else ()
     if isinstance(e, Citizen.SanctionImposed):
         return (str(e.legal_basis),)
+    if isinstance(e, Citizen.Erased):
+        return (str(e.legal_basis),) if e.legal_basis else ()
     if isinstance(e, Plan.ParticipantJoined):
         own = context.legal_bases if context else ()
         return (*own, str(e.shared_under_law)) if e.shared_under_law else own

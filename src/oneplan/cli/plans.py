@@ -71,8 +71,7 @@ def demo_keys(url: str) -> tuple[Keys, str]:
         Keys.generate().write(path)
     return Keys.read(path), (
         f"No keys were configured, so the demo uses throwaway keys in {path}: fine for a "
-        "demo, never for real data (see docs/keys.md). Its audit chain needs them to write "
-        f"and verify: export ONEPLAN_KEY_FILE={path} before other commands on it."
+        "demo, never for real data (see docs/keys.md)."
     )
 
 
