@@ -47,6 +47,7 @@ from oneplan.errors import (
     RetentionNotEnded,
     RuleViolation,
     SanctionBeforeSocialContact,
+    SectorPlanReplaced,
     SharingNotCovered,
     StorageError,
 )
@@ -198,6 +199,7 @@ __all__ = [
     "SanctionBeforeSocialContact",
     "Sector",
     "SectorPlanRef",
+    "SectorPlanReplaced",
     "SectorView",
     "SharingNotCovered",
     "Shown",

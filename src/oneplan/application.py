@@ -511,6 +511,40 @@ class OnePlan(Application[UUID]):
 
         return self._run(cmd, decide, UUID)
 
+    def record_benefit_paid(
+        self, command: c.RecordBenefitPaid | None = None, /, **fields: Any
+    ) -> UUID:
+        """Record a benefit (such as kontanthjælp) paid to a citizen for a period, on the
+        transfers budget area of the paying sector; returns the benefit id."""
+        cmd = _parse(c.RecordBenefitPaid, command, fields)
+        benefit_id = cmd.benefit_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).pay_benefit(
+                benefit_id=benefit_id,
+                sector=cmd.sector,
+                legal_basis=cmd.legal_basis,
+                amount=cmd.amount,
+                period=cmd.period,
+                actor=cmd.actor,
+                effective_at=at,
+            )
+            return benefit_id
+
+        return self._run(cmd, decide, UUID)
+
+    def record_outcome(self, command: c.RecordOutcome | None = None, /, **fields: Any) -> UUID:
+        """Record where a citizen's course stands at a follow-up; returns the citizen id."""
+        cmd = _parse(c.RecordOutcome, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).record_outcome(
+                outcome=cmd.outcome, actor=cmd.actor, effective_at=at
+            )
+            return cmd.citizen_id
+
+        return self._run(cmd, decide, UUID)
+
     # --- plan ------------------------------------------------------------------------
 
     def open_plan(self, command: c.OpenPlan | None = None, /, **fields: Any) -> UUID:
@@ -878,6 +912,40 @@ class OnePlan(Application[UUID]):
                     legal_basis=cmd.legal_basis,
                     title=cmd.title,
                     goal_ids=cmd.goal_ids,
+                    responsible=cmd.responsible,
+                    planned_period=cmd.planned_period,
+                    planned_cost=cmd.planned_cost,
+                    budget_area=cmd.budget_area,
+                    actor=cmd.actor,
+                    effective_at=at,
+                )
+            )
+            return intervention_id
+
+        return self._run(cmd, decide, UUID)
+
+    def propose_intervention_under_sector_plan(
+        self, command: c.ProposeInterventionUnderSectorPlan | None = None, /, **fields: Any
+    ) -> UUID:
+        """Propose an intervention under the citizen's own sector plan (*handleplan*), for a
+        citizen with no coordinated plan (rule 2); returns the intervention id."""
+        cmd = _parse(c.ProposeInterventionUnderSectorPlan, command, fields)
+        intervention_id = cmd.intervention_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            if cmd.intervention_id is not None and self._exists(intervention_id):
+                raise InvalidInput(
+                    "ProposeInterventionUnderSectorPlan",
+                    [{"loc": ("intervention_id",), "msg": "is already in use"}],
+                )
+            work.get(Citizen, cmd.citizen_id).check_effort_outside_plan(cmd.sector_plan)
+            work.add(
+                Intervention.propose_under_sector_plan(
+                    intervention_id=intervention_id,
+                    citizen_id=cmd.citizen_id,
+                    sector_plan=cmd.sector_plan,
+                    legal_basis=cmd.legal_basis,
+                    title=cmd.title,
                     responsible=cmd.responsible,
                     planned_period=cmd.planned_period,
                     planned_cost=cmd.planned_cost,
