@@ -566,9 +566,7 @@ class Citizen(OnePlanAggregate):
             period=period,
         )
 
-    def record_outcome(
-        self, *, outcome: PlanOutcome, actor: Actor, effective_at: datetime
-    ) -> None:
+    def record_outcome(self, *, outcome: PlanOutcome, actor: Actor, effective_at: datetime) -> None:
         """Record where the citizen's course stands at a follow-up (by a caseworker)."""
         require_caseworker("RecordOutcome", "actor", actor)
         self._record(self.OutcomeRecorded, actor=actor, effective_at=effective_at, outcome=outcome)
