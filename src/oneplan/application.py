@@ -13,6 +13,7 @@ import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -269,6 +270,7 @@ class OnePlan(Application[UUID]):
         self._settings = settings
         self._views: ProjectionRunner | None = None
         self._views_lock = threading.Lock()
+        self._batch: ProcessingEvent[UUID] | None = None
         self.sealer: Sealer | None = None
         """Seals personal data: present whenever a master key is configured."""
         try:
@@ -1516,13 +1518,46 @@ class OnePlan(Application[UUID]):
             aggregate_ids=tuple(work.aggregates),
         )
 
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Write the events of every command sent inside the block together, in one
+        transaction, when the block ends (for bulk loading by one writer, such as
+        ``oneplan simulate``). Each command is still parsed, decided and checked against
+        the rules as it is sent, and a refused command still raises and adds nothing.
+        The batch is written whole or not at all: if the block raises, or another writer
+        changed the same aggregates meanwhile, none of it is saved. Views and command
+        receipts see the batch only after it is written."""
+        if self._batch is not None:
+            raise InvalidInput("Batch", [{"loc": (), "msg": "batches do not nest"}])
+        batch = self._batch = ProcessingEvent[UUID]()
+        try:
+            yield
+        except BaseException:
+            self._cache.evict(batch.aggregates)
+            raise
+        finally:
+            self._batch = None
+        if batch.events:
+            try:
+                recordings = self._record(batch)
+            except _READ_ERRORS as e:
+                self._cache.evict(batch.aggregates)
+                raise StorageError(
+                    f"the batch of {len(batch.events)} events was not saved: {e}"
+                ) from e
+            self._take_snapshots(batch)
+            self._notify(recordings)
+
     def _save(self, aggregates: list[Aggregate]) -> None:
         """``Application.save`` for our own aggregates, without its per-object protocol
-        checks (which cost more than the rest of an in-memory save on Python 3.11)."""
-        processing = ProcessingEvent[UUID]()
+        checks (which cost more than the rest of an in-memory save on Python 3.11).
+        Inside ``batched()`` the events wait for the end of the batch."""
+        processing = self._batch if self._batch is not None else ProcessingEvent[UUID]()
         for aggregate in aggregates:
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
+        if processing is self._batch:
+            return
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from oneplan.cli import export as _export  # noqa: F401  (each registers its commands)
+from oneplan.cli import evaluation as _evaluation  # noqa: F401  (each registers its commands)
+from oneplan.cli import export as _export  # noqa: F401
 from oneplan.cli import keys as _keys  # noqa: F401
 from oneplan.cli import plans as _plans  # noqa: F401
 from oneplan.cli import privacy as _privacy  # noqa: F401

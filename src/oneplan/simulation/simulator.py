@@ -57,6 +57,9 @@ DEFAULT_START = date(2023, 1, 1)
 """The default first day of the simulated period (fixed, so a seed always gives the
 same municipality)."""
 
+BATCH_COURSES = 25
+"""Courses written per transaction (``OnePlan.batched``): a few thousand events."""
+
 Progress = Callable[[int, int], None]
 """Called with (citizens simulated so far, citizens in all)."""
 
@@ -880,7 +883,9 @@ def simulate(
     """Write a synthetic municipality of about ``citizens`` citizens (whole households,
     so a few more) into ``app``, through its public commands: ``municipality.years`` of
     courses from ``start``. The same seed gives the same municipality. ``app``'s clock
-    must be past the simulated period (every command is in the past)."""
+    must be past the simulated period (every command is in the past). The commands of
+    every ``BATCH_COURSES`` courses are written in one transaction (``app.batched()``):
+    each is still decided by the application and its rules."""
     m = municipality or Municipality()
     if citizens < 1:
         raise InvalidInput("Simulate", [{"loc": ("citizens",), "msg": "at least one citizen"}])
@@ -894,18 +899,22 @@ def simulate(
     summary = SimulationSummary(start=start, end=end)
     number = 0
     while summary.citizens < citizens:
-        course = _Course(number, seed, m, staff, start, end)
-        people = course.lay_out()
-        summary.commands += course.write(app)
-        summary.citizens += len(people)
-        summary.interventions += course.interventions
-        if course.with_plan:
-            summary.plan_citizens += len(people)
-            summary.plans += 1
-        else:
-            summary.comparison_citizens += len(people)
-        summary.households += course.household
-        number += 1
+        with app.batched():  # one transaction per batch of courses
+            for _ in range(BATCH_COURSES):
+                course = _Course(number, seed, m, staff, start, end)
+                people = course.lay_out()
+                summary.commands += course.write(app)
+                summary.citizens += len(people)
+                summary.interventions += course.interventions
+                if course.with_plan:
+                    summary.plan_citizens += len(people)
+                    summary.plans += 1
+                else:
+                    summary.comparison_citizens += len(people)
+                summary.households += course.household
+                number += 1
+                if summary.citizens >= citizens:
+                    break
         if progress is not None:
             progress(min(summary.citizens, citizens), citizens)
     return summary
