@@ -241,6 +241,7 @@ class _InterventionFacts:
         "citizen_id",
         "costs",
         "ended_at",
+        "intervention_id",
         "law",
         "legal_basis",
         "plan_id",
@@ -251,6 +252,7 @@ class _InterventionFacts:
     )
 
     def __init__(self, e: Any) -> None:
+        self.intervention_id: UUID = e.originator_id
         self.citizen_id: UUID = e.citizen_id
         self.plan_id: UUID | None = getattr(e, "plan_id", None)
         self.sector: Sector = e.sector if hasattr(e, "sector") else e.sector_plan.sector
@@ -387,7 +389,10 @@ class _Fold:
                 continue  # a stream we saw only part of (as_of before its registration)
             plans = [self.plans[p] for p in c.plan_ids if p in self.plans]
             course_start = min((p.opened_at for p in plans), default=c.registered_at)
-            interventions = [self.interventions[i] for i in c.intervention_ids]
+            interventions = sorted(
+                (self.interventions[i] for i in c.intervention_ids),
+                key=lambda i: (i.proposed_at, str(i.intervention_id)),
+            )  # (sums of floats are then the same whatever order the streams arrived in)
             started = [i for i in interventions if i.started_at is not None]
             first_by_basis: dict[str, _InterventionFacts] = {}
             for i in sorted(started, key=lambda i: (i.started_at, i.legal_basis)):
@@ -459,12 +464,17 @@ class _Fold:
                 )
             )
         rows.sort(key=lambda r: (r.course_start, str(r.citizen_id)))
+        order = {r.citizen_id: n for n, r in enumerate(rows)}  # the same whatever the arrival
         return Evaluation(
             horizon=horizon,
             citizens=tuple(rows),
-            first_starts=tuple(firsts),
-            costs=tuple(costs),
-            goals=tuple(goals),
+            first_starts=tuple(sorted(firsts, key=lambda f: (order[f.citizen_id], f.legal_basis))),
+            costs=tuple(
+                sorted(costs, key=lambda m: (order[m.citizen_id], m.month, m.sector, m.budget_area))
+            ),
+            goals=tuple(
+                sorted(goals, key=lambda g: (order[g.citizen_id], g.set_at, str(g.goal_id)))
+            ),
             caseworkers_met=met_times,
             events=self.count,
         )

@@ -350,7 +350,7 @@ class _Course:
         m, rng = self.m, self.rng
         assert e.granted is not None  # set by timeline()
         decider = e.responsible
-        self.add(e.granted, _grant(e, decider))
+        self.add(e.granted, _grant(e, decider, self.uuid()))
         if e.fate == "cancelled":
             assert e.ended is not None
             self.add(e.ended, _cancel(e, decider, rng.choice(_CANCEL_REASONS)))
@@ -738,9 +738,9 @@ def _depend(e: _Effort, by: Actor) -> Run:
     )
 
 
-def _grant(e: _Effort, by: Actor) -> Run:
+def _grant(e: _Effort, by: Actor, decision_id: UUID) -> Run:
     return lambda app, at: app.grant_intervention(
-        intervention_id=e.intervention_id, actor=by, effective_at=at
+        intervention_id=e.intervention_id, decision_id=decision_id, actor=by, effective_at=at
     )
 
 
