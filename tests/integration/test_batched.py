@@ -1,0 +1,64 @@
+"""``OnePlan.batched()``: commands decided one by one, written together in one transaction,
+whole or not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from oneplan import (
+    CitizenAlreadyInPlan,
+    InvalidInput,
+    OnePlan,
+    PlanNotFound,
+)
+from tests.builders import ANNE, at, citizen_with_consent, open_plan, propose
+
+
+def events(app: OnePlan) -> int:
+    return int(app.recorder.max_notification_id() or 0)
+
+
+def test_a_batch_is_written_when_it_ends_and_then_reads_like_any_other(app: OnePlan) -> None:
+    with app.batched():
+        plan, citizen = open_plan(app)
+        intervention = propose(app, plan, citizen)
+        app.grant_intervention(intervention_id=intervention, actor=ANNE)
+        assert events(app) == 0
+
+    # registered, consent given, opened, joined, coordinator, included, proposed, granted
+    assert events(app) == 8
+    assert app.plan(plan).intervention_ids == (intervention,)
+    assert app.intervention(intervention).decision is not None
+    assert app.journey(citizen).caseworker_count == 2
+
+
+def test_a_refused_command_in_a_batch_raises_and_the_batch_is_not_written(
+    app: OnePlan,
+) -> None:
+    opened = []
+
+    def two_plans_for_one_citizen() -> None:
+        with app.batched():
+            plan, citizen = open_plan(app)
+            opened.append(plan)
+            app.open_plan(
+                citizen_ids=[citizen],
+                consent_ids=list(app.citizen(citizen).consents),
+                legal_bases=["LAB § 30 b"],
+                actor=ANNE,
+                effective_at=at(2026, 1, 15),
+            )
+
+    with pytest.raises(CitizenAlreadyInPlan):
+        two_plans_for_one_citizen()
+
+    assert events(app) == 0
+    with pytest.raises(PlanNotFound):
+        app.plan(opened[0])
+
+
+def test_batches_do_not_nest(app: OnePlan) -> None:
+    with pytest.raises(InvalidInput, match="do not nest"), app.batched(), app.batched():
+        citizen_with_consent(app)
+
+    assert events(app) == 0
