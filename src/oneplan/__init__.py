@@ -51,6 +51,7 @@ from oneplan.errors import (
     SharingNotCovered,
     StorageError,
 )
+from oneplan.evaluation import CitizenMetrics, Evaluation, Pseudonymiser, evaluate
 from oneplan.keys import Keys
 from oneplan.privacy.retention import RetentionClass, RetentionDue, RetentionPolicy
 from oneplan.projections import (
@@ -64,6 +65,7 @@ from oneplan.projections import (
     SectorView,
     Shown,
 )
+from oneplan.simulation import Municipality, SimulationSummary, simulate
 from oneplan.values import (
     AccessedItem,
     AchievementStatus,
@@ -126,6 +128,7 @@ __all__ = [
     "Citizen",
     "CitizenAlreadyInPlan",
     "CitizenErased",
+    "CitizenMetrics",
     "CitizenNotFound",
     "Clock",
     "CommandIdReused",
@@ -149,6 +152,7 @@ __all__ = [
     "DocumentFormat",
     "EffectiveTimeInvalid",
     "Erasure",
+    "Evaluation",
     "Goal",
     "GoalNotFound",
     "GoalStatus",
@@ -174,6 +178,7 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "Money",
+    "Municipality",
     "NotDeliveredToArchive",
     "NotFound",
     "OnePlan",
@@ -190,6 +195,7 @@ __all__ = [
     "PlanStatus",
     "ProjectionFailed",
     "ProjectionRunner",
+    "Pseudonymiser",
     "Responsibility",
     "RetentionClass",
     "RetentionDue",
@@ -203,10 +209,13 @@ __all__ = [
     "SectorView",
     "SharingNotCovered",
     "Shown",
+    "SimulationSummary",
     "StorageError",
     "Target",
     "__version__",
     "commands",
+    "evaluate",
     "plan_bundle",
+    "simulate",
     "system_clock",
 ]

@@ -16,12 +16,14 @@ each stream's own events keep their order.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 from statistics import median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import attrs
@@ -38,6 +40,9 @@ from oneplan.values import (
     PlanOutcome,
     Sector,
 )
+
+if TYPE_CHECKING:
+    from oneplan.evaluation.pseudonyms import Pseudonymiser
 
 __all__ = [
     "CitizenMetrics",
@@ -193,6 +198,32 @@ class Evaluation:
     def caseworkers_by(self, citizen_id: UUID, at: datetime) -> int:
         """How many caseworkers the citizen had met by ``at`` (never decreases)."""
         return sum(1 for first in self.caseworkers_met.get(citizen_id, ()) if first <= at)
+
+    def tables(self, pseudonyms: Pseudonymiser, *, coarsen_dates: bool = False) -> dict[str, Any]:
+        """Every table as a polars DataFrame, citizens named by ``pseudonyms``: the
+        per-citizen tables and the cohort summaries (needs the ``evaluation`` extra;
+        ``df.to_pandas()`` converts one, with pandas and pyarrow installed)."""
+        from oneplan.evaluation.exports import cohort_tables, frames
+
+        tables = frames(self, pseudonyms, coarsen_dates=coarsen_dates)
+        return {**tables, **cohort_tables(tables)}
+
+    def write(
+        self,
+        out: str | os.PathLike[str],
+        pseudonyms: Pseudonymiser,
+        *,
+        coarsen_dates: bool = False,
+        formats: Sequence[str] = ("csv", "parquet"),
+        plots: bool = True,
+    ) -> list[Path]:
+        """Write the tables (CSV and/or Parquet), the PNG plots and ``report.md`` into
+        ``out``; returns the files written (needs the ``evaluation`` extra)."""
+        from oneplan.evaluation.report import write_evaluation
+
+        return write_evaluation(
+            self, Path(out), pseudonyms, coarsen_dates=coarsen_dates, formats=formats, plots=plots
+        )
 
     def total_cost(self, budget_area: BudgetArea | None = None) -> Decimal:
         return sum(

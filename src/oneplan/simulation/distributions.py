@@ -143,6 +143,11 @@ class Municipality:
     coordinator_does_share: float = 0.45
     """With a plan, the cross-authority coordinator is responsible for an employment or
     social intervention themself (Furesø's *tværmyndig sagsbehandler*; *assumption*)."""
+    sector_caseworker_turnover: float = 0.35
+    """Without a plan, each sector's own caseworker proposes and decides the citizen's
+    efforts in that sector; a new effort finds a new one this often (*assumption*:
+    turnover in the silos, behind the 56 caseworkers of DOMAIN.md). With a plan, the
+    coordinator decides what they hold authority for."""
     caseload: int = 25
     """Active plans per coordinator the pool is sized for (*assumption*)."""
     citizens_per_caseworker: int = 12

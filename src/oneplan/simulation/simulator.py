@@ -167,6 +167,9 @@ class _Effort:
     ended: datetime | None = None
     fate: str = "running"
     waits_for: UUID | None = None
+    decider: Actor | None = None
+    """Who grants it: the sector's own caseworker without a plan; with one, the
+    coordinator where they hold authority under its law, else the responsible."""
 
 
 def _at(day: date, hour: int = 9, minute: int = 0) -> datetime:
@@ -349,7 +352,7 @@ class _Course:
         """Grant, start, pauses, reassignment, costs and the end, as steps."""
         m, rng = self.m, self.rng
         assert e.granted is not None  # set by timeline()
-        decider = e.responsible
+        decider = e.decider or e.responsible
         self.add(e.granted, _grant(e, decider, self.uuid()))
         if e.fate == "cancelled":
             assert e.ended is not None
@@ -399,9 +402,9 @@ class _Course:
         managers: dict[tuple[UUID, Sector], Actor] = {}
         for e in efforts:
             key = (e.person.citizen_id, e.kind.sector)
-            manager = managers.setdefault(
-                key, self.rng.choice(self.staff.practitioners[e.kind.sector])
-            )
+            if key not in managers or self.rng.random() < self.m.sector_caseworker_turnover:
+                managers[key] = self.rng.choice(self.staff.practitioners[e.kind.sector])
+            manager = e.decider = managers[key]
             self.add(e.proposed, _propose_under_sector_plan(e, manager))
             self.wait(e, manager)
 
@@ -458,6 +461,7 @@ class _Course:
             does = e.person.adult and coordinator.holds_authority_under(law)
             if does and rng.random() < m.coordinator_does_share:
                 e.responsible = coordinator
+            e.decider = coordinator if coordinator.holds_authority_under(law) else e.responsible
             if e.responsible.id not in joined and e.responsible.id != coordinator.id:
                 joined.add(e.responsible.id)
                 self.add(
