@@ -1524,8 +1524,9 @@ class OnePlan(Application[UUID]):
         transaction, when the block ends (for bulk loading by one writer, such as
         ``oneplan simulate``). Each command is still parsed, decided and checked against
         the rules as it is sent, and a refused command still raises and adds nothing.
-        The batch is written whole or not at all: if the block raises, or another writer
-        changed the same aggregates meanwhile, none of it is saved. Views and command
+        The batch is written whole or not at all: if the block raises, none of it is
+        saved; if another writer changed the same aggregates meanwhile, none of it is
+        saved and ``ConcurrencyConflict`` is raised. Views and command
         receipts see the batch only after it is written."""
         if self._batch is not None:
             raise InvalidInput("Batch", [{"loc": (), "msg": "batches do not nest"}])
@@ -1540,6 +1541,13 @@ class OnePlan(Application[UUID]):
         if batch.events:
             try:
                 recordings = self._record(batch)
+            except IntegrityError:
+                self._cache.evict(batch.aggregates)
+                raise ConcurrencyConflict(
+                    f"another writer changed {len(batch.aggregates)} aggregates of the batch "
+                    "first: none of the batch was saved",
+                    aggregate_ids=tuple(batch.aggregates),
+                ) from None
             except _READ_ERRORS as e:
                 self._cache.evict(batch.aggregates)
                 raise StorageError(

@@ -7,9 +7,11 @@ import pytest
 
 from oneplan import (
     CitizenAlreadyInPlan,
+    ConcurrencyConflict,
     InvalidInput,
     OnePlan,
     PlanNotFound,
+    PlanOutcome,
 )
 from tests.builders import ANNE, at, citizen_with_consent, open_plan, propose
 
@@ -62,3 +64,22 @@ def test_batches_do_not_nest(app: OnePlan) -> None:
         citizen_with_consent(app)
 
     assert events(app) == 0
+
+
+def test_a_batch_that_another_writer_overtook_is_not_saved_at_all(sqlite_url: str) -> None:
+    with OnePlan.open(sqlite_url, clock=lambda: at(2026, 11, 1)) as first:
+        citizen, _ = citizen_with_consent(first)
+        with OnePlan.open(sqlite_url, clock=lambda: at(2026, 11, 1)) as other:
+            before = events(first)
+
+            def overtaken_batch() -> None:
+                with first.batched():
+                    first.record_outcome(citizen_id=citizen, outcome="work", actor=ANNE)
+                    citizen_with_consent(first, name="Jens")
+                    other.record_outcome(citizen_id=citizen, outcome="none", actor=ANNE)
+
+            with pytest.raises(ConcurrencyConflict):
+                overtaken_batch()
+
+            assert events(first) == before + 1  # only the other writer's outcome
+            assert first.citizen(citizen).outcome is PlanOutcome.NONE
