@@ -24,6 +24,7 @@ from oneplan.cli.common import (
 )
 from oneplan.errors import OnePlanError
 from oneplan.simulation import DEFAULT_START, Municipality, simulate
+from oneplan.simulation.simulator import years_after
 
 __all__ = ["evaluate_cmd", "simulate_cmd"]
 
@@ -54,7 +55,7 @@ def simulate_cmd(
         first = date.fromisoformat(start)
     except ValueError:
         raise fail(f"--start {start!r} is not an ISO date") from None
-    end = date(first.year + years, first.month, first.day)
+    end = years_after(first, years)
     url = database_url(db)
     clock_at = datetime.combine(end, time(), tzinfo=UTC) + timedelta(hours=12)
     try:

@@ -51,7 +51,7 @@ from oneplan.values import (
     SectorPlanRef,
 )
 
-__all__ = ["DEFAULT_START", "SimulationSummary", "simulate"]
+__all__ = ["DEFAULT_START", "SimulationSummary", "simulate", "years_after"]
 
 DEFAULT_START = date(2023, 1, 1)
 """The default first day of the simulated period (fixed, so a seed always gives the
@@ -170,6 +170,14 @@ class _Effort:
     decider: Actor | None = None
     """Who grants it: the sector's own caseworker without a plan; with one, the
     coordinator where they hold authority under its law, else the responsible."""
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later (28 February for a 29th without a leap year)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _at(day: date, hour: int = 9, minute: int = 0) -> datetime:
@@ -891,9 +899,11 @@ def simulate(
     every ``BATCH_COURSES`` courses are written in one transaction (``app.batched()``):
     each is still decided by the application and its rules."""
     m = municipality or Municipality()
-    if citizens < 1:
-        raise InvalidInput("Simulate", [{"loc": ("citizens",), "msg": "at least one citizen"}])
-    end = date(start.year + m.years, start.month, start.day) - timedelta(days=1)
+    if citizens < 1 or m.years < 1:
+        raise InvalidInput(
+            "Simulate", [{"loc": ("citizens",), "msg": "at least one citizen and one year"}]
+        )
+    end = years_after(start, m.years) - timedelta(days=1)
     if app.clock() < _at(end, 23):
         raise InvalidInput(
             "Simulate",
