@@ -271,6 +271,7 @@ class OnePlan(Application[UUID]):
         self._views: ProjectionRunner | None = None
         self._views_lock = threading.Lock()
         self._batch: ProcessingEvent[UUID] | None = None
+        self._batch_thread = 0
         self.sealer: Sealer | None = None
         """Seals personal data: present whenever a master key is configured."""
         try:
@@ -1526,11 +1527,12 @@ class OnePlan(Application[UUID]):
         the rules as it is sent, and a refused command still raises and adds nothing.
         The batch is written whole or not at all: if the block raises, none of it is
         saved; if another writer changed the same aggregates meanwhile, none of it is
-        saved and ``ConcurrencyConflict`` is raised. Views and command
-        receipts see the batch only after it is written."""
+        saved and ``ConcurrencyConflict`` is raised. Views and command receipts see the
+        batch only after it is written; other threads' commands are not part of it."""
         if self._batch is not None:
             raise InvalidInput("Batch", [{"loc": (), "msg": "batches do not nest"}])
         batch = self._batch = ProcessingEvent[UUID]()
+        self._batch_thread = threading.get_ident()
         try:
             yield
         except BaseException:
@@ -1560,11 +1562,12 @@ class OnePlan(Application[UUID]):
         """``Application.save`` for our own aggregates, without its per-object protocol
         checks (which cost more than the rest of an in-memory save on Python 3.11).
         Inside ``batched()`` the events wait for the end of the batch."""
-        processing = self._batch if self._batch is not None else ProcessingEvent[UUID]()
+        batch = self._batch if self._batch_thread == threading.get_ident() else None
+        processing = batch if batch is not None else ProcessingEvent[UUID]()
         for aggregate in aggregates:
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
-        if processing is self._batch:
+        if processing is batch:
             return
         recordings = self._record(processing)
         self._take_snapshots(processing)

@@ -83,3 +83,16 @@ def test_a_batch_that_another_writer_overtook_is_not_saved_at_all(sqlite_url: st
 
             assert events(first) == before + 1  # only the other writer's outcome
             assert first.citizen(citizen).outcome is PlanOutcome.NONE
+
+
+def test_another_threads_command_during_a_batch_is_written_at_once(app: OnePlan) -> None:
+    from threading import Thread
+
+    with app.batched():
+        citizen_with_consent(app)
+        other = Thread(target=lambda: citizen_with_consent(app, name="Jens"))
+        other.start()
+        other.join()
+        assert events(app) == 2  # the other thread's registration and consent
+
+    assert events(app) == 4
