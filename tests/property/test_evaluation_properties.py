@@ -65,7 +65,7 @@ def test_costs_by_sector_and_budget_area_sum_to_what_was_recorded(seed: int) -> 
     )
 
 
-@settings(max_examples=25)
+@settings(max_examples=15)
 @given(
     seed=st.integers(0, 3),
     days=st.lists(st.integers(0, 400), min_size=2, max_size=2, unique=True).map(sorted),
