@@ -36,6 +36,7 @@ from oneplan.values import (
     Actor,
     ActorKind,
     BudgetArea,
+    Law,
     MeetingAttendee,
     PlanOutcome,
     Sector,
@@ -250,7 +251,8 @@ class _CitizenFacts:
         self.plan_ids: list[UUID] = []
         self.intervention_ids: list[UUID] = []
         self.met: dict[str, tuple[datetime, Sector | None]] = {}
-        self.benefits: list[Citizen.BenefitPaid] = []
+        self.benefits: list[tuple[Sector, Law, Decimal, date, date | None]] = []
+        """(sector, law, amount, first day, last day) of each benefit paid."""
         self.outcomes: list[tuple[datetime, int, PlanOutcome]] = []
 
 
@@ -294,7 +296,8 @@ class _InterventionFacts:
         self.ended_at: datetime | None = None
         self.status_changes: list[tuple[datetime, int, bool]] = []
         """(effective_at, version, paused?) for each pause and resume."""
-        self.costs: list[Intervention.ActualCostRecorded] = []
+        self.costs: list[tuple[BudgetArea, Decimal, date, date | None]] = []
+        """(budget area, amount, first day, last day) of each actual cost."""
 
 
 class _Fold:
@@ -339,7 +342,9 @@ class _Fold:
         elif isinstance(e, Citizen.JoinedPlan):
             facts.plan_ids.append(e.plan_id)
         elif isinstance(e, Citizen.BenefitPaid):
-            facts.benefits.append(e)
+            facts.benefits.append(
+                (e.sector, e.legal_basis.law, e.amount.amount, e.period.start, e.period.end)
+            )
         elif isinstance(e, Citizen.OutcomeRecorded):
             facts.outcomes.append((at, e.originator_version, e.outcome))
 
@@ -400,7 +405,7 @@ class _Fold:
         elif isinstance(e, Intervention.Completed | Intervention.Stopped | Intervention.Cancelled):
             facts.ended_at = at
         elif isinstance(e, Intervention.ActualCostRecorded):
-            facts.costs.append(e)
+            facts.costs.append((e.budget_area, e.amount.amount, e.period.start, e.period.end))
         elif isinstance(e, Intervention.ResponsibleReassigned):
             met.append(e.new_responsible)
         self.meet((facts.citizen_id,), met, at)
@@ -464,7 +469,7 @@ class _Fold:
                     caseworkers=len(c.met),
                     contact_points=len(
                         {(i.sector, i.law) for i in interventions}
-                        | {(b.sector, b.legal_basis.law) for b in c.benefits}
+                        | {(sector, law) for sector, law, *_ in c.benefits}
                     ),
                     sectors=len({s for _, s in c.met.values() if s is not None}),
                     coordinator_changes=sum(p.hand_overs for p in plans),
@@ -521,18 +526,14 @@ class _Fold:
         month, summed per (month, sector, budget area)."""
         totals: dict[tuple[date, Sector, BudgetArea], Decimal] = defaultdict(Decimal)
         for i in interventions:
-            for cost in i.costs:
-                for month, amount in spread_by_month(
-                    cost.amount.amount, cost.period.start, cost.period.end
-                ):
+            for area, total, first, last in i.costs:
+                for month, amount in spread_by_month(total, first, last):
                     if month <= horizon_month:
-                        totals[(month, i.sector, cost.budget_area)] += amount
-        for benefit in c.benefits:
-            for month, amount in spread_by_month(
-                benefit.amount.amount, benefit.period.start, benefit.period.end
-            ):
+                        totals[(month, i.sector, area)] += amount
+        for sector, _, total, first, last in c.benefits:
+            for month, amount in spread_by_month(total, first, last):
                 if month <= horizon_month:
-                    totals[(month, benefit.sector, BudgetArea.TRANSFERS)] += amount
+                    totals[(month, sector, BudgetArea.TRANSFERS)] += amount
         return [
             CostMonth(citizen_id, month, sector, area, amount)
             for (month, sector, area), amount in sorted(totals.items())
