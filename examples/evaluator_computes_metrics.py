@@ -4,10 +4,13 @@ needs, and write a pseudonymised export (CSV, Parquet, plots and a report) into
 
 from datetime import UTC, datetime
 
-from oneplan import Municipality, OnePlan, Pseudonymiser, evaluate, simulate
+from oneplan import Keys, Municipality, OnePlan, Pseudonymiser, evaluate, simulate
 
 # Every command of the simulation lies in the past: give the record a clock after it.
-with OnePlan.open("memory://", clock=lambda: datetime(2026, 1, 1, tzinfo=UTC)) as app:
+# Throwaway keys: the synthetic citizens' personal fields are sealed as real ones would be
+# (the metrics read none of them).
+after = datetime(2026, 1, 1, tzinfo=UTC)
+with OnePlan.open("memory://", clock=lambda: after, keys=Keys.generate()) as app:
     summary = simulate(app, citizens=60, seed=42, municipality=Municipality(years=2))
     print(
         f"simulated {summary.citizens} citizens, {summary.plans} plans, "

@@ -243,3 +243,23 @@ def test_an_evaluation_key_is_never_the_master_or_audit_key() -> None:
     with pytest.raises(KeyConfigurationError, match="base64"):
         Pseudonymiser.from_text("not base64 !!")
     assert "key" not in repr(Pseudonymiser.generate()).replace("key=<hidden>", "")
+
+
+def test_the_metrics_are_the_same_with_personal_data_sealed_and_after_an_erasure() -> None:
+    later = datetime(2050, 1, 1, tzinfo=UTC)  # every retention period has ended
+    plain = OnePlan.open("memory://", clock=lambda: later)
+    sealed = OnePlan.open("memory://", clock=lambda: later, keys=Keys.generate())
+    simulate(plain, citizens=12, seed=8, municipality=SHORT)
+    simulate(sealed, citizens=12, seed=8, municipality=SHORT)
+    before = evaluate(sealed.all_events())
+    assert before == evaluate(plain.all_events())
+
+    comparison = next(c for c in before.citizens if c.cohort == "comparison")
+    sealed.erase_citizen(
+        citizen_id=comparison.citizen_id, reason="retention ended", actor=CANARY_WORKER
+    )
+    after = evaluate(sealed.all_events())
+
+    assert sealed.citizen(comparison.citizen_id).erased
+    assert after.citizens == before.citizens
+    assert after.costs == before.costs

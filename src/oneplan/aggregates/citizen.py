@@ -18,8 +18,8 @@ from oneplan.errors import (
     ConsentNotFound,
     IllegalTransition,
     InvalidInput,
-    RetentionNotEnded,
     LegalBasisOutsideSector,
+    RetentionNotEnded,
     SanctionBeforeSocialContact,
     SectorPlanReplaced,
 )
@@ -36,8 +36,8 @@ from oneplan.values import (
     Period,
     PlanOutcome,
     Sector,
-    cpr_birth_date,
     SectorPlanRef,
+    cpr_birth_date,
 )
 
 __all__ = ["Citizen", "Consent", "age_on"]
@@ -574,7 +574,9 @@ class Citizen(OnePlanAggregate):
     def check_effort_outside_plan(self, sector_plan: SectorPlanRef) -> None:
         """Rule 2 (the plan covers all sectors' efforts): while the citizen has a
         coordinated plan, a new effort goes into it; the sector plans it replaces hold
-        none. Without one, efforts are held under the citizen's own sector plans."""
+        none. Without one, efforts are held under the citizen's own sector plans (and
+        nothing is recorded about an erased citizen)."""
+        self.require_not_erased()
         if self.plan_id is not None:
             raise SectorPlanReplaced(
                 f"citizen {self.id} has coordinated plan {self.plan_id}: propose the "

@@ -76,6 +76,9 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "erase",
         "keys rotate-master",
         "retention deliver",
+        "simulate",
+        "evaluate",
+        "evaluate-key",
     }
 )
 """Every command that writes or works rather than shows (a new one joins here)."""

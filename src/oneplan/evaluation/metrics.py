@@ -322,10 +322,10 @@ class _Fold:
                     met[person.id] = (at, person.sector)
 
     def fold(self, event: Any) -> None:
-        stream = type(event).__qualname__.partition(".")[0]
-        handle = _STREAMS.get(stream)
-        if handle is None:
-            return  # reads, command receipts
+        name = type(event).__qualname__
+        handle = _STREAMS.get(name.partition(".")[0])
+        if handle is None or name in RECORD_KEEPING:
+            return  # reads, command receipts, archive delivery and erasure
         at: datetime = event.effective_at
         if self.as_of is not None and at > self.as_of:
             return
@@ -539,6 +539,10 @@ class _Fold:
             for (month, sector, area), amount in sorted(totals.items())
         ]
 
+
+RECORD_KEEPING = frozenset({"Plan.DeliveredToArchive", "Citizen.Erased"})
+"""Events about keeping the record, not about the citizen's course: left out (their
+effective time would move the horizon, and their actor is met by nobody)."""
 
 _STREAMS = {
     "Citizen": _Fold.citizen_event,
