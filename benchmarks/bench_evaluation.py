@@ -17,9 +17,11 @@ For every storage and size, each phase runs in a process of its own (so its peak
 4. **export**: the pseudonymised tables and cohort summaries (polars), written as CSV
    and Parquet, the four PNG plots and the report.
 
-Reported per row: seconds, events/s, peak RSS; ``evaluate/read`` (how much the metrics
-add to reading the log, measured in the same run); and ``growth``: the cost per citizen
-at the larger size over the cost per citizen at the smallest (1.0 = linear). SQLite files
+Reported per row: wall seconds, this process's CPU seconds (the machine is shared: CPU
+time is what load does not inflate), events/s (wall), peak RSS; ``evaluate/read`` (CPU
+time of the metrics over CPU time of reading the same log, in the same run); and
+``growth``: CPU time per citizen at the larger size over that at the smallest (1.0 =
+linear). SQLite files
 go to the temp dir; PostgreSQL uses a schema ``evaluation_bench`` (dropped and made
 again for each size) at ``postgresql://postgres@127.0.0.1:5432/test`` (override with
 ``BENCH_PG_DSN``).
@@ -48,11 +50,16 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def worker(phase: str, url: str, citizens: int, seed: int, out: str) -> dict[str, Any]:
     from oneplan import OnePlan, Pseudonymiser, evaluate, simulate
 
     with OnePlan.open(url, clock=lambda: CLOCK) as app:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         if phase == "simulate":
             summary = simulate(app, citizens=citizens, seed=seed)
             result: dict[str, Any] = {"citizens": summary.citizens}
@@ -63,12 +70,12 @@ def worker(phase: str, url: str, citizens: int, seed: int, out: str) -> dict[str
             result = {"citizens": len(evaluation.citizens)}
         else:
             evaluation = evaluate(app.all_events())
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu()
             files = evaluation.write(Path(out), Pseudonymiser.generate())
             result = {"files": len(files)}
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
         events = int(app.recorder.max_notification_id() or 0)
-    return {**result, "seconds": seconds, "events": events, "peak_mib": _peak_mib()}
+    return {**result, "seconds": seconds, "cpu_s": cpu, "events": events, "peak_mib": _peak_mib()}
 
 
 def _url(storage: str, size: int, tmp: Path) -> str:
@@ -133,26 +140,29 @@ def main() -> int:
                     rows.append(row)
                     print(
                         f"{storage:8} {size:>6} {phase:8} {row['seconds']:8.1f} s "
+                        f"({row['cpu_s']:7.1f} s CPU) "
                         f"{row['events']:>9,} events {row['events_per_s']:>9,.0f} ev/s "
                         f"{row['peak_mib']:7.0f} MiB",
                         flush=True,
                     )
     by = {(r["storage"], r["citizens"], r["phase"]): r for r in rows}
     print(
-        "\n| storage | citizens | phase | seconds | events/s | peak MiB | evaluate/read | growth |"
+        "\n| storage | citizens | phase | seconds | CPU s | events/s | peak MiB | evaluate/read "
+        "| growth (CPU) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         key = (r["storage"], r["citizens"])
         first = by[(r["storage"], sizes[0], r["phase"])]
-        growth = (r["seconds"] / r["citizens"]) / (first["seconds"] / first["citizens"])
+        growth = (r["cpu_s"] / r["citizens"]) / (first["cpu_s"] / first["citizens"])
         ratio = ""
         if r["phase"] == "evaluate":
-            ratio = f"{r['seconds'] / by[(*key, 'read')]['seconds']:.2f}"
+            ratio = f"{r['cpu_s'] / by[(*key, 'read')]['cpu_s']:.2f}"
             r["evaluate_over_read"] = float(ratio)
         r["growth"] = growth
         print(
             f"| {r['storage']} | {r['citizens']:,} | {r['phase']} | {r['seconds']:.1f} | "
+            f"{r['cpu_s']:.1f} | "
             f"{r['events_per_s']:,.0f} | {r['peak_mib']:.0f} | {ratio} | {growth:.2f} |"
         )
     if args.json:
