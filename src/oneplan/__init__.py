@@ -54,9 +54,11 @@ from oneplan.errors import (
     RetentionNotEnded,
     RuleViolation,
     SanctionBeforeSocialContact,
+    SectorPlanReplaced,
     SharingNotCovered,
     StorageError,
 )
+from oneplan.evaluation import CitizenMetrics, Evaluation, Pseudonymiser, evaluate
 from oneplan.keys import Keys
 from oneplan.privacy.retention import RetentionClass, RetentionDue, RetentionPolicy
 from oneplan.projections import (
@@ -70,6 +72,7 @@ from oneplan.projections import (
     SectorView,
     Shown,
 )
+from oneplan.simulation import Municipality, SimulationSummary, simulate
 from oneplan.values import (
     AccessedItem,
     AchievementStatus,
@@ -140,6 +143,7 @@ __all__ = [
     "Citizen",
     "CitizenAlreadyInPlan",
     "CitizenErased",
+    "CitizenMetrics",
     "CitizenNotFound",
     "Clock",
     "CommandIdReused",
@@ -163,6 +167,7 @@ __all__ = [
     "DocumentFormat",
     "EffectiveTimeInvalid",
     "Erasure",
+    "Evaluation",
     "Finding",
     "Goal",
     "GoalNotFound",
@@ -189,6 +194,7 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "Money",
+    "Municipality",
     "NotDeliveredToArchive",
     "NotFound",
     "OnePlan",
@@ -205,6 +211,7 @@ __all__ = [
     "PlanStatus",
     "ProjectionFailed",
     "ProjectionRunner",
+    "Pseudonymiser",
     "Responsibility",
     "RetentionClass",
     "RetentionDue",
@@ -214,15 +221,19 @@ __all__ = [
     "SanctionBeforeSocialContact",
     "Sector",
     "SectorPlanRef",
+    "SectorPlanReplaced",
     "SectorView",
     "SharingNotCovered",
     "Shown",
+    "SimulationSummary",
     "StorageError",
     "Target",
     "Verification",
     "VerificationStatus",
     "__version__",
     "commands",
+    "evaluate",
     "plan_bundle",
+    "simulate",
     "system_clock",
 ]

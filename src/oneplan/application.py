@@ -13,6 +13,7 @@ import hmac
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
@@ -275,6 +276,8 @@ class OnePlan(Application[UUID]):
         self._settings = settings
         self._views: ProjectionRunner | None = None
         self._views_lock = threading.Lock()
+        self._batch: ProcessingEvent[UUID] | None = None
+        self._batch_thread = 0
         self.sealer: Sealer | None = None
         """Seals personal data: present whenever a master key is configured."""
         try:
@@ -519,6 +522,40 @@ class OnePlan(Application[UUID]):
                 effective_at=at,
             )
             return sanction_id
+
+        return self._run(cmd, decide, UUID)
+
+    def record_benefit_paid(
+        self, command: c.RecordBenefitPaid | None = None, /, **fields: Any
+    ) -> UUID:
+        """Record a benefit (such as kontanthjælp) paid to a citizen for a period, on the
+        transfers budget area of the paying sector; returns the benefit id."""
+        cmd = _parse(c.RecordBenefitPaid, command, fields)
+        benefit_id = cmd.benefit_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).pay_benefit(
+                benefit_id=benefit_id,
+                sector=cmd.sector,
+                legal_basis=cmd.legal_basis,
+                amount=cmd.amount,
+                period=cmd.period,
+                actor=cmd.actor,
+                effective_at=at,
+            )
+            return benefit_id
+
+        return self._run(cmd, decide, UUID)
+
+    def record_outcome(self, command: c.RecordOutcome | None = None, /, **fields: Any) -> UUID:
+        """Record where a citizen's course stands at a follow-up; returns the citizen id."""
+        cmd = _parse(c.RecordOutcome, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            work.get(Citizen, cmd.citizen_id).record_outcome(
+                outcome=cmd.outcome, actor=cmd.actor, effective_at=at
+            )
+            return cmd.citizen_id
 
         return self._run(cmd, decide, UUID)
 
@@ -889,6 +926,40 @@ class OnePlan(Application[UUID]):
                     legal_basis=cmd.legal_basis,
                     title=cmd.title,
                     goal_ids=cmd.goal_ids,
+                    responsible=cmd.responsible,
+                    planned_period=cmd.planned_period,
+                    planned_cost=cmd.planned_cost,
+                    budget_area=cmd.budget_area,
+                    actor=cmd.actor,
+                    effective_at=at,
+                )
+            )
+            return intervention_id
+
+        return self._run(cmd, decide, UUID)
+
+    def propose_intervention_under_sector_plan(
+        self, command: c.ProposeInterventionUnderSectorPlan | None = None, /, **fields: Any
+    ) -> UUID:
+        """Propose an intervention under the citizen's own sector plan (*handleplan*), for a
+        citizen with no coordinated plan (rule 2); returns the intervention id."""
+        cmd = _parse(c.ProposeInterventionUnderSectorPlan, command, fields)
+        intervention_id = cmd.intervention_id or uuid4()
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            if cmd.intervention_id is not None and self._exists(intervention_id):
+                raise InvalidInput(
+                    "ProposeInterventionUnderSectorPlan",
+                    [{"loc": ("intervention_id",), "msg": "is already in use"}],
+                )
+            work.get(Citizen, cmd.citizen_id).check_effort_outside_plan(cmd.sector_plan)
+            work.add(
+                Intervention.propose_under_sector_plan(
+                    intervention_id=intervention_id,
+                    citizen_id=cmd.citizen_id,
+                    sector_plan=cmd.sector_plan,
+                    legal_basis=cmd.legal_basis,
+                    title=cmd.title,
                     responsible=cmd.responsible,
                     planned_period=cmd.planned_period,
                     planned_cost=cmd.planned_cost,
@@ -1527,13 +1598,56 @@ class OnePlan(Application[UUID]):
             aggregate_ids=tuple(work.aggregates),
         )
 
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Write the events of every command sent inside the block together, in one
+        transaction, when the block ends (for bulk loading by one writer, such as
+        ``oneplan simulate``). Each command is still parsed, decided and checked against
+        the rules as it is sent, and a refused command still raises and adds nothing.
+        The batch is written whole or not at all: if the block raises, none of it is
+        saved; if another writer changed the same aggregates meanwhile, none of it is
+        saved and ``ConcurrencyConflict`` is raised. Views and command receipts see the
+        batch only after it is written; other threads' commands are not part of it."""
+        if self._batch is not None:
+            raise InvalidInput("Batch", [{"loc": (), "msg": "batches do not nest"}])
+        batch = self._batch = ProcessingEvent[UUID]()
+        self._batch_thread = threading.get_ident()
+        try:
+            yield
+        except BaseException:
+            self._cache.evict(batch.aggregates)
+            raise
+        finally:
+            self._batch = None
+        if batch.events:
+            try:
+                recordings = self._record(batch)
+            except IntegrityError:
+                self._cache.evict(batch.aggregates)
+                raise ConcurrencyConflict(
+                    f"another writer changed {len(batch.aggregates)} aggregates of the batch "
+                    "first: none of the batch was saved",
+                    aggregate_ids=tuple(batch.aggregates),
+                ) from None
+            except _READ_ERRORS as e:
+                self._cache.evict(batch.aggregates)
+                raise StorageError(
+                    f"the batch of {len(batch.events)} events was not saved: {e}"
+                ) from e
+            self._take_snapshots(batch)
+            self._notify(recordings)
+
     def _save(self, aggregates: list[Aggregate]) -> None:
         """``Application.save`` for our own aggregates, without its per-object protocol
-        checks (which cost more than the rest of an in-memory save on Python 3.11)."""
-        processing = ProcessingEvent[UUID]()
+        checks (which cost more than the rest of an in-memory save on Python 3.11).
+        Inside ``batched()`` the events wait for the end of the batch."""
+        batch = self._batch if self._batch_thread == threading.get_ident() else None
+        processing = batch if batch is not None else ProcessingEvent[UUID]()
         for aggregate in aggregates:
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
+        if processing is batch:
+            return
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)

@@ -64,11 +64,14 @@ __all__ = [
     "OpenPlan",
     "PauseIntervention",
     "ProposeIntervention",
+    "ProposeInterventionUnderSectorPlan",
     "PutPlanOnHold",
     "ReassignResponsible",
     "RecordActualCost",
+    "RecordBenefitPaid",
     "RecordCitizensWishes",
     "RecordGoalProgress",
+    "RecordOutcome",
     "RecordSocialContactMade",
     "RecordSocialContactPerson",
     "RegisterCitizen",
@@ -160,6 +163,25 @@ class ImposeSanction(Command):
     sanction_id: UUID | None = None
     legal_basis: LegalBasis
     reason: ShortText
+
+
+class RecordBenefitPaid(Command):
+    """A benefit (such as kontanthjælp) paid to the citizen for a closed period, booked to
+    the paying sector's transfers budget area."""
+
+    citizen_id: UUID
+    benefit_id: UUID | None = None
+    sector: Sector
+    legal_basis: LegalBasis
+    amount: Money
+    period: Period
+
+
+class RecordOutcome(Command):
+    """Where the citizen's course stands at a follow-up."""
+
+    citizen_id: UUID
+    outcome: PlanOutcome
 
 
 # --- plan ---------------------------------------------------------------------------
@@ -327,6 +349,21 @@ class ProposeIntervention(Command):
     legal_basis: LegalBasis
     title: ShortText
     goal_ids: tuple[UUID, ...] = ()
+    responsible: Actor
+    planned_period: Period
+    planned_cost: Money = Money(amount=Decimal(0))
+    budget_area: BudgetArea = BudgetArea.SERVICE
+
+
+class ProposeInterventionUnderSectorPlan(Command):
+    """An intervention held under the citizen's own sector plan, for a citizen who has no
+    coordinated plan."""
+
+    intervention_id: UUID | None = None
+    citizen_id: UUID
+    sector_plan: SectorPlanRef
+    legal_basis: LegalBasis
+    title: ShortText
     responsible: Actor
     planned_period: Period
     planned_cost: Money = Money(amount=Decimal(0))

@@ -51,6 +51,7 @@ __all__ = [
     "RetentionNotEnded",
     "RuleViolation",
     "SanctionBeforeSocialContact",
+    "SectorPlanReplaced",
     "SharingNotCovered",
     "StorageError",
 ]
@@ -320,6 +321,13 @@ class SanctionBeforeSocialContact(RuleViolation):
     before the citizen's social-services contact person has been contacted."""
 
     rule = "Randers sanction rule"
+
+
+class SectorPlanReplaced(RuleViolation):
+    """Rule 2: while a citizen has a coordinated plan, every new effort goes into it; the
+    sector plans it replaces take no new interventions."""
+
+    rule = "the plan covers all efforts"
 
 
 class SharingNotCovered(RuleViolation):

@@ -87,8 +87,9 @@ def sharing_fails_closed(
 
 
 def dependency_in_same_plan(intervention: Intervention, other: Intervention) -> None:
-    """Rule 6's frame: an intervention waits only for another of the same plan."""
-    if intervention.plan_id != other.plan_id:
+    """Rule 6's frame: an intervention waits only for another of the same plan (the same
+    coordinated plan, or the same citizen's same sector plan)."""
+    if intervention.held_under != other.held_under:
         raise InterventionOutsidePlan(
             f"intervention {other.id} belongs to another plan than {intervention.id}",
             intervention_id=intervention.id,

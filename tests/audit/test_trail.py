@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,11 +15,11 @@ import orjson
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from oneplan import OnePlan, Plan, Sector
+from oneplan import OnePlan, Period, Plan, Sector
 from oneplan.aggregates import EVENT_CLASSES
 from oneplan.audit.trail import AuditEntry, describe, write_csv, write_jsonl
 from oneplan.errors import EffectiveTimeInvalid
-from tests.builders import ANNE, LARS, at, open_plan, propose
+from tests.builders import ANNE, LARS, SOFIE, at, citizen_with_consent, open_plan, propose
 from tests.conftest import FixedClock
 from tests.schema.test_stored_events import MAPPER, RECORDED, _stored
 
@@ -117,6 +118,39 @@ def test_a_citizens_trail_holds_their_record_plan_interventions_and_reads_only(
     assert ids["jonas"] not in streams
     assert ids["other_plan"] not in streams
     assert [e.position for e in entries] == sorted(e.position for e in entries)
+
+
+def test_a_citizens_trail_holds_their_efforts_under_their_own_sector_plan(
+    app: OnePlan,
+) -> None:
+    jens, _ = citizen_with_consent(app, name="Jens")
+    physio = app.propose_intervention_under_sector_plan(
+        citizen_id=jens,
+        sector_plan={"sector": "health", "legal_basis": "SUL § 119"},
+        legal_basis="SUL § 140",
+        title="Physiotherapy",
+        responsible=SOFIE,
+        planned_period=Period(start=date(2026, 2, 1)),
+        actor=SOFIE,
+        effective_at=at(2026, 1, 20),
+    )
+    app.record_benefit_paid(
+        citizen_id=jens,
+        sector="employment",
+        legal_basis="LAS § 25",
+        amount="12000.00",
+        period=Period(start=date(2026, 1, 1), end=date(2026, 1, 31)),
+        actor=ANNE,
+        effective_at=at(2026, 2, 1),
+    )
+
+    entries = {e.action: e for e in app.audit_trail(citizen_id=jens)}
+
+    proposed = entries["Intervention.ProposedUnderSectorPlan"]
+    assert proposed.stream_id == physio
+    assert proposed.legal_bases == ("SUL § 140",)
+    assert "health sector plan" in proposed.description
+    assert entries["Citizen.BenefitPaid"].legal_bases == ("LAS § 25",)
 
 
 def test_a_plans_trail_leaves_out_the_citizens_other_business(

@@ -37,6 +37,7 @@ from oneplan.values import (
     Period,
     PlanOutcome,
     Sector,
+    SectorPlanRef,
 )
 from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, at
 
@@ -579,6 +580,30 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     plan.complete_goal(goal_id=goal, actor=ANNE, effective_at=at(2026, 3, 8))
     plan.complete(outcome=PlanOutcome.WORK, actor=ANNE, effective_at=at(2026, 4, 2))
     citizen.leave_plan(plan_id=plan.id, reason="", actor=ANNE, effective_at=at(2026, 4, 2))
+    citizen.pay_benefit(
+        benefit_id=uuid4(),
+        sector=Sector.EMPLOYMENT,
+        legal_basis=LegalBasis.parse("LAS § 11"),
+        amount=Money.dkk("11000.00"),
+        period=Period(start=date(2026, 4, 1), end=date(2026, 4, 30)),
+        actor=PETER,
+        effective_at=at(2026, 4, 30),
+    )
+    citizen.record_outcome(outcome=PlanOutcome.WORK, actor=PETER, effective_at=at(2026, 5, 1))
+    own = Intervention.propose_under_sector_plan(
+        intervention_id=uuid4(),
+        citizen_id=citizen.id,
+        sector_plan=SectorPlanRef(sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141")),
+        legal_basis=LegalBasis.parse("SEL § 85"),
+        title="Support contact person",
+        responsible=OLE,
+        planned_period=Period(start=date(2026, 5, 1)),
+        planned_cost=Money.dkk("9000.00"),
+        budget_area=BudgetArea.SERVICE,
+        actor=OLE,
+        effective_at=at(2026, 5, 2),
+    )
+    course.interventions.append(own)
     withdrawn, in_error = Course(course.citizen_ids[0]), Course(course.citizen_ids[0])
     withdrawn.plan.withdraw(reason="", actor=METTE, effective_at=at(2026, 4, 3))
     in_error.plan.enter_in_error(reason="duplicate", actor=ANNE, effective_at=at(2026, 4, 3))
@@ -609,6 +634,13 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     assert summaries["Citizen.Erased"] == "Personal data erased: retention ended"
     assert summaries["Plan.WithdrawnByCitizen"] == "Plan withdrawn by the citizen"
     assert summaries["Intervention.ActualCostRecorded"] == "Cost recorded: DKK 1,250.50 (service)"
+    assert summaries["Citizen.BenefitPaid"] == (
+        "Benefit paid under LAS § 11: DKK 11,000.00 (2026-04-01..2026-04-30)"
+    )
+    assert summaries["Citizen.OutcomeRecorded"] == "Outcome recorded: work"
+    assert summaries["Intervention.ProposedUnderSectorPlan"] == (
+        "Intervention proposed under the social sector plan: Support contact person (SEL § 85)"
+    )
     assert summaries["Plan.Completed"] == "Plan completed: work"
     assert summaries["Plan.GoalCompleted"] == "Goal completed (achieved)"
 

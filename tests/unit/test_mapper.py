@@ -99,6 +99,16 @@ def citizen_events() -> list[DomainEventProtocol[UUID]]:
     plan_id = uuid4()
     citizen.join_plan(plan_id=plan_id, actor=ANNE, effective_at=when)
     citizen.leave_plan(plan_id=plan_id, reason="completed", actor=ANNE, effective_at=when)
+    citizen.pay_benefit(
+        benefit_id=uuid4(),
+        sector=Sector.EMPLOYMENT,
+        legal_basis=LegalBasis.parse("LAS § 11"),
+        amount=Money.dkk("11944.00"),
+        period=Period(start=date(2026, 1, 1), end=date(2026, 1, 31)),
+        actor=PETER,
+        effective_at=when,
+    )
+    citizen.record_outcome(outcome=PlanOutcome.EDUCATION, actor=ANNE, effective_at=when)
     citizen.erase(
         plan_ids=(plan_id,),
         legal_basis=LegalBasis.parse("FVL § 2"),
@@ -291,7 +301,25 @@ def intervention_events() -> list[DomainEventProtocol[UUID]]:
 
     cancelled = propose()
     cancelled.cancel(reason="not needed", actor=LARS, effective_at=when)
-    return [*completed.collect_events(), *stopped.collect_events(), *cancelled.collect_events()]
+    own = Intervention.propose_under_sector_plan(
+        intervention_id=uuid4(),
+        citizen_id=uuid4(),
+        sector_plan=SectorPlanRef(sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141")),
+        legal_basis=LegalBasis.parse("SEL § 85"),
+        title="Support contact person",
+        responsible=LARS,
+        planned_period=Period(start=date(2026, 2, 1)),
+        planned_cost=Money.dkk("9000.00"),
+        budget_area=BudgetArea.SERVICE,
+        actor=LARS,
+        effective_at=when,
+    )
+    return [
+        *completed.collect_events(),
+        *stopped.collect_events(),
+        *cancelled.collect_events(),
+        *own.collect_events(),
+    ]
 
 
 ALL_EVENTS = [*citizen_events(), *plan_events(), *intervention_events()]

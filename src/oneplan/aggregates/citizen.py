@@ -18,10 +18,13 @@ from oneplan.errors import (
     ConsentNotFound,
     IllegalTransition,
     InvalidInput,
+    LegalBasisOutsideSector,
     RetentionNotEnded,
     SanctionBeforeSocialContact,
+    SectorPlanReplaced,
 )
 from oneplan.values import (
+    LAW_SECTORS,
     Actor,
     ActorKind,
     ConsentGiver,
@@ -29,8 +32,11 @@ from oneplan.values import (
     InformationCategory,
     Law,
     LegalBasis,
+    Money,
     Period,
+    PlanOutcome,
     Sector,
+    SectorPlanRef,
     cpr_birth_date,
 )
 
@@ -100,6 +106,9 @@ class Citizen(OnePlanAggregate):
         self.plan_id: UUID | None = None
         self.past_plan_ids: tuple[UUID, ...] = ()
         self.erased = False
+        self.benefits_paid = 0
+        self.outcome: PlanOutcome | None = None
+        """The outcome recorded at the latest follow-up, if any."""
 
     # --- events ----------------------------------------------------------------------
 
@@ -200,6 +209,30 @@ class Citizen(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.sanction_ids = (*aggregate.sanction_ids, self.sanction_id)
             aggregate.social_contact_made_since_last_sanction = False
+
+    class BenefitPaid(OnePlanAggregate.Event):
+        """A benefit (*overførselsindkomst*, such as kontanthjælp) was paid to the citizen
+        for a period: booked to the paying sector's transfers budget area, under the
+        legal basis it is paid under."""
+
+        benefit_id: UUID
+        sector: Sector
+        legal_basis: LegalBasis
+        amount: Money
+        period: Period
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.benefits_paid += 1
+
+    class OutcomeRecorded(OnePlanAggregate.Event):
+        """Where the citizen's course stood at a follow-up: into work, into education,
+        partial self-support, or none (what effect studies follow, with or without a
+        coordinated plan)."""
+
+        outcome: PlanOutcome
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.outcome = self.outcome
 
     class JoinedPlan(OnePlanAggregate.Event):
         """The citizen's course is now held in a coordinated plan."""
@@ -486,6 +519,70 @@ class Citizen(OnePlanAggregate):
                 f"before sanctioning citizen {self.id}",
                 citizen_id=self.id,
                 contact_person_id=self.social_contact_person.id,
+            )
+
+    def pay_benefit(
+        self,
+        *,
+        benefit_id: UUID,
+        sector: Sector,
+        legal_basis: LegalBasis,
+        amount: Money,
+        period: Period,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Record a benefit paid for a closed period. Rule 2: the paying sector acts under
+        its legal basis; rule 3: paid by a caseworker of that sector with authority under
+        the law."""
+        if sector not in LAW_SECTORS[legal_basis.law]:
+            raise LegalBasisOutsideSector(
+                f"the {sector.value} sector does not pay benefits under {legal_basis}",
+                citizen_id=self.id,
+                sector=sector,
+                legal_basis=legal_basis,
+            )
+        if actor.sector is not sector or not actor.holds_authority_under(legal_basis.law):
+            raise AuthorityMissing(
+                f"{actor.id} does not decide benefits under {legal_basis} for the "
+                f"{sector.value} sector",
+                citizen_id=self.id,
+                caseworker_id=actor.id,
+                law=legal_basis.law,
+            )
+        if period.end is None or amount.amount <= 0:
+            raise InvalidInput(
+                "RecordBenefitPaid",
+                [{"loc": ("period",), "msg": "a benefit is paid for a closed period, above 0"}],
+            )
+        self._record(
+            self.BenefitPaid,
+            actor=actor,
+            effective_at=effective_at,
+            benefit_id=benefit_id,
+            sector=sector,
+            legal_basis=legal_basis,
+            amount=amount,
+            period=period,
+        )
+
+    def record_outcome(self, *, outcome: PlanOutcome, actor: Actor, effective_at: datetime) -> None:
+        """Record where the citizen's course stands at a follow-up (by a caseworker)."""
+        require_caseworker("RecordOutcome", "actor", actor)
+        self._record(self.OutcomeRecorded, actor=actor, effective_at=effective_at, outcome=outcome)
+
+    def check_effort_outside_plan(self, sector_plan: SectorPlanRef) -> None:
+        """Rule 2 (the plan covers all sectors' efforts): while the citizen has a
+        coordinated plan, a new effort goes into it; the sector plans it replaces hold
+        none. Without one, efforts are held under the citizen's own sector plans (and
+        nothing is recorded about an erased citizen)."""
+        self.require_not_erased()
+        if self.plan_id is not None:
+            raise SectorPlanReplaced(
+                f"citizen {self.id} has coordinated plan {self.plan_id}: propose the "
+                f"{sector_plan.sector.value} intervention in it",
+                citizen_id=self.id,
+                plan_id=self.plan_id,
             )
 
     def join_plan(self, *, plan_id: UUID, actor: Actor, effective_at: datetime) -> None:

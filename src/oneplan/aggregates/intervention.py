@@ -30,6 +30,7 @@ from oneplan.values import (
     Money,
     Period,
     Sector,
+    SectorPlanRef,
 )
 
 __all__ = ["CostEntry", "Decision", "Dependency", "Intervention"]
@@ -72,7 +73,11 @@ class Intervention(OnePlanAggregate):
     def __init__(self) -> None:
         super().__init__()
         # Set by Proposed.apply (declared here for the type checker):
-        self.plan_id: UUID
+        self.plan_id: UUID | None
+        """The coordinated plan it is part of; None when held under a sector plan."""
+        self.sector_plan: SectorPlanRef | None = None
+        """The citizen's own sector plan (*handleplan*) it is held under, outside any
+        coordinated plan (``ProposedUnderSectorPlan``)."""
         self.citizen_id: UUID
         self.sector: Sector
         self.legal_basis: LegalBasis
@@ -122,6 +127,39 @@ class Intervention(OnePlanAggregate):
                 "legal_basis",
                 "title",
                 "goal_ids",
+                "responsible",
+                "planned_period",
+                "planned_cost",
+                "budget_area",
+            ):
+                setattr(aggregate, name, getattr(self, name))
+
+    class ProposedUnderSectorPlan(OnePlanAggregate.Created):
+        """An intervention was proposed under the citizen's own sector plan (*handleplan*),
+        outside any coordinated plan: the course of a citizen who has none (such as a
+        comparison citizen followed by an evaluation, or one who withdrew from a plan)."""
+
+        personal: ClassVar[Personal] = {"title": text()}
+
+        citizen_id: UUID
+        sector_plan: SectorPlanRef
+        legal_basis: LegalBasis
+        title: str
+        responsible: Actor
+        planned_period: Period
+        planned_cost: Money
+        budget_area: BudgetArea
+
+        def apply(self, aggregate: Any) -> None:
+            super().apply(aggregate)
+            aggregate.plan_id = None
+            aggregate.sector_plan = self.sector_plan
+            aggregate.sector = self.sector_plan.sector
+            aggregate.goal_ids = ()
+            for name in (
+                "citizen_id",
+                "legal_basis",
+                "title",
                 "responsible",
                 "planned_period",
                 "planned_cost",
@@ -304,6 +342,49 @@ class Intervention(OnePlanAggregate):
             legal_basis=legal_basis,
             title=require_text("ProposeIntervention", "title", title),
             goal_ids=goal_ids,
+            responsible=responsible,
+            planned_period=planned_period,
+            planned_cost=planned_cost,
+            budget_area=budget_area,
+        )
+
+    @classmethod
+    def propose_under_sector_plan(
+        cls,
+        *,
+        intervention_id: UUID,
+        citizen_id: UUID,
+        sector_plan: SectorPlanRef,
+        legal_basis: LegalBasis,
+        title: str,
+        responsible: Actor,
+        planned_period: Period,
+        planned_cost: Money,
+        budget_area: BudgetArea,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> Intervention:
+        """Rule 2 for a sector plan: the sector plan's sector acts under the intervention's
+        legal basis; rule 4: one responsible caseworker from the start. That the citizen
+        has no coordinated plan is checked by the application (``Citizen``)."""
+        sector = sector_plan.sector
+        if sector not in LAW_SECTORS[legal_basis.law]:
+            raise LegalBasisOutsideSector(
+                f"the {sector.value} sector does not act under {legal_basis}",
+                intervention_id=intervention_id,
+                sector=sector,
+                legal_basis=legal_basis,
+            )
+        require_caseworker("ProposeInterventionUnderSectorPlan", "responsible", responsible)
+        return cls._begin(
+            cls.ProposedUnderSectorPlan,
+            id=intervention_id,
+            actor=actor,
+            effective_at=effective_at,
+            citizen_id=citizen_id,
+            sector_plan=sector_plan,
+            legal_basis=legal_basis,
+            title=require_text("ProposeInterventionUnderSectorPlan", "title", title),
             responsible=responsible,
             planned_period=planned_period,
             planned_cost=planned_cost,
@@ -514,6 +595,14 @@ class Intervention(OnePlanAggregate):
         )
 
     # --- queries ---------------------------------------------------------------------
+
+    @property
+    def held_under(self) -> UUID | tuple[UUID, SectorPlanRef | None]:
+        """What holds this intervention: its coordinated plan's id, or the citizen and
+        their sector plan."""
+        if self.plan_id is not None:
+            return self.plan_id
+        return (self.citizen_id, self.sector_plan)
 
     @property
     def waits_for(self) -> tuple[UUID, ...]:

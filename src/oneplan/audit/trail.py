@@ -91,6 +91,8 @@ def _advance(context: _Context | None, e: Any) -> _Context | None:
         return _Context(e.originator_id, e.citizen_ids, tuple(str(b) for b in e.legal_bases))
     if isinstance(e, Intervention.Proposed):
         return _Context(e.plan_id, (e.citizen_id,), (str(e.legal_basis),))
+    if isinstance(e, Intervention.ProposedUnderSectorPlan):
+        return _Context(None, (e.citizen_id,), (str(e.legal_basis),))
     if isinstance(e, Citizen.Registered):
         return _Context(None, (e.originator_id,), ())
     return context
@@ -126,6 +128,11 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
         f"Social-services contact person {e.contact_person_id} contacted"
     ),
     Citizen.SanctionImposed: lambda e: f"Sanction imposed under {e.legal_basis}",
+    Citizen.BenefitPaid: lambda e: (
+        f"Benefit paid by {_join([e.sector])} under {e.legal_basis}: "
+        f"{getattr(e.amount, 'amount', e.amount)} DKK for {e.period.start} to {e.period.end}"
+    ),
+    Citizen.OutcomeRecorded: lambda e: f"Outcome recorded: {_join([e.outcome])}",
     Citizen.JoinedPlan: lambda e: f"Citizen joined plan {e.plan_id}",
     Citizen.LeftPlan: lambda e: f"Citizen left plan {e.plan_id}",
     Citizen.Erased: lambda e: (
@@ -169,6 +176,11 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
     Intervention.Proposed: lambda e: (
         f"Intervention proposed: {e.title!r} by {_join([e.sector])} under {e.legal_basis}, "
         f"responsible {_who(e.responsible)}, planned cost {getattr(e.planned_cost, 'amount', '')}"
+    ),
+    Intervention.ProposedUnderSectorPlan: lambda e: (
+        f"Intervention proposed under the citizen's {_join([e.sector_plan.sector])} sector "
+        f"plan: {e.title!r} under {e.legal_basis}, responsible {_who(e.responsible)}, "
+        f"planned cost {getattr(e.planned_cost, 'amount', '')}"
     ),
     Intervention.Granted: lambda e: f"Intervention granted by decision {e.decision_id}",
     Intervention.Scheduled: lambda e: f"Intervention scheduled to start {e.start_on}",
@@ -214,9 +226,9 @@ def describe(event: Any) -> str:
 
 
 def _legal_bases(e: Any, context: _Context | None) -> tuple[str, ...]:
-    if isinstance(e, Plan.Opened | Intervention.Proposed):
+    if isinstance(e, Plan.Opened | Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
         return context.legal_bases if context else ()
-    if isinstance(e, Citizen.SanctionImposed):
+    if isinstance(e, Citizen.SanctionImposed | Citizen.BenefitPaid):
         return (str(e.legal_basis),)
     if isinstance(e, Citizen.Erased):
         return (str(e.legal_basis),) if e.legal_basis else ()

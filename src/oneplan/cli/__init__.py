@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from oneplan.cli import audit as _audit  # noqa: F401  (each registers its commands)
+from oneplan.cli import evaluation as _evaluation  # noqa: F401
 from oneplan.cli import export as _export  # noqa: F401
 from oneplan.cli import keys as _keys  # noqa: F401
 from oneplan.cli import plans as _plans  # noqa: F401

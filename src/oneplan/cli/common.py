@@ -80,6 +80,9 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "audit verify",
         "audit anchor",
         "audit start",
+        "simulate",
+        "evaluate",
+        "evaluate-key",
     }
 )
 """Every command that writes or works rather than shows (a new one joins here)."""

@@ -157,13 +157,14 @@ def stream_owner(event: Any) -> StreamOwner | None:
     """The owner a stream's first event names (None: not a stream's first event).
 
     - a citizen's record: the citizen, class ``citizen``;
-    - an intervention: its citizen, the class of its legal basis;
+    - an intervention (of a plan or under a sector plan): its citizen, the class of its
+      legal basis;
     - a plan: its citizen, or for a household plan the household (the plan id), in the
       class of the plan's first legal basis.
     """
     if isinstance(event, Citizen.Registered):
         return StreamOwner(event.originator_id, RetentionClass.CITIZEN)
-    if isinstance(event, Intervention.Proposed):
+    if isinstance(event, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
         return StreamOwner(event.citizen_id, LAW_CLASSES[event.legal_basis.law])
     if isinstance(event, Plan.Opened):
         subject = event.citizen_ids[0] if len(event.citizen_ids) == 1 else event.originator_id

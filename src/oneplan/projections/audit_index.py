@@ -6,7 +6,7 @@ a query which streams to read, so that the trail of one citizen, one plan or one
 caseworker does not need the whole log. One row per (citizen, plan or actor; stream):
 
 - ``c/<citizen id>/<stream id>``: the citizen's own record, every plan they are in,
-  every intervention for them, every read of their plan (``AccessRecord``);
+  every intervention for them (in a plan or under their own sector plan), every read of their plan (``AccessRecord``);
 - ``p/<plan id>/<stream id>``: the plan, its interventions, every read of it, and the
   record of every citizen who joined it;
 - ``a/<actor id>/<stream id>``: every stream the actor changed or read.
@@ -42,7 +42,8 @@ class AuditIndexView(Fold[AuditStream]):
     """Which streams to read for one citizen's, plan's or actor's audit trail."""
 
     name: ClassVar[str] = "audit_index"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
+    """2: interventions under a citizen's own sector plan are in the citizen's rows."""
     state_type: ClassVar[type[Any]] = AuditStream
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -55,6 +56,8 @@ class AuditIndexView(Fold[AuditStream]):
             keys.append(f"p/{stream}/{stream}")
         elif isinstance(event, Intervention.Proposed):
             keys.extend((f"c/{event.citizen_id}/{stream}", f"p/{event.plan_id}/{stream}"))
+        elif isinstance(event, Intervention.ProposedUnderSectorPlan):
+            keys.append(f"c/{event.citizen_id}/{stream}")
         elif isinstance(event, AccessRecord.SectorViewRead):
             keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
             keys.append(f"p/{event.plan_id}/{stream}")

@@ -47,6 +47,8 @@ def route_of(event: Any, known: Route | None) -> Route | None:
         return Route(plan_id=event.originator_id, citizen_ids=event.citizen_ids)
     if isinstance(event, Intervention.Proposed):
         return Route(plan_id=event.plan_id, citizen_ids=(event.citizen_id,))
+    if isinstance(event, Intervention.ProposedUnderSectorPlan):
+        return Route(plan_id=None, citizen_ids=(event.citizen_id,))
     if isinstance(event, Citizen.Registered):
         return Route(plan_id=None, citizen_ids=(event.originator_id,))
     if isinstance(event, Citizen.JoinedPlan) and known is not None:

@@ -12,7 +12,8 @@ citizen. A caseworker counts as met, once, the first time they
 
 - act on the citizen's record (any event whose actor is a caseworker);
 - become responsible for one of the citizen's interventions (``Intervention.Proposed``
-  names them responsible, or ``Intervention.ResponsibleReassigned`` moves it to them);
+  or ``Intervention.ProposedUnderSectorPlan`` names them responsible, or
+  ``Intervention.ResponsibleReassigned`` moves it to them);
 - become the plan's coordinator, or hand it over (``Plan.CoordinatorAssigned``, both
   sides of ``Plan.CoordinatorHandedOver``);
 - join the plan as a participant in any role (``Plan.ParticipantJoined``);
@@ -111,7 +112,7 @@ class JourneyView(Fold[JourneyState]):
         citizen_ids: tuple[UUID, ...]
         if isinstance(event, Plan.Opened):
             citizen_ids = event.citizen_ids
-        elif isinstance(event, Intervention.Proposed):
+        elif isinstance(event, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
             citizen_ids = (event.citizen_id,)
         elif route is not None:
             citizen_ids = route.citizen_ids
@@ -159,7 +160,7 @@ def _concerns(state: JourneyState, e: Any) -> bool:
         return bool(e.originator_id == state.citizen_id)
     if isinstance(e, Plan.Opened):
         return state.citizen_id in e.citizen_ids
-    if isinstance(e, Intervention.Proposed):
+    if isinstance(e, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
         return bool(e.citizen_id == state.citizen_id)
     return True
 
@@ -259,6 +260,16 @@ def _contact_made(state: JourneyState, e: Citizen.SocialContactPersonContacted) 
 @_on(Citizen.SanctionImposed)
 def _sanction(state: JourneyState, e: Citizen.SanctionImposed) -> JourneyState:
     return _citizen(state, e, f"Sanction imposed under {e.legal_basis}: {e.reason}")
+
+
+@_on(Citizen.BenefitPaid)
+def _benefit(state: JourneyState, e: Citizen.BenefitPaid) -> JourneyState:
+    return _citizen(state, e, f"Benefit paid under {e.legal_basis}: {e.amount} ({e.period})")
+
+
+@_on(Citizen.OutcomeRecorded)
+def _outcome(state: JourneyState, e: Citizen.OutcomeRecorded) -> JourneyState:
+    return _citizen(state, e, f"Outcome recorded: {e.outcome.value}")
 
 
 @_on(Citizen.JoinedPlan)
@@ -413,6 +424,21 @@ def _proposed(state: JourneyState, e: Intervention.Proposed) -> JourneyState:
         intervention_id=e.originator_id,
         met=(e.responsible,),
         intervention_plans={**state.intervention_plans, e.originator_id: e.plan_id},
+    )
+
+
+@_on(Intervention.ProposedUnderSectorPlan)
+def _proposed_under_sector_plan(
+    state: JourneyState, e: Intervention.ProposedUnderSectorPlan
+) -> JourneyState:
+    return _entry(
+        state,
+        e,
+        f"Intervention proposed under the {e.sector_plan.sector.value} sector plan: "
+        f"{e.title} ({e.legal_basis})",
+        plan_id=None,
+        intervention_id=e.originator_id,
+        met=(e.responsible,),
     )
 
 

@@ -55,7 +55,13 @@ class RouteView(Fold[Route]):
         return route_of(event, state) or state
 
 
-_ROUTED = (Plan.Opened, Intervention.Proposed, Citizen.Registered, Citizen.JoinedPlan)
+_ROUTED = (
+    Plan.Opened,
+    Intervention.Proposed,
+    Intervention.ProposedUnderSectorPlan,
+    Citizen.Registered,
+    Citizen.JoinedPlan,
+)
 _ROUTED_STREAMS = (Plan.Event, Intervention.Event, Citizen.Event)
 """Events of streams that have a route (reads and receipts have none)."""
 

@@ -1,0 +1,174 @@
+"""Benchmark: simulate a municipality and evaluate it, at two sizes, on SQLite and
+PostgreSQL: time, events/s, peak memory, and how cost grows with size.
+
+    python benchmarks/bench_evaluation.py [--sizes 2000,20000] [--storage sqlite,postgres]
+                                          [--seed 1] [--json FILE]
+
+For every storage and size, each phase runs in a process of its own (so its peak RSS,
+``resource.getrusage(RUSAGE_SELF).ru_maxrss``, is its own):
+
+1. **simulate**: ``oneplan.simulate`` writes the municipality into a fresh database
+   through the public application (every command parsed and decided by ``OnePlan``; the
+   commands of 25 courses written per transaction with ``OnePlan.batched()``).
+2. **read** (the baseline): ``app.all_events()`` read to the end: paging the notification
+   log and mapping every event, which any evaluation of the log must do.
+3. **evaluate**: ``oneplan.evaluate(app.all_events())``: the same read, folded into every
+   citizen's metrics.
+4. **export**: the pseudonymised tables and cohort summaries (polars), written as CSV
+   and Parquet, the four PNG plots and the report.
+
+Reported per row: wall seconds, this process's CPU seconds (the machine is shared: CPU
+time is what load does not inflate), events/s (wall), peak RSS; ``evaluate/read`` (CPU
+time of the metrics over CPU time of reading the same log, in the same run); and
+``growth``: CPU time per citizen at the larger size over that at the smallest (1.0 =
+linear). SQLite files
+go to the temp dir; PostgreSQL uses a schema ``evaluation_bench`` (dropped and made
+again for each size) at ``postgresql://postgres@127.0.0.1:5432/test`` (override with
+``BENCH_PG_DSN``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+CLOCK = datetime(2026, 6, 1, tzinfo=UTC)
+PG_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+SCHEMA = "evaluation_bench"
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def worker(phase: str, url: str, citizens: int, seed: int, out: str) -> dict[str, Any]:
+    from oneplan import OnePlan, Pseudonymiser, evaluate, simulate
+
+    with OnePlan.open(url, clock=lambda: CLOCK) as app:
+        started, cpu = time.perf_counter(), _cpu()
+        if phase == "simulate":
+            summary = simulate(app, citizens=citizens, seed=seed)
+            result: dict[str, Any] = {"citizens": summary.citizens}
+        elif phase == "read":
+            result = {"read": sum(1 for _ in app.all_events())}
+        elif phase == "evaluate":
+            evaluation = evaluate(app.all_events())
+            result = {"citizens": len(evaluation.citizens)}
+        else:
+            evaluation = evaluate(app.all_events())
+            started, cpu = time.perf_counter(), _cpu()
+            files = evaluation.write(Path(out), Pseudonymiser.generate())
+            result = {"files": len(files)}
+        seconds, cpu = time.perf_counter() - started, _cpu() - cpu
+        events = int(app.recorder.max_notification_id() or 0)
+    return {**result, "seconds": seconds, "cpu_s": cpu, "events": events, "peak_mib": _peak_mib()}
+
+
+def _url(storage: str, size: int, tmp: Path) -> str:
+    if storage == "sqlite":
+        return f"sqlite:///{tmp / f'municipality-{size}.db'}"
+    import psycopg
+
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE')
+        conn.execute(f'CREATE SCHEMA "{SCHEMA}"')
+    return f"{PG_DSN}?schema={SCHEMA}"
+
+
+def _run(phase: str, url: str, size: int, seed: int, out: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            phase,
+            "--url",
+            url,
+            "--citizens",
+            str(size),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2000,20000")
+    parser.add_argument("--storage", default="sqlite,postgres")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--worker")
+    parser.add_argument("--url")
+    parser.add_argument("--citizens", type=int, default=0)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.url, args.citizens, args.seed, args.out)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="oneplan-bench-evaluation-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        for storage in args.storage.split(","):
+            for size in sizes:
+                url = _url(storage, size, tmp)
+                for phase in ("simulate", "read", "evaluate", "export"):
+                    result = _run(phase, url, size, args.seed, tmp / f"out-{storage}-{size}")
+                    row = {"storage": storage, "citizens": size, "phase": phase, **result}
+                    row["events_per_s"] = row["events"] / row["seconds"]
+                    rows.append(row)
+                    print(
+                        f"{storage:8} {size:>6} {phase:8} {row['seconds']:8.1f} s "
+                        f"({row['cpu_s']:7.1f} s CPU) "
+                        f"{row['events']:>9,} events {row['events_per_s']:>9,.0f} ev/s "
+                        f"{row['peak_mib']:7.0f} MiB",
+                        flush=True,
+                    )
+    by = {(r["storage"], r["citizens"], r["phase"]): r for r in rows}
+    print(
+        "\n| storage | citizens | phase | seconds | CPU s | events/s | peak MiB | evaluate/read "
+        "| growth (CPU) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        key = (r["storage"], r["citizens"])
+        first = by[(r["storage"], sizes[0], r["phase"])]
+        growth = (r["cpu_s"] / r["citizens"]) / (first["cpu_s"] / first["citizens"])
+        ratio = ""
+        if r["phase"] == "evaluate":
+            ratio = f"{r['cpu_s'] / by[(*key, 'read')]['cpu_s']:.2f}"
+            r["evaluate_over_read"] = float(ratio)
+        r["growth"] = growth
+        print(
+            f"| {r['storage']} | {r['citizens']:,} | {r['phase']} | {r['seconds']:.1f} | "
+            f"{r['cpu_s']:.1f} | "
+            f"{r['events_per_s']:,.0f} | {r['peak_mib']:.0f} | {ratio} | {growth:.2f} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,591 @@
+"""The metrics effect studies need, computed from the event log by effective time.
+
+``evaluate(events, as_of=None)`` folds any iterable of oneplan events (``app.all_events()``,
+or a copy of the log) into one ``CitizenMetrics`` row per citizen, plus the facts the
+cohort tables and plots are drawn from. Only the log's structure is read: ids,
+statuses, effective times, sectors, legal bases, amounts and actors. Names, birth dates,
+wishes, notes, reasons, titles and goal descriptions are never read, so erased or
+encrypted personal fields change nothing. Each metric's exact definition is on its field
+below and in ``docs/evaluation.md``.
+
+*By effective time*: every time is the event's ``effective_at`` (when it happened in the
+citizen's course), not when it was recorded, and ``as_of`` leaves out whatever took
+effect after it. The result does not depend on the order events arrive in, as long as
+each stream's own events keep their order.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from statistics import median
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import attrs
+
+from oneplan.aggregates.citizen import Citizen
+from oneplan.aggregates.intervention import Intervention
+from oneplan.aggregates.plan import Plan
+from oneplan.values import (
+    AchievementStatus,
+    Actor,
+    ActorKind,
+    BudgetArea,
+    Law,
+    MeetingAttendee,
+    PlanOutcome,
+    Sector,
+)
+
+if TYPE_CHECKING:
+    from oneplan.evaluation.pseudonyms import Pseudonymiser
+
+__all__ = [
+    "CitizenMetrics",
+    "CostMonth",
+    "Evaluation",
+    "FirstStart",
+    "GoalRecord",
+    "evaluate",
+    "month_of",
+    "spread_by_month",
+]
+
+DAY = 86_400.0
+CENT = Decimal("0.01")
+
+
+def month_of(day: date) -> date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def spread_by_month(amount: Decimal, first: date, last: date | None) -> list[tuple[date, Decimal]]:
+    """``amount`` spread evenly over the days from ``first`` to ``last`` (inclusive),
+    summed per calendar month, in whole øre; the shares add up to ``amount`` exactly
+    (each month gets the rounded cumulative share less the months before it). A period
+    without an end is booked on its first day."""
+    if last is None or last <= first:
+        return [(month_of(first), amount)]
+    total_days = (last - first).days + 1
+    out: list[tuple[date, Decimal]] = []
+    done_days, booked = 0, Decimal(0)
+    month = month_of(first)
+    while month <= last:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        from_day = max(first, month)
+        to_day = min(last, following.fromordinal(following.toordinal() - 1))
+        done_days += (to_day - from_day).days + 1
+        cumulative = (amount * done_days / total_days).quantize(CENT, rounding=ROUND_HALF_EVEN)
+        out.append((month, cumulative - booked))
+        booked = cumulative
+        month = following
+    return out
+
+
+# --- results -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class FirstStart:
+    """The first intervention under one legal basis to start for a citizen."""
+
+    citizen_id: UUID
+    legal_basis: str
+    sector: Sector
+    days: float
+    """Days from the course's start (see ``CitizenMetrics.course_start``) to its start."""
+
+
+@attrs.frozen
+class CostMonth:
+    """What was spent on (service) or paid to (transfers) a citizen in one month, by sector."""
+
+    citizen_id: UUID
+    month: date
+    sector: Sector
+    budget_area: BudgetArea
+    amount: Decimal
+
+
+@attrs.frozen
+class GoalRecord:
+    """A goal or sub-goal of a plan the citizen is in."""
+
+    citizen_id: UUID
+    plan_id: UUID
+    goal_id: UUID
+    is_sub_goal: bool
+    set_at: datetime
+    achieved_at: datetime | None
+    finished_at: datetime | None
+
+
+@attrs.frozen
+class CitizenMetrics:
+    """One citizen's metrics, as of the evaluation's horizon."""
+
+    citizen_id: UUID
+    cohort: str
+    """``plan`` if the citizen was ever in a coordinated plan, else ``comparison`` (their
+    efforts are held under the sectors' own plans)."""
+    household: bool
+    """In a plan for more than one citizen (a family plan)."""
+    registered_at: datetime
+    course_start: datetime
+    """When the first coordinated plan was opened for the citizen (plan cohort), or when
+    the citizen was registered (comparison cohort)."""
+    months_observed: int
+    """Calendar months from the course's start to the horizon, both included."""
+    caseworkers: int
+    """Distinct caseworkers met (as the journey view counts them): acted on the citizen's
+    record, responsible for one of their interventions, coordinator (either side of a
+    hand-over), participant in their plan, or attendee of a meeting on it."""
+    contact_points: int
+    """Distinct case areas, (sector, law), under which the citizen had an intervention or
+    a benefit (*kontaktpunkter til kommunen*)."""
+    sectors: int
+    """Distinct sectors of the caseworkers met."""
+    coordinator_changes: int
+    """Coordinator hand-overs on the citizen's plans."""
+    interventions: int
+    """Interventions proposed for the citizen."""
+    interventions_started: int
+    days_to_first_intervention: float | None
+    """Days from the course's start to the first of the citizen's interventions to start
+    (None: none started yet)."""
+    goals_set: int
+    """Goals and sub-goals set in the citizen's plans (None-like 0 for comparison)."""
+    goals_achieved: int
+    """Of those, achieved (completed as achieved, or progress recorded as achieved)."""
+    median_days_to_achievement: float | None
+    paused_share: float | None
+    """Time the citizen's started interventions spent paused, over the time they ran
+    (from start to end, or to the horizon); None when none has started."""
+    service_cost: Decimal
+    """Actual costs booked to the service budget area for the citizen's interventions,
+    for months up to the horizon."""
+    transfers: Decimal
+    """Benefits paid to the citizen (transfers budget area), for months up to the horizon."""
+    outcome: PlanOutcome | None
+    """The outcome recorded at the citizen's latest follow-up (None: not followed up)."""
+    plan_outcome: PlanOutcome | None
+    """The outcome of the citizen's last completed plan (None: none completed)."""
+    withdrew: bool
+    """The citizen's plan was withdrawn by the citizen."""
+
+
+@attrs.frozen
+class Evaluation:
+    """Everything computed from one log: per-citizen metrics and the facts behind them."""
+
+    horizon: datetime
+    citizens: tuple[CitizenMetrics, ...]
+    first_starts: tuple[FirstStart, ...]
+    costs: tuple[CostMonth, ...]
+    goals: tuple[GoalRecord, ...]
+    caseworkers_met: dict[UUID, tuple[datetime, ...]]
+    """When each citizen met each of their caseworkers (first met, sorted)."""
+    events: int
+
+    def citizen(self, citizen_id: UUID) -> CitizenMetrics:
+        return next(c for c in self.citizens if c.citizen_id == citizen_id)
+
+    def caseworkers_by(self, citizen_id: UUID, at: datetime) -> int:
+        """How many caseworkers the citizen had met by ``at`` (never decreases)."""
+        return sum(1 for first in self.caseworkers_met.get(citizen_id, ()) if first <= at)
+
+    def tables(self, pseudonyms: Pseudonymiser, *, coarsen_dates: bool = False) -> dict[str, Any]:
+        """Every table as a polars DataFrame, citizens named by ``pseudonyms``: the
+        per-citizen tables and the cohort summaries (needs the ``evaluation`` extra;
+        ``df.to_pandas()`` converts one, with pandas and pyarrow installed)."""
+        from oneplan.evaluation.exports import cohort_tables, frames
+
+        tables = frames(self, pseudonyms, coarsen_dates=coarsen_dates)
+        return {**tables, **cohort_tables(tables)}
+
+    def write(
+        self,
+        out: str | os.PathLike[str],
+        pseudonyms: Pseudonymiser,
+        *,
+        coarsen_dates: bool = False,
+        formats: Sequence[str] = ("csv", "parquet"),
+        plots: bool = True,
+    ) -> list[Path]:
+        """Write the tables (CSV and/or Parquet), the PNG plots and ``report.md`` into
+        ``out``; returns the files written (needs the ``evaluation`` extra)."""
+        from oneplan.evaluation.report import write_evaluation
+
+        return write_evaluation(
+            self, Path(out), pseudonyms, coarsen_dates=coarsen_dates, formats=formats, plots=plots
+        )
+
+    def total_cost(self, budget_area: BudgetArea | None = None) -> Decimal:
+        return sum(
+            (c.amount for c in self.costs if budget_area is None or c.budget_area is budget_area),
+            Decimal(0),
+        )
+
+
+# --- the fold ------------------------------------------------------------------------
+
+
+class _CitizenFacts:
+    __slots__ = (
+        "benefits",
+        "intervention_ids",
+        "met",
+        "outcomes",
+        "plan_ids",
+        "registered_at",
+    )
+
+    def __init__(self) -> None:
+        self.registered_at: datetime | None = None
+        self.plan_ids: list[UUID] = []
+        self.intervention_ids: list[UUID] = []
+        self.met: dict[str, tuple[datetime, Sector | None]] = {}
+        self.benefits: list[tuple[Sector, Law, Decimal, date, date | None]] = []
+        """(sector, law, amount, first day, last day) of each benefit paid."""
+        self.outcomes: list[tuple[datetime, int, PlanOutcome]] = []
+
+
+class _PlanFacts:
+    __slots__ = ("citizen_ids", "closed", "goals", "hand_overs", "opened_at", "outcome")
+
+    def __init__(self, opened_at: datetime, citizen_ids: tuple[UUID, ...]) -> None:
+        self.opened_at = opened_at
+        self.citizen_ids = citizen_ids
+        self.hand_overs = 0
+        self.goals: dict[UUID, list[Any]] = {}
+        """goal id -> [set_at, is_sub_goal, achieved_at, finished_at]"""
+        self.outcome: tuple[datetime, PlanOutcome] | None = None
+        self.closed: str = ""
+
+
+class _InterventionFacts:
+    __slots__ = (
+        "citizen_id",
+        "costs",
+        "ended_at",
+        "intervention_id",
+        "law",
+        "legal_basis",
+        "plan_id",
+        "proposed_at",
+        "sector",
+        "started_at",
+        "status_changes",
+    )
+
+    def __init__(self, e: Any) -> None:
+        self.intervention_id: UUID = e.originator_id
+        self.citizen_id: UUID = e.citizen_id
+        self.plan_id: UUID | None = getattr(e, "plan_id", None)
+        self.sector: Sector = e.sector if hasattr(e, "sector") else e.sector_plan.sector
+        self.legal_basis = str(e.legal_basis)
+        self.law = e.legal_basis.law
+        self.proposed_at: datetime = e.effective_at
+        self.started_at: datetime | None = None
+        self.ended_at: datetime | None = None
+        self.status_changes: list[tuple[datetime, int, bool]] = []
+        """(effective_at, version, paused?) for each pause and resume."""
+        self.costs: list[tuple[BudgetArea, Decimal, date, date | None]] = []
+        """(budget area, amount, first day, last day) of each actual cost."""
+
+
+class _Fold:
+    def __init__(self, as_of: datetime | None) -> None:
+        self.as_of = as_of
+        self.citizens: dict[UUID, _CitizenFacts] = defaultdict(_CitizenFacts)
+        self.plans: dict[UUID, _PlanFacts] = {}
+        self.interventions: dict[UUID, _InterventionFacts] = {}
+        self.latest: datetime | None = None
+        self.count = 0
+
+    def meet(
+        self, citizen_ids: Iterable[UUID], people: Iterable[Actor | MeetingAttendee], at: datetime
+    ) -> None:
+        for person in people:
+            if person.kind is not ActorKind.CASEWORKER:
+                continue
+            for citizen_id in citizen_ids:
+                met = self.citizens[citizen_id].met
+                known = met.get(person.id)
+                if known is None or at < known[0]:
+                    met[person.id] = (at, person.sector)
+
+    def fold(self, event: Any) -> None:
+        name = type(event).__qualname__
+        handle = _STREAMS.get(name.partition(".")[0])
+        if handle is None or name in RECORD_KEEPING:
+            return  # reads, command receipts, archive delivery and erasure
+        at: datetime = event.effective_at
+        if self.as_of is not None and at > self.as_of:
+            return
+        self.count += 1
+        if self.latest is None or at > self.latest:
+            self.latest = at
+        handle(self, event, at)
+
+    def citizen_event(self, e: Any, at: datetime) -> None:
+        facts = self.citizens[e.originator_id]
+        self.meet((e.originator_id,), (e.actor,), at)
+        if isinstance(e, Citizen.Registered):
+            facts.registered_at = at
+        elif isinstance(e, Citizen.JoinedPlan):
+            facts.plan_ids.append(e.plan_id)
+        elif isinstance(e, Citizen.BenefitPaid):
+            facts.benefits.append(
+                (e.sector, e.legal_basis.law, e.amount.amount, e.period.start, e.period.end)
+            )
+        elif isinstance(e, Citizen.OutcomeRecorded):
+            facts.outcomes.append((at, e.originator_version, e.outcome))
+
+    def plan_event(self, e: Any, at: datetime) -> None:
+        if isinstance(e, Plan.Opened):
+            self.plans[e.originator_id] = _PlanFacts(at, e.citizen_ids)
+        plan = self.plans.get(e.originator_id)
+        if plan is None:
+            return
+        met: list[Actor | MeetingAttendee] = [e.actor]
+        if isinstance(e, Plan.CoordinatorAssigned):
+            met.append(e.coordinator)
+        elif isinstance(e, Plan.CoordinatorHandedOver):
+            met += (e.previous_coordinator, e.new_coordinator)
+            plan.hand_overs += 1
+        elif isinstance(e, Plan.ParticipantJoined):
+            met.append(e.participant)
+        elif isinstance(e, Plan.MeetingHeld):
+            met += e.attendees
+        elif isinstance(e, Plan.GoalSet):
+            plan.goals[e.goal_id] = [at, e.parent_id is not None, None, None]
+        elif isinstance(e, Plan.GoalProgressRecorded | Plan.GoalCompleted):
+            goal = plan.goals.get(e.goal_id)
+            if goal is not None and e.achievement is AchievementStatus.ACHIEVED:
+                goal[2] = at if goal[2] is None else min(goal[2], at)
+            if goal is not None and isinstance(e, Plan.GoalCompleted):
+                goal[3] = at
+        elif isinstance(e, Plan.GoalCancelled):
+            goal = plan.goals.get(e.goal_id)
+            if goal is not None:
+                goal[3] = at
+        elif isinstance(e, Plan.Completed):
+            plan.outcome = (at, e.outcome)
+            plan.closed = "completed"
+        elif isinstance(e, Plan.WithdrawnByCitizen):
+            plan.closed = "withdrawn"
+        elif isinstance(e, Plan.EnteredInError):
+            plan.closed = "entered-in-error"
+        self.meet(plan.citizen_ids, met, at)
+
+    def intervention_event(self, e: Any, at: datetime) -> None:
+        if isinstance(e, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
+            self.interventions[e.originator_id] = facts = _InterventionFacts(e)
+            self.citizens[e.citizen_id].intervention_ids.append(e.originator_id)
+            self.meet((e.citizen_id,), (e.actor, e.responsible), at)
+            return
+        facts_or_none = self.interventions.get(e.originator_id)
+        if facts_or_none is None:
+            return
+        facts = facts_or_none
+        met: list[Actor] = [e.actor]
+        if isinstance(e, Intervention.Started):
+            facts.started_at = at
+        elif isinstance(e, Intervention.Paused):
+            facts.status_changes.append((at, e.originator_version, True))
+        elif isinstance(e, Intervention.Resumed):
+            facts.status_changes.append((at, e.originator_version, False))
+        elif isinstance(e, Intervention.Completed | Intervention.Stopped | Intervention.Cancelled):
+            facts.ended_at = at
+        elif isinstance(e, Intervention.ActualCostRecorded):
+            facts.costs.append((e.budget_area, e.amount.amount, e.period.start, e.period.end))
+        elif isinstance(e, Intervention.ResponsibleReassigned):
+            met.append(e.new_responsible)
+        self.meet((facts.citizen_id,), met, at)
+
+    # --- the metrics ---------------------------------------------------------------
+
+    def result(self) -> Evaluation:
+        horizon = self.as_of or self.latest or datetime.min
+        horizon_month = month_of(horizon.date())
+        rows: list[CitizenMetrics] = []
+        firsts: list[FirstStart] = []
+        costs: list[CostMonth] = []
+        goals: list[GoalRecord] = []
+        met_times: dict[UUID, tuple[datetime, ...]] = {}
+        for citizen_id, c in self.citizens.items():
+            if c.registered_at is None:
+                continue  # a stream we saw only part of (as_of before its registration)
+            plans = [self.plans[p] for p in c.plan_ids if p in self.plans]
+            course_start = min((p.opened_at for p in plans), default=c.registered_at)
+            interventions = sorted(
+                (self.interventions[i] for i in c.intervention_ids),
+                key=lambda i: (i.proposed_at, str(i.intervention_id)),
+            )  # (sums of floats are then the same whatever order the streams arrived in)
+            started = [i for i in interventions if i.started_at is not None]
+            first_by_basis: dict[str, _InterventionFacts] = {}
+            for i in sorted(started, key=lambda i: (i.started_at, i.legal_basis)):
+                first_by_basis.setdefault(i.legal_basis, i)
+            for basis, i in sorted(first_by_basis.items()):
+                assert i.started_at is not None
+                firsts.append(
+                    FirstStart(citizen_id, basis, i.sector, _days(i.started_at - course_start))
+                )
+            first_start = min((i.started_at for i in started if i.started_at), default=None)
+            running = paused = 0.0
+            for i in started:
+                assert i.started_at is not None
+                end = i.ended_at or horizon
+                running += max(0.0, (end - i.started_at).total_seconds())
+                paused += _paused_seconds(i, end)
+            citizen_costs = self.cost_months(citizen_id, c, interventions, horizon_month)
+            costs += citizen_costs
+            plan_goals = [
+                GoalRecord(citizen_id, plan_id, goal_id, g[1], g[0], g[2], g[3])
+                for plan_id in c.plan_ids
+                if plan_id in self.plans
+                for goal_id, g in self.plans[plan_id].goals.items()
+            ]
+            goals += plan_goals
+            achieved = [g for g in plan_goals if g.achieved_at is not None]
+            met_times[citizen_id] = tuple(sorted(t for t, _ in c.met.values()))
+            completed = [p.outcome for p in plans if p.outcome is not None]
+            outcome = max(c.outcomes)[2] if c.outcomes else None
+            rows.append(
+                CitizenMetrics(
+                    citizen_id=citizen_id,
+                    cohort="plan" if c.plan_ids else "comparison",
+                    household=any(len(p.citizen_ids) > 1 for p in plans),
+                    registered_at=c.registered_at,
+                    course_start=course_start,
+                    months_observed=_months_between(month_of(course_start.date()), horizon_month),
+                    caseworkers=len(c.met),
+                    contact_points=len(
+                        {(i.sector, i.law) for i in interventions}
+                        | {(sector, law) for sector, law, *_ in c.benefits}
+                    ),
+                    sectors=len({s for _, s in c.met.values() if s is not None}),
+                    coordinator_changes=sum(p.hand_overs for p in plans),
+                    interventions=len(interventions),
+                    interventions_started=len(started),
+                    days_to_first_intervention=(
+                        _days(first_start - course_start) if first_start else None
+                    ),
+                    goals_set=len(plan_goals),
+                    goals_achieved=len(achieved),
+                    median_days_to_achievement=(
+                        median(_days(g.achieved_at - g.set_at) for g in achieved if g.achieved_at)
+                        if achieved
+                        else None
+                    ),
+                    paused_share=(paused / running) if running > 0 else None,
+                    service_cost=sum(
+                        (m.amount for m in citizen_costs if m.budget_area is BudgetArea.SERVICE),
+                        Decimal(0),
+                    ),
+                    transfers=sum(
+                        (m.amount for m in citizen_costs if m.budget_area is BudgetArea.TRANSFERS),
+                        Decimal(0),
+                    ),
+                    outcome=outcome,
+                    plan_outcome=max(completed)[1] if completed else None,
+                    withdrew=any(p.closed == "withdrawn" for p in plans),
+                )
+            )
+        rows.sort(key=lambda r: (r.course_start, str(r.citizen_id)))
+        order = {r.citizen_id: n for n, r in enumerate(rows)}  # the same whatever the arrival
+        return Evaluation(
+            horizon=horizon,
+            citizens=tuple(rows),
+            first_starts=tuple(sorted(firsts, key=lambda f: (order[f.citizen_id], f.legal_basis))),
+            costs=tuple(
+                sorted(costs, key=lambda m: (order[m.citizen_id], m.month, m.sector, m.budget_area))
+            ),
+            goals=tuple(
+                sorted(goals, key=lambda g: (order[g.citizen_id], g.set_at, str(g.goal_id)))
+            ),
+            caseworkers_met=met_times,
+            events=self.count,
+        )
+
+    def cost_months(
+        self,
+        citizen_id: UUID,
+        c: _CitizenFacts,
+        interventions: list[_InterventionFacts],
+        horizon_month: date,
+    ) -> list[CostMonth]:
+        """Costs and benefits spread over the months of their periods, up to the horizon's
+        month, summed per (month, sector, budget area)."""
+        totals: dict[tuple[date, Sector, BudgetArea], Decimal] = defaultdict(Decimal)
+        for i in interventions:
+            for area, total, first, last in i.costs:
+                for month, amount in spread_by_month(total, first, last):
+                    if month <= horizon_month:
+                        totals[(month, i.sector, area)] += amount
+        for sector, _, total, first, last in c.benefits:
+            for month, amount in spread_by_month(total, first, last):
+                if month <= horizon_month:
+                    totals[(month, sector, BudgetArea.TRANSFERS)] += amount
+        return [
+            CostMonth(citizen_id, month, sector, area, amount)
+            for (month, sector, area), amount in sorted(totals.items())
+        ]
+
+
+RECORD_KEEPING = frozenset({"Plan.DeliveredToArchive", "Citizen.Erased"})
+"""Events about keeping the record, not about the citizen's course: left out (their
+effective time would move the horizon, and their actor is met by nobody)."""
+
+_STREAMS = {
+    "Citizen": _Fold.citizen_event,
+    "Plan": _Fold.plan_event,
+    "Intervention": _Fold.intervention_event,
+}
+"""Which fold each stream's events go to (by the aggregate the event class is nested in)."""
+
+
+def _days(delta: Any) -> float:
+    return round(float(delta.total_seconds()) / DAY, 4)
+
+
+def _months_between(first: date, last: date) -> int:
+    return max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+
+
+def _paused_seconds(i: _InterventionFacts, end: datetime) -> float:
+    """Time spent paused between the intervention's start and ``end``."""
+    total, since = 0.0, None
+    for at, _, pausing in sorted(i.status_changes):
+        if pausing and since is None:
+            since = at
+        elif not pausing and since is not None:
+            total += max(0.0, (min(at, end) - since).total_seconds())
+            since = None
+    if since is not None:
+        total += max(0.0, (end - since).total_seconds())
+    return total
+
+
+def evaluate(events: Iterable[Any], *, as_of: datetime | None = None) -> Evaluation:
+    """Fold a log (any iterable of oneplan events, such as ``app.all_events()``) into the
+    evaluation's metrics, by effective time up to ``as_of`` (default: the last effective
+    time in the log). Other events (reads, command receipts) are passed over."""
+    fold = _Fold(as_of)
+    collecting = gc.isenabled()
+    gc.disable()  # the fold makes no cycles; collecting its growing state costs more
+    try:
+        for event in events:
+            fold.fold(event)
+        return fold.result()
+    finally:
+        if collecting:
+            gc.enable()

@@ -1,0 +1,265 @@
+"""Evaluation exports on real storage: a small municipality simulated through the public
+application on SQLite and PostgreSQL, exported as pseudonymised CSV and Parquet with plots
+and a report; canary strings planted in one citizen's personal fields and free text are
+found in no file written."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import UUID
+
+import polars as pl
+import pytest
+
+from oneplan import (
+    Actor,
+    ActorKind,
+    ConsentGiver,
+    InformationCategory,
+    KeyConfigurationError,
+    Keys,
+    Law,
+    MeetingAttendee,
+    OnePlan,
+    Period,
+    PlanOutcome,
+    Sector,
+)
+from oneplan.evaluation import Pseudonymiser, evaluate
+from oneplan.evaluation.exports import frames
+from oneplan.evaluation.report import write_evaluation
+from oneplan.simulation import Municipality, simulate
+
+CLOCK = datetime(2026, 6, 1, tzinfo=UTC)
+SHORT = Municipality(years=1)
+CANARY_WORKER = Actor.caseworker("canary-worker-7q", Sector.EMPLOYMENT, Law.LAB, Law.LAS, Law.SEL)
+CANARIES = {
+    "name": "Kanarie Fuglsang",
+    "cpr": "010203-1234",
+    "wishes": "CANARY-WISH I want to sing again",
+    "goal": "CANARY-GOAL sings in the choir",
+    "title": "CANARY-TITLE singing lessons",
+    "reason": "CANARY-REASON sore throat",
+    "note": "CANARY-NOTE sang twice",
+    "decision": "CANARY-DECISION choir on Tuesdays",
+    "purpose": "CANARY-PURPOSE one plan",
+    "worker": CANARY_WORKER.id,
+}
+
+
+def plant_canaries(app: OnePlan) -> UUID:
+    """A citizen whose every personal field and free text holds a canary."""
+    at = datetime(2023, 3, 1, 10, tzinfo=UTC)
+    citizen = app.register_citizen(
+        name=f"{CANARIES['name']} {CANARIES['cpr']}",
+        birth_date=date(1980, 1, 1),
+        actor=CANARY_WORKER,
+        effective_at=at,
+    )
+    consent = app.grant_consent(
+        citizen_id=citizen,
+        recipient_sectors=list(Sector),
+        categories=list(InformationCategory),
+        purpose=CANARIES["purpose"],
+        period=Period(start=at.date()),
+        given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name=CANARIES["name"])],
+        actor=CANARY_WORKER,
+        effective_at=at,
+    )
+    plan = app.open_plan(
+        citizen_ids=[citizen],
+        consent_ids=[consent],
+        legal_bases=["LAB § 30 b"],
+        coordinator=CANARY_WORKER,
+        actor=CANARY_WORKER,
+        effective_at=at,
+    )
+    app.record_citizens_wishes(
+        plan_id=plan,
+        citizen_id=citizen,
+        wishes=f"{CANARIES['wishes']} {CANARIES['cpr']}",
+        overarching_goal={"kind": "work"},
+        actor=CANARY_WORKER,
+        effective_at=at,
+    )
+    goal = app.set_goal(
+        plan_id=plan, description=CANARIES["goal"], actor=CANARY_WORKER, effective_at=at
+    )
+    app.record_goal_progress(
+        plan_id=plan,
+        goal_id=goal,
+        achievement="achieved",
+        note=CANARIES["note"],
+        actor=CANARY_WORKER,
+        effective_at=datetime(2023, 5, 1, tzinfo=UTC),
+    )
+    lessons = app.propose_intervention(
+        plan_id=plan,
+        citizen_id=citizen,
+        sector="social",
+        legal_basis="SEL § 85",
+        title=CANARIES["title"],
+        responsible=CANARY_WORKER,
+        planned_period=Period(start=at.date()),
+        actor=CANARY_WORKER,
+        effective_at=at,
+    )
+    app.grant_intervention(
+        intervention_id=lessons, note=CANARIES["note"], actor=CANARY_WORKER, effective_at=at
+    )
+    app.start_intervention(intervention_id=lessons, actor=CANARY_WORKER, effective_at=at)
+    app.pause_intervention(
+        intervention_id=lessons,
+        reason=CANARIES["reason"],
+        actor=CANARY_WORKER,
+        effective_at=datetime(2023, 4, 1, tzinfo=UTC),
+    )
+    app.hold_meeting(
+        plan_id=plan,
+        attendees=[MeetingAttendee(id=CANARY_WORKER.id, sector=Sector.EMPLOYMENT)],
+        decisions=[CANARIES["decision"]],
+        actor=CANARY_WORKER,
+        effective_at=datetime(2023, 4, 2, tzinfo=UTC),
+    )
+    app.stop_intervention(
+        intervention_id=lessons,
+        reason=CANARIES["reason"],
+        actor=CANARY_WORKER,
+        effective_at=datetime(2023, 5, 1, tzinfo=UTC),
+    )
+    app.record_outcome(
+        citizen_id=citizen,
+        outcome=PlanOutcome.WORK,
+        actor=CANARY_WORKER,
+        effective_at=datetime(2023, 6, 1, tzinfo=UTC),
+    )
+    return citizen
+
+
+def every_text_written(out: Path) -> str:
+    """Every byte of every text file written, and every cell of every Parquet table."""
+    parts = []
+    for path in sorted(out.iterdir()):
+        if path.suffix == ".parquet":
+            table = pl.read_parquet(path)
+            parts.append(table.cast(pl.String).write_csv())
+        elif path.suffix in (".csv", ".md"):
+            parts.append(path.read_text(encoding="utf-8"))
+        else:
+            parts.append(path.read_bytes().decode("latin-1"))
+    return "\n".join(parts)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def municipality_url(request: pytest.FixtureRequest) -> str:
+    if request.param == "sqlite":
+        return str(request.getfixturevalue("sqlite_url"))
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_an_export_of_a_municipality_carries_no_name_cpr_or_free_text(
+    municipality_url: str, tmp_path: Path
+) -> None:
+    with OnePlan.open(municipality_url, clock=lambda: CLOCK) as app:
+        summary = simulate(app, citizens=12, seed=4, municipality=SHORT)
+        canary = plant_canaries(app)
+        evaluation = evaluate(app.all_events())
+        plots = municipality_url.startswith("sqlite")  # (drawn once: they take seconds)
+        written = write_evaluation(
+            evaluation, tmp_path / "out", Pseudonymiser.generate(), plots=plots
+        )
+
+    assert len(evaluation.citizens) == summary.citizens + 1
+    assert {p.name for p in written} >= {
+        "citizens.csv",
+        "citizens.parquet",
+        "costs.parquet",
+        "goals.csv",
+        "balance.csv",
+        "report.md",
+    }
+    pngs = {
+        "caseworkers_per_citizen.png",
+        "goal_progression.png",
+        "costs_by_sector.png",
+        "time_to_first_intervention.png",
+    }
+    assert pngs <= {p.name for p in written} or not plots
+    text = every_text_written(tmp_path / "out")
+    for what, canary_text in CANARIES.items():
+        assert canary_text not in text, what
+        assert canary_text.split()[0] not in text, what
+    assert str(canary) not in text
+    assert canary.hex not in text
+    metrics = evaluation.citizen(canary)
+    assert (metrics.caseworkers, metrics.goals_achieved, metrics.outcome) == (
+        1,
+        1,
+        PlanOutcome.WORK,
+    )
+
+
+def test_every_table_names_citizens_by_the_same_keyed_pseudonym(tmp_path: Path) -> None:
+    app = OnePlan.open("memory://", clock=lambda: CLOCK)
+    simulate(app, citizens=10, seed=2, municipality=SHORT)
+    evaluation = evaluate(app.all_events())
+    key = Pseudonymiser.generate()
+
+    tables = frames(evaluation, key)
+    again = frames(evaluation, Pseudonymiser(key._key))
+    other = frames(evaluation, Pseudonymiser.generate())
+
+    citizens = set(tables["citizens"]["citizen"])
+    assert len(citizens) == len(evaluation.citizens)
+    assert all(p.startswith("c-") and len(p) == 18 for p in citizens)
+    for name in ("first_interventions", "costs", "goals"):
+        assert set(tables[name]["citizen"]) <= citizens
+    assert tables["citizens"].equals(again["citizens"])
+    assert not citizens & set(other["citizens"]["citizen"])
+
+
+def test_dates_can_be_coarsened_to_the_month() -> None:
+    app = OnePlan.open("memory://", clock=lambda: CLOCK)
+    simulate(app, citizens=10, seed=2, municipality=SHORT)
+
+    tables = frames(evaluate(app.all_events()), Pseudonymiser.generate(), coarsen_dates=True)
+
+    for name, table in tables.items():
+        for column, dtype in table.schema.items():
+            if dtype == pl.Date:
+                days = table[column].drop_nulls().dt.day()
+                assert days.len() == 0 or set(days) == {1}, (name, column)
+
+
+def test_an_evaluation_key_is_never_the_master_or_audit_key() -> None:
+    keys = Keys.generate()
+    assert keys.master_key is not None
+
+    with pytest.raises(KeyConfigurationError, match="never the master or audit key"):
+        Pseudonymiser(keys.master_key, not_one_of=keys)
+    with pytest.raises(KeyConfigurationError, match="32 random bytes"):
+        Pseudonymiser(b"short")
+    with pytest.raises(KeyConfigurationError, match="base64"):
+        Pseudonymiser.from_text("not base64 !!")
+    assert "key" not in repr(Pseudonymiser.generate()).replace("key=<hidden>", "")
+
+
+def test_the_metrics_are_the_same_with_personal_data_sealed_and_after_an_erasure() -> None:
+    later = datetime(2050, 1, 1, tzinfo=UTC)  # every retention period has ended
+    plain = OnePlan.open("memory://", clock=lambda: later)
+    sealed = OnePlan.open("memory://", clock=lambda: later, keys=Keys.generate())
+    simulate(plain, citizens=12, seed=8, municipality=SHORT)
+    simulate(sealed, citizens=12, seed=8, municipality=SHORT)
+    before = evaluate(sealed.all_events())
+    assert before == evaluate(plain.all_events())
+
+    comparison = next(c for c in before.citizens if c.cohort == "comparison")
+    sealed.erase_citizen(
+        citizen_id=comparison.citizen_id, reason="retention ended", actor=CANARY_WORKER
+    )
+    after = evaluate(sealed.all_events())
+
+    assert sealed.citizen(comparison.citizen_id).erased
+    assert after.citizens == before.citizens
+    assert after.costs == before.costs
