@@ -35,7 +35,7 @@ from oneplan import commands as c
 from oneplan import rules
 from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.base import OnePlanAggregate, recording
-from oneplan.aggregates.citizen import Citizen
+from oneplan.aggregates.citizen import Citizen, SectorPlanFile
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.audit.anchor import Anchor
@@ -78,14 +78,14 @@ from oneplan.projections.caseload import (
     caseload,
 )
 from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
-from oneplan.projections.citizen_view import CitizenState, CitizenView
+from oneplan.projections.citizen_view import CitizenState, CitizenView, SectorPlanRow
 from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.projections.stores import store_for_env
 from oneplan.recorders import AuditedRecorder, application_recorder
-from oneplan.values import Actor, CprNumber, Sector, cpr_birth_date
+from oneplan.values import Actor, CprNumber, Sector, SectorPlanRef, cpr_birth_date
 
 __all__ = ["Clock", "CommandReceipt", "Erasure", "OnePlan", "system_clock"]
 
@@ -136,14 +136,17 @@ class CommandReceipt(Aggregate):
 
 @attrs.frozen
 class Erasure:
-    """What an erasure did: the citizen, their case files, how many data keys were
-    destroyed, and the household plans whose shared key went with the last member."""
+    """What an erasure did: the citizen, their case files (plans and sector plans), how
+    many data keys were destroyed, and the household plans whose shared key went with
+    the last member."""
 
     citizen_id: UUID
     plan_ids: tuple[UUID, ...]
     keys_destroyed: int
     households: tuple[UUID, ...]
     events_refolded: int
+    sector_plans: tuple[SectorPlanRef, ...] = ()
+    """The citizen's own sector plans whose case files went with it."""
 
 
 def _fingerprint(command: c.Command, key: bytes | None) -> str:
@@ -830,6 +833,32 @@ class OnePlan(Application[UUID]):
             ),
         )
 
+    def deliver_sector_plan_to_archive(
+        self, command: c.DeliverSectorPlanToArchive | None = None, /, **fields: Any
+    ) -> UUID:
+        """Record that one of a citizen's own sector plans, closed (every intervention
+        held under it finished), was delivered to the public archive as a case file;
+        rule 10 erases nothing before that, unless a legal basis allows. Returns the
+        citizen id."""
+        cmd = _parse(c.DeliverSectorPlanToArchive, command, fields)
+
+        def decide(work: _Work, at: datetime) -> UUID:
+            citizen = work.get(Citizen, cmd.citizen_id)
+            file = citizen.sector_plan_file(cmd.sector_plan)
+            citizen.deliver_sector_plan_to_archive(
+                sector_plan=cmd.sector_plan,
+                intervention_statuses={
+                    i: work.get(Intervention, i).status for i in file.intervention_ids
+                },
+                archive=cmd.archive,
+                reference=cmd.reference,
+                actor=cmd.actor,
+                effective_at=at,
+            )
+            return citizen.id
+
+        return self._run(cmd, decide, UUID)
+
     def put_plan_on_hold(self, command: c.PutPlanOnHold | None = None, /, **fields: Any) -> UUID:
         cmd = _parse(c.PutPlanOnHold, command, fields)
         return self._on_plan(
@@ -952,7 +981,8 @@ class OnePlan(Application[UUID]):
                     "ProposeInterventionUnderSectorPlan",
                     [{"loc": ("intervention_id",), "msg": "is already in use"}],
                 )
-            work.get(Citizen, cmd.citizen_id).check_effort_outside_plan(cmd.sector_plan)
+            citizen = work.get(Citizen, cmd.citizen_id)
+            citizen.check_effort_outside_plan(cmd.sector_plan)
             work.add(
                 Intervention.propose_under_sector_plan(
                     intervention_id=intervention_id,
@@ -967,6 +997,14 @@ class OnePlan(Application[UUID]):
                     actor=cmd.actor,
                     effective_at=at,
                 )
+            )
+            # The citizen's record learns of the case file in the same save (rule 10).
+            citizen.include_in_sector_plan(
+                intervention_id=intervention_id,
+                sector_plan=cmd.sector_plan,
+                legal_basis=cmd.legal_basis,
+                actor=cmd.actor,
+                effective_at=at,
             )
             return intervention_id
 
@@ -1119,7 +1157,8 @@ class OnePlan(Application[UUID]):
 
     def retention_due(self, *, at: date | None = None) -> list[RetentionDue]:
         """The citizens whose retention has ended by ``at`` (default: today): every case
-        file of theirs closed longer than its period. Each says which files still wait
+        file of theirs (coordinated plans, and their own sector plans that hold
+        interventions) closed longer than its period. Each says which files still wait
         for delivery to the public archive. Erased citizens are not listed."""
         self.views.catch_up()
         today = at or self.clock().date()
@@ -1140,17 +1179,13 @@ class OnePlan(Application[UUID]):
         for citizen in cast(list[CitizenState], self.views.rows(CitizenView.name, "")):
             if citizen.erased or citizen.registered_at is None:
                 continue
-            own = files.get(citizen.citizen_id, [])
+            own = [
+                *files.get(citizen.citizen_id, []),
+                *map(_sector_plan_file, citizen.sector_plans),
+            ]
             ends = retention_ends(own, self.retention, registered_at=citizen.registered_at)
             if ends is not None and ends <= today:
-                due.append(
-                    RetentionDue(
-                        citizen_id=citizen.citizen_id,
-                        due=ends,
-                        plan_ids=tuple(f.plan_id for f in own),
-                        awaiting_archive=tuple(f.plan_id for f in own if not f.archived),
-                    )
-                )
+                due.append(RetentionDue.of(citizen.citizen_id, ends, own))
         return sorted(due, key=lambda d: (d.due, str(d.citizen_id)))
 
     def erase_citizen(
@@ -1188,6 +1223,7 @@ class OnePlan(Application[UUID]):
                 who = work.get(Citizen, cmd.citizen_id)
                 plan_ids = (*who.past_plan_ids, *((who.plan_id,) if who.plan_id else ()))
                 files = [self._case_file(work, pid) for pid in plan_ids]
+                files += [self._sector_plan_case_file(work, f) for f in who.sector_plans.values()]
                 rules.erasure_only_at_end_of_retention(
                     who, files, self.retention, at.date(), cmd.legal_basis
                 )
@@ -1215,6 +1251,7 @@ class OnePlan(Application[UUID]):
         return Erasure(
             citizen_id=citizen.id,
             plan_ids=citizen.past_plan_ids,
+            sector_plans=tuple(citizen.sector_plans),
             keys_destroyed=len(destroyed),
             households=households,
             events_refolded=folded,
@@ -1228,6 +1265,22 @@ class OnePlan(Application[UUID]):
             closed_at=plan.closed_at if plan.status.is_closed else None,
             legal_bases=(*plan.legal_bases, *bases),
             archived=plan.archived_at is not None,
+        )
+
+    def _sector_plan_case_file(self, work: _Work, file: SectorPlanFile) -> CaseFile:
+        """A sector plan of the citizen's as a case file: closed at its interventions'
+        latest finish, once every one has finished (read from the interventions)."""
+        interventions = [work.get(Intervention, i) for i in file.intervention_ids]
+        running = tuple(i.id for i in interventions if not i.status.is_finished)
+        ended = [i.ended_at for i in interventions if i.ended_at is not None]
+        return CaseFile(
+            plan_id=None,
+            sector_plan=file.sector_plan,
+            closed_at=None if running or not ended else max(ended),
+            legal_bases=file.legal_bases,
+            archived=file.archived_at is not None,
+            intervention_ids=file.intervention_ids,
+            running=running,
         )
 
     def rotate_master_key(self, new_master_key: bytes) -> int:
@@ -1689,6 +1742,19 @@ class OnePlan(Application[UUID]):
             for notification in notifications:
                 yield self.mapper.to_domain_event(notification)
             last = notifications[-1].id
+
+
+def _sector_plan_file(row: SectorPlanRow) -> CaseFile:
+    """A sector plan of a citizen's, as the citizen view holds it, as a case file."""
+    return CaseFile(
+        plan_id=None,
+        sector_plan=row.sector_plan,
+        closed_at=row.closed_at,
+        legal_bases=row.legal_bases,
+        archived=row.archived_at is not None,
+        intervention_ids=tuple(row.ended),
+        running=row.running,
+    )
 
 
 def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:

@@ -53,6 +53,7 @@ __all__ = [
     "CompleteIntervention",
     "CompletePlan",
     "DeliverPlan",
+    "DeliverSectorPlanToArchive",
     "DeliverToArchive",
     "EnterPlanInError",
     "EraseCitizen",
@@ -304,6 +305,16 @@ class DeliverToArchive(Command):
     """Record that a closed plan was delivered to the public archive."""
 
     plan_id: UUID
+    archive: ShortText
+    reference: ShortText
+
+
+class DeliverSectorPlanToArchive(Command):
+    """Record that one of a citizen's own sector plans, closed (every intervention held
+    under it finished), was delivered to the public archive as a case file."""
+
+    citizen_id: UUID
+    sector_plan: SectorPlanRef
     archive: ShortText
     reference: ShortText
 

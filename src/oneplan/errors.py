@@ -51,6 +51,7 @@ __all__ = [
     "RetentionNotEnded",
     "RuleViolation",
     "SanctionBeforeSocialContact",
+    "SectorPlanNotFound",
     "SectorPlanReplaced",
     "SharingNotCovered",
     "StorageError",
@@ -233,6 +234,18 @@ class ParticipantNotFound(NotFound):
         )
 
 
+class SectorPlanNotFound(NotFound):
+    """The citizen holds no intervention under that sector plan (``sector_plan``, written
+    ``SECTOR:LAW § N[:REFERENCE]``), so it is no case file of theirs."""
+
+    def __init__(self, citizen_id: UUID, sector_plan: object) -> None:
+        super().__init__(
+            f"citizen {citizen_id} has no intervention under sector plan {sector_plan}",
+            citizen_id=citizen_id,
+            sector_plan=sector_plan,
+        )
+
+
 # --- conflicts ----------------------------------------------------------------------
 
 
@@ -345,17 +358,20 @@ class CitizenErased(RuleViolation):
 
 
 class RetentionNotEnded(RuleViolation):
-    """Rule 10: erasure happens only at the end of the retention period. The citizen
-    (``citizen_id``) is in an open plan, or a plan of theirs (``plan_ids``) has not been
-    closed for its retention period (until ``due``)."""
+    """Rule 10: erasure happens only at the end of the retention period. A case file of
+    the citizen (``citizen_id``) is open (``due`` is None): a plan (``plan_ids``), or a
+    sector plan of theirs (``sector_plans``) with interventions still running
+    (``intervention_ids``); or their case files have not been closed for their retention
+    period (until ``due``)."""
 
     rule = "erasure only at the end of retention"
 
 
 class NotDeliveredToArchive(RuleViolation):
-    """Rule 10: a closed plan (``plan_ids``) is erased only after it has been delivered
-    to the public archive, unless a legal basis for destroying it without delivery is
-    given (such as the archive's rules for which case files are destroyed)."""
+    """Rule 10: a closed case file, a plan (``plan_ids``) or a sector plan of the
+    citizen's (``sector_plans``), is erased only after it has been delivered to the
+    public archive, unless a legal basis for destroying it without delivery is given
+    (such as the archive's rules for which case files are destroyed)."""
 
     rule = "erasure only after archive delivery"
 

@@ -132,31 +132,44 @@ def erasure_only_at_end_of_retention(
     """Rule 10: a citizen's personal data is erased only when the retention of every
     case file of theirs has ended, and only once each has been delivered to the public
     archive, unless a legal basis for destroying it without delivery is given. Nothing
-    is erased on request before that (archive law, the duty to keep notes)."""
+    is erased on request before that (archive law, the duty to keep notes).
+
+    Their case files are their coordinated plans and their own sector plans that hold
+    interventions (``CaseFile``): a sector plan is open while an intervention in it has
+    not finished, and counts from its latest finish with the classes of its legal bases."""
     files = list(files)
     assert citizen.began_at is not None
     ends = retention_ends(files, policy, registered_at=citizen.began_at)
     if ends is None:
-        open_ids = tuple(f.plan_id for f in files if f.closed_at is None)
+        open_files = [f for f in files if f.closed_at is None]
         raise RetentionNotEnded(
-            f"citizen {citizen.id} has an open case file: {', '.join(map(str, open_ids))}",
+            f"citizen {citizen.id} has an open case file: "
+            + "; ".join(
+                f.label + (f" (running: {', '.join(map(str, f.running))})" if f.running else "")
+                for f in open_files
+            ),
             citizen_id=citizen.id,
-            plan_ids=open_ids,
+            plan_ids=tuple(f.plan_id for f in open_files if f.plan_id),
+            sector_plans=tuple(f.sector_plan for f in open_files if f.sector_plan),
+            intervention_ids=tuple(i for f in open_files for i in f.running),
             due=None,
         )
     if today < ends:
         raise RetentionNotEnded(
             f"the retention of citizen {citizen.id}'s case files ends on {ends.isoformat()}",
             citizen_id=citizen.id,
-            plan_ids=tuple(f.plan_id for f in files),
+            plan_ids=tuple(f.plan_id for f in files if f.plan_id),
+            sector_plans=tuple(f.sector_plan for f in files if f.sector_plan),
+            intervention_ids=(),
             due=ends,
         )
-    waiting = tuple(f.plan_id for f in files if not f.archived)
+    waiting = [f for f in files if not f.archived]
     if waiting and legal_basis is None:
         raise NotDeliveredToArchive(
             f"case files of citizen {citizen.id} are not delivered to the archive: "
-            f"{', '.join(map(str, waiting))}; deliver them, or give the legal basis for "
-            "destroying them without delivery",
+            f"{', '.join(f.label for f in waiting)}; deliver them, or give the legal basis "
+            "for destroying them without delivery",
             citizen_id=citizen.id,
-            plan_ids=waiting,
+            plan_ids=tuple(f.plan_id for f in waiting if f.plan_id),
+            sector_plans=tuple(f.sector_plan for f in waiting if f.sector_plan),
         )

@@ -541,9 +541,34 @@ class Target(_Frozen):
 class SectorPlanRef(_Frozen):
     """A sector's own plan (*handleplan*) that the coordinated plan replaces."""
 
+    # (The docstring above is part of every recorded event shape that holds one: keep it.
+    # The same reference names the sector plan a citizen without a coordinated plan has
+    # their efforts held under, a case file of theirs; written SECTOR:LAW § N[:REFERENCE].)
+
     sector: Sector
     legal_basis: LegalBasis
     reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            sector, sep, rest = data.partition(":")
+            legal_basis, _, reference = rest.partition(":")
+            if not sep:
+                raise ValueError("a sector plan must look like 'social:SEL § 141[:REFERENCE]'")
+            return {"sector": sector.strip(), "legal_basis": legal_basis, "reference": reference}
+        return data
+
+    @classmethod
+    def parse(cls, text: str) -> SectorPlanRef:
+        """Parse ``"social:SEL § 141"`` or ``"employment:LAB § 30:JC-2026-118"`` (the
+        reference is everything after the second colon)."""
+        return cls.model_validate(text)
+
+    def __str__(self) -> str:
+        text = f"{self.sector.value}:{self.legal_basis}"
+        return f"{text}:{self.reference}" if self.reference else text
 
 
 class ConsentGiver(_Frozen):

@@ -255,6 +255,14 @@ def test_the_metrics_are_the_same_with_personal_data_sealed_and_after_an_erasure
     assert before == evaluate(plain.all_events())
 
     comparison = next(c for c in before.citizens if c.cohort == "comparison")
+    for sector_plan in sealed.citizen(comparison.citizen_id).sector_plans:
+        sealed.deliver_sector_plan_to_archive(
+            citizen_id=comparison.citizen_id,
+            sector_plan=sector_plan,
+            archive="Rigsarkivet",
+            reference="AVID.SA.1",
+            actor=CANARY_WORKER,
+        )
     sealed.erase_citizen(
         citizen_id=comparison.citizen_id, reason="retention ended", actor=CANARY_WORKER
     )

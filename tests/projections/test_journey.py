@@ -590,10 +590,11 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
         effective_at=at(2026, 4, 30),
     )
     citizen.record_outcome(outcome=PlanOutcome.WORK, actor=PETER, effective_at=at(2026, 5, 1))
+    social = SectorPlanRef(sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141"))
     own = Intervention.propose_under_sector_plan(
         intervention_id=uuid4(),
         citizen_id=citizen.id,
-        sector_plan=SectorPlanRef(sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141")),
+        sector_plan=social,
         legal_basis=LegalBasis.parse("SEL § 85"),
         title="Support contact person",
         responsible=OLE,
@@ -604,6 +605,22 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
         effective_at=at(2026, 5, 2),
     )
     course.interventions.append(own)
+    citizen.include_in_sector_plan(
+        intervention_id=own.id,
+        sector_plan=social,
+        legal_basis=own.legal_basis,
+        actor=OLE,
+        effective_at=at(2026, 5, 2),
+    )
+    own.cancel(reason="not needed", actor=OLE, effective_at=at(2026, 5, 3))
+    citizen.deliver_sector_plan_to_archive(
+        sector_plan=social,
+        intervention_statuses={own.id: own.status},
+        archive="Rigsarkivet",
+        reference="A-2",
+        actor=OLE,
+        effective_at=at(2026, 5, 4),
+    )
     withdrawn, in_error = Course(course.citizen_ids[0]), Course(course.citizen_ids[0])
     withdrawn.plan.withdraw(reason="", actor=METTE, effective_at=at(2026, 4, 3))
     in_error.plan.enter_in_error(reason="duplicate", actor=ANNE, effective_at=at(2026, 4, 3))
@@ -640,6 +657,12 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     assert summaries["Citizen.OutcomeRecorded"] == "Outcome recorded: work"
     assert summaries["Intervention.ProposedUnderSectorPlan"] == (
         "Intervention proposed under the social sector plan: Support contact person (SEL § 85)"
+    )
+    assert summaries["Citizen.InterventionIncludedInSectorPlan"] == (
+        "Intervention included in the social sector plan (SEL § 141)"
+    )
+    assert summaries["Citizen.SectorPlanDeliveredToArchive"] == (
+        "The social sector plan (SEL § 141) delivered to the archive (Rigsarkivet)"
     )
     assert summaries["Plan.Completed"] == "Plan completed: work"
     assert summaries["Plan.GoalCompleted"] == "Goal completed (achieved)"

@@ -109,6 +109,25 @@ def citizen_events() -> list[DomainEventProtocol[UUID]]:
         effective_at=when,
     )
     citizen.record_outcome(outcome=PlanOutcome.EDUCATION, actor=ANNE, effective_at=when)
+    sector_plan = SectorPlanRef(
+        sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141"), reference="S-1"
+    )
+    effort = uuid4()
+    citizen.include_in_sector_plan(
+        intervention_id=effort,
+        sector_plan=sector_plan,
+        legal_basis=LegalBasis.parse("SEL § 85"),
+        actor=LARS,
+        effective_at=when,
+    )
+    citizen.deliver_sector_plan_to_archive(
+        sector_plan=sector_plan,
+        intervention_statuses={effort: InterventionStatus.COMPLETED},
+        archive="Rigsarkivet",
+        reference="AVID.SA.1",
+        actor=LARS,
+        effective_at=when,
+    )
     citizen.erase(
         plan_ids=(plan_id,),
         legal_basis=LegalBasis.parse("FVL § 2"),

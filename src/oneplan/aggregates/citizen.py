@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -21,6 +22,7 @@ from oneplan.errors import (
     LegalBasisOutsideSector,
     RetentionNotEnded,
     SanctionBeforeSocialContact,
+    SectorPlanNotFound,
     SectorPlanReplaced,
 )
 from oneplan.values import (
@@ -30,6 +32,7 @@ from oneplan.values import (
     ConsentGiver,
     ConsentStatus,
     InformationCategory,
+    InterventionStatus,
     Law,
     LegalBasis,
     Money,
@@ -40,7 +43,7 @@ from oneplan.values import (
     cpr_birth_date,
 )
 
-__all__ = ["Citizen", "Consent", "age_on"]
+__all__ = ["Citizen", "Consent", "SectorPlanFile", "age_on"]
 
 SANCTION_LAWS = frozenset({Law.LAS, Law.LAB})
 """The laws the employment authority sanctions under (benefit cuts)."""
@@ -88,6 +91,21 @@ class Consent:
         )
 
 
+@attrs.frozen
+class SectorPlanFile:
+    """One of the citizen's own sector plans (*handleplan*) as a case file (*sag*): the
+    interventions held under it outside any coordinated plan, their legal bases, and
+    when it was delivered to the public archive. It is closed once every intervention
+    in it has finished (completed, stopped or cancelled); whether they have is the
+    interventions' to say, so the application asks them (``rules``)."""
+
+    sector_plan: SectorPlanRef
+    intervention_ids: tuple[UUID, ...] = ()
+    legal_bases: tuple[LegalBasis, ...] = ()
+    """The sector plan's legal basis and those of its interventions (its retention classes)."""
+    archived_at: datetime | None = None
+
+
 class Citizen(OnePlanAggregate):
     """The citizen (*borger*) a plan is for; holds their consents, their contact person
     in social services, the sanctions imposed on them, and which plan they are in."""
@@ -109,6 +127,9 @@ class Citizen(OnePlanAggregate):
         self.benefits_paid = 0
         self.outcome: PlanOutcome | None = None
         """The outcome recorded at the latest follow-up, if any."""
+        self.sector_plans: dict[SectorPlanRef, SectorPlanFile] = {}
+        """The citizen's own sector plans that hold interventions: their case files
+        outside any coordinated plan (rule 10)."""
 
     # --- events ----------------------------------------------------------------------
 
@@ -252,6 +273,48 @@ class Citizen(OnePlanAggregate):
             aggregate.plan_id = None
             aggregate.past_plan_ids = (*aggregate.past_plan_ids, self.plan_id)
 
+    class InterventionIncludedInSectorPlan(OnePlanAggregate.Event):
+        """An intervention was included in one of the citizen's own sector plans
+        (*handleplan*), outside any coordinated plan: recorded with the intervention's
+        proposal, so that the citizen's record knows every case file of theirs."""
+
+        intervention_id: UUID
+        sector_plan: SectorPlanRef
+        legal_basis: LegalBasis
+        """The intervention's legal basis."""
+
+        def apply(self, aggregate: Any) -> None:
+            found = aggregate.sector_plans.get(self.sector_plan)
+            file = found or SectorPlanFile(
+                sector_plan=self.sector_plan, legal_bases=(self.sector_plan.legal_basis,)
+            )
+            bases = file.legal_bases
+            aggregate.sector_plans[self.sector_plan] = attrs.evolve(
+                file,
+                intervention_ids=(*file.intervention_ids, self.intervention_id),
+                legal_bases=bases if self.legal_basis in bases else (*bases, self.legal_basis),
+            )
+
+    class SectorPlanDeliveredToArchive(OnePlanAggregate.Event):
+        """One of the citizen's own sector plans, closed (every intervention held under
+        it finished), was delivered to the public archive as a case file
+        (*afleveret til offentligt arkiv*): from now on the archive keeps it, and it
+        takes no new effort."""
+
+        sector_plan: SectorPlanRef
+        intervention_ids: tuple[UUID, ...]
+        """The interventions the delivered case file holds."""
+        archive: str
+        """Which archive (the Rigsarkivet, or the municipality's own archive)."""
+        reference: str
+        """The delivery's reference at the archive."""
+
+        def apply(self, aggregate: Any) -> None:
+            file = aggregate.sector_plans[self.sector_plan]
+            aggregate.sector_plans[self.sector_plan] = attrs.evolve(
+                file, archived_at=self.effective_at
+            )
+
     class Erased(OnePlanAggregate.Event):
         """The citizen's personal data was erased at the end of retention (*kassation*):
         their data keys were destroyed, so every sealed field about them reads as erased;
@@ -332,6 +395,8 @@ class Citizen(OnePlanAggregate):
                 f"citizen {self.id} is in open plan {self.plan_id}",
                 citizen_id=self.id,
                 plan_ids=(self.plan_id,),
+                sector_plans=(),
+                intervention_ids=(),
                 due=None,
             )
         self._record(
@@ -585,6 +650,83 @@ class Citizen(OnePlanAggregate):
                 plan_id=self.plan_id,
             )
 
+    def include_in_sector_plan(
+        self,
+        *,
+        intervention_id: UUID,
+        sector_plan: SectorPlanRef,
+        legal_basis: LegalBasis,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Hold a new intervention under one of the citizen's own sector plans: only
+        without a coordinated plan (rule 2), and not under a sector plan already
+        delivered to the public archive (its case file is closed for good; a new effort
+        starts a new sector plan, under another reference)."""
+        self.check_effort_outside_plan(sector_plan)
+        file = self.sector_plans.get(sector_plan)
+        if file is not None and file.archived_at is not None:
+            raise IllegalTransition(
+                f"sector plan {sector_plan} of citizen {self.id} was delivered to the archive "
+                f"on {file.archived_at.date().isoformat()}: hold the new effort under a new "
+                "sector plan (another reference)",
+                citizen_id=self.id,
+                intervention_id=intervention_id,
+            )
+        self._record(
+            self.InterventionIncludedInSectorPlan,
+            actor=actor,
+            effective_at=effective_at,
+            intervention_id=intervention_id,
+            sector_plan=sector_plan,
+            legal_basis=legal_basis,
+        )
+
+    def deliver_sector_plan_to_archive(
+        self,
+        *,
+        sector_plan: SectorPlanRef,
+        intervention_statuses: Mapping[UUID, InterventionStatus],
+        archive: str,
+        reference: str,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Record the delivery of a closed sector plan (the case file of the
+        interventions held under it) to the public archive, once. Closed: every one of
+        its interventions has finished; ``intervention_statuses`` gives the current
+        status of each (the application reads them from the interventions)."""
+        file = self.sector_plan_file(sector_plan)
+        if file.archived_at is not None:
+            raise IllegalTransition(
+                f"sector plan {sector_plan} of citizen {self.id} was delivered to the "
+                "archive already",
+                citizen_id=self.id,
+            )
+        running = tuple(
+            i
+            for i in file.intervention_ids
+            if not (i in intervention_statuses and intervention_statuses[i].is_finished)
+        )
+        if running:
+            raise IllegalTransition(
+                f"DeliverSectorPlanToArchive: sector plan {sector_plan} of citizen {self.id} "
+                f"is open (interventions {', '.join(map(str, running))} have not finished); "
+                "only a closed case file is delivered to the archive",
+                citizen_id=self.id,
+                intervention_ids=running,
+            )
+        require_caseworker("DeliverSectorPlanToArchive", "actor", actor)
+        self._record(
+            self.SectorPlanDeliveredToArchive,
+            actor=actor,
+            effective_at=effective_at,
+            sector_plan=sector_plan,
+            intervention_ids=file.intervention_ids,
+            archive=require_text("DeliverSectorPlanToArchive", "archive", archive),
+            reference=require_text("DeliverSectorPlanToArchive", "reference", reference),
+        )
+
     def join_plan(self, *, plan_id: UUID, actor: Actor, effective_at: datetime) -> None:
         """Rule 1: one plan per citizen at a time."""
         if self.plan_id is not None:
@@ -613,6 +755,13 @@ class Citizen(OnePlanAggregate):
             return self.consents[consent_id]
         except KeyError:
             raise ConsentNotFound(self.id, consent_id) from None
+
+    def sector_plan_file(self, sector_plan: SectorPlanRef) -> SectorPlanFile:
+        """The case file of one of the citizen's own sector plans."""
+        try:
+            return self.sector_plans[sector_plan]
+        except KeyError:
+            raise SectorPlanNotFound(self.id, sector_plan) from None
 
     def consents_covering(
         self, sector: Sector, category: InformationCategory | None, at: datetime

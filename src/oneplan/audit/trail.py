@@ -135,6 +135,14 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
     Citizen.OutcomeRecorded: lambda e: f"Outcome recorded: {_join([e.outcome])}",
     Citizen.JoinedPlan: lambda e: f"Citizen joined plan {e.plan_id}",
     Citizen.LeftPlan: lambda e: f"Citizen left plan {e.plan_id}",
+    Citizen.InterventionIncludedInSectorPlan: lambda e: (
+        f"Intervention {e.intervention_id} included in the citizen's sector plan "
+        f"{e.sector_plan} (a case file of theirs)"
+    ),
+    Citizen.SectorPlanDeliveredToArchive: lambda e: (
+        f"Sector plan {e.sector_plan} ({len(e.intervention_ids)} intervention(s)) delivered "
+        f"to {e.archive} as {e.reference}"
+    ),
     Citizen.Erased: lambda e: (
         f"The citizen's personal data erased (data keys destroyed), with {len(e.plan_ids)} "
         "plan(s)" + (f", under {e.legal_basis}" if e.legal_basis else "")
@@ -232,6 +240,10 @@ def _legal_bases(e: Any, context: _Context | None) -> tuple[str, ...]:
         return (str(e.legal_basis),)
     if isinstance(e, Citizen.Erased):
         return (str(e.legal_basis),) if e.legal_basis else ()
+    if isinstance(e, Citizen.InterventionIncludedInSectorPlan):
+        return tuple(dict.fromkeys((str(e.sector_plan.legal_basis), str(e.legal_basis))))
+    if isinstance(e, Citizen.SectorPlanDeliveredToArchive):
+        return (str(e.sector_plan.legal_basis),)
     if isinstance(e, Plan.ParticipantJoined):
         own = context.legal_bases if context else ()
         return (*own, str(e.shared_under_law)) if e.shared_under_law else own
@@ -268,7 +280,7 @@ def _entry(position: int, e: Any, context: _Context | None) -> AuditEntry:
         plan_id = context.plan_id if context else None
     if isinstance(e, Intervention.Event):
         intervention_id = e.originator_id
-    elif isinstance(e, Plan.InterventionIncluded):
+    elif isinstance(e, Plan.InterventionIncluded | Citizen.InterventionIncludedInSectorPlan):
         intervention_id = e.intervention_id
     reason = getattr(e, "reason", None) or getattr(e, "note", None) or None
     if isinstance(e, Citizen.SocialContactPersonContacted):

@@ -30,7 +30,8 @@ from oneplan.cli.common import (
 from oneplan.cli.keys import keys_app
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
-from oneplan.values import Actor, LegalBasis, Sector
+from oneplan.privacy.retention import RetentionDue
+from oneplan.values import Actor, LegalBasis, Sector, SectorPlanRef
 
 __all__ = ["retention_app"]
 
@@ -54,9 +55,11 @@ def retention_due(
 ) -> None:
     """List the citizens whose retention has ended.
 
-    Every case file of theirs has been closed longer than its legal area's period.
+    Every case file of theirs (each coordinated plan, and each of their own sector plans
+    that holds interventions) has been closed longer than its legal area's period.
     'ready': every file is delivered to the public archive; otherwise erasure needs
-    --legal-basis."""
+    --legal-basis. The json lists the plans and sector plans (as SECTOR:LAW § N[:REF],
+    what 'retention deliver --sector-plan' takes) and which await the archive."""
     try:
         day = date.fromisoformat(at) if at else None
     except ValueError:
@@ -64,39 +67,83 @@ def retention_due(
     with opened(db) as oneplan:
         due = oneplan.retention_due(at=day)
     if format is ListFormat.JSON:
-        echo_json([{**attrs.asdict(d, recurse=False), "ready": d.ready} for d in due])
+        echo_json([_due_json(d) for d in due])
         return
     table = Table("citizen", "due since", "case files", "awaiting archive", "status")
     for d in due:
         table.add_row(
             str(d.citizen_id),
             d.due.isoformat(),
-            str(len(d.plan_ids)),
-            str(len(d.awaiting_archive)),
+            str(len(d.plan_ids) + len(d.sector_plans)),
+            str(len(d.awaiting_archive) + len(d.sector_plans_awaiting_archive)),
             "ready" if d.ready else "awaiting archive delivery",
         )
     Console().print(table)
     typer.echo(f"{len(due)} citizens due")
 
 
+def _due_json(due: RetentionDue) -> dict[str, object]:
+    return {
+        "citizen_id": due.citizen_id,
+        "due": due.due,
+        "plan_ids": due.plan_ids,
+        "awaiting_archive": due.awaiting_archive,
+        "sector_plans": [str(s) for s in due.sector_plans],
+        "sector_plans_awaiting_archive": [str(s) for s in due.sector_plans_awaiting_archive],
+        "ready": due.ready,
+    }
+
+
 @retention_app.command("deliver")
 def retention_deliver(
-    plan_id: Annotated[UUID, typer.Argument(help="The closed plan (case file) delivered.")],
     archive: Annotated[str, typer.Option(help="The archive that received the case file.")],
     reference: Annotated[str, typer.Option(help="The delivery's reference.")],
     by: By,
     sector: ActingSector,
+    plan_id: Annotated[
+        UUID | None, typer.Argument(help="The closed plan (case file) delivered.")
+    ] = None,
+    citizen: Annotated[
+        UUID | None,
+        typer.Option(help="With --sector-plan: the citizen whose sector plan was delivered."),
+    ] = None,
+    sector_plan: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead of PLAN_ID: the citizen's own sector plan delivered, as "
+            "SECTOR:LAW § N[:REFERENCE] ('social:SEL § 141'), as 'retention due' lists it."
+        ),
+    ] = None,
     db: Db = None,
 ) -> None:
-    """Record that a closed plan (the case file) was delivered to the public archive."""
+    """Record that a closed case file was delivered to the public archive.
+
+    The case file is a coordinated plan (PLAN_ID), or one of a citizen's own sector
+    plans (--citizen and --sector-plan), closed once every intervention held under it
+    has finished."""
+    actor = Actor.caseworker(by, sector)
+    if (plan_id is None) == (sector_plan is None) or (sector_plan is None) != (citizen is None):
+        raise fail("give a PLAN_ID, or --citizen and --sector-plan (not both)")
+    if plan_id is not None:
+        with opened(db) as oneplan:
+            oneplan.deliver_to_archive(
+                plan_id=plan_id, archive=archive, reference=reference, actor=actor
+            )
+        typer.echo(f"plan {plan_id} delivered to {archive} ({reference})")
+        return
+    assert sector_plan is not None
+    try:
+        ref = SectorPlanRef.parse(sector_plan)
+    except ValueError:
+        raise fail(
+            f"--sector-plan {sector_plan!r} is not SECTOR:LAW § N[:REFERENCE] "
+            "(such as 'social:SEL § 141')"
+        ) from None
     with opened(db) as oneplan:
-        oneplan.deliver_to_archive(
-            plan_id=plan_id,
-            archive=archive,
-            reference=reference,
-            actor=Actor.caseworker(by, sector),
+        oneplan.deliver_sector_plan_to_archive(
+            citizen_id=citizen, sector_plan=ref, archive=archive, reference=reference, actor=actor
         )
-    typer.echo(f"plan {plan_id} delivered to {archive} ({reference})")
+    typer.echo(f"sector plan {ref} of citizen {citizen} delivered to {archive} ({reference})")
 
 
 @app.command()

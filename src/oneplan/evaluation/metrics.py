@@ -326,7 +326,7 @@ class _Fold:
         name = type(event).__qualname__
         handle = _STREAMS.get(name.partition(".")[0])
         if handle is None or name in RECORD_KEEPING:
-            return  # reads, command receipts, archive delivery and erasure
+            return  # reads, command receipts, the case-file index, archive delivery, erasure
         at: datetime = event.effective_at
         if self.as_of is not None and at > self.as_of:
             return
@@ -541,9 +541,18 @@ class _Fold:
         ]
 
 
-RECORD_KEEPING = frozenset({"Plan.DeliveredToArchive", "Citizen.Erased"})
+RECORD_KEEPING = frozenset(
+    {
+        "Plan.DeliveredToArchive",
+        "Citizen.SectorPlanDeliveredToArchive",
+        "Citizen.InterventionIncludedInSectorPlan",
+        "Citizen.Erased",
+    }
+)
 """Events about keeping the record, not about the citizen's course: left out (their
-effective time would move the horizon, and their actor is met by nobody)."""
+effective time would move the horizon, and their actor is met by nobody). The citizen's
+record learning of an intervention under their sector plan restates its proposal, which
+the metrics count from the intervention's own event."""
 
 _STREAMS = {
     "Citizen": _Fold.citizen_event,

@@ -1,8 +1,11 @@
 """Retention: how long a closed case file is kept, by legal area, before it must be
 destroyed (*kassation*), and which citizen and retention class each stream belongs to.
 
-Periods are counted in whole calendar years from the end of the year in which the plan
-was closed: a plan closed in 2026 with a period of 5 years is due on 1 January 2032.
+A citizen's case files are their coordinated plans (each with its interventions) and
+their own sector plans (*handleplaner*) that hold interventions outside any coordinated
+plan (each with those interventions). Periods are counted in whole calendar years from
+the end of the year in which the case file was closed: a plan closed in 2026 with a
+period of 5 years is due on 1 January 2032.
 (The Danish Ombudsman, FOB 2008-08.399: a case file's age counts from the year it was
 closed, and it may be destroyed only when no legal or administrative need remains, in
 the light of the limitation periods of 3, 5, 10 or 20 years.) The defaults below are
@@ -25,7 +28,7 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import InvalidInput
-from oneplan.values import Law, LegalBasis
+from oneplan.values import Law, LegalBasis, SectorPlanRef
 
 __all__ = [
     "DEFAULT_PERIODS",
@@ -174,29 +177,74 @@ def stream_owner(event: Any) -> StreamOwner | None:
 
 @attrs.frozen
 class CaseFile:
-    """A citizen's plan as retention sees it: when it closed (None: open), the legal
-    bases of the plan and of its interventions, and whether the archive has it."""
+    """A citizen's case file as retention sees it: a coordinated plan (``plan_id``) with
+    its interventions, or one of the citizen's own sector plans (``sector_plan``) with
+    the interventions held under it (``intervention_ids``); when it closed (None: open),
+    the legal bases of it and its interventions, and whether the archive has it.
 
-    plan_id: UUID
+    A sector plan's case file is closed when every intervention in it has finished
+    (completed, stopped or cancelled), at the latest finish."""
+
+    plan_id: UUID | None
+    """The coordinated plan; None for a sector plan's case file."""
     closed_at: datetime | None
     legal_bases: tuple[LegalBasis, ...]
     archived: bool
+    sector_plan: SectorPlanRef | None = None
+    """The citizen's own sector plan; None for a coordinated plan's case file."""
+    intervention_ids: tuple[UUID, ...] = ()
+    """A sector plan's interventions (a plan's are not listed here)."""
+    running: tuple[UUID, ...] = ()
+    """A sector plan's interventions that have not finished (the file is open)."""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.plan_id is None) == (self.sector_plan is None):
+            raise ValueError("a case file is a plan's or a sector plan's, not both or neither")
+
+    @property
+    def label(self) -> str:
+        """The case file in words: ``plan <id>`` or ``sector plan social:SEL § 141``."""
+        return f"plan {self.plan_id}" if self.plan_id else f"sector plan {self.sector_plan}"
 
 
 @attrs.frozen
 class RetentionDue:
-    """A citizen whose retention has ended: since when, their case files, and which of
-    them still wait for delivery to the public archive."""
+    """A citizen whose retention has ended: since when, their case files (coordinated
+    plans and sector plans), and which of them still wait for delivery to the public
+    archive."""
 
     citizen_id: UUID
     due: date
     plan_ids: tuple[UUID, ...]
+    """The coordinated plans among their case files."""
     awaiting_archive: tuple[UUID, ...]
+    """The coordinated plans not yet delivered to the archive."""
+    sector_plans: tuple[SectorPlanRef, ...] = ()
+    """Their own sector plans among their case files."""
+    sector_plans_awaiting_archive: tuple[SectorPlanRef, ...] = ()
+    """The sector plans not yet delivered to the archive."""
 
     @property
     def ready(self) -> bool:
         """Erasable without a legal basis: every case file is in the archive."""
-        return not self.awaiting_archive
+        return not self.awaiting_archive and not self.sector_plans_awaiting_archive
+
+    @classmethod
+    def of(cls, citizen_id: UUID, due: date, files: Iterable[CaseFile]) -> RetentionDue:
+        """The listing of ``citizen_id``'s ``files``, due since ``due``."""
+        files = list(files)
+        plans = [f for f in files if f.plan_id is not None]
+        sector_plans = [f for f in files if f.sector_plan is not None]
+        return cls(
+            citizen_id=citizen_id,
+            due=due,
+            plan_ids=tuple(f.plan_id for f in plans if f.plan_id),
+            awaiting_archive=tuple(f.plan_id for f in plans if f.plan_id and not f.archived),
+            sector_plans=tuple(f.sector_plan for f in sector_plans if f.sector_plan),
+            sector_plans_awaiting_archive=tuple(
+                f.sector_plan for f in sector_plans if f.sector_plan and not f.archived
+            ),
+        )
 
 
 def retention_ends(

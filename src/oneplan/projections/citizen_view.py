@@ -1,5 +1,6 @@
-"""The citizen as views need them: who they are, which plan they are in, and their
-consents (*samtykker*), which every sector view is filtered by at the time of reading."""
+"""The citizen as views need them: who they are, which plan they are in, their
+consents (*samtykker*), which every sector view is filtered by at the time of reading,
+and their own sector plans as case files (for retention)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,38 @@ from uuid import UUID
 import attrs
 
 from oneplan.aggregates.citizen import Citizen, Consent
+from oneplan.aggregates.intervention import Intervention
 from oneplan.projections.base import Fold, Route, replace
-from oneplan.values import Actor, InformationCategory, Sector
+from oneplan.values import Actor, InformationCategory, LegalBasis, Sector, SectorPlanRef
 
-__all__ = ["CitizenState", "CitizenView"]
+__all__ = ["CitizenState", "CitizenView", "SectorPlanRow"]
+
+
+@attrs.frozen
+class SectorPlanRow:
+    """One of the citizen's own sector plans holding interventions outside any
+    coordinated plan, as a case file: when each intervention finished (None: not yet),
+    their legal bases and the sector plan's, and when it was delivered to the archive."""
+
+    sector_plan: SectorPlanRef
+    ended: dict[UUID, datetime | None]
+    """Each intervention held under it, with when it finished (completed, stopped or
+    cancelled), in the order proposed."""
+    legal_bases: tuple[LegalBasis, ...]
+    archived_at: datetime | None = None
+
+    @property
+    def running(self) -> tuple[UUID, ...]:
+        """The interventions that have not finished."""
+        return tuple(i for i, ended in self.ended.items() if ended is None)
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the last of its interventions finished; None while one runs."""
+        ends = list(self.ended.values())
+        if not ends or any(e is None for e in ends):
+            return None
+        return max(e for e in ends if e is not None)
 
 
 @attrs.frozen
@@ -30,6 +59,8 @@ class CitizenState:
     consents: dict[UUID, Consent] = attrs.field(factory=dict)
     social_contact_person: Actor | None = None
     erased: bool = False
+    sector_plans: tuple[SectorPlanRow, ...] = ()
+    """Their own sector plans that hold interventions, in the order first used."""
 
     def covering(
         self, sector: Sector, category: InformationCategory, at: datetime
@@ -42,11 +73,20 @@ class CitizenView(Fold[CitizenState]):
     """One row per citizen."""
 
     name: ClassVar[str] = "citizen"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
+    """3: the citizen's sector plans, from their interventions."""
     state_type: ClassVar[type[Any]] = CitizenState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
-        return (str(event.originator_id),) if self.handles(event) else ()
+        if not self.handles(event):
+            return ()
+        if isinstance(event, Citizen.Event):
+            return (str(event.originator_id),)
+        if isinstance(event, Intervention.ProposedUnderSectorPlan):
+            return (str(event.citizen_id),)
+        if route is not None and route.plan_id is None and route.citizen_ids:
+            return (str(route.citizen_ids[0]),)  # an intervention under a sector plan
+        return ()
 
     def initial(self, key: str) -> CitizenState:
         return CitizenState(citizen_id=UUID(key))
@@ -93,3 +133,44 @@ def _left(state: CitizenState, e: Citizen.LeftPlan) -> CitizenState:
 @_on(Citizen.Erased)
 def _erased(state: CitizenState, e: Citizen.Erased) -> CitizenState:
     return replace(state, erased=True, consents={}, social_contact_person=None)
+
+
+@_on(Intervention.ProposedUnderSectorPlan)
+def _under_sector_plan(
+    state: CitizenState, e: Intervention.ProposedUnderSectorPlan
+) -> CitizenState:
+    rows = list(state.sector_plans)
+    found = next((n for n, row in enumerate(rows) if row.sector_plan == e.sector_plan), None)
+    if found is None:
+        rows.append(SectorPlanRow(e.sector_plan, {}, (e.sector_plan.legal_basis,)))
+        found = len(rows) - 1
+    row = rows[found]
+    bases = row.legal_bases
+    rows[found] = attrs.evolve(
+        row,
+        ended={**row.ended, e.originator_id: None},
+        legal_bases=bases if e.legal_basis in bases else (*bases, e.legal_basis),
+    )
+    return replace(state, sector_plans=tuple(rows))
+
+
+@_on(Intervention.Completed, Intervention.Stopped, Intervention.Cancelled)
+def _finished(state: CitizenState, e: Any) -> CitizenState:
+    rows = tuple(
+        attrs.evolve(row, ended={**row.ended, e.originator_id: e.effective_at})
+        if e.originator_id in row.ended
+        else row
+        for row in state.sector_plans
+    )
+    return replace(state, sector_plans=rows)
+
+
+@_on(Citizen.SectorPlanDeliveredToArchive)
+def _sector_plan_archived(
+    state: CitizenState, e: Citizen.SectorPlanDeliveredToArchive
+) -> CitizenState:
+    rows = tuple(
+        attrs.evolve(row, archived_at=e.effective_at) if row.sector_plan == e.sector_plan else row
+        for row in state.sector_plans
+    )
+    return replace(state, sector_plans=rows)

@@ -101,7 +101,8 @@ class JourneyView(Fold[JourneyState]):
     """Every citizen's journey: one row per citizen."""
 
     name: ClassVar[str] = "journey"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
+    """3: a sector plan's interventions and its delivery to the archive are on the journey."""
     state_type: ClassVar[type[Any]] = JourneyState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -280,6 +281,32 @@ def _joined_plan(state: JourneyState, e: Citizen.JoinedPlan) -> JourneyState:
 @_on(Citizen.LeftPlan)
 def _left_plan(state: JourneyState, e: Citizen.LeftPlan) -> JourneyState:
     return _citizen(state, e, _because("Left the plan", e.reason), plan_id=e.plan_id)
+
+
+@_on(Citizen.InterventionIncludedInSectorPlan)
+def _included_in_sector_plan(
+    state: JourneyState, e: Citizen.InterventionIncludedInSectorPlan
+) -> JourneyState:
+    return _entry(
+        state,
+        e,
+        f"Intervention included in the {e.sector_plan.sector.value} sector plan "
+        f"({e.sector_plan.legal_basis})",
+        plan_id=None,
+        intervention_id=e.intervention_id,
+    )
+
+
+@_on(Citizen.SectorPlanDeliveredToArchive)
+def _sector_plan_archived(
+    state: JourneyState, e: Citizen.SectorPlanDeliveredToArchive
+) -> JourneyState:
+    return _citizen(
+        state,
+        e,
+        f"The {e.sector_plan.sector.value} sector plan ({e.sector_plan.legal_basis}) "
+        f"delivered to the archive ({e.archive})",
+    )
 
 
 @_on(Citizen.Erased)
