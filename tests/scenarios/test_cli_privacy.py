@@ -1,5 +1,6 @@
 """The privacy commands of the CLI on a SQLite file: retention due (text and json),
-archive delivery, erasure with its refusals as one-line errors, and master-key rotation."""
+archive delivery of plans and of a citizen's sector plans, erasure with its refusals as
+one-line errors, and master-key rotation."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from typer.testing import CliRunner
 from oneplan import Keys, OnePlan
 from oneplan.aggregates.personal import ERASED
 from oneplan.cli import app as cli
+from tests.builders import at
 from tests.conftest import FixedClock
 from tests.integration.test_canaries_and_keys import key_env
 from tests.integration.test_privacy import NAME, case_file
+from tests.integration.test_retention_of_sector_plans import effort, finish
 
 runner = CliRunner()
 
@@ -82,3 +85,64 @@ def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) 
     assert "master key" in stale.stderr
     with OnePlan.open(f"sqlite:///{path}", keys=new) as app:
         assert app.citizen(citizen).name == ERASED != NAME
+
+
+def test_retention_due_and_deliver_show_a_citizens_sector_plans_on_the_command_line(
+    tmp_path: Path,
+) -> None:
+    path, keys = tmp_path / "oneplan.db", Keys.generate()
+    with OnePlan.open(f"sqlite:///{path}", clock=FixedClock(), keys=keys) as app:
+        citizen, plan = case_file(app)
+        finish(app, effort(app, citizen, when=at(2026, 7, 1)), at(2026, 8, 1))
+    env, db = key_env(keys), ["--db", str(path)]
+    deliver = ["retention", "deliver", "--archive", "Rigsarkivet", "--reference", "A-2"]
+    by = ["--by", "lars", "--sector", "social", *db]
+
+    due = runner.invoke(
+        cli, ["retention", "due", "--at", "2032-01-01", "--format", "json", *db], env=env
+    )
+    assert due.exit_code == 0, due.output
+    [row] = orjson.loads(due.stdout)
+    assert row == {
+        "citizen_id": str(citizen),
+        "due": "2032-01-01",
+        "plan_ids": [str(plan)],
+        "awaiting_archive": [str(plan)],
+        "sector_plans": ["social:SEL § 141"],
+        "sector_plans_awaiting_archive": ["social:SEL § 141"],
+        "ready": False,
+    }
+    text = runner.invoke(
+        cli, ["retention", "due", "--at", "2032-01-01", *db], env={**env, "COLUMNS": "200"}
+    )
+    [line] = [line for line in text.stdout.splitlines() if str(citizen) in line]
+    cells = [cell.strip() for cell in line.strip("│ ").split("│")]
+    assert cells[2:] == ["2", "2", "awaiting archive delivery"]  # two files, neither archived
+
+    for wrong, message in [
+        ([str(plan), "--citizen", str(citizen), "--sector-plan", "social:SEL § 141"], "not both"),
+        (["--sector-plan", "social:SEL § 141"], "--citizen and --sector-plan"),
+        (["--citizen", str(citizen), "--sector-plan", "social SEL"], "is not SECTOR:LAW"),
+        (["--citizen", str(citizen), "--sector-plan", "health:SUL § 140"], "no intervention"),
+    ]:
+        refused = runner.invoke(cli, [*deliver, *wrong, *by], env=env)
+        assert refused.exit_code == 1, refused.output
+        assert refused.stderr.startswith("oneplan: ")
+        assert message in refused.stderr
+        assert "Traceback" not in refused.output
+
+    delivered = runner.invoke(
+        cli,
+        [*deliver, "--citizen", str(citizen), "--sector-plan", "social:SEL § 141", *by],
+        env=env,
+    )
+    assert delivered.exit_code == 0, delivered.output
+    assert delivered.stdout.startswith("sector plan social:SEL § 141 of citizen")
+    trail = runner.invoke(cli, ["audit", "export", "--citizen", str(citizen), *db], env=env)
+    assert "Sector plan social:SEL § 141 (1 intervention(s)) delivered to Rigsarkivet" in (
+        trail.stdout
+    )
+    after = runner.invoke(
+        cli, ["retention", "due", "--at", "2032-01-01", "--format", "json", *db], env=env
+    )
+    assert orjson.loads(after.stdout)[0]["sector_plans_awaiting_archive"] == []

@@ -101,7 +101,8 @@ def retention_deliver(
     by: By,
     sector: ActingSector,
     plan_id: Annotated[
-        UUID | None, typer.Argument(help="The closed plan (case file) delivered.")
+        UUID | None,
+        typer.Argument(metavar="PLAN_ID", help="The closed plan (case file) delivered."),
     ] = None,
     citizen: Annotated[
         UUID | None,
