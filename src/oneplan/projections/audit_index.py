@@ -6,7 +6,8 @@ a query which streams to read, so that the trail of one citizen, one plan or one
 caseworker does not need the whole log. One row per (citizen, plan or actor; stream):
 
 - ``c/<citizen id>/<stream id>``: the citizen's own record, every plan they are in,
-  every intervention for them (in a plan or under their own sector plan), every read of their plan (``AccessRecord``);
+  every intervention for them (in a plan or under their own sector plan), every read
+  of their plan (``AccessRecord``);
 - ``p/<plan id>/<stream id>``: the plan, its interventions, every read of it, and the
   record of every citizen who joined it;
 - ``a/<actor id>/<stream id>``: every stream the actor changed or read.
