@@ -1,0 +1,175 @@
+"""Several OS processes send commands to the same plans at once, on a SQLite file and on
+PostgreSQL, while a projection runner tails the log: no acknowledged command is lost or
+applied twice, every conflict is retried or reported as ``ConcurrencyConflict``, the
+log's notification ids only grow, and the tailing runner misses nothing.
+
+On SQLite a writer that finds the database locked waits up to the lock timeout
+(``BEGIN IMMEDIATE``) rather than failing at once, and past the timeout fails with a
+typed error having stored nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oneplan import Keys, OnePlan
+from oneplan.persistence import env_for_url
+from tests.builders import ANNE
+from tests.reliability.workers import (
+    FIRST_TAG,
+    context,
+    notification_ids,
+    prepare,
+    racing_writer,
+    read_report,
+    rebuilt,
+    receipt_of,
+    runner,
+    tag_of_fact,
+    tags_in,
+    views_of,
+    wait_for,
+)
+
+WRITERS = 3
+COMMANDS = 40
+"""Commands per writer."""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_url(request: pytest.FixtureRequest) -> str:
+    """A database several processes can share."""
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+def test_writers_in_several_processes_lose_nothing_and_a_tailing_runner_misses_nothing(
+    shared_url: str, tmp_path: Path
+) -> None:
+    keys = Keys.generate()
+    with OnePlan.open(shared_url, keys=keys) as app:
+        shared = prepare(app)
+    ctx = context()
+    start = ctx.Event()
+    stop = tmp_path / "stop"
+    tail = ctx.Process(
+        target=runner,
+        args=(shared_url, keys, str(tmp_path / "runner.jsonl"), 3),
+        kwargs={"stop_path": str(stop)},
+    )
+    writers = [
+        ctx.Process(
+            target=racing_writer,
+            args=(
+                shared_url,
+                keys,
+                shared,
+                str(tmp_path / f"writer{n}.jsonl"),
+                n,
+                FIRST_TAG * (n + 1),
+                COMMANDS,
+                start,
+            ),
+        )
+        for n in range(WRITERS)
+    ]
+    tail.start()
+    for process in writers:
+        process.start()
+    wait_for(tmp_path / "runner.jsonl", "ready")
+    start.set()
+    for process in writers:
+        process.join(180)
+    stop.touch()
+    tail.join(180)
+    assert [p.exitcode for p in (*writers, tail)] == [0] * (WRITERS + 1)
+
+    tallies = [read_report(tmp_path / f"writer{n}.jsonl")[0]["tally"] for n in range(WRITERS)]
+    acks = [fact for t in tallies for fact in t["acks"]]
+    conflicts = [fact for t in tallies for fact in t["conflicts"]]
+    assert [t["errors"] for t in tallies] == [[]] * WRITERS
+    assert len(acks) + len(conflicts) == WRITERS * COMMANDS
+    # the writers did race: some writes lost to another writer and were decided again
+    assert sum(t["store_conflicts"] + t["retried"] for t in tallies) > 0
+    assert all(fact["attempts"] == 1 for fact in conflicts if fact["kind"] == "revision")
+
+    reported = read_report(tmp_path / "runner.jsonl")
+    with OnePlan.open(shared_url, keys=keys) as app:
+        # every acknowledged command is stored once, with its receipt; a refused one not at all
+        stored = tags_in(app)
+        assert set(stored.values()) == {1}
+        assert set(stored) == {tag_of_fact(fact) for fact in acks}
+        for fact in acks:
+            receipt = receipt_of(app, fact["body"]["command_id"])
+            assert receipt is not None
+            assert receipt.result == fact["result"]
+        assert not any(receipt_of(app, fact["body"]["command_id"]) for fact in conflicts)
+
+        # notification ids only grow, each writer's in its own order, none shared
+        ids = notification_ids(app)
+        assert ids == sorted(set(ids))
+        positions = [p for t in tallies for p in t["positions"]]
+        assert all(t["positions"] == sorted(t["positions"]) for t in tallies)
+        assert len(set(positions)) == len(positions)
+        assert set(positions) <= set(ids)
+
+        # the runner read every id, in order, and its views are those folded from zero
+        seen = [i for fact in reported if "ids" in fact for i in fact["ids"]]
+        assert seen == ids
+        assert reported[-1] == {"done": ids[-1]}
+        app.views.catch_up()
+        assert app.views.position == ids[-1]
+        assert views_of(app.views) == rebuilt(app)
+
+        assert app.verify_audit().intact
+
+
+# --- SQLite: a busy database is waited for, up to the timeout -------------------------
+
+
+def hold_write_lock(path: str, report_path: str, seconds: float) -> None:
+    """Another program holding SQLite's write lock for ``seconds``, then letting go."""
+    from tests.reliability.workers import Report
+
+    report = Report(report_path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    report.write(locked=time.monotonic())
+    time.sleep(seconds)
+    released = time.monotonic()
+    db.execute("COMMIT")
+    report.write(released=released)
+
+
+def count_events(app: OnePlan) -> int:
+    return len(notification_ids(app))
+
+
+def locked_for(tmp_path: Path, path: str, seconds: float) -> Any:
+    process = context().Process(
+        target=hold_write_lock, args=(path, str(tmp_path / "lock.jsonl"), seconds)
+    )
+    process.start()
+    wait_for(tmp_path / "lock.jsonl", "locked")
+    return process
+
+
+def test_a_writer_waits_for_another_that_holds_the_sqlite_write_lock_less_than_the_timeout(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    with OnePlan.open(sqlite_url) as app:
+        before = count_events(app)
+        holder = locked_for(tmp_path, env_for_url(sqlite_url)["SQLITE_DBNAME"], 1.0)
+
+        citizen = app.register_citizen(name="Mette", birth_date="1984-05-02", actor=ANNE)
+        returned = time.monotonic()
+
+        holder.join(30)
+        released = wait_for(tmp_path / "lock.jsonl", "released")["released"]
+        assert returned > released  # it waited for the lock, and then wrote
+        assert count_events(app) == before + 1
+        assert app.citizen(citizen).name == "Mette"

@@ -1,0 +1,487 @@
+"""The processes of the reliability tests and of ``scripts/soak_crashes.py``: writers
+that send commands to shared plans, and projection runners that tail the log.
+
+They run as separate OS processes (``multiprocessing`` forkserver children, so each
+starts without the parent's connections or threads, but with oneplan already imported)
+and report through files, one JSON line per fact, written with ``os.write`` on an
+``O_APPEND`` descriptor: a line is in the file once ``os.write`` returned, so a process
+killed with SIGKILL has reported exactly what it had done before the signal. A writer
+writes a command's *intent* before sending it and its *acknowledgement* only after the
+command returned, so every acknowledged command must be in the store, and at most the
+one command in flight is in doubt.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError
+
+import oneplan.application
+from oneplan import (
+    AchievementStatus,
+    ActorKind,
+    BudgetArea,
+    ConcurrencyConflict,
+    ConsentGiver,
+    InterventionStatus,
+    Keys,
+    OnePlan,
+    Period,
+)
+from oneplan import commands as c
+from oneplan.application import CommandReceipt
+from oneplan.projections import MemoryViewStore, ProjectionRunner
+from tests.builders import ALL_CATEGORIES, ALL_SECTORS, ANNE, LARS, open_plan, propose
+
+# --- starting processes ------------------------------------------------------------
+
+
+def context() -> BaseContext:
+    """Fresh processes forked from a server that has oneplan imported already: each starts
+    in milliseconds, with none of the parent's connections, locks or threads."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tests.reliability.workers"])
+    return ctx
+
+
+# --- reporting -----------------------------------------------------------------------
+
+
+class Report:
+    """An append-only file of JSON lines, each written whole by one ``os.write``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def write(self, **fact: Any) -> None:
+        os.write(self.fd, json.dumps(fact, default=str).encode() + b"\n")
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def read_report(path: str | Path) -> list[dict[str, Any]]:
+    """The whole lines of a report (a process killed in ``os.write`` cannot leave half a
+    line in a regular file, but a trailing fragment is ignored all the same)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    lines = text.split("\n")
+    return [json.loads(line) for line in lines[:-1] if line]
+
+
+def wait_for(path: str | Path, key: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The first fact in a report that has ``key`` (a process saying it is ready)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for fact in read_report(path):
+            if key in fact:
+                return fact
+        time.sleep(0.005)
+    raise TimeoutError(f"{path} never reported {key!r}")
+
+
+# --- the shared record -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Plans every writer sends commands to: (plan, citizen, its goals, an intervention
+    in progress) each."""
+
+    plans: tuple[tuple[UUID, UUID, tuple[UUID, ...], UUID], ...]
+
+
+def prepare(app: OnePlan, plans: int = 2, goals: int = 2) -> Shared:
+    """Open ``plans`` plans, each with ``goals`` goals and a running intervention."""
+    made = []
+    for _ in range(plans):
+        plan, citizen = open_plan(app)
+        goal_ids = tuple(
+            app.set_goal(plan_id=plan, description=f"Goal {n}", actor=ANNE) for n in range(goals)
+        )
+        intervention = propose(app, plan, citizen)
+        app.grant_intervention(intervention_id=intervention, actor=ANNE)
+        app.start_intervention(intervention_id=intervention, actor=LARS)
+        made.append((plan, citizen, goal_ids, intervention))
+    return Shared(tuple(made))
+
+
+# --- sending commands ----------------------------------------------------------------
+
+COMMANDS: dict[str, type[c.Command]] = {cls.__name__: cls for cls in c.COMMANDS}
+
+
+def method_name(command: c.Command) -> str:
+    """``RecordGoalProgress`` -> ``record_goal_progress``: the application's method."""
+    name = type(command).__name__
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
+
+
+def send(app: OnePlan, command: c.Command) -> Any:
+    result: Any = getattr(app, method_name(command))(command)
+    return result
+
+
+def as_fact(command: c.Command) -> dict[str, Any]:
+    return {"command": type(command).__name__, "body": command.model_dump(mode="json")}
+
+
+def from_fact(fact: dict[str, Any]) -> c.Command:
+    return COMMANDS[fact["command"]].model_validate(fact["body"])
+
+
+def progress(plan: UUID, goal: UUID, tag: int) -> c.RecordGoalProgress:
+    """Progress against a goal, told apart from every other by its measured value."""
+    return c.RecordGoalProgress(
+        plan_id=plan,
+        goal_id=goal,
+        achievement=AchievementStatus.IMPROVING,
+        measured_value=Decimal(tag),
+        actor=LARS,
+        command_id=uuid4(),
+    )
+
+
+def revision(plan: UUID, goal: UUID, tag: int) -> c.ReviseGoal:
+    """A goal revised (not retried on a conflict: the caller decided on what they saw)."""
+    return c.ReviseGoal(
+        plan_id=plan,
+        goal_id=goal,
+        description=f"Revised goal {tag}",
+        reason="the citizen asked",
+        actor=ANNE,
+        command_id=uuid4(),
+    )
+
+
+def cost(intervention: UUID, tag: int) -> c.RecordActualCost:
+    """An actual cost, told apart by its amount (``tag`` kroner)."""
+    return c.RecordActualCost(
+        intervention_id=intervention,
+        amount=Decimal(tag),
+        budget_area=BudgetArea.SERVICE,
+        period=Period(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        actor=LARS,
+        command_id=uuid4(),
+    )
+
+
+def new_case(tag: int) -> Iterator[c.Command]:
+    """A new citizen (with a CPR number), their consent and their plan: three commands,
+    each its own transaction; the last saves two aggregates together."""
+    citizen, consent = uuid4(), uuid4()
+    cpr = f"{1 + tag % 28:02d}{1 + tag // 28 % 12:02d}{tag // 336 % 100:02d}{tag % 4000:04d}"
+    yield c.RegisterCitizen(
+        citizen_id=citizen, name=f"Citizen {tag}", cpr=cpr, actor=ANNE, command_id=uuid4()
+    )
+    yield c.GrantConsent(
+        citizen_id=citizen,
+        consent_id=consent,
+        recipient_sectors=ALL_SECTORS,
+        categories=ALL_CATEGORIES,
+        purpose="one coordinated plan",
+        period=Period(start=date(2026, 1, 1), end=date(2028, 12, 31)),
+        given_by=(ConsentGiver(kind=ActorKind.CITIZEN),),
+        actor=ANNE,
+        command_id=uuid4(),
+    )
+    yield c.OpenPlan(
+        plan_id=uuid4(),
+        citizen_ids=(citizen,),
+        consent_ids=(consent,),
+        legal_bases=("LAB § 30 b",),
+        coordinator=ANNE,
+        actor=ANNE,
+        command_id=uuid4(),
+    )
+
+
+# --- a writer killed at random moments -----------------------------------------------
+
+
+def crash_writer(
+    url: str,
+    keys: Keys,
+    shared: Shared,
+    report_path: str,
+    seed: int,
+    first_tag: int,
+    resend: list[dict[str, Any]],
+) -> None:
+    """Send commands until killed: first the commands a killed writer left in doubt (with
+    their command ids: each takes effect once), then new ones at random. Reports
+    ``intent`` before and ``ack`` after each."""
+    rng = random.Random(seed)
+    report = Report(report_path)
+    with OnePlan.open(url, keys=keys) as app:
+        report.write(ready=os.getpid())
+
+        def run(command: c.Command) -> None:
+            report.write(intent=str(command.command_id), **as_fact(command))
+            result = send(app, command)
+            report.write(ack=str(command.command_id), result=result, **as_fact(command))
+
+        for fact in resend:
+            run(from_fact(fact))
+        tag = first_tag
+        while True:
+            tag += 1
+            plan, _, goals, intervention = rng.choice(shared.plans)
+            kind = rng.choices(["progress", "goal", "toggle", "cost", "case"], [5, 1, 1, 1, 1])[0]
+            if kind == "progress":
+                run(progress(plan, rng.choice(goals), tag))
+            elif kind == "goal":
+                run(
+                    c.SetGoal(
+                        plan_id=plan,
+                        goal_id=uuid4(),
+                        description=f"Goal {tag}",
+                        actor=ANNE,
+                        command_id=uuid4(),
+                    )
+                )
+            elif kind == "toggle":
+                status = app.intervention(intervention).status
+                if status is InterventionStatus.IN_PROGRESS:
+                    run(
+                        c.PauseIntervention(
+                            intervention_id=intervention,
+                            reason=f"pause {tag}",
+                            actor=LARS,
+                            command_id=uuid4(),
+                        )
+                    )
+                else:
+                    run(
+                        c.ResumeIntervention(
+                            intervention_id=intervention, actor=LARS, command_id=uuid4()
+                        )
+                    )
+            elif kind == "cost":
+                run(cost(intervention, tag))
+            else:
+                for command in new_case(tag):
+                    run(command)
+
+
+# --- a projection runner tailing the log ---------------------------------------------
+
+
+def runner(
+    url: str,
+    keys: Keys,
+    report_path: str,
+    batch_size: int,
+    *,
+    rebuild_first: bool = False,
+    stop_path: str | None = None,
+    interval: float = 0.005,
+) -> None:
+    """Keep the views caught up (``batch_size`` events a transaction) until killed, or
+    until ``stop_path`` exists (then one last catch-up). Reports the notification ids it
+    was given, batch by batch, and each commit's positions."""
+    report = Report(report_path)
+    with OnePlan.open(url, keys=keys) as app:
+        views = app.views
+        views.batch_size = batch_size
+        select = app.recorder.select_notifications
+
+        def selecting(*args: Any, **kwargs: Any) -> Any:
+            found = select(*args, **kwargs)
+            if found:
+                report.write(ids=[n.id for n in found])
+            return found
+
+        app.recorder.select_notifications = selecting  # type: ignore[method-assign]
+        commit = views.store.commit
+
+        def committing(rows: Any, *, from_position: int, to_position: int) -> None:
+            commit(rows, from_position=from_position, to_position=to_position)
+            report.write(committed=[from_position, to_position])
+
+        views.store.commit = committing  # type: ignore[method-assign]
+        report.write(ready=os.getpid())
+        if rebuild_first:
+            views.rebuild()
+        while stop_path is None or not os.path.exists(stop_path):
+            views.catch_up()
+            time.sleep(interval)
+        views.catch_up()
+        report.write(done=views.position)
+
+
+# --- writers racing on the same plans ------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """What one concurrent writer saw."""
+
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    """Commands refused with ``ConcurrencyConflict`` (retried to the end, or not retryable)."""
+    errors: list[str] = field(default_factory=list)
+    """Anything else a command raised: there must be none."""
+    store_conflicts: int = 0
+    """Writes the store refused because another writer had written the same version."""
+    retried: int = 0
+    """Commands decided again after a conflict (at the store, or a stale cached copy)."""
+    positions: list[int] = field(default_factory=list)
+    """The notification ids of this writer's writes, in the order they were written."""
+
+
+def racing_writer(
+    url: str,
+    keys: Keys,
+    shared: Shared,
+    report_path: str,
+    seed: int,
+    first_tag: int,
+    commands: int,
+    start: Any,
+) -> None:
+    """Wait for ``start``, then send ``commands`` commands at random to the shared plans:
+    retryable progress and costs, and goal revisions (not retried). Reports a ``Tally``."""
+    rng = random.Random(seed)
+    tally = Tally()
+    with OnePlan.open(url, keys=keys) as app:
+        insert = app.recorder.insert_events
+
+        def inserting(*args: Any, **kwargs: Any) -> Any:
+            try:
+                found = insert(*args, **kwargs)
+            except IntegrityError:
+                tally.store_conflicts += 1
+                raise
+            tally.positions.extend(found or ())
+            return found
+
+        app.recorder.insert_events = inserting  # type: ignore[method-assign]
+        attempts = [0]
+        work_init: Callable[..., None] = oneplan.application._Work.__init__
+
+        def attempt(self: Any, *args: Any, **kwargs: Any) -> None:
+            attempts[0] += 1  # one _Work per attempt at deciding a command
+            work_init(self, *args, **kwargs)
+
+        oneplan.application._Work.__init__ = attempt  # type: ignore[method-assign]
+        start.wait()
+        for tag in range(first_tag, first_tag + commands):
+            plan, _, goals, intervention = rng.choice(shared.plans)
+            kind = rng.choices(["progress", "revision", "cost"], [3, 1, 1])[0]
+            command: c.Command
+            if kind == "progress":
+                command = progress(plan, rng.choice(goals), tag)
+            elif kind == "revision":
+                command = revision(plan, rng.choice(goals), tag)
+            else:
+                command = cost(intervention, tag)
+            fact = {"tag": tag, "kind": kind, **as_fact(command)}
+            attempts[0] = 0
+            try:
+                fact["result"] = str(send(app, command))
+                tally.acks.append(fact)
+            except ConcurrencyConflict as e:
+                fact["error"] = str(e)
+                tally.conflicts.append(fact)
+            except Exception as e:
+                tally.errors.append(f"{kind} {tag}: {type(e).__name__}: {e}")
+            fact["attempts"] = attempts[0]
+            tally.retried += max(attempts[0] - 1, 0)
+    report = Report(report_path)
+    report.write(tally=tally.__dict__)
+    report.close()
+
+
+# --- what the store holds ----------------------------------------------------------
+
+
+def tag_of(event: Any) -> int | None:
+    """The tag of the command that made ``event``, for the events these writers tag."""
+    name = type(event).__name__
+    text = ""
+    if name == "GoalProgressRecorded" and event.measured_value is not None:
+        return int(event.measured_value)
+    if name == "ActualCostRecorded":
+        return int(event.amount.amount)
+    if name == "GoalRevised":
+        text = event.description.removeprefix("Revised goal ")
+    elif name == "GoalSet":
+        text = event.description.removeprefix("Goal ")
+    elif name == "Paused":
+        text = event.reason.removeprefix("pause ")
+    return int(text) if text.isdigit() and int(text) >= FIRST_TAG else None
+
+
+FIRST_TAG = 1000
+"""Tags start here (the shared plans' own goals are ``Goal 0``, ``Goal 1``...)."""
+
+
+def tags_in(app: OnePlan) -> Counter[int]:
+    """How many events of the whole log carry each tag (each must carry one at most)."""
+    return Counter(tag for event in app.all_events() if (tag := tag_of(event)) is not None)
+
+
+def tag_of_fact(fact: dict[str, Any]) -> int | None:
+    """The tag a reported command carries (None: a command whose effect is not tagged)."""
+    body = fact["body"]
+    name = fact["command"]
+    if name == "RecordGoalProgress":
+        return int(Decimal(body["measured_value"]))
+    if name == "RecordActualCost":
+        return int(Decimal(body["amount"]["amount"]))
+    if name == "ReviseGoal":
+        return int(body["description"].removeprefix("Revised goal "))
+    if name == "SetGoal":
+        return int(body["description"].removeprefix("Goal "))
+    if name == "PauseIntervention":
+        return int(body["reason"].removeprefix("pause "))
+    return None
+
+
+def views_of(runner: ProjectionRunner) -> dict[str, dict[str, Any]]:
+    """Every row of every view, as stored."""
+    names = [runner.routes.name, *(p.name for p in runner.projections)]
+    return {name: {key: runner.get(name, key) for key in runner.keys(name)} for name in names}
+
+
+def rebuilt(app: OnePlan) -> dict[str, dict[str, Any]]:
+    """The views folded from zero, in memory, from the same log."""
+    runner = ProjectionRunner(app, MemoryViewStore())
+    runner.rebuild()
+    return views_of(runner)
+
+
+def notification_ids(app: OnePlan) -> list[int]:
+    """Every notification id in the log, in the order the log gives them."""
+    ids: list[int] = []
+    while batch := app.recorder.select_notifications(
+        start=ids[-1] if ids else 0, limit=1000, inclusive_of_start=False
+    ):
+        ids.extend(n.id for n in batch)
+    return ids
+
+
+def receipt_of(app: OnePlan, command_id: str | UUID) -> CommandReceipt | None:
+    """The command's receipt (saved with its events), or None: the command left nothing."""
+    receipt_id = CommandReceipt.id_for(UUID(str(command_id)))
+    if not app.recorder.select_events(receipt_id, limit=1):
+        return None
+    found: CommandReceipt = app.repository.get(receipt_id)
+    return found
