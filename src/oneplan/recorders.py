@@ -23,6 +23,7 @@ plain SQL in large batches, the bytes as stored.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ from eventsourcing.persistence import (
     InterfaceError,
     Notification,
     OperationalError,
+    PersistenceError,
     StoredEvent,
 )
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
@@ -205,7 +207,12 @@ class _ImmediateTransaction(SQLiteTransaction):
 
     def __enter__(self) -> SQLiteCursor:
         cursor = self.connection.cursor()
-        cursor.execute("BEGIN IMMEDIATE")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:  # still locked when the lock timeout ran out
+            raise OperationalError(e) from e
+        except sqlite3.Error as e:
+            raise PersistenceError(e) from e
         return cursor
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
-from oneplan import Keys, OnePlan
+from oneplan import Keys, OnePlan, StorageError
 from oneplan.persistence import env_for_url
 from tests.builders import ANNE
 from tests.reliability.workers import (
@@ -173,3 +175,29 @@ def test_a_writer_waits_for_another_that_holds_the_sqlite_write_lock_less_than_t
         assert returned > released  # it waited for the lock, and then wrote
         assert count_events(app) == before + 1
         assert app.citizen(citizen).name == "Mette"
+
+
+def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
+    with OnePlan(env) as app:
+        before = count_events(app)
+        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 3.0)
+        command_id = uuid4()
+
+        with pytest.raises(StorageError, match="locked"):
+            app.register_citizen(
+                name="Mette", birth_date="1984-05-02", actor=ANNE, command_id=command_id
+            )
+        failed = time.monotonic()
+
+        holder.join(30)
+        assert failed < wait_for(tmp_path / "lock.jsonl", "released")["released"]
+        assert count_events(app) == before
+        # the same command, sent again once the lock is free, takes effect once
+        citizen = app.register_citizen(
+            name="Mette", birth_date="1984-05-02", actor=ANNE, command_id=command_id
+        )
+        assert count_events(app) == before + 2  # the registration and its receipt
+        assert Counter(type(e).__name__ for e in app.history(citizen)) == {"Registered": 1}
