@@ -17,6 +17,8 @@ import json
 import multiprocessing
 import os
 import random
+import signal
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -44,6 +46,7 @@ from oneplan import (
 )
 from oneplan import commands as c
 from oneplan.application import CommandReceipt
+from oneplan.persistence import env_for_url
 from oneplan.projections import MemoryViewStore, ProjectionRunner
 from tests.builders import ALL_CATEGORIES, ALL_SECTORS, ANNE, LARS, open_plan, propose
 
@@ -485,3 +488,191 @@ def receipt_of(app: OnePlan, command_id: str | UUID) -> CommandReceipt | None:
         return None
     found: CommandReceipt = app.repository.get(receipt_id)
     return found
+
+
+# --- rounds of killing ---------------------------------------------------------------
+
+
+@dataclass
+class CrashRun:
+    """What rounds of killing a writer and a runner did, and what was found wrong."""
+
+    rounds: int = 0
+    writer_kills: int = 0
+    runner_kills: int = 0
+    acks: list[dict[str, Any]] = field(default_factory=list)
+    in_doubt: int = 0
+    """Commands in flight when their writer was killed (sent again, with their ids)."""
+    in_doubt_stored: int = 0
+    """Of those, the ones the store already held (the kill came after the commit)."""
+    runner_positions: list[int] = field(default_factory=list)
+    """Where each killed runner's views stood."""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def kills(self) -> int:
+        return self.writer_kills + self.runner_kills
+
+
+def integrity(url: str) -> str:
+    """SQLite's ``PRAGMA integrity_check`` of the database's file ("ok" when sound)."""
+    env = env_for_url(url)
+    db = sqlite3.connect(env["SQLITE_DBNAME"])
+    try:
+        return "; ".join(row[0] for row in db.execute("PRAGMA integrity_check").fetchall())
+    finally:
+        db.close()
+
+
+def stored_views_are_a_fold_up_to_their_position(app: OnePlan) -> str | None:
+    """None when the stored views equal the log folded from zero up to the position they
+    record, without catching up (nothing folded twice, nothing skipped); else what differs."""
+    stored = ProjectionRunner(app, app.views.store)
+    position, versions = stored.store.tracking()
+    if versions != stored.versions:
+        return None if position == 0 else f"views at {position} with versions {versions}"
+    fresh = ProjectionRunner(app, MemoryViewStore())
+    fresh.catch_up(until=position)
+    if fresh.position != position:
+        return f"the log has no event at the views' position {position}"
+    ours, theirs = views_of(stored), views_of(fresh)
+    if ours == theirs:
+        return None
+    differ = sorted(
+        f"{view}/{key}"
+        for view in ours
+        for key in set(ours[view]) | set(theirs[view])
+        if ours[view].get(key) != theirs[view].get(key)
+    )
+    return f"views at {position} differ from the log folded to there: {differ[:5]}"
+
+
+def check_round(app: OnePlan, url: str, acks: list[dict[str, Any]]) -> list[str]:
+    """What a killed writer and runner left wrong: acknowledged commands missing, a
+    broken file, a broken audit chain, views not exactly the log up to their position."""
+    problems = []
+    for fact in acks:
+        receipt = receipt_of(app, fact["ack"])
+        if receipt is None:
+            problems.append(f"acknowledged {fact['command']} {fact['ack']} is not stored")
+        elif receipt.result != str(fact["result"]):
+            problems.append(f"{fact['ack']}: stored result {receipt.result} != {fact['result']}")
+    if url.startswith("sqlite") and (found := integrity(url)) != "ok":
+        problems.append(f"integrity_check: {found}")
+    verification = app.verify_audit()
+    if not verification.intact:
+        problems.append(f"audit chain: {verification.summary()}")
+    if (views := stored_views_are_a_fold_up_to_their_position(app)) is not None:
+        problems.append(views)
+    return problems
+
+
+def crash_rounds(
+    url: str,
+    keys: Keys,
+    shared: Shared,
+    workdir: Path,
+    rounds: int,
+    rng: random.Random,
+    *,
+    longest: float = 0.4,
+    run: CrashRun | None = None,
+) -> CrashRun:
+    """``rounds`` times: start a writer and a projection runner on the record, kill each
+    with SIGKILL at a random moment (up to ``longest`` seconds after it is ready), and
+    check what they left (``check_round``). The commands a killed writer left in doubt are
+    sent again by the next writer; after the last round, by this process. Then every
+    acknowledged command must be stored exactly once, and the views, caught up from where
+    the killed runners left them, must equal the views folded from zero. Give the
+    ``run`` of earlier rounds on the same record to go on from it."""
+    ctx = context()
+    run = run if run is not None else CrashRun()
+    in_doubt: dict[str, dict[str, Any]] = {}
+    for number in range(run.rounds, run.rounds + rounds):
+        writer_report = workdir / f"writer{number}.jsonl"
+        runner_report = workdir / f"runner{number}.jsonl"
+        writer = ctx.Process(
+            target=crash_writer,
+            args=(
+                url,
+                keys,
+                shared,
+                str(writer_report),
+                rng.randrange(2**32),
+                FIRST_TAG + number * 100_000,
+                list(in_doubt.values()),
+            ),
+        )
+        tail = ctx.Process(
+            target=runner,
+            args=(url, keys, str(runner_report), rng.randint(1, 8)),
+            kwargs={"rebuild_first": rng.random() < 0.2},
+        )
+        writer.start()
+        tail.start()
+        wait_for(writer_report, "ready")
+        wait_for(runner_report, "ready")
+        began = time.monotonic()
+        for delay, process in sorted(
+            [(rng.uniform(0.0, longest), writer), (rng.uniform(0.0, longest), tail)],
+            key=lambda pair: pair[0],
+        ):
+            time.sleep(max(0.0, began + delay - time.monotonic()))
+            process.kill()
+        for process, name in ((writer, "writer"), (tail, "runner")):
+            process.join(60)
+            if process.exitcode != -signal.SIGKILL:
+                run.problems.append(f"round {number}: {name} exited {process.exitcode}")
+        run.rounds += 1
+        run.writer_kills += 1
+        run.runner_kills += 1
+        facts = read_report(writer_report)
+        acks = [fact for fact in facts if "ack" in fact]
+        run.acks.extend(acks)
+        for fact in facts:
+            if "intent" in fact:
+                in_doubt[fact["intent"]] = fact
+        for fact in acks:
+            in_doubt.pop(fact["ack"], None)
+        with OnePlan.open(url, keys=keys) as app:
+            run.in_doubt += len(in_doubt)
+            run.in_doubt_stored += sum(receipt_of(app, cid) is not None for cid in in_doubt)
+            run.runner_positions.append(app.views.position)
+            run.problems.extend(f"round {number}: {p}" for p in check_round(app, url, acks))
+    with OnePlan.open(url, keys=keys) as app:
+        for cid, fact in in_doubt.items():
+            result = send(app, from_fact(fact))
+            run.acks.append({**fact, "ack": cid, "result": str(result)})
+        run.problems.extend(final_problems(app, url, run.acks))
+    return run
+
+
+def final_problems(app: OnePlan, url: str, acks: list[dict[str, Any]]) -> list[str]:
+    """After the last kill: every acknowledged command stored once and nothing else, and
+    the views resumed from where the killed runners left them equal a rebuild from zero."""
+    problems = check_round(app, url, acks)
+    tags = tags_in(app)
+    twice = sorted(tag for tag, count in tags.items() if count > 1)
+    if twice:
+        problems.append(f"commands applied more than once: tags {twice[:10]}")
+    acked = {tag for fact in acks if (tag := tag_of_fact(fact)) is not None}
+    if set(tags) != acked:
+        problems.append(
+            f"tags stored but never acknowledged: {sorted(set(tags) - acked)[:10]}; "
+            f"acknowledged but not stored: {sorted(acked - set(tags))[:10]}"
+        )
+    receipts = {
+        event.originator_id
+        for event in app.all_events()
+        if isinstance(event, CommandReceipt.Recorded)
+    }
+    expected = {CommandReceipt.id_for(UUID(fact["ack"])) for fact in acks}
+    if receipts != expected:
+        problems.append(
+            f"{len(receipts - expected)} receipts of commands never acknowledged, "
+            f"{len(expected - receipts)} acknowledged commands without a receipt"
+        )
+    app.views.catch_up()
+    if views_of(app.views) != rebuilt(app):
+        problems.append("the views caught up after the kills differ from a rebuild from zero")
+    return problems
