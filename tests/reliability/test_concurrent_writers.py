@@ -177,18 +177,23 @@ def test_a_writer_waits_for_another_that_holds_the_sqlite_write_lock_less_than_t
         assert app.citizen(citizen).name == "Mette"
 
 
+@pytest.mark.parametrize(
+    ("keys", "cpr"),
+    [(Keys(), None), (Keys.generate(), "0205841234")],
+    ids=["events", "key-store"],  # with keys, the data key and the CPR claim come first
+)
 def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores_nothing(
-    sqlite_url: str, tmp_path: Path
+    sqlite_url: str, tmp_path: Path, keys: Keys, cpr: str | None
 ) -> None:
     env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
-    with OnePlan(env) as app:
+    with OnePlan(env, keys=keys) as app:
         before = count_events(app)
         holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 3.0)
         command_id = uuid4()
 
         with pytest.raises(StorageError, match="locked"):
             app.register_citizen(
-                name="Mette", birth_date="1984-05-02", actor=ANNE, command_id=command_id
+                name="Mette", birth_date="1984-05-02", cpr=cpr, actor=ANNE, command_id=command_id
             )
         failed = time.monotonic()
 
@@ -197,7 +202,30 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
         assert count_events(app) == before
         # the same command, sent again once the lock is free, takes effect once
         citizen = app.register_citizen(
-            name="Mette", birth_date="1984-05-02", actor=ANNE, command_id=command_id
+            name="Mette", birth_date="1984-05-02", cpr=cpr, actor=ANNE, command_id=command_id
         )
         assert count_events(app) == before + 2  # the registration and its receipt
         assert Counter(type(e).__name__ for e in app.history(citizen)) == {"Registered": 1}
+        if cpr is not None:
+            assert app.citizen_by_cpr(cpr) == citizen
+
+
+def test_a_runner_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_folds_nothing(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
+    with OnePlan(env) as app:
+        app.register_citizen(name="Mette", birth_date="1984-05-02", actor=ANNE)
+        app.views.catch_up()
+        jonas = app.register_citizen(name="Jonas", birth_date="2010-03-09", actor=ANNE)
+        position = app.views.position
+        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 3.0)
+
+        with pytest.raises(StorageError, match="locked"):
+            app.views.catch_up()
+
+        holder.join(30)
+        assert app.views.position == position
+        assert app.views.get("journey", jonas) is None
+        assert app.views.catch_up() == 1
+        assert app.views.get("journey", jonas) is not None

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from oneplan.errors import InvalidDatabaseUrl, StorageError
+from oneplan.sqlite_errors import storage_errors
 
 __all__ = [
     "DataKeyRow",
@@ -395,9 +396,9 @@ class SQLiteKeyStore(_SQLKeyStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        with self._lock:
+        with self._lock, storage_errors("the key store in SQLite"):
             cur = self._db.cursor()
-            cur.execute("BEGIN IMMEDIATE")
+            cur.execute("BEGIN IMMEDIATE")  # waits for a busy database up to the timeout
             try:
                 yield cur
             except BaseException:
@@ -406,10 +407,11 @@ class SQLiteKeyStore(_SQLKeyStore):
             cur.execute("COMMIT")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        return list(self._db.execute(sql, params).fetchall())
+        with storage_errors("the key store in SQLite"):
+            return list(self._db.execute(sql, params).fetchall())
 
     def _scrub(self) -> None:
-        with self._lock:
+        with self._lock, storage_errors("the key store in SQLite"):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from oneplan.errors import InvalidDatabaseUrl, StorageError
+from oneplan.sqlite_errors import public_methods_raise_storage_errors
 
 __all__ = [
     "MemoryViewStore",
@@ -131,6 +132,7 @@ class MemoryViewStore(ViewStore):
             self._versions = dict(versions)
 
 
+@public_methods_raise_storage_errors("the views in SQLite")
 class SQLiteViewStore(ViewStore):
     """Views as tables in the events' SQLite file; writes take the write lock at once
     (``BEGIN IMMEDIATE``), so a busy database waits up to the timeout."""
