@@ -1244,6 +1244,12 @@ class OnePlan(Application[UUID]):
             if plan.is_household
             and all(self._load(Citizen, member).erased for member in plan.citizen_ids)
         )
+        # The views hold the citizen's data in the clear until they are folded again
+        # without the keys. Empty them first, in one transaction, so that a crash from
+        # here on leaves nothing of the citizen's in them: whatever folds them next starts
+        # from zero, after the keys are gone (or, if they are not, after the erasure is
+        # finished by running it again).
+        self.views.store.reset(self.views.versions)
         destroyed = sealer.destroy([citizen.id, *households], at=self.clock().isoformat())
         self._cache.clear()
         folded = self.views.rebuild(progress=progress)

@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -684,3 +684,24 @@ def final_problems(app: OnePlan, url: str, acks: list[dict[str, Any]]) -> list[s
     if views_of(app.views) != rebuilt(app):
         problems.append("the views caught up after the kills differ from a rebuild from zero")
     return problems
+
+
+# --- an erasure killed half-way ------------------------------------------------------
+
+
+def killed_erasure(url: str, keys: Keys, now: datetime, citizen_id: UUID, kill_at: str) -> None:
+    """Erase a citizen and die (SIGKILL) where ``kill_at`` says: ``"keys"`` as the data
+    keys are about to be destroyed (after ``Citizen.Erased`` is stored), ``"views"`` as
+    the views are about to be rebuilt (after the keys are gone)."""
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with OnePlan.open(url, keys=keys, clock=lambda: now) as app:
+        if kill_at == "keys":
+            assert app.sealer is not None
+            app.sealer.destroy = die  # type: ignore[method-assign]
+        else:
+            app.views.rebuild = die  # type: ignore[method-assign]
+        app.erase_citizen(citizen_id=citizen_id, actor=ANNE)
+    raise AssertionError("the erasure should have been killed")
