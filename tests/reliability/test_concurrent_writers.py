@@ -188,7 +188,7 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
     env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
     with OnePlan(env, keys=keys) as app:
         before = count_events(app)
-        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 3.0)
+        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 2.0)
         command_id = uuid4()
 
         with pytest.raises(StorageError, match="locked"):
@@ -219,7 +219,7 @@ def test_a_runner_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_folds_
         app.views.catch_up()
         jonas = app.register_citizen(name="Jonas", birth_date="2010-03-09", actor=ANNE)
         position = app.views.position
-        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 3.0)
+        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 2.0)
 
         with pytest.raises(StorageError, match="locked"):
             app.views.catch_up()
