@@ -31,6 +31,7 @@ from uuid import UUID
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
+    IntegrityError,
     InterfaceError,
     Notification,
     OperationalError,
@@ -496,6 +497,11 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 ).format(schema=schema, chain=chain)
                 for name, where in _ENTRY_WHERE.items()
             },
+            "stored": SQL(
+                "SELECT originator_id, originator_version, notification_id, topic, state "
+                "FROM {schema}.{table} WHERE (originator_id, originator_version) IN "
+                "(SELECT * FROM unnest(%s::{id_type}[], %s::bigint[]))"
+            ).format(schema=schema, table=table, id_type=id_type),
             "has_event": SQL("SELECT 1 FROM {schema}.{table} WHERE notification_id = %s").format(
                 schema=schema, table=table
             ),
@@ -521,14 +527,58 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             self._create_table(curs)
         self.datastore.register_type_adapters()
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Write the events, trying again (as eventsourcing does) when the connection
+        fails. A connection can fail after the commit went through, its reply lost; the
+        next try then finds its own events stored. They are recognised (each stream's
+        version with the same topic and bytes) and their positions returned, instead of
+        the ``IntegrityError`` that would have the command decided and applied again."""
+        if not stored_events:
+            return []
+        positions: Sequence[int] | None = self._insert_trying(stored_events, [], **kwargs)
+        return positions
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_trying(
+        self, stored_events: Sequence[StoredEvent], tries: list[int], **kwargs: Any
+    ) -> Sequence[int] | None:
+        tries.append(len(tries) + 1)
+        try:
+            return self._insert_once(stored_events, **kwargs)
+        except IntegrityError:
+            if len(tries) > 1:
+                found = self._stored_already(stored_events)
+                if found is not None:
+                    return found
+            raise
+
+    def _stored_already(self, stored_events: Sequence[StoredEvent]) -> list[int] | None:
+        """The positions of these very events, if every one is stored (else None)."""
+        rows = {
+            (str(r[0]), r[1]): (r[2], r[3], bytes(r[4]))
+            for r in self._select(
+                self._sql["stored"],
+                (
+                    [s.originator_id for s in stored_events],
+                    [s.originator_version for s in stored_events],
+                ),
+            )
+        }
+        positions = []
+        for s in stored_events:
+            found = rows.get((str(s.originator_id), s.originator_version))
+            if found is None or found[1:] != (s.topic, bytes(s.state)):
+                return None
+            positions.append(found[0])
+        return positions
+
+    def _insert_once(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         from psycopg.rows import tuple_row
 
-        if not stored_events:
-            return []
         sql = self._sql
         keyed = self.audit_key is not None
         known, previous = self._previous_macs(stored_events) if keyed else ({}, {})

@@ -13,15 +13,20 @@ from __future__ import annotations
 import os
 import random
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import OperationalError
 
-from oneplan import Keys, OnePlan
+from oneplan import AchievementStatus, Keys, OnePlan
 from oneplan.aggregates.personal import ERASED
 from oneplan.errors import CitizenErased
 from oneplan.persistence import env_for_url
-from tests.builders import ANNE
+from tests.builders import ANNE, open_plan
 from tests.conftest import FixedClock
 from tests.integration.test_canaries_and_keys import CANARIES, files_of
 from tests.integration.test_privacy import AFTER_RETENTION, NAME, NOTE, archive, case_file
@@ -86,3 +91,73 @@ def test_an_erasure_killed_half_way_leaves_no_personal_data_in_the_views_once_fi
     if shared_url.startswith("sqlite"):
         left = files_of(Path(env_for_url(shared_url)["SQLITE_DBNAME"]))
         assert [c for c in CANARIES if c in left] == []
+
+
+class LostConnection:
+    """A fake network fault for one write on PostgreSQL: the connection fails just
+    before the write (nothing stored) or just after its commit (stored, but the reply
+    never came back). eventsourcing tries the write again either way."""
+
+    def __init__(self, app: OnePlan, when: str) -> None:
+        self.datastore: Any = cast(Any, app.recorder).datastore
+        self.recorder: Any = app.recorder
+        self.real_connection = self.datastore.get_connection
+        self.real_insert = self.recorder.insert_events
+        self.when = when
+        self.armed = False
+        self.failed = 0
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        if self.armed and self.when == "before":
+            self.armed = False
+            self.failed += 1
+            raise OperationalError("connection refused")
+        with self.real_connection() as conn:
+            yield conn
+        if self.armed and self.when == "after":
+            self.armed = False
+            self.failed += 1
+            raise OperationalError("server closed the connection unexpectedly")
+
+    def insert(self, *args: Any, **kwargs: Any) -> Any:
+        self.armed = True
+        try:
+            return self.real_insert(*args, **kwargs)
+        finally:
+            self.armed = False
+
+    def __enter__(self) -> LostConnection:
+        self.datastore.get_connection = self.connection
+        self.recorder.insert_events = self.insert
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        del self.datastore.get_connection
+        del self.recorder.insert_events
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("when", ["before", "after"])
+@pytest.mark.parametrize("with_id", [False, True], ids=["no-command-id", "command-id"])
+def test_a_write_whose_connection_fails_around_its_commit_is_stored_once(
+    postgres_url: str, when: str, with_id: bool
+) -> None:
+    with OnePlan.open(postgres_url, keys=Keys.generate()) as app:
+        plan, _ = open_plan(app)
+        goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+
+        with LostConnection(app, when) as fault:
+            app.record_goal_progress(
+                plan_id=plan,
+                goal_id=goal,
+                achievement=AchievementStatus.IMPROVING,
+                actor=ANNE,
+                command_id=uuid4() if with_id else None,
+            )
+
+        assert fault.failed == 1
+        recorded = [e for e in app.history(plan) if type(e).__name__ == "GoalProgressRecorded"]
+        assert len(recorded) == 1
+        assert app.plan(plan).goals[goal].progress_count == 1
+        assert app.verify_audit().intact
