@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -252,6 +253,11 @@ class OnePlan(Application[UUID]):
     """How many aggregates are kept in memory between commands. A cached aggregate is
     always brought up to date from the store before use (one query for newer events),
     so several processes may write to the same database."""
+    cpr_claim_lease = timedelta(minutes=5)
+    """How long a registration's claim on a CPR number keeps other registrations of the
+    number out while its citizen is not saved (it may still be, by a slow writer). A
+    claim older than this whose citizen was never saved is taken over; the same
+    registration sent again (same ``citizen_id``) takes its claim back at once."""
     clock_skew = timedelta(seconds=60)
     """How far ``effective_at`` may lie ahead of the clock (callers' clocks differ)."""
 
@@ -419,18 +425,27 @@ class OnePlan(Application[UUID]):
 
     def _claim_cpr(self, cpr: str, citizen_id: UUID) -> None:
         """One citizen per CPR number. The hash is claimed before the registration is
-        saved; a claim left by a registration that was never saved is taken over."""
+        saved. Another registration's claim keeps the number while that one may still be
+        saved (for ``cpr_claim_lease``); after that, a claim whose citizen was never
+        saved (its writer refused or killed) is taken over."""
         digest = self._cpr_hash(cpr)
+        now = time.time_ns() // 1_000_000
+        lease = int(self.cpr_claim_lease.total_seconds() * 1000)
         for _ in range(2):
-            owner = self.key_store.claim_cpr_hash(digest, str(citizen_id))
+            owner = self.key_store.claim_cpr_hash(digest, str(citizen_id), at=now)
             if owner == str(citizen_id):
                 return
             if self._exists(UUID(owner)):
                 raise InvalidInput(
                     "RegisterCitizen", [{"loc": ("cpr",), "msg": "is already registered"}]
                 )
-            self.key_store.release_cpr_hash(digest, owner)
-        raise ConcurrencyConflict(  # pragma: no cover - two racing registrations
+            if not self.key_store.release_cpr_hash(digest, owner, claimed_before=now - lease):
+                raise ConcurrencyConflict(
+                    "another registration of the same CPR number is not saved yet: if it "
+                    f"is not saved within {self.cpr_claim_lease}, send this one again",
+                    aggregate_ids=(citizen_id, UUID(owner)),
+                )
+        raise ConcurrencyConflict(  # pragma: no cover - three racing registrations
             "another registration claimed the same CPR number", aggregate_ids=(citizen_id,)
         )
 

@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -31,6 +31,7 @@ from tests.reliability.workers import (
     read_report,
     rebuilt,
     receipt_of,
+    registering,
     runner,
     tag_of_fact,
     tags_in,
@@ -132,6 +133,42 @@ def test_writers_in_several_processes_lose_nothing_and_a_tailing_runner_misses_n
         assert views_of(app.views) == rebuilt(app)
 
         assert app.verify_audit().intact
+
+
+def test_processes_registering_one_cpr_number_at_once_register_one_citizen(
+    shared_url: str, tmp_path: Path
+) -> None:
+    keys = Keys.generate()
+    OnePlan.open(shared_url, keys=keys).close()
+    cprs = [f"0101{year:02d}1234" for year in range(80, 92)]
+    ctx = context()
+    start = ctx.Event()
+    processes = [
+        ctx.Process(
+            target=registering,
+            args=(shared_url, keys, cprs, start, str(tmp_path / f"registrar{n}.jsonl")),
+        )
+        for n in range(WRITERS)
+    ]
+    for process in processes:
+        process.start()
+    start.set()
+    for process in processes:
+        process.join(120)
+    assert [p.exitcode for p in processes] == [0] * WRITERS
+
+    facts = [fact for n in range(WRITERS) for fact in read_report(tmp_path / f"registrar{n}.jsonl")]
+    assert [fact for fact in facts if "unexpected" in fact] == []
+    registered = Counter(fact["cpr"] for fact in facts if "citizen" in fact)
+    assert registered == Counter(cprs)  # each number once: the others were refused
+    assert {fact["error"] for fact in facts if "error" in fact} <= {
+        "InvalidInput",  # is already registered
+        "ConcurrencyConflict",  # another registration of it is not saved yet
+    }
+    with OnePlan.open(shared_url, keys=keys) as app:
+        for fact in facts:
+            if "citizen" in fact:
+                assert app.citizen_by_cpr(fact["cpr"]) == UUID(fact["citizen"])
 
 
 # --- SQLite: a busy database is waited for, up to the timeout -------------------------

@@ -15,6 +15,7 @@ import random
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 from uuid import uuid4
@@ -24,13 +25,20 @@ from eventsourcing.persistence import OperationalError
 
 from oneplan import AchievementStatus, Keys, OnePlan
 from oneplan.aggregates.personal import ERASED
-from oneplan.errors import CitizenErased
+from oneplan.errors import CitizenErased, ConcurrencyConflict, InvalidInput
 from oneplan.persistence import env_for_url
 from tests.builders import ANNE, open_plan
 from tests.conftest import FixedClock
 from tests.integration.test_canaries_and_keys import CANARIES, files_of
 from tests.integration.test_privacy import AFTER_RETENTION, NAME, NOTE, archive, case_file
-from tests.reliability.workers import context, crash_rounds, killed_erasure, prepare, views_of
+from tests.reliability.workers import (
+    context,
+    crash_rounds,
+    killed_after_claiming,
+    killed_erasure,
+    prepare,
+    views_of,
+)
 
 ROUNDS = 13
 """Rounds per database; each kills a writer and a runner (52 kills on both databases)."""
@@ -161,3 +169,34 @@ def test_a_write_whose_connection_fails_around_its_commit_is_stored_once(
         assert len(recorded) == 1
         assert app.plan(plan).goals[goal].progress_count == 1
         assert app.verify_audit().intact
+
+
+def test_a_cpr_number_claimed_by_a_killed_registration_is_free_again_after_the_lease(
+    shared_url: str,
+) -> None:
+    keys = Keys.generate()
+    OnePlan.open(shared_url, keys=keys).close()
+    first, second = uuid4(), uuid4()
+    for citizen, cpr in ((first, "0205841234"), (second, "0205841235")):
+        killed = context().Process(
+            target=killed_after_claiming, args=(shared_url, keys, citizen, cpr)
+        )
+        killed.start()
+        killed.join(60)
+        assert killed.exitcode == -signal.SIGKILL
+
+    with OnePlan.open(shared_url, keys=keys) as app:
+        assert app.recorder.max_notification_id() in (None, 0)  # nothing was saved
+        # while the claim is young another registration is refused, typed, storing nothing
+        with pytest.raises(ConcurrencyConflict):
+            app.register_citizen(name="Someone", cpr="0205841234", actor=ANNE)
+        # the same registration sent again takes its claim back at once
+        again = app.register_citizen(citizen_id=first, name="Mette", cpr="0205841234", actor=ANNE)
+        # after the lease, another registration takes the abandoned claim over
+        app.cpr_claim_lease = timedelta(0)
+        other = app.register_citizen(name="Someone", cpr="0205841235", actor=ANNE)
+
+        assert (again, app.citizen_by_cpr("0205841234")) == (first, first)
+        assert app.citizen_by_cpr("0205841235") == other != second
+        with pytest.raises(InvalidInput, match="already registered"):
+            app.register_citizen(name="Third", cpr="0205841235", actor=ANNE)

@@ -705,3 +705,37 @@ def killed_erasure(url: str, keys: Keys, now: datetime, citizen_id: UUID, kill_a
             app.views.rebuild = die  # type: ignore[method-assign]
         app.erase_citizen(citizen_id=citizen_id, actor=ANNE)
     raise AssertionError("the erasure should have been killed")
+
+
+# --- registrations racing for one CPR number -----------------------------------------
+
+
+def registering(url: str, keys: Keys, cprs: list[str], start: Any, report_path: str) -> None:
+    """Wait for ``start``, then register a citizen with each CPR number; report each
+    registration's citizen id, or the type of error that refused it."""
+    report = Report(report_path)
+    with OnePlan.open(url, keys=keys) as app:
+        start.wait()
+        for cpr in cprs:
+            try:
+                citizen = app.register_citizen(name=f"Citizen {cpr}", cpr=cpr, actor=ANNE)
+                report.write(cpr=cpr, citizen=str(citizen))
+            except OnePlanError as e:
+                report.write(cpr=cpr, error=type(e).__name__)
+            except Exception as e:
+                report.write(cpr=cpr, unexpected=f"{type(e).__name__}: {e}")
+
+
+def killed_after_claiming(url: str, keys: Keys, citizen_id: UUID, cpr: str) -> None:
+    """Register a citizen with a CPR number, and die (SIGKILL) as soon as the number is
+    claimed, before the registration is saved."""
+    with OnePlan.open(url, keys=keys) as app:
+        claim = app.key_store.claim_cpr_hash
+
+        def claim_and_die(*args: Any, **kwargs: Any) -> str:
+            claim(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGKILL)
+            raise AssertionError("killed")
+
+        app.key_store.claim_cpr_hash = claim_and_die  # type: ignore[method-assign]
+        app.register_citizen(citizen_id=citizen_id, name="Mette", cpr=cpr, actor=ANNE)

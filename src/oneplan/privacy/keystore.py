@@ -92,13 +92,18 @@ class KeyStore(ABC):
     def citizen_by_cpr_hash(self, cpr_hash: str) -> str | None: ...
 
     @abstractmethod
-    def claim_cpr_hash(self, cpr_hash: str, citizen_id: str) -> str:
-        """Record that ``cpr_hash`` is ``citizen_id``'s unless it is recorded; return
-        the citizen it is recorded for."""
+    def claim_cpr_hash(self, cpr_hash: str, citizen_id: str, *, at: int = 0) -> str:
+        """Record that ``cpr_hash`` is ``citizen_id``'s unless it is recorded for
+        another; return the citizen it is recorded for. The claim's time ``at`` (epoch
+        milliseconds) is kept, and renewed when the same citizen claims it again."""
 
     @abstractmethod
-    def release_cpr_hash(self, cpr_hash: str, citizen_id: str) -> None:
-        """Forget ``cpr_hash`` if it is recorded for ``citizen_id``."""
+    def release_cpr_hash(
+        self, cpr_hash: str, citizen_id: str, *, claimed_before: int | None = None
+    ) -> bool:
+        """Forget ``cpr_hash`` if it is recorded for ``citizen_id`` (with
+        ``claimed_before``: only if it was claimed before then, or at no known time);
+        return whether it was forgotten."""
 
     def close(self) -> None:  # noqa: B027  (nothing to close in memory)
         """Release connections."""
@@ -112,6 +117,7 @@ class MemoryKeyStore(KeyStore):
         self._keys: dict[str, DataKeyRow] = {}
         self._by_subject: dict[tuple[str, str], str] = {}
         self._cpr: dict[str, str] = {}
+        self._claimed_at: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def master_key_id(self) -> str | None:
@@ -149,6 +155,7 @@ class MemoryKeyStore(KeyStore):
             for cpr_hash, citizen in list(self._cpr.items()):
                 if citizen in wanted:
                     del self._cpr[cpr_hash]
+                    self._claimed_at.pop(cpr_hash, None)
         return destroyed
 
     def rewrap(self, rewrap: Callable[[DataKeyRow], bytes], old_id: str, new_id: str) -> int:
@@ -166,14 +173,25 @@ class MemoryKeyStore(KeyStore):
     def citizen_by_cpr_hash(self, cpr_hash: str) -> str | None:
         return self._cpr.get(cpr_hash)
 
-    def claim_cpr_hash(self, cpr_hash: str, citizen_id: str) -> str:
+    def claim_cpr_hash(self, cpr_hash: str, citizen_id: str, *, at: int = 0) -> str:
         with self._lock:
-            return self._cpr.setdefault(cpr_hash, citizen_id)
+            owner = self._cpr.setdefault(cpr_hash, citizen_id)
+            if owner == citizen_id:
+                self._claimed_at[cpr_hash] = at
+            return owner
 
-    def release_cpr_hash(self, cpr_hash: str, citizen_id: str) -> None:
+    def release_cpr_hash(
+        self, cpr_hash: str, citizen_id: str, *, claimed_before: int | None = None
+    ) -> bool:
         with self._lock:
-            if self._cpr.get(cpr_hash) == citizen_id:
-                del self._cpr[cpr_hash]
+            if self._cpr.get(cpr_hash) != citizen_id:
+                return False
+            at = self._claimed_at.get(cpr_hash)
+            if claimed_before is not None and at is not None and at >= claimed_before:
+                return False
+            del self._cpr[cpr_hash]
+            self._claimed_at.pop(cpr_hash, None)
+            return True
 
 
 _TABLES = (
@@ -183,6 +201,9 @@ _TABLES = (
     "master_key_id TEXT, destroyed_at TEXT, UNIQUE (subject, retention_class))",
     "CREATE TABLE IF NOT EXISTS {p}oneplan_cpr_index (cpr_hash TEXT PRIMARY KEY, "
     "citizen_id TEXT NOT NULL)",
+    # when each CPR hash was claimed (a table of its own, so older databases get it too)
+    "CREATE TABLE IF NOT EXISTS {p}oneplan_cpr_claims (cpr_hash TEXT PRIMARY KEY, "
+    "citizen_id TEXT NOT NULL, claimed_at BIGINT NOT NULL)",
 )
 _KEY_COLUMNS = "key_id, subject, retention_class, wrapped, master_key_id, destroyed_at"
 
@@ -314,6 +335,7 @@ class _SQLKeyStore(KeyStore):
                     (at, subject),
                 )
                 self._run(cur, "DELETE FROM {p}oneplan_cpr_index WHERE citizen_id = ?", (subject,))
+                self._run(cur, "DELETE FROM {p}oneplan_cpr_claims WHERE citizen_id = ?", (subject,))
         self._scrub()
         return destroyed
 
@@ -355,7 +377,7 @@ class _SQLKeyStore(KeyStore):
         )
         return str(found[0][0]) if found else None
 
-    def claim_cpr_hash(self, cpr_hash: str, citizen_id: str) -> str:
+    def claim_cpr_hash(self, cpr_hash: str, citizen_id: str, *, at: int = 0) -> str:
         with self._transaction() as cur:
             self._run(
                 cur,
@@ -366,15 +388,40 @@ class _SQLKeyStore(KeyStore):
             found = self._run(
                 cur, "SELECT citizen_id FROM {p}oneplan_cpr_index WHERE cpr_hash = ?", (cpr_hash,)
             )
-        return str(found[0][0])
+            owner = str(found[0][0])
+            if owner == citizen_id:
+                self._run(
+                    cur,
+                    "INSERT INTO {p}oneplan_cpr_claims (cpr_hash, citizen_id, claimed_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT (cpr_hash) DO UPDATE SET "
+                    "citizen_id = excluded.citizen_id, claimed_at = excluded.claimed_at",
+                    (cpr_hash, citizen_id, at),
+                )
+        return owner
 
-    def release_cpr_hash(self, cpr_hash: str, citizen_id: str) -> None:
+    def release_cpr_hash(
+        self, cpr_hash: str, citizen_id: str, *, claimed_before: int | None = None
+    ) -> bool:
         with self._transaction() as cur:
-            self._run(
+            if claimed_before is not None and self._run(
                 cur,
-                "DELETE FROM {p}oneplan_cpr_index WHERE cpr_hash = ? AND citizen_id = ?",
+                "SELECT 1 FROM {p}oneplan_cpr_claims WHERE cpr_hash = ? AND citizen_id = ? "
+                "AND claimed_at >= ?",
+                (cpr_hash, citizen_id, claimed_before),
+            ):
+                return False
+            released = self._run(
+                cur,
+                "DELETE FROM {p}oneplan_cpr_index WHERE cpr_hash = ? AND citizen_id = ? "
+                "RETURNING cpr_hash",
                 (cpr_hash, citizen_id),
             )
+            self._run(
+                cur,
+                "DELETE FROM {p}oneplan_cpr_claims WHERE cpr_hash = ? AND citizen_id = ?",
+                (cpr_hash, citizen_id),
+            )
+        return bool(released)
 
 
 class SQLiteKeyStore(_SQLKeyStore):
