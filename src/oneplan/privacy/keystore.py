@@ -2,7 +2,7 @@
 which citizens are found from their CPR numbers.
 
 It lives in the same database as the events (tables ``oneplan_data_keys``,
-``oneplan_cpr_index`` and ``oneplan_key_meta``), or in memory
+``oneplan_cpr_index``, ``oneplan_cpr_claims`` and ``oneplan_key_meta``), or in memory
 for ``memory://``. It holds no plaintext key: a data key is stored only wrapped
 (AES-GCM under the master key, which is configured outside the database). Destroying a
 key overwrites its wrapped bytes with NULL; the row stays as a tombstone, so no new key
@@ -499,7 +499,7 @@ class PostgresKeyStore(_SQLKeyStore):
             self._db.commit()
             self._db.autocommit = True
             try:
-                for table in ("oneplan_data_keys", "oneplan_cpr_index"):
+                for table in ("oneplan_data_keys", "oneplan_cpr_index", "oneplan_cpr_claims"):
                     self._db.execute(f"VACUUM FULL {self._prefix}{table}")
             finally:
                 self._db.autocommit = False
