@@ -509,6 +509,8 @@ class CrashRun:
     """Commands in flight when their writer was killed (sent again, with their ids)."""
     in_doubt_stored: int = 0
     """Of those, the ones the store already held (the kill came after the commit)."""
+    counted: set[str] = field(default_factory=set)
+    """The commands counted in ``in_doubt``."""
     runner_positions: list[int] = field(default_factory=list)
     """Where each killed runner's views stood."""
     problems: list[str] = field(default_factory=list)
@@ -639,8 +641,10 @@ def crash_rounds(
         for fact in acks:
             in_doubt.pop(fact["ack"], None)
         with OnePlan.open(url, keys=keys) as app:
-            run.in_doubt += len(in_doubt)
-            run.in_doubt_stored += sum(receipt_of(app, cid) is not None for cid in in_doubt)
+            fresh = [cid for cid in in_doubt if cid not in run.counted]
+            run.counted.update(fresh)
+            run.in_doubt += len(fresh)
+            run.in_doubt_stored += sum(receipt_of(app, cid) is not None for cid in fresh)
             run.runner_positions.append(app.views.position)
             run.problems.extend(f"round {number}: {p}" for p in check_round(app, url, acks))
     with OnePlan.open(url, keys=keys) as app:
