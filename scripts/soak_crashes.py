@@ -32,7 +32,9 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def soak(url: str, workdir: Path, rounds: int, seed: int, longest: float, chunk: int) -> CrashRun:
+def soak(
+    url: str, workdir: Path, rounds: int, seed: int, longest: float, chunk: int, writers: int
+) -> CrashRun:
     """The rounds, ``chunk`` at a time on the same record (each chunk ends with the full
     checks: everything acknowledged stored once, views resumed equal a rebuild)."""
     keys = Keys.generate()
@@ -50,6 +52,7 @@ def soak(url: str, workdir: Path, rounds: int, seed: int, longest: float, chunk:
             rng,
             longest=longest,
             run=total,
+            writers=writers,
         )
         print(
             f"{total.rounds}/{rounds} rounds, {total.kills} kills, {len(total.acks)} "
@@ -66,6 +69,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--longest", type=float, default=0.4, help="latest kill, seconds")
     parser.add_argument("--chunk", type=int, default=50, help="rounds between full checks")
+    parser.add_argument("--writers", type=int, default=1, help="writers racing in each round")
     args = parser.parse_args()
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -82,15 +86,15 @@ def main() -> int:
                 conn.execute(f'CREATE SCHEMA "{schema}"')
             url = f"{POSTGRES_URL}?schema={schema}"
         try:
-            run = soak(url, workdir, args.rounds, seed, args.longest, args.chunk)
+            run = soak(url, workdir, args.rounds, seed, args.longest, args.chunk, args.writers)
         finally:
             if schema is not None:
                 with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
                     conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
     print(
-        f"db={args.db} seed={seed} rounds={run.rounds} kills={run.kills} "
+        f"db={args.db} writers={args.writers} seed={seed} rounds={run.rounds} kills={run.kills} "
         f"(writers {run.writer_kills}, runners {run.runner_kills}) "
-        f"acknowledged={len(run.acks)} in_doubt={run.in_doubt} "
+        f"acknowledged={len(run.acks)} refused={len(run.refused)} in_doubt={run.in_doubt} "
         f"(already stored {run.in_doubt_stored}, sent again with their ids) "
         f"problems={len(run.problems)} wall={time.perf_counter() - wall:.1f}s "
         f"cpu(parent)={time.process_time() - cpu:.1f}s"

@@ -230,19 +230,29 @@ def crash_writer(
     seed: int,
     first_tag: int,
     resend: list[dict[str, Any]],
+    racing: bool = False,
 ) -> None:
     """Send commands until killed: first the commands a killed writer left in doubt (with
     their command ids: each takes effect once), then new ones at random. Reports
-    ``intent`` before and ``ack`` after each."""
+    ``intent`` before and ``ack`` after each. ``racing``: other writers send commands to
+    the same plans, so a command may be refused (reported as ``refused``, with the
+    error's type) on what another writer did first."""
     rng = random.Random(seed)
     report = Report(report_path)
     with OnePlan.open(url, keys=keys) as app:
         report.write(ready=os.getpid())
 
-        def run(command: c.Command) -> None:
+        def run(command: c.Command) -> bool:
             report.write(intent=str(command.command_id), **as_fact(command))
-            result = send(app, command)
+            try:
+                result = send(app, command)
+            except OnePlanError as e:
+                if not racing:
+                    raise
+                report.write(refused=str(command.command_id), error=type(e).__name__)
+                return False
             report.write(ack=str(command.command_id), result=result, **as_fact(command))
+            return True
 
         for fact in resend:
             run(from_fact(fact))
@@ -284,7 +294,8 @@ def crash_writer(
                 run(cost(intervention, tag))
             else:
                 for command in new_case(tag):
-                    run(command)
+                    if not run(command):
+                        break
 
 
 # --- a projection runner tailing the log ---------------------------------------------
@@ -509,6 +520,8 @@ class CrashRun:
     """Commands in flight when their writer was killed (sent again, with their ids)."""
     in_doubt_stored: int = 0
     """Of those, the ones the store already held (the kill came after the commit)."""
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    """Commands refused on what a racing writer did first (none with one writer)."""
     counted: set[str] = field(default_factory=set)
     """The commands counted in ``in_doubt``."""
     runner_positions: list[int] = field(default_factory=list)
@@ -583,6 +596,7 @@ def crash_rounds(
     *,
     longest: float = 0.4,
     run: CrashRun | None = None,
+    writers: int = 1,
 ) -> CrashRun:
     """``rounds`` times: start a writer and a projection runner on the record, kill each
     with SIGKILL at a random moment (up to ``longest`` seconds after it is ready), and
@@ -590,56 +604,66 @@ def crash_rounds(
     sent again by the next writer; after the last round, by this process. Then every
     acknowledged command must be stored exactly once, and the views, caught up from where
     the killed runners left them, must equal the views folded from zero. Give the
-    ``run`` of earlier rounds on the same record to go on from it."""
+    ``run`` of earlier rounds on the same record to go on from it. With ``writers`` > 1,
+    that many writers race on the same plans in each round (and each is killed); a
+    command refused on what another did first must have left nothing."""
     ctx = context()
     run = run if run is not None else CrashRun()
     in_doubt: dict[str, dict[str, Any]] = {}
     for number in range(run.rounds, run.rounds + rounds):
-        writer_report = workdir / f"writer{number}.jsonl"
+        writer_reports = [workdir / f"writer{number}-{w}.jsonl" for w in range(writers)]
         runner_report = workdir / f"runner{number}.jsonl"
-        writer = ctx.Process(
-            target=crash_writer,
-            args=(
-                url,
-                keys,
-                shared,
-                str(writer_report),
-                rng.randrange(2**32),
-                FIRST_TAG + number * 100_000,
-                list(in_doubt.values()),
-            ),
+        processes = [
+            ctx.Process(
+                target=crash_writer,
+                args=(
+                    url,
+                    keys,
+                    shared,
+                    str(path),
+                    rng.randrange(2**32),
+                    FIRST_TAG + number * 100_000 + w * 10_000,
+                    list(in_doubt.values()) if w == 0 else [],
+                    writers > 1,
+                ),
+            )
+            for w, path in enumerate(writer_reports)
+        ]
+        processes.append(
+            ctx.Process(
+                target=runner,
+                args=(url, keys, str(runner_report), rng.randint(1, 8)),
+                kwargs={"rebuild_first": rng.random() < 0.2},
+            )
         )
-        tail = ctx.Process(
-            target=runner,
-            args=(url, keys, str(runner_report), rng.randint(1, 8)),
-            kwargs={"rebuild_first": rng.random() < 0.2},
-        )
-        writer.start()
-        tail.start()
-        wait_for(writer_report, "ready")
-        wait_for(runner_report, "ready")
+        for process in processes:
+            process.start()
+        for path in (*writer_reports, runner_report):
+            wait_for(path, "ready")
         began = time.monotonic()
         for delay, process in sorted(
-            [(rng.uniform(0.0, longest), writer), (rng.uniform(0.0, longest), tail)],
-            key=lambda pair: pair[0],
+            ((rng.uniform(0.0, longest), p) for p in processes), key=lambda pair: pair[0]
         ):
             time.sleep(max(0.0, began + delay - time.monotonic()))
             process.kill()
-        for process, name in ((writer, "writer"), (tail, "runner")):
+        for n, process in enumerate(processes):
             process.join(60)
             if process.exitcode != -signal.SIGKILL:
+                name = "runner" if n == writers else f"writer {n}"
                 run.problems.append(f"round {number}: {name} exited {process.exitcode}")
         run.rounds += 1
-        run.writer_kills += 1
+        run.writer_kills += writers
         run.runner_kills += 1
-        facts = read_report(writer_report)
+        facts = [fact for path in writer_reports for fact in read_report(path)]
         acks = [fact for fact in facts if "ack" in fact]
+        refused = [fact for fact in facts if "refused" in fact]
         run.acks.extend(acks)
+        run.refused.extend(refused)
         for fact in facts:
             if "intent" in fact:
                 in_doubt[fact["intent"]] = fact
-        for fact in acks:
-            in_doubt.pop(fact["ack"], None)
+        for fact in (*acks, *refused):
+            in_doubt.pop(fact.get("ack") or fact["refused"], None)
         with OnePlan.open(url, keys=keys) as app:
             fresh = [cid for cid in in_doubt if cid not in run.counted]
             run.counted.update(fresh)
@@ -647,12 +671,19 @@ def crash_rounds(
             run.in_doubt_stored += sum(receipt_of(app, cid) is not None for cid in fresh)
             run.runner_positions.append(app.views.position)
             run.problems.extend(f"round {number}: {p}" for p in check_round(app, url, acks))
+            run.problems.extend(
+                f"round {number}: refused {fact['refused']} left a receipt"
+                for fact in refused
+                if receipt_of(app, fact["refused"]) is not None
+            )
     with OnePlan.open(url, keys=keys) as app:
         for cid, fact in in_doubt.items():
             try:
                 result = send(app, from_fact(fact))
             except OnePlanError as e:
-                run.problems.append(f"{fact['command']} {cid} sent again was refused: {e}")
+                if writers == 1:
+                    run.problems.append(f"{fact['command']} {cid} sent again was refused: {e}")
+                run.refused.append({**fact, "refused": cid, "error": type(e).__name__})
                 continue
             run.acks.append({**fact, "ack": cid, "result": str(result)})
         run.problems.extend(final_problems(app, url, run.acks))
