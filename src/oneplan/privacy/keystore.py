@@ -412,8 +412,12 @@ class _SQLKeyStore(KeyStore):
                 return False
             released = self._run(
                 cur,
-                "DELETE FROM {p}oneplan_cpr_index WHERE cpr_hash = ? AND citizen_id = ? "
-                "RETURNING cpr_hash",
+                "SELECT 1 FROM {p}oneplan_cpr_index WHERE cpr_hash = ? AND citizen_id = ?",
+                (cpr_hash, citizen_id),
+            )
+            self._run(
+                cur,
+                "DELETE FROM {p}oneplan_cpr_index WHERE cpr_hash = ? AND citizen_id = ?",
                 (cpr_hash, citizen_id),
             )
             self._run(
