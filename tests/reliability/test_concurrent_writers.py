@@ -10,6 +10,7 @@ typed error having stored nothing.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -174,15 +175,18 @@ def test_processes_registering_one_cpr_number_at_once_register_one_citizen(
 # --- SQLite: a busy database is waited for, up to the timeout -------------------------
 
 
-def hold_write_lock(path: str, report_path: str, seconds: float) -> None:
-    """Another program holding SQLite's write lock for ``seconds``, then letting go."""
+def hold_write_lock(path: str, report_path: str, seconds: float, until: str | None) -> None:
+    """Another program holding SQLite's write lock for ``seconds`` (or, given ``until``,
+    until that file exists), then letting go."""
     from tests.reliability.workers import Report
 
     report = Report(report_path)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("BEGIN IMMEDIATE")
     report.write(locked=time.monotonic())
-    time.sleep(seconds)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (until and os.path.exists(until)):
+        time.sleep(0.01)
     released = time.monotonic()
     db.execute("COMMIT")
     report.write(released=released)
@@ -192,9 +196,10 @@ def count_events(app: OnePlan) -> int:
     return len(notification_ids(app))
 
 
-def locked_for(tmp_path: Path, path: str, seconds: float) -> Any:
+def locked_for(tmp_path: Path, path: str, seconds: float, until: Path | None = None) -> Any:
     process = context().Process(
-        target=hold_write_lock, args=(path, str(tmp_path / "lock.jsonl"), seconds)
+        target=hold_write_lock,
+        args=(path, str(tmp_path / "lock.jsonl"), seconds, until and str(until)),
     )
     process.start()
     wait_for(tmp_path / "lock.jsonl", "locked")
@@ -229,7 +234,8 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
     env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
     with OnePlan(env, keys=keys) as app:
         before = count_events(app)
-        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 2.0)
+        release = tmp_path / "release"
+        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 60.0, until=release)
         command_id = uuid4()
 
         with pytest.raises(StorageError, match="locked"):
@@ -238,6 +244,7 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
             )
         failed = time.monotonic()
 
+        release.touch()
         holder.join(30)
         assert failed < wait_for(tmp_path / "lock.jsonl", "released")["released"]
         assert count_events(app) == before
@@ -260,11 +267,13 @@ def test_a_runner_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_folds_
         app.views.catch_up()
         jonas = app.register_citizen(name="Jonas", birth_date="2010-03-09", actor=ANNE)
         position = app.views.position
-        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 2.0)
+        release = tmp_path / "release"
+        holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 60.0, until=release)
 
         with pytest.raises(StorageError, match="locked"):
             app.views.catch_up()
 
+        release.touch()
         holder.join(30)
         assert app.views.position == position
         assert app.views.get("journey", jonas) is None
