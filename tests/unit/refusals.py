@@ -78,7 +78,8 @@ def recorded(
     """Run ``command``; expect exactly one new ``event``, by ``actor`` at ``effective_at``."""
     assert aggregate.collect_events() == [], "collect the setup's events first"
     command()
-    [new] = aggregate.collect_events()
+    [found] = aggregate.collect_events()
+    new: Any = found
     assert type(new) is event
     assert new.actor == actor
     assert new.effective_at == effective_at
