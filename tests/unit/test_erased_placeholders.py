@@ -4,11 +4,14 @@ actors of their kind, caseworkers unchanged, consent givers without their names.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.personal import (
     ERASED,
     ERASED_ID,
+    Personal,
     attendees,
     givers,
     optional,
@@ -68,3 +71,23 @@ def test_an_events_personal_fields_are_its_own_and_its_bases() -> None:
     assert set(personal_fields(Plan.GoalSet)) >= {"actor", "description"}
     assert set(personal_fields(OnePlanAggregate.Event)) == {"actor"}
     assert personal_fields(Plan.GoalSet) is personal_fields(Plan.GoalSet)
+
+
+def test_a_subclass_declares_more_personal_fields_and_overrides_its_bases() -> None:
+    # Declared inside the test: personal_fields caches per class, so a class made
+    # afresh is worked out afresh.
+    class NoteAdded(OnePlanAggregate.Event):
+        note: str
+        personal: ClassVar[Personal] = {"note": text()}
+
+    class NoteAddedByTheCitizen(NoteAdded):
+        personal: ClassVar[Personal] = {"actor": text(of_citizen_in="citizen_id")}
+
+    declared = personal_fields(NoteAdded)
+    assert set(declared) == {"actor", "note"}
+    assert declared["actor"] == person()
+    assert declared["note"] == text()
+    assert personal_fields(NoteAdded) is declared
+    overridden = personal_fields(NoteAddedByTheCitizen)
+    assert set(overridden) == {"actor", "note"}
+    assert overridden["actor"].of_citizen_in == "citizen_id"

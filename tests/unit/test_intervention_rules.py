@@ -233,6 +233,29 @@ def test_a_grant_records_the_decision_by_its_maker() -> None:
     assert intervention.decision.decided_by == LARS
 
 
+def test_a_grant_and_a_completion_need_no_note() -> None:
+    intervention = in_status(S.NOT_STARTED)
+    granted = recorded(
+        intervention,
+        lambda: intervention.grant(decision_id=DECISION, actor=LARS, effective_at=LATER),
+        event=Intervention.Granted,
+        actor=LARS,
+        effective_at=LATER,
+    )
+    intervention.start(dependency_statuses={}, actor=LARS, effective_at=LATER)
+    intervention.collect_events()
+    completed = recorded(
+        intervention,
+        lambda: intervention.complete(
+            outcome=InterventionOutcome.GOALS_MET, actor=LARS, effective_at=LATER
+        ),
+        event=Intervention.Completed,
+        actor=LARS,
+        effective_at=LATER,
+    )
+    assert (granted.note, completed.note) == ("", "")
+
+
 # --- the status lifecycle (rule 5) ---------------------------------------------------
 
 FINISHED = [S.COMPLETED, S.STOPPED, S.CANCELLED]

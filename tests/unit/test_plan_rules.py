@@ -863,7 +863,7 @@ def test_a_goal_may_be_revised_to_be_due_with_its_sub_goals() -> None:
 def test_a_revision_that_changes_nothing_is_refused() -> None:
     plan = with_goal()
     goal = plan.goal(GOAL)
-    refusal(
+    refused = refusal(
         plan,
         InvalidInput,
         lambda: plan.revise_goal(
@@ -878,6 +878,7 @@ def test_a_revision_that_changes_nothing_is_refused() -> None:
         ids={"command": "ReviseGoal", "fields": "(input)"},
         says="the revision changes nothing",
     )
+    assert [e["loc"] for e in refused.errors] == [()]
 
 
 @pytest.mark.parametrize(
@@ -1297,6 +1298,20 @@ def test_each_command_records_its_event_by_its_actor_with_its_fields(
     actor = METTE if name == "withdraw" else LARS
     new = recorded(plan, lambda: command(plan), event=event, actor=actor, effective_at=LATER)
     assert {k: getattr(new, k) for k in fields} == fields
+
+
+def test_progress_is_recorded_without_a_note() -> None:
+    plan = with_goal()
+    event = recorded(
+        plan,
+        lambda: plan.record_progress(
+            goal_id=GOAL, achievement=AchievementStatus.NO_CHANGE, actor=ANNE, effective_at=LATER
+        ),
+        event=Plan.GoalProgressRecorded,
+        actor=ANNE,
+        effective_at=LATER,
+    )
+    assert (event.note, event.measured_value) == ("", None)
 
 
 def test_a_resumed_plan_records_who_resumed_it() -> None:
