@@ -1,7 +1,7 @@
 """The citizen's rules, pinned exactly: consent (BL § 110), the Randers sanction rule,
 benefits, sector plans as case files, erasure, one plan at a time; which command
 refuses what, with which typed error and ids, and what each accepted command records
-(found by mutation testing of ``aggregates/citizen.py``; see docs/operations.md)."""
+(found by mutation testing of ``aggregates/citizen.py``; see the README, Development)."""
 
 from __future__ import annotations
 

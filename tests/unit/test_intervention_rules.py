@@ -1,6 +1,6 @@
 """The intervention's rules, pinned exactly: which command refuses what, with which typed
 error and ids, and what each accepted command records (found by mutation testing of
-``aggregates/intervention.py``; see docs/operations.md)."""
+``aggregates/intervention.py``; see the README, Development)."""
 
 from __future__ import annotations
 

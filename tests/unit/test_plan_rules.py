@@ -1,6 +1,6 @@
 """The plan's rules, pinned exactly: which command refuses what, with which typed error
 and ids, and what each accepted command records (found by mutation testing of
-``aggregates/plan.py``; see docs/operations.md)."""
+``aggregates/plan.py``; see the README, Development)."""
 
 from __future__ import annotations
 
