@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -85,6 +87,12 @@ from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.projections.stores import store_for_env
 from oneplan.recorders import AuditedRecorder, application_recorder
+from oneplan.snapshots import (
+    SNAPSHOT_INTERVAL_VARIABLE,
+    AggregateSnapshot,
+    snapshot_interval,
+    snapshotted,
+)
 from oneplan.values import Actor, CprNumber, Sector, SectorPlanRef, cpr_birth_date
 
 __all__ = ["Clock", "CommandReceipt", "Erasure", "OnePlan", "system_clock"]
@@ -93,6 +101,8 @@ Clock = Callable[[], datetime]
 A = TypeVar("A", bound=OnePlanAggregate)
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
+
+_log = logging.getLogger(__name__)
 
 _READ_ERRORS = (PersistenceError, MapperDeserialisationError)
 """What the store raises when it cannot give back what it holds."""
@@ -271,7 +281,17 @@ class OnePlan(Application[UUID]):
         settings = dict(env or env_for_url("memory://"))
         settings["MAPPER_TOPIC"] = get_topic(OnePlanMapper)
         try:
+            self.snapshot_interval: int = snapshot_interval({**os.environ, **settings})
+            """A snapshot every this many events of a plan or an intervention (0: none;
+            ``ONEPLAN_SNAPSHOT_INTERVAL``, ``oneplan.snapshots``)."""
+        except ValueError as e:
+            raise InvalidInput(
+                "OnePlan", [{"loc": (SNAPSHOT_INTERVAL_VARIABLE,), "msg": str(e)}]
+            ) from None
+        try:
             super().__init__(env=settings)
+            if self.snapshot_interval and self.snapshots is None:
+                self.snapshots = self.construct_snapshot_store()
         except PersistenceError as e:
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
@@ -1540,14 +1560,44 @@ class OnePlan(Application[UUID]):
         return aggregate
 
     def _fold_until(self, aggregate_id: UUID, as_of: datetime, version: int | None) -> object:
-        aggregate: Any = None
-        for event in self.history(aggregate_id):
-            if event.timestamp > as_of or (
-                version is not None and event.originator_version > version
+        """The aggregate folded from its events up to the first one recorded after
+        ``as_of`` (and up to ``version``): from the latest snapshot that holds only
+        events recorded by ``as_of``, then its later events."""
+        try:
+            snapshot = self._snapshot(aggregate_id, version, as_of)
+            aggregate: Any = snapshot.mutate() if snapshot else None
+            for event in cast(
+                Iterable[OnePlanAggregate.Event],
+                self.events.get(
+                    aggregate_id, gt=aggregate.version if aggregate else None, lte=version
+                ),
             ):
-                break
-            aggregate = event.mutate(aggregate)
+                if event.timestamp > as_of:
+                    break
+                aggregate = event.mutate(aggregate)
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot read {aggregate_id}: {e}") from e
         return aggregate
+
+    def _snapshot(
+        self, aggregate_id: UUID, version: int | None, as_of: datetime | None = None
+    ) -> AggregateSnapshot | None:
+        """The latest usable snapshot of ``aggregate_id`` at or before ``version`` whose
+        events were all recorded by ``as_of`` (None: there is none; fold from the start)."""
+        if self.snapshots is None:
+            return None
+        lte = version
+        while True:
+            found = self.snapshots.recorder.select_events(aggregate_id, lte=lte, desc=True, limit=4)
+            for stored in found:
+                snapshot = cast(AggregateSnapshot, self.snapshots.mapper.to_domain_event(stored))
+                if not isinstance(snapshot, AggregateSnapshot) or not snapshot.usable:
+                    return None  # erased (older ones too) or written with another schema
+                if as_of is None or snapshot.recorded_until <= as_of:
+                    return snapshot
+            if len(found) < 4:
+                return None
+            lte = found[-1].originator_version - 1
 
     def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """The aggregate now (from the cache, brought up to date) or at ``version``."""
@@ -1568,7 +1618,11 @@ class OnePlan(Application[UUID]):
         return aggregate
 
     def _replay(self, aggregate_id: UUID, aggregate: Any, version: int | None) -> Any:
-        """Apply the stored events after ``aggregate``'s version (up to ``version``)."""
+        """Apply the stored events after ``aggregate``'s version (up to ``version``);
+        with no ``aggregate``, from its latest snapshot (up to ``version``)."""
+        if aggregate is None:
+            snapshot = self._snapshot(aggregate_id, version)
+            aggregate = snapshot.mutate() if snapshot else None
         after = aggregate.version if aggregate is not None else None
         for event in self.events.get(aggregate_id, gt=after, lte=version):
             aggregate = cast(OnePlanAggregate.Event, event).mutate(aggregate)
@@ -1704,6 +1758,49 @@ class OnePlan(Application[UUID]):
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """After a save: snapshot each plan and intervention whose new events reach a
+        multiple of ``snapshot_interval``. A snapshot is a cache: one that cannot be
+        written is logged and left out (the events are saved already)."""
+        interval = self.snapshot_interval
+        if not interval or self.snapshots is None:
+            return
+        kinds = snapshotted()
+        for event in processing_event.events:
+            if event.originator_version % interval or not isinstance(
+                processing_event.aggregates.get(event.originator_id), kinds
+            ):
+                continue
+            try:
+                self.take_snapshot(event.originator_id, event.originator_version)
+            except (PersistenceError, MapperDeserialisationError, OnePlanError) as e:
+                _log.warning(
+                    "no snapshot of %s at version %d: %s",
+                    event.originator_id,
+                    event.originator_version,
+                    e,
+                )
+
+    def take_snapshot(
+        self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
+    ) -> None:
+        """Snapshot the plan or intervention ``aggregate_id`` as it was at ``version``
+        (now, if None), folded from its latest snapshot and the events after it."""
+        if self.snapshots is None:
+            raise StorageError(f"snapshots are off ({SNAPSHOT_INTERVAL_VARIABLE}=0)")
+        snapshot = self._snapshot(aggregate_id, version)
+        aggregate: Any = snapshot.mutate() if snapshot else None
+        until = snapshot.recorded_until if snapshot else None
+        for event in cast(
+            Iterable[OnePlanAggregate.Event],
+            self.events.get(aggregate_id, gt=aggregate.version if aggregate else None, lte=version),
+        ):
+            aggregate = event.mutate(aggregate)
+            until = event.timestamp if until is None else max(until, event.timestamp)
+        if not isinstance(aggregate, snapshotted()) or until is None:
+            raise StorageError(f"{aggregate_id} is not a plan or an intervention")
+        self.snapshots.put([AggregateSnapshot.of(aggregate, until)])
 
     def _receipt(
         self, receipt_id: UUID, cmd: c.Command, fingerprint: str, load: Callable[[str], R]
