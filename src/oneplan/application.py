@@ -90,6 +90,7 @@ from oneplan.recorders import AuditedRecorder, application_recorder
 from oneplan.snapshots import (
     SNAPSHOT_INTERVAL_VARIABLE,
     AggregateSnapshot,
+    recorded_until,
     snapshot_interval,
     snapshotted,
 )
@@ -1563,21 +1564,27 @@ class OnePlan(Application[UUID]):
         """The aggregate folded from its events up to the first one recorded after
         ``as_of`` (and up to ``version``): from the latest snapshot that holds only
         events recorded by ``as_of``, then its later events."""
+        # With snapshots, the fold stops within the interval after the one it starts
+        # from (the next one holds an event recorded after ``as_of``): read in pages.
+        page = self.snapshot_interval if self.snapshots is not None else None
         try:
             snapshot = self._snapshot(aggregate_id, version, as_of)
             aggregate: Any = snapshot.mutate() if snapshot else None
-            for event in cast(
-                Iterable[OnePlanAggregate.Event],
-                self.events.get(
-                    aggregate_id, gt=aggregate.version if aggregate else None, lte=version
-                ),
-            ):
-                if event.timestamp > as_of:
-                    break
-                aggregate = event.mutate(aggregate)
+            after = aggregate.version if aggregate else None
+            while True:
+                stored = self.recorder.select_events(
+                    aggregate_id, gt=after, lte=version, limit=page or None
+                )
+                for row in stored:
+                    event = cast(OnePlanAggregate.Event, self.mapper.to_domain_event(row))
+                    if event.timestamp > as_of:
+                        return aggregate
+                    aggregate = event.mutate(aggregate)
+                if not page or len(stored) < page:
+                    return aggregate
+                after = stored[-1].originator_version
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
-        return aggregate
 
     def _snapshot(
         self, aggregate_id: UUID, version: int | None, as_of: datetime | None = None
@@ -1586,18 +1593,20 @@ class OnePlan(Application[UUID]):
         events were all recorded by ``as_of`` (None: there is none; fold from the start)."""
         if self.snapshots is None:
             return None
-        lte = version
+        lte, limit = version, 6  # newest first, in growing pages (a query costs a round trip)
         while True:
-            found = self.snapshots.recorder.select_events(aggregate_id, lte=lte, desc=True, limit=4)
+            found = self.snapshots.recorder.select_events(
+                aggregate_id, lte=lte, desc=True, limit=limit
+            )
             for stored in found:
-                snapshot = cast(AggregateSnapshot, self.snapshots.mapper.to_domain_event(stored))
-                if not isinstance(snapshot, AggregateSnapshot) or not snapshot.usable:
+                if as_of is None or recorded_until(stored, self.mapper) <= as_of:
+                    snapshot = self.snapshots.mapper.to_domain_event(stored)
+                    if isinstance(snapshot, AggregateSnapshot) and snapshot.usable:
+                        return snapshot
                     return None  # erased (older ones too) or written with another schema
-                if as_of is None or snapshot.recorded_until <= as_of:
-                    return snapshot
-            if len(found) < 4:
+            if len(found) < limit:
                 return None
-            lte = found[-1].originator_version - 1
+            lte, limit = found[-1].originator_version - 1, limit * 2
 
     def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """The aggregate now (from the cache, brought up to date) or at ``version``."""
