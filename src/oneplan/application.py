@@ -1555,20 +1555,22 @@ class OnePlan(Application[UUID]):
             return self._load(cls, aggregate_id, version)
         if as_of.tzinfo is None:
             raise EffectiveTimeInvalid.because("read", "must be timezone-aware", "as_of")
-        aggregate = self._fold_until(aggregate_id, as_of, version)
+        aggregate = self._fold_until(aggregate_id, as_of, version, cls in snapshotted())
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return aggregate
 
-    def _fold_until(self, aggregate_id: UUID, as_of: datetime, version: int | None) -> object:
+    def _fold_until(
+        self, aggregate_id: UUID, as_of: datetime, version: int | None, snapshots: bool
+    ) -> object:
         """The aggregate folded from its events up to the first one recorded after
         ``as_of`` (and up to ``version``): from the latest snapshot that holds only
         events recorded by ``as_of``, then its later events."""
         # With snapshots, the fold stops within the interval after the one it starts
         # from (the next one holds an event recorded after ``as_of``): read in pages.
-        page = self.snapshot_interval if self.snapshots is not None else None
+        page = self.snapshot_interval if snapshots and self.snapshots is not None else None
         try:
-            snapshot = self._snapshot(aggregate_id, version, as_of)
+            snapshot = self._snapshot(aggregate_id, version, as_of) if page else None
             aggregate: Any = snapshot.mutate() if snapshot else None
             after = aggregate.version if aggregate else None
             while True:
@@ -1613,23 +1615,28 @@ class OnePlan(Application[UUID]):
         try:
             if version is None:
                 cached = self._cache.get(aggregate_id)
-                aggregate = self._replay(aggregate_id, cached.clone() if cached else None, None)
+                aggregate = self._replay(
+                    aggregate_id, cached.clone() if cached else None, None, cls in snapshotted()
+                )
                 if aggregate is not None and (
                     cached is None or aggregate.version != cached.version
                 ):
                     self._cache.put(aggregate.clone())
             else:
-                aggregate = self._replay(aggregate_id, None, version)
+                aggregate = self._replay(aggregate_id, None, version, cls in snapshotted())
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return aggregate
 
-    def _replay(self, aggregate_id: UUID, aggregate: Any, version: int | None) -> Any:
+    def _replay(
+        self, aggregate_id: UUID, aggregate: Any, version: int | None, snapshots: bool = False
+    ) -> Any:
         """Apply the stored events after ``aggregate``'s version (up to ``version``);
-        with no ``aggregate``, from its latest snapshot (up to ``version``)."""
-        if aggregate is None:
+        with no ``aggregate``, from its latest snapshot (up to ``version``) if it is of
+        a ``snapshotted`` kind."""
+        if aggregate is None and snapshots:
             snapshot = self._snapshot(aggregate_id, version)
             aggregate = snapshot.mutate() if snapshot else None
         after = aggregate.version if aggregate is not None else None

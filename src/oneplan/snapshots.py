@@ -171,7 +171,16 @@ def recorded_until(stored: StoredEvent, mapper: Mapper[Any]) -> datetime:
         data = mapper.cipher.decrypt(data)
     if mapper.compressor:
         data = mapper.compressor.decompress(data)
-    return datetime.fromisoformat(orjson.loads(data)["recorded_until"])
+    # The field comes after the state and the wishes, and only a hex fingerprint and
+    # base64 parts follow it: its last occurrence as a key is the snapshot's own.
+    at = data.rfind(_RECORDED_UNTIL)
+    if at < 0:  # pragma: no cover - every snapshot has one
+        return datetime.fromisoformat(orjson.loads(data)["recorded_until"])
+    start = at + len(_RECORDED_UNTIL)
+    return datetime.fromisoformat(data[start : data.index(b'"', start)].decode())
+
+
+_RECORDED_UNTIL = b'"recorded_until":"'
 
 
 def _describe(kind: Any) -> str:
