@@ -1,6 +1,6 @@
 """The benchmark suite: every measure beside its baseline, in the same run, as a ratio.
 
-    python benchmarks/suite.py                      # everything (about 15-25 minutes)
+    python benchmarks/suite.py                      # everything (7-15 minutes on 2 cores)
     python benchmarks/suite.py --quick              # a small run of each (a few minutes)
     python benchmarks/suite.py --json out.json --markdown out.md
     python benchmarks/suite.py --storage sqlite --only commands,asof
