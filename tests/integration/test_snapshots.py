@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import PersistenceError
 
-from oneplan import Keys, OnePlan
+from oneplan import Keys, OnePlan, snapshots
 from oneplan.aggregates.base import recording
 from oneplan.aggregates.personal import ERASED
 from oneplan.aggregates.plan import Plan
@@ -183,3 +183,30 @@ def test_with_interval_0_nothing_is_snapshotted_and_reads_fold_the_events(
     with OnePlan({**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "0"}, clock=clock) as off:
         assert off.snapshots is None
         assert state_of(off.plan(plan)) == folded(off, plan)
+
+
+def test_a_snapshot_written_with_another_schema_is_not_used(
+    memory_app: OnePlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = memory_app
+    app.snapshot_interval = 1
+    plan, _ = open_plan(app)
+    app.set_goal(plan_id=plan, description="a goal", actor=ANNE)
+    assert all(s.usable for s in snapshots_of(app, plan))
+
+    monkeypatch.setitem(snapshots._FINGERPRINTS, Plan, "a-later-schema")
+
+    assert not any(s.usable for s in snapshots_of(app, plan))
+    assert loaded_cold(app, plan) == folded(app, plan)
+    assert state_of(app.plan(plan, as_of=AFTER_RETENTION)) == folded(app, plan)
+
+
+def test_an_attribute_the_snapshot_schema_does_not_declare_is_refused(
+    memory_app: OnePlan,
+) -> None:
+    plan_id, _ = open_plan(memory_app)
+    plan = memory_app.plan(plan_id)
+    plan.__dict__["something_new"] = 1
+
+    with pytest.raises(snapshots.SnapshotSchemaOutdated, match="something_new"):
+        AggregateSnapshot.of(plan, plan.modified_on)
