@@ -687,6 +687,8 @@ class RunResult:
     elapsed_ns: int
     latencies_ns: list[int]
     payload_bytes: int = 0
+    cpu_ns: int = 0
+    """This process's CPU time over the loop (PostgreSQL's server work is not in it)."""
 
     @property
     def cmd_per_s(self) -> float:
@@ -695,6 +697,10 @@ class RunResult:
     @property
     def ev_per_s(self) -> float:
         return self.events / (self.elapsed_ns / 1e9)
+
+    @property
+    def ev_per_cpu_s(self) -> float:
+        return self.events / (self.cpu_ns / 1e9) if self.cpu_ns else 0.0
 
     def pct_ms(self, q: float) -> float:
         data = sorted(self.latencies_ns)
@@ -722,6 +728,7 @@ def run_oneplan(url: str, plans: int) -> tuple[RunResult, list[list[Any]], OnePl
     latencies: list[int] = []
     _quiet_gc()
     clock = time.perf_counter_ns
+    cpu0 = time.process_time_ns()
     t0 = clock()
     for script in scripts:
         ids: dict[str, Any] = {}
@@ -730,11 +737,12 @@ def run_oneplan(url: str, plans: int) -> tuple[RunResult, list[list[Any]], OnePl
             step(app, ids)
             latencies.append(clock() - s)
     elapsed = clock() - t0
+    cpu = time.process_time_ns() - cpu0
     commands = len(latencies)
     if len(batches) != commands:
         raise RuntimeError(f"{commands} commands but {len(batches)} saves")
     events = sum(len(b) for b in batches)
-    return RunResult(commands, events, elapsed, latencies), batches, app
+    return RunResult(commands, events, elapsed, latencies, cpu_ns=cpu), batches, app
 
 
 def run_bare(url: str, plain: list[list[tuple[type[PlainEvent], dict[str, Any]]]]) -> RunResult:
@@ -746,12 +754,14 @@ def run_bare(url: str, plain: list[list[tuple[type[PlainEvent], dict[str, Any]]]
         clock = time.perf_counter_ns
         make = _make_plain
         save = app.save
+        cpu0 = time.process_time_ns()
         t0 = clock()
         for batch in plain:
             s = clock()
             save(*[make(cls, state) for cls, state in batch])
             latencies.append(clock() - s)
         elapsed = clock() - t0
+        cpu = time.process_time_ns() - cpu0
         events = sum(len(b) for b in plain)
         payload = _payload_bytes(app, plain)
         stored = app.recorder.max_notification_id() or 0
@@ -759,7 +769,7 @@ def run_bare(url: str, plain: list[list[tuple[type[PlainEvent], dict[str, Any]]]
             raise RuntimeError(f"bare stored {stored} events, expected {events}")
     finally:
         app.close()
-    return RunResult(len(latencies), events, elapsed, latencies, payload)
+    return RunResult(len(latencies), events, elapsed, latencies, payload, cpu)
 
 
 def _payload_bytes(app: Any, plain: list[list[tuple[type[PlainEvent], dict[str, Any]]]]) -> int:
@@ -811,6 +821,8 @@ def summarise(runs: list[RunResult]) -> dict[str, Any]:
         "p99_ms": med(r.pct_ms(0.99) for r in runs),
         "elapsed_s": med(r.elapsed_ns / 1e9 for r in runs),
         "events_per_s_all": [r.ev_per_s for r in runs],
+        "events_per_cpu_s": med(r.ev_per_cpu_s for r in runs),
+        "cpu_s": med(r.cpu_ns / 1e9 for r in runs),
     }
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -86,6 +88,13 @@ from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.projections.stores import store_for_env
 from oneplan.recorders import AuditedRecorder, application_recorder
+from oneplan.snapshots import (
+    SNAPSHOT_INTERVAL_VARIABLE,
+    AggregateSnapshot,
+    recorded_until,
+    snapshot_interval,
+    snapshotted,
+)
 from oneplan.values import Actor, CprNumber, Sector, SectorPlanRef, cpr_birth_date
 
 __all__ = ["Clock", "CommandReceipt", "Erasure", "OnePlan", "system_clock"]
@@ -94,6 +103,8 @@ Clock = Callable[[], datetime]
 A = TypeVar("A", bound=OnePlanAggregate)
 R = TypeVar("R")
 M = TypeVar("M", bound=BaseModel)
+
+_log = logging.getLogger(__name__)
 
 _READ_ERRORS = (PersistenceError, MapperDeserialisationError)
 """What the store raises when it cannot give back what it holds."""
@@ -277,7 +288,17 @@ class OnePlan(Application[UUID]):
         settings = dict(env or env_for_url("memory://"))
         settings["MAPPER_TOPIC"] = get_topic(OnePlanMapper)
         try:
+            self.snapshot_interval: int = snapshot_interval({**os.environ, **settings})
+            """A snapshot every this many events of a plan or an intervention (0: none;
+            ``ONEPLAN_SNAPSHOT_INTERVAL``, ``oneplan.snapshots``)."""
+        except ValueError as e:
+            raise InvalidInput(
+                "OnePlan", [{"loc": (SNAPSHOT_INTERVAL_VARIABLE,), "msg": str(e)}]
+            ) from None
+        try:
             super().__init__(env=settings)
+            if self.snapshot_interval and self.snapshots is None:
+                self.snapshots = self.construct_snapshot_store()
         except PersistenceError as e:
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
@@ -1555,41 +1576,90 @@ class OnePlan(Application[UUID]):
             return self._load(cls, aggregate_id, version)
         if as_of.tzinfo is None:
             raise EffectiveTimeInvalid.because("read", "must be timezone-aware", "as_of")
-        aggregate = self._fold_until(aggregate_id, as_of, version)
+        aggregate = self._fold_until(aggregate_id, as_of, version, cls in snapshotted())
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return aggregate
 
-    def _fold_until(self, aggregate_id: UUID, as_of: datetime, version: int | None) -> object:
-        aggregate: Any = None
-        for event in self.history(aggregate_id):
-            if event.timestamp > as_of or (
-                version is not None and event.originator_version > version
-            ):
-                break
-            aggregate = event.mutate(aggregate)
-        return aggregate
+    def _fold_until(
+        self, aggregate_id: UUID, as_of: datetime, version: int | None, snapshots: bool
+    ) -> object:
+        """The aggregate folded from its events up to the first one recorded after
+        ``as_of`` (and up to ``version``): from the latest snapshot that holds only
+        events recorded by ``as_of``, then its later events."""
+        # With snapshots, the fold stops within the interval after the one it starts
+        # from (the next one holds an event recorded after ``as_of``): read in pages.
+        page = self.snapshot_interval if snapshots and self.snapshots is not None else None
+        try:
+            snapshot = self._snapshot(aggregate_id, version, as_of) if page else None
+            aggregate: Any = snapshot.mutate() if snapshot else None
+            after = aggregate.version if aggregate else None
+            while True:
+                stored = self.recorder.select_events(
+                    aggregate_id, gt=after, lte=version, limit=page or None
+                )
+                for row in stored:
+                    event = cast(OnePlanAggregate.Event, self.mapper.to_domain_event(row))
+                    if event.timestamp > as_of:
+                        return aggregate
+                    aggregate = event.mutate(aggregate)
+                if not page or len(stored) < page:
+                    return aggregate
+                after = stored[-1].originator_version
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot read {aggregate_id}: {e}") from e
+
+    def _snapshot(
+        self, aggregate_id: UUID, version: int | None, as_of: datetime | None = None
+    ) -> AggregateSnapshot | None:
+        """The latest usable snapshot of ``aggregate_id`` at or before ``version`` whose
+        events were all recorded by ``as_of`` (None: there is none; fold from the start)."""
+        if self.snapshots is None:
+            return None
+        lte, limit = version, 6  # newest first, in growing pages (a query costs a round trip)
+        while True:
+            found = self.snapshots.recorder.select_events(
+                aggregate_id, lte=lte, desc=True, limit=limit
+            )
+            for stored in found:
+                if as_of is None or recorded_until(stored, self.mapper) <= as_of:
+                    snapshot = self.snapshots.mapper.to_domain_event(stored)
+                    if isinstance(snapshot, AggregateSnapshot) and snapshot.usable:
+                        return snapshot
+                    return None  # erased (older ones too) or written with another schema
+            if len(found) < limit:
+                return None
+            lte, limit = found[-1].originator_version - 1, limit * 2
 
     def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """The aggregate now (from the cache, brought up to date) or at ``version``."""
         try:
             if version is None:
                 cached = self._cache.get(aggregate_id)
-                aggregate = self._replay(aggregate_id, cached.clone() if cached else None, None)
+                aggregate = self._replay(
+                    aggregate_id, cached.clone() if cached else None, None, cls in snapshotted()
+                )
                 if aggregate is not None and (
                     cached is None or aggregate.version != cached.version
                 ):
                     self._cache.put(aggregate.clone())
             else:
-                aggregate = self._replay(aggregate_id, None, version)
+                aggregate = self._replay(aggregate_id, None, version, cls in snapshotted())
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read {aggregate_id}: {e}") from e
         if not isinstance(aggregate, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return aggregate
 
-    def _replay(self, aggregate_id: UUID, aggregate: Any, version: int | None) -> Any:
-        """Apply the stored events after ``aggregate``'s version (up to ``version``)."""
+    def _replay(
+        self, aggregate_id: UUID, aggregate: Any, version: int | None, snapshots: bool = False
+    ) -> Any:
+        """Apply the stored events after ``aggregate``'s version (up to ``version``);
+        with no ``aggregate``, from its latest snapshot (up to ``version``) if it is of
+        a ``snapshotted`` kind."""
+        if aggregate is None and snapshots:
+            snapshot = self._snapshot(aggregate_id, version)
+            aggregate = snapshot.mutate() if snapshot else None
         after = aggregate.version if aggregate is not None else None
         for event in self.events.get(aggregate_id, gt=after, lte=version):
             aggregate = cast(OnePlanAggregate.Event, event).mutate(aggregate)
@@ -1725,6 +1795,49 @@ class OnePlan(Application[UUID]):
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """After a save: snapshot each plan and intervention whose new events reach a
+        multiple of ``snapshot_interval``. A snapshot is a cache: one that cannot be
+        written is logged and left out (the events are saved already)."""
+        interval = self.snapshot_interval
+        if not interval or self.snapshots is None:
+            return
+        kinds = snapshotted()
+        for event in processing_event.events:
+            if event.originator_version % interval or not isinstance(
+                processing_event.aggregates.get(event.originator_id), kinds
+            ):
+                continue
+            try:
+                self.take_snapshot(event.originator_id, event.originator_version)
+            except (PersistenceError, MapperDeserialisationError, OnePlanError) as e:
+                _log.warning(
+                    "no snapshot of %s at version %d: %s",
+                    event.originator_id,
+                    event.originator_version,
+                    e,
+                )
+
+    def take_snapshot(
+        self, aggregate_id: UUID, version: int | None = None, projector_func: Any = None
+    ) -> None:
+        """Snapshot the plan or intervention ``aggregate_id`` as it was at ``version``
+        (now, if None), folded from its latest snapshot and the events after it."""
+        if self.snapshots is None:
+            raise StorageError(f"snapshots are off ({SNAPSHOT_INTERVAL_VARIABLE}=0)")
+        snapshot = self._snapshot(aggregate_id, version)
+        aggregate: Any = snapshot.mutate() if snapshot else None
+        until = snapshot.recorded_until if snapshot else None
+        for event in cast(
+            Iterable[OnePlanAggregate.Event],
+            self.events.get(aggregate_id, gt=aggregate.version if aggregate else None, lte=version),
+        ):
+            aggregate = event.mutate(aggregate)
+            until = event.timestamp if until is None else max(until, event.timestamp)
+        if not isinstance(aggregate, snapshotted()) or until is None:
+            raise StorageError(f"{aggregate_id} is not a plan or an intervention")
+        self.snapshots.put([AggregateSnapshot.of(aggregate, until)])
 
     def _receipt(
         self, receipt_id: UUID, cmd: c.Command, fingerprint: str, load: Callable[[str], R]

@@ -9,8 +9,10 @@ eventsourcing docs' pydantic mapper lacks, issue #302).
 With a ``sealer`` (``OnePlan`` gives it one whenever a master key is configured), every
 declared personal field (``oneplan.aggregates.personal``) is sealed under its citizen's
 data key and stored as its erased placeholder; reading puts back what can still be
-opened. Whatever a stream stores (events now, snapshots later) goes through here, so it
-is sealed the same way: a snapshot class declares its personal fields like an event.
+opened. Whatever a stream stores (events, and snapshots: ``oneplan.snapshots``) goes
+through here, so it is sealed the same way: a snapshot class declares its personal
+fields like an event. A field declared ``by_citizen`` (citizen id -> value) is sealed
+entry by entry under each citizen's key (stored in its part as ``field/citizen``).
 """
 
 from __future__ import annotations
@@ -107,6 +109,13 @@ class OnePlanMapper(Mapper[UUID]):
         declared = personal_fields(cls)
         parts: dict[tuple[UUID, str], dict[str, Any]] = {}
         for name, placeholder in redactions.items():
+            if declared[name].by_citizen:
+                for citizen, value in state[name].items():
+                    if placeholder[citizen] != value:
+                        key = (UUID(citizen), owner.retention_class)
+                        parts.setdefault(key, {})[f"{name}/{citizen}"] = value
+                state[name] = _field_adapter(cls, name).dump_python(placeholder, mode="json")
+                continue
             citizen_field = declared[name].of_citizen_in
             subject = getattr(event, citizen_field) if citizen_field else owner.subject
             parts.setdefault((subject, owner.retention_class), {})[name] = state[name]
@@ -139,14 +148,16 @@ class OnePlanMapper(Mapper[UUID]):
                         f"{stored_event.originator_version} holds sealed personal data: "
                         "configure ONEPLAN_MASTER_KEY (docs/keys.md)"
                     )
-                state.update(
-                    self.sealer.open(
-                        cast(UUID, stored_event.originator_id),
-                        stored_event.originator_version,
-                        stored_event.topic,
-                        sealed,
-                    )
+                opened = self.sealer.open(
+                    cast(UUID, stored_event.originator_id),
+                    stored_event.originator_version,
+                    stored_event.topic,
+                    sealed,
                 )
+                for key in [k for k in opened if "/" in k]:  # a field sealed by citizen
+                    name, citizen = key.split("/", 1)
+                    state[name][citizen] = opened.pop(key)
+                state.update(opened)
             from_version = state.pop("class_version", 1)
             class_version = getattr(cls, "class_version", 1)
             while from_version < class_version:

@@ -1,14 +1,17 @@
 """Canaries (a name, a CPR number, a note) planted in one citizen's data are nowhere in the
-database's files or tables after erasure and a replay; the plaintext of events was never
-written at all. A sealed part moved to another row fails; a wrong or missing master key
-is a clear error at open; rotating the master key wraps the data keys again and leaves
-every event as it was."""
+database's files or tables after erasure and a replay; the plaintext of events and of
+snapshots was never written at all, and the erased citizen's snapshots no longer open.
+A sealed part moved to another row fails; a wrong or missing master key is a clear error
+at open; rotating the master key wraps the data keys again and leaves every event as it
+was."""
 
 from __future__ import annotations
 
 import base64
 import sqlite3
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 import pytest
 from typer.testing import CliRunner
@@ -16,6 +19,7 @@ from typer.testing import CliRunner
 from oneplan import Keys, OnePlan
 from oneplan.cli import app as cli
 from oneplan.errors import CiphertextRejected, MasterKeyMismatch, MasterKeyMissing
+from oneplan.snapshots import AggregateSnapshot
 from tests.builders import ANNE
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import (
@@ -44,21 +48,36 @@ def files_of(path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
+def usable_snapshots(app: OnePlan, stream_id: UUID) -> list[bool]:
+    """Whether each stored snapshot of the stream still opens."""
+    assert app.snapshots is not None
+    return [
+        cast(AggregateSnapshot, app.snapshots.mapper.to_domain_event(s)).usable
+        for s in app.snapshots.recorder.select_events(stream_id)
+    ]
+
+
 def test_canaries_are_nowhere_in_the_sqlite_files_after_erasure_and_a_replay(
-    tmp_path: Path, clock: FixedClock
+    tmp_path: Path, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("ONEPLAN_SNAPSHOT_INTERVAL", "1")  # a snapshot after every event
     path = tmp_path / "oneplan.db"
     url, keys = f"sqlite:///{path}", Keys.generate()
     with OnePlan.open(url, clock=clock, keys=keys) as app:
         citizen, plan = case_file(app)
-        other, _ = case_file(app, name=OTHER_NAME, cpr=OTHER_CPR, note="other note")
+        other, other_plan = case_file(app, name=OTHER_NAME, cpr=OTHER_CPR, note="other note")
         app.views.catch_up()
         archive(app, plan)
         db = sqlite3.connect(path)
         events = b"".join(bytes(r[0]) for r in db.execute("SELECT state FROM stored_events"))
         views = b"".join(bytes(r[0]) for r in db.execute("SELECT state FROM oneplan_view_plan"))
+        snapshots = b"".join(bytes(r[0]) for r in db.execute("SELECT state FROM stored_snapshots"))
         db.close()
         assert not [c for c in CANARIES if c in events]  # never written in plaintext
+        assert snapshots
+        assert not [c for c in CANARIES if c in snapshots]
+        assert all(usable_snapshots(app, plan))
+        assert usable_snapshots(app, plan)
         assert NOTE.encode() in views  # a view shows it, legitimately (the check can fail)
         clock.now = AFTER_RETENTION
         app.erase_citizen(citizen_id=citizen, actor=ANNE)
@@ -71,13 +90,21 @@ def test_canaries_are_nowhere_in_the_sqlite_files_after_erasure_and_a_replay(
     assert OTHER_NAME.encode() in left  # the other citizen's view rows are still there
     with OnePlan.open(url, clock=clock, keys=keys) as app:
         assert app.citizen(other).name == OTHER_NAME
+        assert usable_snapshots(app, plan)
+        assert not any(usable_snapshots(app, plan))
+        assert usable_snapshots(app, other_plan)
+        assert all(usable_snapshots(app, other_plan))
+        assert app.plan(plan).goals
+        assert app.plan(other_plan).goals
 
 
 @pytest.mark.postgres
 def test_canaries_are_nowhere_in_the_postgresql_tables_after_erasure(
-    postgres_url: str, clock: FixedClock
+    postgres_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import psycopg
+
+    monkeypatch.setenv("ONEPLAN_SNAPSHOT_INTERVAL", "1")  # a snapshot after every event
 
     schema = postgres_url.rsplit("schema=", 1)[1]
 
@@ -104,10 +131,14 @@ def test_canaries_are_nowhere_in_the_postgresql_tables_after_erasure(
         app.views.catch_up()
         before = everything()
         assert NOTE.encode() in before  # the views show it: the search sees the tables
+        assert all(usable_snapshots(app, plan))
+        assert usable_snapshots(app, plan)
         clock.now = AFTER_RETENTION
         app.erase_citizen(citizen_id=citizen, actor=ANNE)
 
         after = everything()
+        assert usable_snapshots(app, plan)
+        assert not any(usable_snapshots(app, plan))
 
     assert not [c for c in CANARIES if c in after]
 

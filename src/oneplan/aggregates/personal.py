@@ -39,6 +39,7 @@ __all__ = [
     "personal_fields",
     "text",
     "texts",
+    "texts_by_citizen",
 ]
 
 ERASED = "[erased]"
@@ -55,6 +56,9 @@ class PersonalField:
     """The field's value -> its erased placeholder (the value itself: nothing personal)."""
     of_citizen_in: str | None = None
     """The field naming the citizen it belongs to (None: the stream's citizen)."""
+    by_citizen: bool = False
+    """The field maps citizen ids (as text) to values: each value is sealed under its
+    own citizen's key, and one that is its own placeholder is left in the clear."""
 
 
 Personal = Mapping[str, PersonalField]
@@ -100,6 +104,16 @@ def text(*, of_citizen_in: str | None = None) -> PersonalField:
 def texts() -> PersonalField:
     """A tuple of free texts: each reads as ``[erased]``."""
     return PersonalField(_texts)
+
+
+def _texts_by_citizen(values: Mapping[str, str]) -> dict[str, str]:
+    return {citizen: _text(v) for citizen, v in values.items()}
+
+
+def texts_by_citizen() -> PersonalField:
+    """Free texts by citizen id (a household's wishes, each member's own): each reads as
+    ``[erased]`` once its citizen's key is destroyed."""
+    return PersonalField(_texts_by_citizen, by_citizen=True)
 
 
 def optional() -> PersonalField:
