@@ -10,6 +10,7 @@ in a loop of its own (``run_forever``).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, StorageError
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
-from oneplan.projections.stores import MemoryViewStore, PositionMoved, ViewStore
+from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 
 if TYPE_CHECKING:
     from oneplan.application import OnePlan
@@ -66,6 +67,14 @@ _ROUTED_STREAMS = (Plan.Event, Intervention.Event, Citizen.Event)
 """Events of streams that have a route (reads and receipts have none)."""
 
 
+class _Aside:
+    """A rebuild's rows written aside: where, and which."""
+
+    def __init__(self, target: Rebuilding) -> None:
+        self.target = target
+        self.written: set[tuple[str, str]] = set()
+
+
 def default_projections() -> list[Projection[Any]]:
     """Every view oneplan keeps."""
     from oneplan.projections import VIEWS
@@ -80,11 +89,16 @@ class ProjectionRunner:
     """Events folded per transaction while catching up."""
     cache_rows = 50_000
     """Rows kept in memory between batches while catching up; beyond this the cache is
-    emptied after a commit (rows are read back from the store when next needed). A
-    rebuild keeps every row until it ends, then lets them go."""
+    emptied after a commit (rows are read back from the store when next needed)."""
     rebuild_batch_size = 20_000
-    """Events folded per transaction in a rebuild: fewer, larger commits write each busy
-    row (a plan, a journey) fewer times."""
+    """Events read from the log per query in a rebuild."""
+    rebuild_rows = 200_000
+    """Rows a rebuild keeps in memory: beyond this, the rows changed least recently are
+    written aside (and read back if a later event changes them), so a municipality's
+    rebuild stays within memory."""
+    rebuild_write_rows = 5_000
+    """Rows dumped and written aside at a time in a rebuild (so that the JSON of every
+    row is never in memory at once)."""
 
     def __init__(
         self,
@@ -106,6 +120,8 @@ class ProjectionRunner:
         self._complete = False
         """Whether ``_rows`` holds every stored row (after a reset), so a miss is new."""
         self._position = -1
+        self._aside: _Aside | None = None
+        """While rebuilding: where rows are written aside, and which were."""
         self._lock = threading.RLock()
 
     # --- reading ---------------------------------------------------------------------
@@ -231,21 +247,87 @@ class ProjectionRunner:
         return last, count, reached_time
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
-        """Empty every view and fold the whole log again."""
+        """Fold the whole log again into new views and put them in place of the old.
+
+        The new rows are folded in memory and written aside (``ViewStore.rebuilding``):
+        each row once at the end, or earlier if more than ``rebuild_rows`` are in memory.
+        Readers see the old views until the new ones take their place with their
+        position, in one transaction; a rebuild that fails leaves the old ones as they
+        were. Returns how many events were folded."""
         with self._lock:
-            self.store.reset(self.versions)
             self._forget(complete=True)
-            batch_size, self.batch_size = self.batch_size, self.rebuild_batch_size
+            target = self.store.rebuilding(self.versions)
+            self._aside = _Aside(target)
             collecting = gc.isenabled()
             gc.disable()  # folds make no cycles; collecting millions of young rows costs more
             try:
-                return self.catch_up(progress=progress)
+                folded, position = self._fold_aside(progress)
+                target.finish(position)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    target.abort()
+                self._forget(complete=False)
+                raise
             finally:
-                self.batch_size = batch_size
+                self._aside = None
                 self._rows.clear()  # a whole municipality's rows: read back when needed
                 self._complete = False
                 if collecting:
                     gc.enable()
+            self._position = position
+            return folded
+
+    def _fold_aside(self, progress: Progress | None) -> tuple[int, int]:
+        """Fold the whole log into ``_rows``, writing rows aside as memory requires and
+        every row left at the end: (events folded, the last one's position)."""
+        assert self._aside is not None
+        position, folded, page = 0, 0, 0
+        head = self._head() if progress is not None else 0
+        touched: dict[tuple[str, str], int] = {}
+        """The page in which each row in memory last changed."""
+        while True:
+            try:
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=self.rebuild_batch_size, inclusive_of_start=False
+                )
+            except Exception as e:  # the recorder raises more than PersistenceError
+                raise StorageError(f"cannot read the notification log: {e!r}") from e
+            if not notifications:
+                break
+            page += 1
+            dirty: set[tuple[str, str]] = set()
+            for notification in notifications:
+                self._fold(self._event(notification), dirty, notification.id)
+            touched.update(dict.fromkeys(dirty, page))
+            position = notifications[-1].id
+            folded += len(notifications)
+            if len(self._rows) > self.rebuild_rows:
+                # The rows changed least recently go first, down to three quarters.
+                by_age = sorted(self._rows, key=touched.__getitem__)
+                evicted = by_age[: len(self._rows) - self.rebuild_rows * 3 // 4]
+                self._write_aside(evicted)
+                for slot in evicted:
+                    del touched[slot]
+            if progress is not None:
+                progress(folded, max(head, position))
+        self._write_aside(list(self._rows))
+        return folded, position
+
+    def _write_aside(self, slots: list[tuple[str, str]]) -> None:
+        """Dump and write these rows aside, a chunk at a time, and let them go."""
+        assert self._aside is not None
+        aside, rows = self._aside, self._rows
+        step = self.rebuild_write_rows
+        for start in range(0, len(slots), step):
+            chunk = slots[start : start + step]
+            again = [slot for slot in chunk if slot in aside.written]
+            fresh = [slot for slot in chunk if slot not in aside.written]
+            for group, new in ((fresh, True), (again, False)):
+                if group:
+                    aside.target.write({s: codec.dumps(rows[s]) for s in group}, new=new)
+            aside.written.update(fresh)
+            for slot in chunk:
+                del rows[slot]
 
     def run_forever(self, *, interval: float = 0.5, stop: threading.Event | None = None) -> None:
         """Catch up, wait ``interval`` seconds, and again, until ``stop`` is set."""
@@ -287,7 +369,16 @@ class ProjectionRunner:
         slot = (projection.name, key)
         state = self._rows.get(slot)
         if state is None:
-            found = None if self._complete else self.store.read(projection.name, [key]).get(key)
+            if self._aside is not None:  # rebuilding: a miss is new unless written aside
+                found = (
+                    self._aside.target.read(projection.name, [key]).get(key)
+                    if slot in self._aside.written
+                    else None
+                )
+            else:
+                found = (
+                    None if self._complete else self.store.read(projection.name, [key]).get(key)
+                )
             state = (
                 projection.initial(key)
                 if found is None
