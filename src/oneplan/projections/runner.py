@@ -74,6 +74,16 @@ class _Aside:
         self.target = target
         self.written: set[tuple[str, str]] = set()
 
+    def write(self, rows: dict[tuple[str, str], bytes]) -> None:
+        """Write rows aside, those never written before apart (they need no upsert)."""
+        again = {slot: row for slot, row in rows.items() if slot in self.written}
+        fresh = {slot: row for slot, row in rows.items() if slot not in self.written}
+        if fresh:
+            self.target.write(fresh, new=True)
+            self.written.update(fresh)
+        if again:
+            self.target.write(again, new=False)
+
 
 def default_projections() -> list[Projection[Any]]:
     """Every view oneplan keeps."""
@@ -96,9 +106,10 @@ class ProjectionRunner:
     """Rows a rebuild keeps in memory: beyond this, the rows changed least recently are
     written aside (and read back if a later event changes them), so a municipality's
     rebuild stays within memory."""
-    rebuild_write_rows = 5_000
-    """Rows dumped and written aside at a time in a rebuild (so that the JSON of every
-    row is never in memory at once)."""
+    rebuild_write_rows = 20_000
+    rebuild_write_bytes = 32 * 2**20
+    """At most this many rows, and about this many bytes of JSON, are dumped and written
+    aside at a time in a rebuild (the JSON of every row is never in memory at once)."""
 
     def __init__(
         self,
@@ -284,7 +295,8 @@ class ProjectionRunner:
         position, folded, page = 0, 0, 0
         head = self._head() if progress is not None else 0
         touched: dict[tuple[str, str], int] = {}
-        """The page in which each row in memory last changed."""
+        """The rows changed since they were made or read back, with the page in which
+        each last changed (rows only read, such as a route, are not written)."""
         while True:
             try:
                 notifications = self.app.recorder.select_notifications(
@@ -303,31 +315,34 @@ class ProjectionRunner:
             folded += len(notifications)
             if len(self._rows) > self.rebuild_rows:
                 # The rows changed least recently go first, down to three quarters.
-                by_age = sorted(self._rows, key=touched.__getitem__)
-                evicted = by_age[: len(self._rows) - self.rebuild_rows * 3 // 4]
-                self._write_aside(evicted)
-                for slot in evicted:
-                    del touched[slot]
+                by_age = sorted(self._rows, key=lambda slot: touched.get(slot, 0))
+                self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
             if progress is not None:
                 progress(folded, max(head, position))
-        self._write_aside(list(self._rows))
+        self._write_aside(list(self._rows), touched)
         return folded, position
 
-    def _write_aside(self, slots: list[tuple[str, str]]) -> None:
-        """Dump and write these rows aside, a chunk at a time, and let them go."""
+    def _write_aside(
+        self, slots: list[tuple[str, str]], touched: dict[tuple[str, str], int]
+    ) -> None:
+        """Let these rows go from memory, dumping and writing aside (a chunk at a time)
+        those changed since they were made or read back."""
         assert self._aside is not None
         aside, rows = self._aside, self._rows
-        step = self.rebuild_write_rows
-        for start in range(0, len(slots), step):
-            chunk = slots[start : start + step]
-            again = [slot for slot in chunk if slot in aside.written]
-            fresh = [slot for slot in chunk if slot not in aside.written]
-            for group, new in ((fresh, True), (again, False)):
-                if group:
-                    aside.target.write({s: codec.dumps(rows[s]) for s in group}, new=new)
-            aside.written.update(fresh)
-            for slot in chunk:
-                del rows[slot]
+        changed = [slot for slot in slots if slot in touched]
+        chunk: dict[tuple[str, str], bytes] = {}
+        size = 0
+        for slot in changed:
+            chunk[slot] = data = codec.dumps(rows.pop(slot))
+            del touched[slot]
+            size += len(data)
+            if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
+                aside.write(chunk)
+                chunk, size = {}, 0
+        if chunk:
+            aside.write(chunk)
+        for slot in slots:
+            rows.pop(slot, None)
 
     def run_forever(self, *, interval: float = 0.5, stop: threading.Event | None = None) -> None:
         """Catch up, wait ``interval`` seconds, and again, until ``stop`` is set."""
@@ -376,9 +391,7 @@ class ProjectionRunner:
                     else None
                 )
             else:
-                found = (
-                    None if self._complete else self.store.read(projection.name, [key]).get(key)
-                )
+                found = None if self._complete else self.store.read(projection.name, [key]).get(key)
             state = (
                 projection.initial(key)
                 if found is None

@@ -355,6 +355,10 @@ class _SQLiteRebuilding(Rebuilding):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+            # Rows aside need not survive a crash (nothing reads them but this rebuild):
+            # no sync per write; ``finish`` syncs them with its own commit.
+            (self._synchronous,) = db.execute("PRAGMA synchronous").fetchone()
+            db.execute("PRAGMA synchronous = NORMAL")
 
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
         by_view: dict[str, list[tuple[str, bytes]]] = {}
@@ -382,6 +386,7 @@ class _SQLiteRebuilding(Rebuilding):
     def finish(self, position: int) -> None:
         with self._store._lock:
             db = self._store._db
+            db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
             db.execute("BEGIN IMMEDIATE")
             try:
                 for view in self._versions:
@@ -398,8 +403,12 @@ class _SQLiteRebuilding(Rebuilding):
 
     def abort(self) -> None:
         with self._store._lock:
+            db = self._store._db
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
             for view in self._versions:
-                self._store._db.execute(f"DROP TABLE IF EXISTS {aside(view, self._token)}")
+                db.execute(f"DROP TABLE IF EXISTS {aside(view, self._token)}")
 
 
 class PostgresViewStore(ViewStore):
