@@ -137,9 +137,13 @@ def _who(actor: Actor) -> str:
 def _meet(state: JourneyState, e: Any, people: Iterable[Met]) -> tuple[CaseworkerMet, ...]:
     """The caseworkers met after ``e``: those of ``people`` not met before, appended."""
     met = state.caseworkers
-    known = {c.caseworker_id for c in met}
+    known: set[str] | None = None  # (made only when a caseworker is among ``people``)
     for person in people:
-        if person.kind is not ActorKind.CASEWORKER or person.id in known:
+        if person.kind is not ActorKind.CASEWORKER:
+            continue
+        if known is None:
+            known = {c.caseworker_id for c in met}
+        if person.id in known:
             continue
         known.add(person.id)
         met = (

@@ -102,7 +102,7 @@ class ProjectionRunner:
     emptied after a commit (rows are read back from the store when next needed)."""
     rebuild_batch_size = 20_000
     """Events read from the log per query in a rebuild."""
-    rebuild_rows = 200_000
+    rebuild_rows = 100_000
     """Rows a rebuild keeps in memory: beyond this, the rows changed least recently are
     written aside (and read back if a later event changes them), so a municipality's
     rebuild stays within memory."""
@@ -132,6 +132,7 @@ class ProjectionRunner:
         """Whether ``_rows`` holds every stored row (after a reset), so a miss is new."""
         self._position = -1
         self._aside: _Aside | None = None
+        self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
         """While rebuilding: where rows are written aside, and which were."""
         self._lock = threading.RLock()
 
@@ -376,9 +377,31 @@ class ProjectionRunner:
             if isinstance(event, _ROUTED_STREAMS)
             else None
         )
-        for projection in self.projections:
+        for projection, passive in self._concerned(type(event)):
             for key in projection.keys(event, route):
+                if passive and (projection.name, key) in self._rows:
+                    continue  # the fold would return the row unchanged
                 self._evolve(projection, key, event, dirty, position)
+
+    def _concerned(self, event_class: type[Any]) -> list[tuple[Projection[Any], bool]]:
+        """The projections to ask for keys of an event of this class (a ``Fold`` that
+        only registers folds is not asked about other classes: it would neither change
+        nor make a row), and whether each leaves its rows unchanged (``passive``: a
+        ``Fold`` with no fold for the class only makes the row if it is new)."""
+        found = self._by_class.get(event_class)
+        if found is None:
+            found = []
+            for projection in self.projections:
+                if not isinstance(projection, Fold):
+                    found.append((projection, False))
+                    continue
+                folds = event_class in projection._handlers
+                if type(projection).handles is Fold.handles and not folds:
+                    continue
+                passive = not folds and getattr(type(projection), "evolve", None) is Fold.evolve
+                found.append((projection, passive))
+            self._by_class[event_class] = found
+        return found
 
     def _row(self, projection: Projection[Any], key: str) -> Any:
         slot = (projection.name, key)
