@@ -1299,6 +1299,60 @@ def measure_storage(
     return {"result": result, "profile": profile}
 
 
+def measure_existing(url: str, which: str) -> dict[str, Any]:
+    """One pass (``read-and-map`` or ``rebuild``) over an existing log, such as the
+    municipality ``oneplan simulate`` writes (keys from the environment, as the CLI):
+    wall and CPU time and the process's peak RSS. Run it in a process of its own."""
+    fn = {"read-and-map": read_and_map, "rebuild": rebuild}[which]
+    app = OnePlan.open(url)
+    try:
+        run = timed(fn, app)
+    finally:
+        app.close()
+    return {
+        "pass": which,
+        "events": run.events,
+        "wall_s": run.elapsed_s,
+        "cpu_s": run.cpu_s,
+        "events_per_cpu_s": run.events / run.cpu_s if run.cpu_s else 0.0,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def bench_existing(url: str, rounds: int = 1) -> dict[str, Any]:
+    """Read-and-map and rebuild of an existing log, each pass in a fresh process (its
+    own peak RSS), alternating, ``rounds`` times; medians and the ratios."""
+    runs: dict[str, list[dict[str, Any]]] = {"read-and-map": [], "rebuild": []}
+    for r in range(rounds):
+        order = ("read-and-map", "rebuild") if r % 2 == 0 else ("rebuild", "read-and-map")
+        for which in order:
+            run = in_child(measure_existing, url, which)
+            runs[which].append(run)
+            print(
+                f"  {which}: {run['events']:,} events, {run['wall_s']:.1f} s wall, "
+                f"{run['cpu_s']:.1f} s CPU, peak RSS {run['peak_rss_mib']:,.0f} MiB",
+                file=sys.stderr,
+                flush=True,
+            )
+    med = statistics.median
+    summary = {
+        which: {
+            key: med(run[key] for run in found)
+            for key in ("events", "wall_s", "cpu_s", "peak_rss_mib")
+        }
+        for which, found in runs.items()
+    }
+    base, cand = summary["read-and-map"], summary["rebuild"]
+    return {
+        "url": url,
+        "rounds": rounds,
+        "runs": runs,
+        "median": summary,
+        "ratio": base["wall_s"] / cand["wall_s"],
+        "ratio_cpu": base["cpu_s"] / cand["cpu_s"],
+    }
+
+
 def _child(fn: Callable[..., dict[str, Any]], out: str, *args: Any) -> None:
     with open(out, "w") as f:
         json.dump(fn(*args), f, default=str)
@@ -1384,7 +1438,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--keep", action="store_true", help="keep the PostgreSQL schema (reused next run)"
     )
+    parser.add_argument(
+        "--log",
+        metavar="URL",
+        help="measure an existing log instead (such as a municipality written by "
+        "`oneplan simulate`; keys from the environment): read-and-map and rebuild, "
+        "each in a fresh process, --rounds times",
+    )
     args = parser.parse_args(argv)
+    if args.log:
+        found = bench_existing(args.log, args.rounds)
+        m = found["median"]
+        for which in ("read-and-map", "rebuild"):
+            print(
+                f"{which:<13} {m[which]['events']:>10,.0f} events {m[which]['wall_s']:8.1f} s wall "
+                f"{m[which]['cpu_s']:8.1f} s CPU  peak RSS {m[which]['peak_rss_mib']:7,.0f} MiB"
+            )
+        print(
+            f"rebuild/read-and-map: {found['ratio']:.2f} by wall time, "
+            f"{found['ratio_cpu']:.2f} by CPU time (median of {args.rounds})"
+        )
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({**found, "oneplan_source": code_fingerprint()}, f, indent=2)
+        return 0
     kinds = [k.strip() for k in args.storage.split(",") if k.strip()]
     for k in kinds:
         if k not in STORAGES:
