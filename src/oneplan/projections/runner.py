@@ -320,7 +320,7 @@ class ProjectionRunner:
                 self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
             if progress is not None:
                 progress(folded, max(head, position))
-        self._write_aside(list(self._rows), touched)
+        self._write_aside(sorted(self._rows), touched)  # view by view, in key order
         return folded, position
 
     def _write_aside(
