@@ -345,7 +345,7 @@ class _SQLiteRebuilding(Rebuilding):
                 names = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
                 for (name,) in names.fetchall():
                     if name.startswith(ASIDE):
-                        db.execute(f'DROP TABLE "{name}"')
+                        db.execute(f'DROP TABLE IF EXISTS "{name}"')
                 for view in self._versions:
                     db.execute(
                         f"CREATE TABLE {aside(view, self._token)} "
@@ -559,7 +559,7 @@ class _PostgresRebuilding(Rebuilding):
                 (schema, ASIDE),
             ).fetchall()
             for (name,) in left:
-                db.execute(f'DROP TABLE {prefix}"{name}"')
+                db.execute(f'DROP TABLE IF EXISTS {prefix}"{name}"')
             for view in self._versions:
                 db.execute(
                     f"CREATE TABLE {prefix}{aside(view, self._token)} "
