@@ -12,7 +12,7 @@ import pytest
 from oneplan import Keys, OnePlan
 from oneplan.demo import run_demo
 from oneplan.errors import ProjectionFailed
-from oneplan.projections import ProjectionRunner
+from oneplan.projections import MemoryViewStore, ProjectionRunner
 from oneplan.projections.plan_view import PlanView
 from oneplan.projections.stores import ASIDE
 from oneplan.simulation import Municipality, simulate
@@ -154,3 +154,24 @@ def test_a_reader_sees_the_old_views_until_the_rebuild_puts_the_new_ones_in_plac
         assert len(seen) > 2
         assert seen == [(head, False)] * len(seen)
         assert reader.views.position == head
+
+
+class AskingEveryView(ProjectionRunner):
+    """The runner as it was: every view is asked for keys of every event, and every
+    fold runs, even one that leaves its row unchanged."""
+
+    def _concerned(self, event_class: type[Any]) -> list[tuple[Any, bool]]:
+        return [(projection, False) for projection in self.projections]
+
+
+def test_asking_only_the_views_that_fold_an_event_changes_no_row(memory_app: OnePlan) -> None:
+    simulate(memory_app, citizens=60, seed=5, municipality=Municipality(years=2))
+    runners = [
+        runner_class(memory_app, MemoryViewStore())
+        for runner_class in (ProjectionRunner, AskingEveryView)
+    ]
+    for runner in runners:
+        runner.batch_size = 500
+        runner.catch_up()
+
+    assert stored(runners[0]) == stored(runners[1])
