@@ -73,6 +73,10 @@ class _Aside:
     def __init__(self, target: Rebuilding) -> None:
         self.target = target
         self.written: set[tuple[str, str]] = set()
+        self.page = 0
+        """Which thousand events of the log are being folded."""
+        self.read_back: dict[tuple[str, str], int] = {}
+        """Rows in memory read back from aside, and the page in which they were."""
 
     def write(self, rows: dict[tuple[str, str], bytes]) -> None:
         """Write rows aside, those never written before apart (they need no upsert)."""
@@ -296,8 +300,8 @@ class ProjectionRunner:
         position, folded, page = 0, 0, 0
         head = self._head() if progress is not None else 0
         touched: dict[tuple[str, str], int] = {}
-        """The rows changed since they were made or read back, with the page in which
-        each last changed (rows only read, such as a route, are not written)."""
+        """The rows changed since they were made or read back, with the thousand events
+        in which each last changed (rows only read, such as a route, are not written)."""
         while True:
             try:
                 notifications = self.app.recorder.select_notifications(
@@ -307,16 +311,23 @@ class ProjectionRunner:
                 raise StorageError(f"cannot read the notification log: {e!r}") from e
             if not notifications:
                 break
-            page += 1
-            dirty: set[tuple[str, str]] = set()
-            for notification in notifications:
-                self._fold(self._event(notification), dirty, notification.id)
-            touched.update(dict.fromkeys(dirty, page))
+            for start in range(0, len(notifications), 1000):
+                # Rows are aged by the thousand events in which they were last used.
+                page = self._aside.page = page + 1
+                dirty: set[tuple[str, str]] = set()
+                for notification in notifications[start : start + 1000]:
+                    self._fold(self._event(notification), dirty, notification.id)
+                touched.update(dict.fromkeys(dirty, page))
             position = notifications[-1].id
             folded += len(notifications)
             if len(self._rows) > self.rebuild_rows:
-                # The rows changed least recently go first, down to three quarters.
-                by_age = sorted(self._rows, key=lambda slot: touched.get(slot, 0))
+                # The rows used least recently (changed, or read back) go first, down to
+                # three quarters.
+                read_back = self._aside.read_back
+                by_age = sorted(
+                    self._rows,
+                    key=lambda slot: max(touched.get(slot, 0), read_back.get(slot, 0)),
+                )
                 self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
             if progress is not None:
                 progress(folded, max(head, position))
@@ -344,6 +355,7 @@ class ProjectionRunner:
             aside.write(chunk)
         for slot in slots:
             rows.pop(slot, None)
+            aside.read_back.pop(slot, None)
 
     def run_forever(self, *, interval: float = 0.5, stop: threading.Event | None = None) -> None:
         """Catch up, wait ``interval`` seconds, and again, until ``stop`` is set."""
@@ -377,10 +389,13 @@ class ProjectionRunner:
             if isinstance(event, _ROUTED_STREAMS)
             else None
         )
+        aside = self._aside
         for projection, passive in self._concerned(type(event)):
             for key in projection.keys(event, route):
-                if passive and (projection.name, key) in self._rows:
-                    continue  # the fold would return the row unchanged
+                if passive:
+                    slot = (projection.name, key)
+                    if slot in self._rows or (aside is not None and slot in aside.written):
+                        continue  # the fold would leave the row (in memory or aside) as is
                 self._evolve(projection, key, event, dirty, position)
 
     def _concerned(self, event_class: type[Any]) -> list[tuple[Projection[Any], bool]]:
@@ -408,11 +423,10 @@ class ProjectionRunner:
         state = self._rows.get(slot)
         if state is None:
             if self._aside is not None:  # rebuilding: a miss is new unless written aside
-                found = (
-                    self._aside.target.read(projection.name, [key]).get(key)
-                    if slot in self._aside.written
-                    else None
-                )
+                found = None
+                if slot in self._aside.written:
+                    found = self._aside.target.read(projection.name, [key]).get(key)
+                    self._aside.read_back[slot] = self._aside.page
             else:
                 found = None if self._complete else self.store.read(projection.name, [key]).get(key)
             state = (
