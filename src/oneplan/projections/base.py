@@ -134,33 +134,26 @@ def _make_codec() -> Any:
     return converter
 
 
-_REPLACERS: dict[type[Any], Callable[[Any, dict[str, Any]], Any]] = {}
+_REPLACERS: dict[tuple[type[Any], tuple[str, ...]], Callable[[Any, dict[str, Any]], Any]] = {}
 
 
-def _replacer(cls: type[Any]) -> Callable[[Any, dict[str, Any]], Any]:
-    """A function that copies an instance of ``cls`` with changes, written out field by
-    field for this class (generated once per class, as attrs writes its ``__init__``)."""
+def _replacer(cls: type[Any], changed: tuple[str, ...]) -> Callable[[Any, dict[str, Any]], Any]:
+    """A function that copies an instance of ``cls`` with the fields ``changed`` taken
+    from a dict: written out field by field for this class and these fields (generated
+    once for each, as attrs writes its ``__init__``)."""
     names = tuple(f.name for f in attrs.fields(cast(Any, cls)))
-    known = frozenset(names)
-    lines = [
-        "def replace(inst, changes):",
-        "    if not known.issuperset(changes):",
-        "        raise TypeError(f'{cls.__name__} has no field {sorted(set(changes) - known)}')",
-        "    twin = new(cls)",
-    ]
+    unknown = set(changed) - set(names)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)}")
+    lines = ["def replace(inst, changes):", "    twin = new(cls)"]
     lines += [
-        f"    setattr(twin, {n!r}, changes[{n!r}] if {n!r} in changes else inst.{n})" for n in names
+        f"    setattr(twin, {n!r}, changes[{n!r}])"
+        if n in changed
+        else f"    setattr(twin, {n!r}, inst.{n})"
+        for n in names
     ]
     lines.append("    return twin")
-    scope: dict[str, Any] = {
-        "cls": cls,
-        "known": known,
-        "new": object.__new__,
-        "setattr": object.__setattr__,
-        "sorted": sorted,
-        "set": set,
-        "TypeError": TypeError,
-    }
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "setattr": object.__setattr__}
     exec("\n".join(lines), scope)  # the names are attrs fields (identifiers), not input
     return cast(Callable[[Any, dict[str, Any]], Any], scope["replace"])
 
@@ -168,10 +161,10 @@ def _replacer(cls: type[Any]) -> Callable[[Any, dict[str, Any]], Any]:
 def replace(inst: T, **changes: Any) -> T:
     """``attrs.evolve`` for frozen view state, without running ``__init__`` again: a copy
     with ``changes`` applied (the hot path of every fold)."""
-    cls = type(inst)
-    fn = _REPLACERS.get(cls)
+    key = (type(inst), tuple(changes))
+    fn = _REPLACERS.get(key)
     if fn is None:
-        fn = _REPLACERS[cls] = _replacer(cls)
+        fn = _REPLACERS[key] = _replacer(*key)
     return cast(T, fn(inst, changes))
 
 

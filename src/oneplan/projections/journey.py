@@ -172,24 +172,23 @@ def _who(actor: Actor) -> str:
 def _meet(state: JourneyState, e: Any, people: Iterable[Met]) -> tuple[CaseworkerMet, ...]:
     """The caseworkers met after ``e``: those of ``people`` not met before, appended."""
     met = state.caseworkers
-    known: set[str] | None = None  # (made only when a caseworker is among ``people``)
     for person in people:
         if person.kind is not ActorKind.CASEWORKER:
             continue
-        if known is None:
-            known = {c.caseworker_id for c in met}
-        if person.id in known:
-            continue
-        known.add(person.id)
-        met = (
-            *met,
-            CaseworkerMet(
-                caseworker_id=person.id,
-                sector=person.sector,
-                first_met=e.effective_at,
-                first_met_through=type(e).__qualname__,
-            ),
-        )
+        person_id = person.id
+        for known in met:
+            if known.caseworker_id == person_id:
+                break
+        else:
+            met = (
+                *met,
+                CaseworkerMet(
+                    caseworker_id=person_id,
+                    sector=person.sector,
+                    first_met=e.effective_at,
+                    first_met_through=type(e).__qualname__,
+                ),
+            )
     return met
 
 
