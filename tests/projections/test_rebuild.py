@@ -62,7 +62,7 @@ def test_a_municipality_rebuilt_equals_its_views_caught_up_batch_by_batch(
     with OnePlan.open(
         database_url, clock=lambda: AFTER_THE_SIMULATION, keys=Keys.generate()
     ) as app:
-        simulate(app, citizens=150, seed=3, municipality=Municipality(years=2))
+        simulate(app, citizens=300, seed=3, municipality=Municipality(years=2))
         events = app.recorder.max_notification_id()
         app.views.batch_size = 400
         app.views.cache_rows = 500
@@ -74,7 +74,7 @@ def test_a_municipality_rebuilt_equals_its_views_caught_up_batch_by_batch(
         assert app.views.rebuild() == events
         assert stored(app.views) == caught_up
         app.views.rebuild_batch_size = 700
-        app.views.rebuild_rows = 300
+        app.views.rebuild_rows = 600
         app.views.rebuild_write_rows = 90
         assert app.views.rebuild() == events
         assert stored(app.views) == caught_up
