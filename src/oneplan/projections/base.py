@@ -80,7 +80,11 @@ class Projection(Protocol[S]):
 
 class Fold(Generic[S]):
     """A projection whose ``evolve`` dispatches on the event's class: register one
-    function per event class with ``@on(EventClass)``; other events leave the row as is."""
+    function per event class with ``@on(EventClass)``; other events leave the row as is.
+
+    The runner asks a Fold for ``keys`` only of events it ``handles`` (by default, the
+    classes it registers a fold for), so its rows are made and changed by those alone;
+    override ``handles`` for a view whose rows other events make (the audit index)."""
 
     name: ClassVar[str]
     version: ClassVar[int]

@@ -136,8 +136,8 @@ class ProjectionRunner:
         """Whether ``_rows`` holds every stored row (after a reset), so a miss is new."""
         self._position = -1
         self._aside: _Aside | None = None
-        self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
         """While rebuilding: where rows are written aside, and which were."""
+        self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
         self._lock = threading.RLock()
 
     # --- reading ---------------------------------------------------------------------
@@ -399,10 +399,11 @@ class ProjectionRunner:
                 self._evolve(projection, key, event, dirty, position)
 
     def _concerned(self, event_class: type[Any]) -> list[tuple[Projection[Any], bool]]:
-        """The projections to ask for keys of an event of this class (a ``Fold`` that
-        only registers folds is not asked about other classes: it would neither change
-        nor make a row), and whether each leaves its rows unchanged (``passive``: a
-        ``Fold`` with no fold for the class only makes the row if it is new)."""
+        """The projections to ask for keys of an event of this class, and whether each
+        leaves its rows unchanged (``passive``). A ``Fold`` with the default ``handles``
+        is asked only about the classes it registers a fold for (see ``Fold``); one that
+        handles more (its own ``handles``) but has no fold for the class is passive: it
+        only makes the row if the row is new."""
         found = self._by_class.get(event_class)
         if found is None:
             found = []
