@@ -1431,7 +1431,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--batch-size",
         type=int,
-        help="events per transaction in the rebuild: sets the runner's rebuild_batch_size "
+        help="events per read of the log in a rebuild (per transaction in runners before the "
+        "rebuild aside): sets the runner's rebuild_batch_size "
         "(or batch_size, if it has none) on the instance (default: the runner's own)",
     )
     parser.add_argument("--fresh", action="store_true", help="rebuild cached logs")
