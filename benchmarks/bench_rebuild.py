@@ -23,10 +23,14 @@ For every storage:
    ``app.recorder.select_notifications(start, limit=1000, inclusive_of_start=False)``
    and map each notification with ``app.mapper.to_domain_event``: what eventsourcing
    does to read this log with the mapper oneplan uses; nothing else.
-3. **candidate**: ``app.views.rebuild()``: the ``ProjectionRunner`` empties its view
-   tables, reads and maps the log the same way, folds every event into every view
-   (``oneplan.projections.VIEWS`` and its routes) and writes each batch's changed rows
-   with its tracking position, in the same database. Timed end to end.
+3. **candidate**: ``app.views.rebuild()``: the ``ProjectionRunner`` reads and maps the
+   log the same way, folds every event into every view (``oneplan.projections.VIEWS``
+   and its routes) in memory, writes each row once into tables aside and swaps them in
+   with the tracking position in one transaction, in the same database. Timed end to end.
+
+``--log URL`` measures an existing log instead (such as ``oneplan simulate``'s
+municipality): read-and-map and rebuild, each pass in a fresh process (its own peak RSS),
+with wall and CPU time.
 
 Each storage is measured in a process of its own: after a warm-up, baseline and
 candidate alternate for ``--rounds`` rounds on the same application; the median events/s
