@@ -23,10 +23,14 @@ For every storage:
    ``app.recorder.select_notifications(start, limit=1000, inclusive_of_start=False)``
    and map each notification with ``app.mapper.to_domain_event``: what eventsourcing
    does to read this log with the mapper oneplan uses; nothing else.
-3. **candidate**: ``app.views.rebuild()``: the ``ProjectionRunner`` empties its view
-   tables, reads and maps the log the same way, folds every event into every view
-   (``oneplan.projections.VIEWS`` and its routes) and writes each batch's changed rows
-   with its tracking position, in the same database. Timed end to end.
+3. **candidate**: ``app.views.rebuild()``: the ``ProjectionRunner`` reads and maps the
+   log the same way, folds every event into every view (``oneplan.projections.VIEWS``
+   and its routes) in memory, writes each row once into tables aside and swaps them in
+   with the tracking position in one transaction, in the same database. Timed end to end.
+
+``--log URL`` measures an existing log instead (such as ``oneplan simulate``'s
+municipality): read-and-map and rebuild, each pass in a fresh process (its own peak RSS),
+with wall and CPU time.
 
 Each storage is measured in a process of its own: after a warm-up, baseline and
 candidate alternate for ``--rounds`` rounds on the same application; the median events/s
@@ -801,6 +805,10 @@ def rebuild(app: OnePlan) -> int:
 class Run:
     events: int
     elapsed_s: float
+    cpu_s: float = 0.0
+    """This process's CPU time (``time.process_time``) during the pass: on a shared
+    machine the figure other people's work does not inflate (for PostgreSQL the
+    server's CPU is not in it)."""
     rss_before_mib: float = 0.0
     peak_rss_mib: float = 0.0
     """The process's peak RSS during this pass (since the peak was reset before it),
@@ -815,10 +823,10 @@ def timed(fn: Callable[[OnePlan], int], app: OnePlan) -> Run:
     gc.collect()
     before = current_rss_mib()
     reset_peak_rss()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     events = fn(app)
-    elapsed = time.perf_counter() - t0
-    return Run(events, elapsed, before, peak_rss_mib())
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return Run(events, elapsed, cpu, before, peak_rss_mib())
 
 
 def peak_rss_mib() -> float:
@@ -895,7 +903,7 @@ def bench_storage(
                 raise RuntimeError(f"{kind} {which}: {run.events} events, expected {events}")
             print(
                 f"  {kind} round {r + 1} {which}: {run.events / run.elapsed_s:,.0f} events/s "
-                f"({run.elapsed_s:.2f} s)",
+                f"({run.elapsed_s:.2f} s, {run.cpu_s:.2f} s CPU)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -910,6 +918,8 @@ def bench_storage(
         "candidate": summarise(cand),
         "ratio": statistics.median(r.ev_per_s for r in cand)
         / statistics.median(r.ev_per_s for r in base),
+        "ratio_cpu": statistics.median(r.cpu_s for r in base)
+        / statistics.median(r.cpu_s for r in cand),
         "view_rows": rows,
         "rss_mib": {
             # Round 1 runs read-and-map before any rebuild: afterwards the runner keeps
@@ -942,6 +952,8 @@ def summarise(runs: list[Run]) -> dict[str, Any]:
         "runs": len(runs),
         "events_per_s": med(r.ev_per_s for r in runs),
         "elapsed_s": med(r.elapsed_s for r in runs),
+        "cpu_s": med(r.cpu_s for r in runs),
+        "cpu_s_all": [round(r.cpu_s, 2) for r in runs],
         "events_per_s_all": [round(r.ev_per_s) for r in runs],
     }
 
@@ -959,6 +971,8 @@ PHASES: list[tuple[str, str, str]] = [
     ("    rows on a miss (_row)", "_row", "projections/runner.py"),
     ("  dump changed rows (codec.dumps)", "dumps", "cattrs/preconf/orjson.py"),
     ("  write rows + position (store.commit)", "commit", "projections/stores.py"),
+    ("  write rows aside (Rebuilding.write)", "write", "projections/stores.py"),
+    ("  swap in the new views (Rebuilding.finish)", "finish", "projections/stores.py"),
 ]
 
 
@@ -1072,8 +1086,9 @@ def profile_candidate(app: OnePlan, profiler: str, top: int = 25) -> dict[str, A
 
 
 class WriteCounter:
-    """Counts what the runner writes (rows and bytes per view, per commit) by wrapping
-    ``commit`` on this application's view store instance."""
+    """Counts what the runner writes (rows and bytes per view, per commit or per write
+    aside in a rebuild) by wrapping ``commit`` and ``rebuilding`` on this application's
+    view store instance."""
 
     def __init__(self, app: OnePlan) -> None:
         self.store = app.views.store
@@ -1081,25 +1096,46 @@ class WriteCounter:
         self.by_view: dict[str, list[int]] = {}
         original = self.store.commit
 
-        def commit(rows: Any, *, from_position: int, to_position: int) -> None:
+        def count(rows: Any) -> None:
             self.commits += 1
             for (view, _key), row in rows.items():
                 counts = self.by_view.setdefault(view, [0, 0])
                 counts[0] += 1
                 counts[1] += len(row) if row is not None else 0
+
+        def commit(rows: Any, *, from_position: int, to_position: int) -> None:
+            count(rows)
             original(rows, from_position=from_position, to_position=to_position)
 
         self.store.commit = commit  # type: ignore[method-assign]
+        rebuilding = getattr(self.store, "rebuilding", None)
+        if rebuilding is not None:
+
+            def counted(versions: Any) -> Any:
+                target = rebuilding(versions)
+                write = target.write
+
+                def counting_write(rows: Any, **kwargs: Any) -> None:
+                    count(rows)
+                    write(rows, **kwargs)
+
+                target.write = counting_write
+                return target
+
+            self.store.rebuilding = counted  # type: ignore[method-assign]
 
     def restore(self) -> None:
         del self.store.commit
+        if "rebuilding" in vars(self.store):
+            del self.store.rebuilding
 
     def report(self, app: OnePlan) -> dict[str, Any]:
         """Print rows and bytes written against the views' final rows and bytes."""
         events = int(app.recorder.max_notification_id() or 0)
         out: dict[str, Any] = {"commits": self.commits, "events": events, "views": {}}
         print(
-            f"\nwhat the rebuild wrote: {self.commits} commits for {events:,} events\n"
+            f"\nwhat the rebuild wrote: {self.commits} commits (or writes aside) for "
+            f"{events:,} events\n"
             f"{'view':<12}{'rows written':>14}{'per event':>11}{'MB written':>12}"
             f"{'final rows':>12}{'final MB':>10}{'written/final':>15}"
         )
@@ -1191,6 +1227,8 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
         ("events/s", "right"),
         ("events/s each round", "right"),
         ("rebuild/read-and-map", "right"),
+        ("CPU s", "right"),
+        ("by CPU", "right"),
         ("peak RSS MiB", "right"),
     ]:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
@@ -1208,6 +1246,8 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
                 ""
                 if which == "baseline"
                 else f"[{'green' if ratio >= GOAL else 'red'}]{ratio:.2f}[/]",
+                f"{r['cpu_s']:.2f}",
+                "" if which == "baseline" else f"{res['ratio_cpu']:.2f}",
                 f"{res['rss_mib']['read_and_map_peak']:,.0f} "
                 f"(from {res['rss_mib']['before_first_read_and_map']:,.0f})"
                 if which == "baseline"
@@ -1215,8 +1255,12 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
                 f"(from {res['rss_mib']['before_first_rebuild']:,.0f})",
             )
         table.add_section()
-    Console(width=140).print(table)
+    Console(width=170).print(table)
     per_pass = all(res["rss_mib"]["peak_is_per_pass"] for res in results.values())
+    print(
+        "CPU s: this process's CPU time (median); by CPU: read-and-map CPU s over rebuild "
+        "CPU s (PostgreSQL's own CPU is not counted)."
+    )
     print(
         f"goal: rebuild >= {GOAL:.2f} of read-and-map events/s. Peak RSS (getrusage) "
         + (
@@ -1257,6 +1301,60 @@ def measure_storage(
         app.close()
         log.close()
     return {"result": result, "profile": profile}
+
+
+def measure_existing(url: str, which: str) -> dict[str, Any]:
+    """One pass (``read-and-map`` or ``rebuild``) over an existing log, such as the
+    municipality ``oneplan simulate`` writes (keys from the environment, as the CLI):
+    wall and CPU time and the process's peak RSS. Run it in a process of its own."""
+    fn = {"read-and-map": read_and_map, "rebuild": rebuild}[which]
+    app = OnePlan.open(url)
+    try:
+        run = timed(fn, app)
+    finally:
+        app.close()
+    return {
+        "pass": which,
+        "events": run.events,
+        "wall_s": run.elapsed_s,
+        "cpu_s": run.cpu_s,
+        "events_per_cpu_s": run.events / run.cpu_s if run.cpu_s else 0.0,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def bench_existing(url: str, rounds: int = 1) -> dict[str, Any]:
+    """Read-and-map and rebuild of an existing log, each pass in a fresh process (its
+    own peak RSS), alternating, ``rounds`` times; medians and the ratios."""
+    runs: dict[str, list[dict[str, Any]]] = {"read-and-map": [], "rebuild": []}
+    for r in range(rounds):
+        order = ("read-and-map", "rebuild") if r % 2 == 0 else ("rebuild", "read-and-map")
+        for which in order:
+            run = in_child(measure_existing, url, which)
+            runs[which].append(run)
+            print(
+                f"  {which}: {run['events']:,} events, {run['wall_s']:.1f} s wall, "
+                f"{run['cpu_s']:.1f} s CPU, peak RSS {run['peak_rss_mib']:,.0f} MiB",
+                file=sys.stderr,
+                flush=True,
+            )
+    med = statistics.median
+    summary = {
+        which: {
+            key: med(run[key] for run in found)
+            for key in ("events", "wall_s", "cpu_s", "peak_rss_mib")
+        }
+        for which, found in runs.items()
+    }
+    base, cand = summary["read-and-map"], summary["rebuild"]
+    return {
+        "url": url,
+        "rounds": rounds,
+        "runs": runs,
+        "median": summary,
+        "ratio": base["wall_s"] / cand["wall_s"],
+        "ratio_cpu": base["cpu_s"] / cand["cpu_s"],
+    }
 
 
 def _child(fn: Callable[..., dict[str, Any]], out: str, *args: Any) -> None:
@@ -1337,14 +1435,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--batch-size",
         type=int,
-        help="events per transaction in the rebuild: sets the runner's rebuild_batch_size "
+        help="events per read of the log in a rebuild (per transaction in runners before the "
+        "rebuild aside): sets the runner's rebuild_batch_size "
         "(or batch_size, if it has none) on the instance (default: the runner's own)",
     )
     parser.add_argument("--fresh", action="store_true", help="rebuild cached logs")
     parser.add_argument(
         "--keep", action="store_true", help="keep the PostgreSQL schema (reused next run)"
     )
+    parser.add_argument(
+        "--log",
+        metavar="URL",
+        help="measure an existing log instead (such as a municipality written by "
+        "`oneplan simulate`; keys from the environment): read-and-map and rebuild, "
+        "each in a fresh process, --rounds times",
+    )
     args = parser.parse_args(argv)
+    if args.log:
+        found = bench_existing(args.log, args.rounds)
+        m = found["median"]
+        for which in ("read-and-map", "rebuild"):
+            print(
+                f"{which:<13} {m[which]['events']:>10,.0f} events {m[which]['wall_s']:8.1f} s wall "
+                f"{m[which]['cpu_s']:8.1f} s CPU  peak RSS {m[which]['peak_rss_mib']:7,.0f} MiB"
+            )
+        print(
+            f"rebuild/read-and-map: {found['ratio']:.2f} by wall time, "
+            f"{found['ratio_cpu']:.2f} by CPU time (median of {args.rounds})"
+        )
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({**found, "oneplan_source": code_fingerprint()}, f, indent=2)
+        return 0
     kinds = [k.strip() for k in args.storage.split(",") if k.strip()]
     for k in kinds:
         if k not in STORAGES:

@@ -39,7 +39,7 @@ import attrs
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route, replace
+from oneplan.projections.base import Fold, Route, codec, replace
 from oneplan.values import Actor, ActorKind, MeetingAttendee, Sector
 
 __all__ = ["CaseworkerMet", "JourneyEntry", "JourneyState", "JourneyView"]
@@ -101,8 +101,9 @@ class JourneyView(Fold[JourneyState]):
     """Every citizen's journey: one row per citizen."""
 
     name: ClassVar[str] = "journey"
-    version: ClassVar[int] = 3
-    """3: a sector plan's interventions and its delivery to the archive are on the journey."""
+    version: ClassVar[int] = 4
+    """3: a sector plan's interventions and its delivery to the archive are on the journey.
+    4: each entry is stored as an array of its fields, in order (a third fewer bytes)."""
     state_type: ClassVar[type[Any]] = JourneyState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -125,6 +126,40 @@ class JourneyView(Fold[JourneyState]):
         return JourneyState(citizen_id=UUID(key))
 
 
+def _entry_as_array(entry: JourneyEntry) -> list[Any]:
+    """A timeline entry as stored: its fields in order, without their names (the
+    timeline is most of the view's bytes; orjson writes the datetimes, enums and UUIDs)."""
+    return [
+        entry.recorded_at,
+        entry.effective_at,
+        entry.actor_id,
+        entry.actor_kind,
+        entry.actor_sector,
+        entry.what,
+        entry.summary,
+        entry.plan_id,
+        entry.intervention_id,
+    ]
+
+
+def _entry_from_array(data: list[Any], _: Any) -> JourneyEntry:
+    recorded, effective, actor_id, kind, sector, what, summary, plan_id, intervention_id = data
+    return JourneyEntry(
+        recorded_at=datetime.fromisoformat(recorded),
+        effective_at=datetime.fromisoformat(effective),
+        actor_id=actor_id,
+        actor_kind=ActorKind(kind),
+        actor_sector=None if sector is None else Sector(sector),
+        what=what,
+        summary=summary,
+        plan_id=None if plan_id is None else UUID(plan_id),
+        intervention_id=None if intervention_id is None else UUID(intervention_id),
+    )
+
+
+codec.register_unstructure_hook(JourneyEntry, _entry_as_array)
+codec.register_structure_hook(JourneyEntry, _entry_from_array)
+
 _on = JourneyView.on
 
 Met = Actor | MeetingAttendee
@@ -137,20 +172,23 @@ def _who(actor: Actor) -> str:
 def _meet(state: JourneyState, e: Any, people: Iterable[Met]) -> tuple[CaseworkerMet, ...]:
     """The caseworkers met after ``e``: those of ``people`` not met before, appended."""
     met = state.caseworkers
-    known = {c.caseworker_id for c in met}
     for person in people:
-        if person.kind is not ActorKind.CASEWORKER or person.id in known:
+        if person.kind is not ActorKind.CASEWORKER:
             continue
-        known.add(person.id)
-        met = (
-            *met,
-            CaseworkerMet(
-                caseworker_id=person.id,
-                sector=person.sector,
-                first_met=e.effective_at,
-                first_met_through=type(e).__qualname__,
-            ),
-        )
+        person_id = person.id
+        for known in met:
+            if known.caseworker_id == person_id:
+                break
+        else:
+            met = (
+                *met,
+                CaseworkerMet(
+                    caseworker_id=person_id,
+                    sector=person.sector,
+                    first_met=e.effective_at,
+                    first_met_through=type(e).__qualname__,
+                ),
+            )
     return met
 
 

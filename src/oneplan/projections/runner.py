@@ -10,6 +10,7 @@ in a loop of its own (``run_forever``).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, StorageError
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
-from oneplan.projections.stores import MemoryViewStore, PositionMoved, ViewStore
+from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 
 if TYPE_CHECKING:
     from oneplan.application import OnePlan
@@ -66,6 +67,28 @@ _ROUTED_STREAMS = (Plan.Event, Intervention.Event, Citizen.Event)
 """Events of streams that have a route (reads and receipts have none)."""
 
 
+class _Aside:
+    """A rebuild's rows written aside: where, and which."""
+
+    def __init__(self, target: Rebuilding) -> None:
+        self.target = target
+        self.written: set[tuple[str, str]] = set()
+        self.page = 0
+        """Which thousand events of the log are being folded."""
+        self.read_back: dict[tuple[str, str], int] = {}
+        """Rows in memory read back from aside, and the page in which they were."""
+
+    def write(self, rows: dict[tuple[str, str], bytes]) -> None:
+        """Write rows aside, those never written before apart (they need no upsert)."""
+        again = {slot: row for slot, row in rows.items() if slot in self.written}
+        fresh = {slot: row for slot, row in rows.items() if slot not in self.written}
+        if fresh:
+            self.target.write(fresh, new=True)
+            self.written.update(fresh)
+        if again:
+            self.target.write(again, new=False)
+
+
 def default_projections() -> list[Projection[Any]]:
     """Every view oneplan keeps."""
     from oneplan.projections import VIEWS
@@ -80,11 +103,17 @@ class ProjectionRunner:
     """Events folded per transaction while catching up."""
     cache_rows = 50_000
     """Rows kept in memory between batches while catching up; beyond this the cache is
-    emptied after a commit (rows are read back from the store when next needed). A
-    rebuild keeps every row until it ends, then lets them go."""
+    emptied after a commit (rows are read back from the store when next needed)."""
     rebuild_batch_size = 20_000
-    """Events folded per transaction in a rebuild: fewer, larger commits write each busy
-    row (a plan, a journey) fewer times."""
+    """Events read from the log per query in a rebuild."""
+    rebuild_rows = 100_000
+    """Rows a rebuild keeps in memory: beyond this, the rows changed least recently are
+    written aside (and read back if a later event changes them), so a municipality's
+    rebuild stays within memory."""
+    rebuild_write_rows = 20_000
+    rebuild_write_bytes = 32 * 2**20
+    """At most this many rows, and about this many bytes of JSON, are dumped and written
+    aside at a time in a rebuild (the JSON of every row is never in memory at once)."""
 
     def __init__(
         self,
@@ -106,6 +135,9 @@ class ProjectionRunner:
         self._complete = False
         """Whether ``_rows`` holds every stored row (after a reset), so a miss is new."""
         self._position = -1
+        self._aside: _Aside | None = None
+        """While rebuilding: where rows are written aside, and which were."""
+        self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
         self._lock = threading.RLock()
 
     # --- reading ---------------------------------------------------------------------
@@ -231,21 +263,99 @@ class ProjectionRunner:
         return last, count, reached_time
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
-        """Empty every view and fold the whole log again."""
+        """Fold the whole log again into new views and put them in place of the old.
+
+        The new rows are folded in memory and written aside (``ViewStore.rebuilding``):
+        each row once at the end, or earlier if more than ``rebuild_rows`` are in memory.
+        Readers see the old views until the new ones take their place with their
+        position, in one transaction; a rebuild that fails leaves the old ones as they
+        were. Returns how many events were folded."""
         with self._lock:
-            self.store.reset(self.versions)
             self._forget(complete=True)
-            batch_size, self.batch_size = self.batch_size, self.rebuild_batch_size
+            target = self.store.rebuilding(self.versions)
+            self._aside = _Aside(target)
             collecting = gc.isenabled()
             gc.disable()  # folds make no cycles; collecting millions of young rows costs more
             try:
-                return self.catch_up(progress=progress)
+                folded, position = self._fold_aside(progress)
+                target.finish(position)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    target.abort()
+                self._forget(complete=False)
+                raise
             finally:
-                self.batch_size = batch_size
+                self._aside = None
                 self._rows.clear()  # a whole municipality's rows: read back when needed
                 self._complete = False
                 if collecting:
                     gc.enable()
+            self._position = position
+            return folded
+
+    def _fold_aside(self, progress: Progress | None) -> tuple[int, int]:
+        """Fold the whole log into ``_rows``, writing rows aside as memory requires and
+        every row left at the end: (events folded, the last one's position)."""
+        assert self._aside is not None
+        position, folded, page = 0, 0, 0
+        head = self._head() if progress is not None else 0
+        touched: dict[tuple[str, str], int] = {}
+        """The rows changed since they were made or read back, with the thousand events
+        in which each last changed (rows only read, such as a route, are not written)."""
+        while True:
+            try:
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=self.rebuild_batch_size, inclusive_of_start=False
+                )
+            except Exception as e:  # the recorder raises more than PersistenceError
+                raise StorageError(f"cannot read the notification log: {e!r}") from e
+            if not notifications:
+                break
+            for start in range(0, len(notifications), 1000):
+                # Rows are aged by the thousand events in which they were last used.
+                page = self._aside.page = page + 1
+                dirty: set[tuple[str, str]] = set()
+                for notification in notifications[start : start + 1000]:
+                    self._fold(self._event(notification), dirty, notification.id)
+                touched.update(dict.fromkeys(dirty, page))
+            position = notifications[-1].id
+            folded += len(notifications)
+            if len(self._rows) > self.rebuild_rows:
+                # The rows used least recently (changed, or read back) go first, down to
+                # three quarters.
+                read_back = self._aside.read_back
+                by_age = sorted(
+                    self._rows,
+                    key=lambda slot: max(touched.get(slot, 0), read_back.get(slot, 0)),
+                )
+                self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
+            if progress is not None:
+                progress(folded, max(head, position))
+        self._write_aside(sorted(self._rows), touched)  # view by view, in key order
+        return folded, position
+
+    def _write_aside(
+        self, slots: list[tuple[str, str]], touched: dict[tuple[str, str], int]
+    ) -> None:
+        """Let these rows go from memory, dumping and writing aside (a chunk at a time)
+        those changed since they were made or read back."""
+        assert self._aside is not None
+        aside, rows = self._aside, self._rows
+        changed = [slot for slot in slots if slot in touched]
+        chunk: dict[tuple[str, str], bytes] = {}
+        size = 0
+        for slot in changed:
+            chunk[slot] = data = codec.dumps(rows.pop(slot))
+            del touched[slot]
+            size += len(data)
+            if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
+                aside.write(chunk)
+                chunk, size = {}, 0
+        if chunk:
+            aside.write(chunk)
+        for slot in slots:
+            rows.pop(slot, None)
+            aside.read_back.pop(slot, None)
 
     def run_forever(self, *, interval: float = 0.5, stop: threading.Event | None = None) -> None:
         """Catch up, wait ``interval`` seconds, and again, until ``stop`` is set."""
@@ -279,15 +389,47 @@ class ProjectionRunner:
             if isinstance(event, _ROUTED_STREAMS)
             else None
         )
-        for projection in self.projections:
+        aside = self._aside
+        for projection, passive in self._concerned(type(event)):
             for key in projection.keys(event, route):
+                if passive:
+                    slot = (projection.name, key)
+                    if slot in self._rows or (aside is not None and slot in aside.written):
+                        continue  # the fold would leave the row (in memory or aside) as is
                 self._evolve(projection, key, event, dirty, position)
+
+    def _concerned(self, event_class: type[Any]) -> list[tuple[Projection[Any], bool]]:
+        """The projections to ask for keys of an event of this class, and whether each
+        leaves its rows unchanged (``passive``). A ``Fold`` with the default ``handles``
+        is asked only about the classes it registers a fold for (see ``Fold``); one that
+        handles more (its own ``handles``) but has no fold for the class is passive: it
+        only makes the row if the row is new."""
+        found = self._by_class.get(event_class)
+        if found is None:
+            found = []
+            for projection in self.projections:
+                if not isinstance(projection, Fold):
+                    found.append((projection, False))
+                    continue
+                folds = event_class in projection._handlers
+                if type(projection).handles is Fold.handles and not folds:
+                    continue
+                passive = not folds and getattr(type(projection), "evolve", None) is Fold.evolve
+                found.append((projection, passive))
+            self._by_class[event_class] = found
+        return found
 
     def _row(self, projection: Projection[Any], key: str) -> Any:
         slot = (projection.name, key)
         state = self._rows.get(slot)
         if state is None:
-            found = None if self._complete else self.store.read(projection.name, [key]).get(key)
+            if self._aside is not None:  # rebuilding: a miss is new unless written aside
+                found = None
+                if slot in self._aside.written:
+                    found = self._aside.target.read(projection.name, [key]).get(key)
+                    self._aside.read_back[slot] = self._aside.page
+            else:
+                found = None if self._complete else self.store.read(projection.name, [key]).get(key)
             state = (
                 projection.initial(key)
                 if found is None

@@ -10,6 +10,7 @@ commit stopped, and two runners on one database never apply an event twice.
 from __future__ import annotations
 
 import re
+import secrets
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
@@ -25,6 +26,7 @@ __all__ = [
     "MemoryViewStore",
     "PositionMoved",
     "PostgresViewStore",
+    "Rebuilding",
     "SQLiteViewStore",
     "ViewStore",
     "store_for_env",
@@ -50,6 +52,68 @@ def table(view: str) -> str:
     if not _NAME.match(view):
         raise ValueError(f"view name {view!r} is not a plain lower-case name")
     return f"oneplan_view_{view}"
+
+
+ASIDE = "oneplan_rebuild_"
+
+
+def aside(view: str, token: str) -> str:
+    """The table rebuild ``token`` writes ``view`` into before it takes the view's place
+    (a token per rebuild: two rebuilds at once never write into one table)."""
+    table(view)  # the same check of the name
+    return f"{ASIDE}{token}_{view}"
+
+
+class Rebuilding(ABC):
+    """Views being rebuilt aside: rows are written here, out of sight, while the stored
+    views and their position stay as they were; ``finish`` puts the new rows in their
+    place and moves the position in one transaction. Until then nothing is visible, so
+    a rebuild that dies (or is abandoned) leaves the old views and position as they were.
+
+    A row may be written more than once (the last write wins) and read back."""
+
+    @abstractmethod
+    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        """Write rows aside; ``new``: none of them was written aside before."""
+
+    @abstractmethod
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """Rows written aside (missing keys are left out)."""
+
+    @abstractmethod
+    def finish(self, position: int) -> None:
+        """Replace every view with what was written aside and set the position and the
+        versions, in one transaction (whatever the position was meanwhile)."""
+
+    @abstractmethod
+    def abort(self) -> None:
+        """Drop what was written aside; the stored views stay as they were."""
+
+
+class _InMemoryRebuilding(Rebuilding):
+    """Rows kept in a dict until ``finish`` writes them through the store's own
+    ``reset`` and ``commit`` (for stores without tables of their own)."""
+
+    def __init__(self, store: ViewStore, versions: Mapping[str, int]) -> None:
+        self._store = store
+        self._versions = dict(versions)
+        self._rows: dict[tuple[str, str], bytes] = {}
+
+    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        self._rows.update(rows)
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return {k: row for k in keys if (row := self._rows.get((view, k))) is not None}
+
+    def finish(self, position: int) -> None:
+        # Two transactions: a crash between them leaves empty views at position 0 with
+        # the new versions, which the next catch-up folds again from the start.
+        self._store.reset(self._versions)
+        self._store.commit(self._rows, from_position=0, to_position=position)
+        self._rows = {}
+
+    def abort(self) -> None:
+        self._rows = {}
 
 
 class ViewStore(ABC):
@@ -80,6 +144,10 @@ class ViewStore(ABC):
     @abstractmethod
     def reset(self, versions: Mapping[str, int]) -> None:
         """Empty every view and go back to position 0, with these view versions."""
+
+    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
+        """Begin a rebuild aside (see ``Rebuilding``) of views with these versions."""
+        return _InMemoryRebuilding(self, versions)
 
     def scrub(self) -> None:  # noqa: B027  (nothing to do in memory)
         """Make the bytes of deleted and overwritten rows unrecoverable from the
@@ -169,6 +237,9 @@ class SQLiteViewStore(ViewStore):
         return int(position), orjson.loads(versions)
 
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return self._read(table(view), keys)
+
+    def _read(self, name: str, keys: Iterable[str]) -> dict[str, bytes]:
         wanted = list(keys)
         found: dict[str, bytes] = {}
         with self._lock:
@@ -177,7 +248,7 @@ class SQLiteViewStore(ViewStore):
                 marks = ",".join("?" * len(chunk))
                 found.update(
                     self._db.execute(
-                        f"SELECT key, state FROM {table(view)} WHERE key IN ({marks})", chunk
+                        f"SELECT key, state FROM {name} WHERE key IN ({marks})", chunk
                     ).fetchall()
                 )
         return found
@@ -246,6 +317,9 @@ class SQLiteViewStore(ViewStore):
                 db.execute("ROLLBACK")
                 raise
 
+    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
+        return _SQLiteRebuilding(self, versions)
+
     def scrub(self) -> None:
         """Copy the write-ahead log into the file and truncate it: the old versions of
         rows it held are gone (``secure_delete`` zeroed them in the file itself)."""
@@ -256,6 +330,89 @@ class SQLiteViewStore(ViewStore):
         self._db.close()
 
 
+class _SQLiteRebuilding(Rebuilding):
+    """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), each write
+    its own short transaction (commands writing events to the same file wait only that
+    long); ``finish`` drops the old tables and renames the new ones into their place.
+    Tables left aside by a rebuild that died are dropped when the next one begins."""
+
+    def __init__(self, store: SQLiteViewStore, versions: Mapping[str, int]) -> None:
+        self._store = store
+        self._versions = dict(versions)
+        self._token = secrets.token_hex(4)
+        with store._lock:
+            db = store._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                names = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                for (name,) in names.fetchall():
+                    if name.startswith(ASIDE):
+                        db.execute(f'DROP TABLE IF EXISTS "{name}"')
+                for view in self._versions:
+                    db.execute(
+                        f"CREATE TABLE {aside(view, self._token)} "
+                        "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            # Rows aside need not survive a crash (nothing reads them but this rebuild):
+            # no sync per write; ``finish`` syncs them with its own commit.
+            (self._synchronous,) = db.execute("PRAGMA synchronous").fetchone()
+            db.execute("PRAGMA synchronous = NORMAL")
+
+    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        by_view: dict[str, list[tuple[str, bytes]]] = {}
+        for (view, key), row in rows.items():
+            by_view.setdefault(view, []).append((key, row))
+        verb = "INSERT" if new else "INSERT OR REPLACE"
+        with self._store._lock:
+            db = self._store._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for view, changes in by_view.items():
+                    changes.sort()  # in key order: appends to the table's b-tree
+                    db.executemany(
+                        f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)",
+                        changes,
+                    )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return self._store._read(aside(view, self._token), keys)
+
+    def finish(self, position: int) -> None:
+        with self._store._lock:
+            db = self._store._db
+            db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for view in self._versions:
+                    db.execute(f"DROP TABLE IF EXISTS {table(view)}")
+                    db.execute(f"ALTER TABLE {aside(view, self._token)} RENAME TO {table(view)}")
+                db.execute(
+                    f"UPDATE {TRACKING} SET position = ?, versions = ? WHERE name = 'oneplan'",
+                    (position, orjson.dumps(self._versions).decode()),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def abort(self) -> None:
+        with self._store._lock:
+            db = self._store._db
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
+            for view in self._versions:
+                db.execute(f"DROP TABLE IF EXISTS {aside(view, self._token)}")
+
+
 class PostgresViewStore(ViewStore):
     """Views as tables in the events' PostgreSQL database (and schema); a write locks
     the tracking row, so concurrent runners take turns and never apply an event twice."""
@@ -264,6 +421,7 @@ class PostgresViewStore(ViewStore):
         import psycopg
 
         self._psycopg = psycopg
+        self._schema = schema
         self._prefix = f'"{schema}".' if schema else ""
         try:
             self._db = psycopg.connect(**conninfo, autocommit=False)
@@ -303,10 +461,12 @@ class PostgresViewStore(ViewStore):
         return int(row[0]), orjson.loads(row[1])
 
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return self._read(self._prefix + table(view), keys)
+
+    def _read(self, name: str, keys: Iterable[str]) -> dict[str, bytes]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT key, state FROM {self._prefix}{table(view)} WHERE key = ANY(%s)",
-                (list(keys),),
+                f"SELECT key, state FROM {name} WHERE key = ANY(%s)", (list(keys),)
             ).fetchall()
             self._db.commit()
         return {k: bytes(s) for k, s in rows}
@@ -373,8 +533,96 @@ class PostgresViewStore(ViewStore):
             )
         self._db.commit()
 
+    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
+        return _PostgresRebuilding(self, versions)
+
     def close(self) -> None:
         self._db.close()
+
+
+class _PostgresRebuilding(Rebuilding):
+    """Rows copied (``COPY``) into tables aside, each write its own transaction;
+    ``finish`` locks the tracking row, drops the old tables and renames the new ones
+    (and their keys) into their place. Tables left aside by a rebuild that died are
+    dropped when the next one begins."""
+
+    def __init__(self, store: PostgresViewStore, versions: Mapping[str, int]) -> None:
+        self._store = store
+        self._versions = dict(versions)
+        self._token = secrets.token_hex(4)
+        prefix = store._prefix
+        with store._lock, store._db.transaction():
+            db = store._db
+            db.execute("SELECT pg_advisory_xact_lock(2026112201)")
+            schema = store._schema or "public"
+            left = db.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND starts_with(table_name, %s)",
+                (schema, ASIDE),
+            ).fetchall()
+            for (name,) in left:
+                db.execute(f'DROP TABLE IF EXISTS {prefix}"{name}"')
+            for view in self._versions:
+                db.execute(
+                    f"CREATE TABLE {prefix}{aside(view, self._token)} "
+                    '(key TEXT COLLATE "C" PRIMARY KEY, state BYTEA NOT NULL)'
+                )
+        store._db.commit()
+
+    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        by_view: dict[str, list[tuple[str, bytes]]] = {}
+        for (view, key), row in rows.items():
+            by_view.setdefault(view, []).append((key, row))
+        prefix = self._store._prefix
+        with self._store._lock, self._store._db.transaction():
+            cur = self._store._db.cursor()
+            for view, changes in by_view.items():
+                name = prefix + aside(view, self._token)
+                if new:
+                    with cur.copy(f"COPY {name} (key, state) FROM STDIN") as copy:
+                        for change in changes:
+                            copy.write_row(change)
+                else:
+                    cur.executemany(
+                        f"INSERT INTO {name} (key, state) VALUES (%s, %s) "
+                        "ON CONFLICT (key) DO UPDATE SET state = excluded.state",
+                        changes,
+                    )
+        self._store._db.commit()
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return self._store._read(self._store._prefix + aside(view, self._token), keys)
+
+    def finish(self, position: int) -> None:
+        prefix = self._store._prefix
+        with self._store._lock, self._store._db.transaction():
+            db = self._store._db
+            db.execute(f"SELECT 1 FROM {prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE")
+            for view in self._versions:
+                name = aside(view, self._token)
+                db.execute(f"DROP TABLE IF EXISTS {prefix}{table(view)}")
+                db.execute(f"ALTER TABLE {prefix}{name} RENAME TO {table(view)}")
+                db.execute(
+                    f"ALTER TABLE {prefix}{table(view)} "
+                    f"RENAME CONSTRAINT {name}_pkey TO {table(view)}_pkey"
+                )
+            db.execute(
+                f"UPDATE {prefix}{TRACKING} SET position = %s, versions = %s "
+                "WHERE name = 'oneplan'",
+                (position, orjson.dumps(self._versions).decode()),
+            )
+        self._store._db.commit()
+
+    def abort(self) -> None:
+        prefix = self._store._prefix
+        with self._store._lock:
+            self._store._db.rollback()
+            with self._store._db.transaction():
+                for view in self._versions:
+                    self._store._db.execute(
+                        f"DROP TABLE IF EXISTS {prefix}{aside(view, self._token)}"
+                    )
+            self._store._db.commit()
 
 
 def store_for_env(env: Mapping[str, str], views: Iterable[str]) -> ViewStore:
