@@ -1766,11 +1766,25 @@ def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
             )
         if not isinstance(command, model):
             raise InvalidInput(model.__name__, [{"loc": (), "msg": f"expected {model.__name__}"}])
-        return command
-    try:
-        return model.model_validate(fields)
-    except ValidationError as e:
-        errors = [{"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
-        if any(err["loc"][:1] == ("effective_at",) for err in errors):
-            raise EffectiveTimeInvalid(model.__name__, errors) from None
-        raise InvalidInput(model.__name__, errors) from None
+        parsed = command
+    else:
+        try:
+            parsed = model.model_validate(fields)
+        except ValidationError as e:
+            errors = [
+                {"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()
+            ]
+            raise _refusal(model.__name__, errors) from None
+    if isinstance(parsed, c.Command):
+        out_of_range = c.dates_out_of_range(parsed)
+        if out_of_range:
+            raise _refusal(model.__name__, out_of_range)
+    return parsed
+
+
+def _refusal(command: str, errors: list[dict[str, Any]]) -> InvalidInput:
+    """The typed error for ``errors``: ``EffectiveTimeInvalid`` when one is about
+    ``effective_at``, else ``InvalidInput``."""
+    if any(tuple(err["loc"])[:1] == ("effective_at",) for err in errors):
+        return EffectiveTimeInvalid(command, errors)
+    return InvalidInput(command, errors)
