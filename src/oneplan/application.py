@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -272,7 +273,7 @@ class OnePlan(Application[UUID]):
         settings["MAPPER_TOPIC"] = get_topic(OnePlanMapper)
         try:
             super().__init__(env=settings)
-        except PersistenceError as e:
+        except (PersistenceError, sqlite3.Error) as e:  # (a file that is not a database)
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
         self._cache = _AggregateCache(self.cache_size)
@@ -285,6 +286,9 @@ class OnePlan(Application[UUID]):
         """Seals personal data: present whenever a master key is configured."""
         try:
             self._open_key_store(settings)
+        except (PersistenceError, sqlite3.Error) as e:
+            super().close()
+            raise StorageError(f"cannot open the key store: {e}") from e
         except BaseException:
             super().close()
             raise
