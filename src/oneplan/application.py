@@ -1216,7 +1216,7 @@ class OnePlan(Application[UUID]):
         citizen = self._load(Citizen, cmd.citizen_id)
         if citizen.erased:
             live = [k for k in sealer.store.keys_of([str(citizen.id)]) if k.wrapped]
-            if not live:
+            if not live and not self._repeats(cmd):  # (a repeat destroys nothing more)
                 raise CitizenErased(
                     f"citizen {citizen.id} was erased already", citizen_id=citizen.id
                 )
@@ -1724,6 +1724,15 @@ class OnePlan(Application[UUID]):
                 receipt_id=receipt_id,
             )
         return (load(receipt.result),)
+
+    def _repeats(self, cmd: c.Command) -> bool:
+        """Whether ``cmd`` repeats, by its ``command_id``, a command carried out already
+        (``CommandIdReused`` if that id was used for another command)."""
+        if cmd.command_id is None:
+            return False
+        fingerprint = _fingerprint(cmd, self.keys.cpr_key)
+        receipt_id = CommandReceipt.id_for(cmd.command_id)
+        return self._receipt(receipt_id, cmd, fingerprint, str) is not None
 
     def _effective_at(self, cmd: c.Command) -> datetime:
         now = self.clock()
