@@ -302,7 +302,8 @@ class WholeApplication(RuleBasedStateMachine):
         self, household: bool, coordinator: Actor
     ) -> None:
         """A mother and her son of 17 (a household plan, or hers alone), and a man whose
-        efforts are held under his job centre's own sector plan."""
+        two efforts (job training, granted, and a mentor) are held under his job centre's
+        own sector plan."""
         mother = self._register("Mette", date(1984, 5, 2), cpr="0205841234")
         son = self._register("Emil", date(2009, 3, 1))
         man = self._register("Ole", date(1971, 9, 30))
@@ -338,6 +339,19 @@ class WholeApplication(RuleBasedStateMachine):
         assert intervention is not None
         self.interventions.append(intervention)
         self._send("grant_intervention", {"intervention_id": intervention, "actor": PETER})
+        mentor = self._send(
+            "propose_intervention_under_sector_plan",
+            {
+                "citizen_id": man,
+                "sector_plan": SECTOR_PLANS[0],
+                "legal_basis": "LAB § 31",
+                "title": "Mentor",
+                "responsible": PETER,
+                "planned_period": {"start": self._today()},
+                "actor": PETER,
+            },
+        )
+        self.interventions.append(mentor)
         goal = self._send(
             "set_goal", {"plan_id": plan, "description": "Works 10 hours a week", "actor": ANNE}
         )
@@ -454,7 +468,7 @@ class WholeApplication(RuleBasedStateMachine):
     def record_social_contact_made(self, who: int, by: Actor, how: str | None) -> None:
         known = [c for c in self.citizens if self.app.citizen(c).social_contact_person]
         fields = {
-            "citizen_id": self._pick(known if who % 4 != 3 else self.citizens, who // 4),
+            "citizen_id": self._pick(known if known and who % 4 != 3 else self.citizens, who // 4),
             "regarding": "a sanction of kontanthjælp",
             "actor": by,
         }
@@ -816,7 +830,9 @@ class WholeApplication(RuleBasedStateMachine):
     @rule(plan=PICK, how=bad("unknown", "future"))
     def resume_plan(self, plan: int, how: str | None) -> None:
         on_hold = [p for p in self.plans if self.app.plan(p).status is PlanStatus.ON_HOLD]
-        fields = {"plan_id": self._pick(on_hold if plan % 4 != 3 else self.plans, plan // 4)}
+        fields = {
+            "plan_id": self._pick(on_hold if on_hold and plan % 4 != 3 else self.plans, plan // 4)
+        }
         self._send("resume_plan", {**fields, "actor": ANNE}, how, target="plan_id")
 
     @rule(plan=PICK, outcome=st.sampled_from(list(PlanOutcome)), how=bad("unknown", "extra"))
@@ -1085,14 +1101,15 @@ class WholeApplication(RuleBasedStateMachine):
         how=bad("unknown", "itself"),
     )
     def add_dependency(self, which: int, on: int, type: str, how: str | None) -> None:
-        intervention = self._pick(self.interventions, which)
+        intervention = self._fitting(which, lambda i: not i.status.has_started)
         held = self.app.intervention(intervention).held_under if self.interventions else None
-        others = [
-            i
-            for i in self.interventions
-            if i != intervention and (on % 4 == 3 or self.app.intervention(i).held_under == held)
-        ]
-        other = intervention if how == "itself" else self._pick(others, on // 4)
+        others = [i for i in self.interventions if i != intervention]
+        same_plan = [i for i in others if self.app.intervention(i).held_under == held]
+        other = (
+            intervention
+            if how == "itself"
+            else self._pick(same_plan if same_plan and on % 4 != 3 else others, on // 4)
+        )
         fields = {
             "intervention_id": intervention,
             "on_intervention_id": other,
