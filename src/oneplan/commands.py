@@ -31,6 +31,7 @@ from oneplan.values import (
     LegalBasis,
     MeetingAttendee,
     Money,
+    OptionalText,
     OverarchingGoal,
     ParticipantRole,
     Period,
@@ -92,7 +93,7 @@ __all__ = [
     "dates_out_of_range",
 ]
 
-Reason = Annotated[str, Field(max_length=2_000)]
+Reason = Annotated[OptionalText, Field(max_length=2_000)]
 ShortText = Annotated[Text, Field(max_length=500)]
 
 

@@ -266,6 +266,10 @@ def test_ids_and_amounts_at_the_edges_are_refused_without_a_trace() -> None:
         ("grant_consent", {"period": {"start": "0001-01-01", "end": "9999-12-31"}}),
         ("register_citizen", {"cpr": "3102991234"}),
         ("register_citizen", {"name": "\x00"}),
+        ("withdraw_plan", {"reason": "no\x00thanks", "actor": {"id": "c", "kind": "citizen"}}),
+        ("revoke_consent", {"reason": "\x1b[2J"}),
+        ("grant_intervention", {"note": "\x07"}),
+        ("complete_intervention", {"outcome": "goals-met", "note": "\x9b31m"}),
         ("open_plan", {"citizen_ids": [str(uuid4())] * 21}),
     ]
     try:
