@@ -220,6 +220,20 @@ def test_an_unreachable_postgresql_server_is_one_line(path: str, tmp_path: Path)
     assert "cannot reach PostgreSQL at 127.0.0.1:1/nowhere" in result.stderr
 
 
+@pytest.mark.parametrize("timeout", ["0.5", "soon", ""])
+def test_a_connect_timeout_that_is_no_whole_number_is_no_traceback(
+    timeout: str, tmp_path: Path
+) -> None:
+    result = invoke(
+        "replay",
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        tmp_path,
+        POSTGRES_CONNECT_TIMEOUT=timeout,
+    )
+
+    one_line_refusal(result)
+
+
 def test_the_application_reports_a_corrupt_file_as_a_storage_error(corrupt_file: Path) -> None:
     with pytest.raises(StorageError, match="cannot open the event store"):
         OnePlan.open(f"sqlite:///{corrupt_file}")

@@ -217,7 +217,7 @@ def refuse_another_programs_database(url: str) -> None:
                 port=int(env["POSTGRES_PORT"]),
                 user=env["POSTGRES_USER"],
                 password=env["POSTGRES_PASSWORD"],
-                connect_timeout=int(os.environ.get("POSTGRES_CONNECT_TIMEOUT") or 10),
+                connect_timeout=_connect_timeout(),
             ) as db:
                 tables = [
                     r[0]
@@ -238,6 +238,13 @@ def refuse_another_programs_database(url: str) -> None:
             where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
             raise fail(f"cannot reach PostgreSQL at {where}: {e}") from None
         _refuse_unless_event_store(f"schema {schema} of {url.split('?')[0]}", tables, columns)
+
+
+def _connect_timeout() -> int:
+    """Seconds to wait for PostgreSQL to answer: eventsourcing's POSTGRES_CONNECT_TIMEOUT
+    when it is a whole number, else 10."""
+    value = os.environ.get("POSTGRES_CONNECT_TIMEOUT", "")
+    return int(value) if value.strip().isdigit() else 10
 
 
 def _refuse_unless_event_store(where: str, tables: list[str], columns: set[str]) -> None:
