@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -299,7 +300,7 @@ class OnePlan(Application[UUID]):
             super().__init__(env=settings)
             if self.snapshot_interval and self.snapshots is None:
                 self.snapshots = self.construct_snapshot_store()
-        except PersistenceError as e:
+        except (PersistenceError, sqlite3.Error) as e:  # (a file that is not a database)
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
         self._cache = _AggregateCache(self.cache_size)
@@ -312,6 +313,9 @@ class OnePlan(Application[UUID]):
         """Seals personal data: present whenever a master key is configured."""
         try:
             self._open_key_store(settings)
+        except (PersistenceError, sqlite3.Error) as e:
+            super().close()
+            raise StorageError(f"cannot open the key store: {e}") from e
         except BaseException:
             super().close()
             raise
@@ -1248,7 +1252,7 @@ class OnePlan(Application[UUID]):
         citizen = self._load(Citizen, cmd.citizen_id)
         if citizen.erased:
             live = [k for k in sealer.store.keys_of([str(citizen.id)]) if k.wrapped]
-            if not live:
+            if not live and not self._repeats(cmd):  # (a repeat destroys nothing more)
                 raise CitizenErased(
                     f"citizen {citizen.id} was erased already", citizen_id=citizen.id
                 )
@@ -1855,6 +1859,15 @@ class OnePlan(Application[UUID]):
             )
         return (load(receipt.result),)
 
+    def _repeats(self, cmd: c.Command) -> bool:
+        """Whether ``cmd`` repeats, by its ``command_id``, a command carried out already
+        (``CommandIdReused`` if that id was used for another command)."""
+        if cmd.command_id is None:
+            return False
+        fingerprint = _fingerprint(cmd, self.keys.cpr_key)
+        receipt_id = CommandReceipt.id_for(cmd.command_id)
+        return self._receipt(receipt_id, cmd, fingerprint, str) is not None
+
     def _effective_at(self, cmd: c.Command) -> datetime:
         now = self.clock()
         at = cmd.effective_at or now
@@ -1900,11 +1913,25 @@ def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
             )
         if not isinstance(command, model):
             raise InvalidInput(model.__name__, [{"loc": (), "msg": f"expected {model.__name__}"}])
-        return command
-    try:
-        return model.model_validate(fields)
-    except ValidationError as e:
-        errors = [{"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()]
-        if any(err["loc"][:1] == ("effective_at",) for err in errors):
-            raise EffectiveTimeInvalid(model.__name__, errors) from None
-        raise InvalidInput(model.__name__, errors) from None
+        parsed = command
+    else:
+        try:
+            parsed = model.model_validate(fields)
+        except ValidationError as e:
+            errors = [
+                {"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()
+            ]
+            raise _refusal(model.__name__, errors) from None
+    if isinstance(parsed, c.Command):
+        out_of_range = c.dates_out_of_range(parsed)
+        if out_of_range:
+            raise _refusal(model.__name__, out_of_range)
+    return parsed
+
+
+def _refusal(command: str, errors: list[dict[str, Any]]) -> InvalidInput:
+    """The typed error for ``errors``: ``EffectiveTimeInvalid`` when one is about
+    ``effective_at``, else ``InvalidInput``."""
+    if any(tuple(err["loc"])[:1] == ("effective_at",) for err in errors):
+        return EffectiveTimeInvalid(command, errors)
+    return InvalidInput(command, errors)

@@ -8,9 +8,10 @@ second event and returns the first result).
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -30,6 +31,7 @@ from oneplan.values import (
     LegalBasis,
     MeetingAttendee,
     Money,
+    OptionalText,
     OverarchingGoal,
     ParticipantRole,
     Period,
@@ -43,6 +45,8 @@ from oneplan.values import (
 
 __all__ = [
     "COMMANDS",
+    "EARLIEST_DATE",
+    "LATEST_DATE",
     "AddDependency",
     "AddParticipant",
     "AssignCoordinator",
@@ -86,9 +90,10 @@ __all__ = [
     "StartIntervention",
     "StopIntervention",
     "WithdrawPlan",
+    "dates_out_of_range",
 ]
 
-Reason = Annotated[str, Field(max_length=2_000)]
+Reason = Annotated[OptionalText, Field(max_length=2_000)]
 ShortText = Annotated[Text, Field(max_length=500)]
 
 
@@ -463,3 +468,31 @@ COMMANDS: tuple[type[Command], ...] = tuple(
     for cls in Command.__subclasses__()  # every concrete command, in declaration order
 )
 """Every command class (for schema generation and fuzzing)."""
+
+EARLIEST_DATE = date(1850, 1, 1)
+"""No date or time in a command lies before this (a CPR number's oldest century is the
+1800s): a year-1 birth date or cost period is junk, not a course."""
+LATEST_DATE = date(2199, 12, 31)
+"""No date or time in a command lies after this (far beyond any plan, period or
+retention): a year-9999 due date is junk."""
+
+
+def dates_out_of_range(command: Command) -> list[dict[str, Any]]:
+    """The dates and times anywhere in ``command`` (periods, targets and values nested
+    in it included) outside ``EARLIEST_DATE``..``LATEST_DATE``, as validation errors."""
+    return [
+        {"loc": loc, "msg": f"{day.isoformat()} is not between {EARLIEST_DATE} and {LATEST_DATE}"}
+        for loc, day in _dates(command, ())
+        if not EARLIEST_DATE <= (day.date() if isinstance(day, datetime) else day) <= LATEST_DATE
+    ]
+
+
+def _dates(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], date]]:
+    if isinstance(value, date):  # (a datetime is a date)
+        yield loc, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _dates(getattr(value, name), (*loc, name))
+    elif isinstance(value, tuple | list):
+        for index, item in enumerate(value):
+            yield from _dates(item, (*loc, index))

@@ -46,6 +46,7 @@ __all__ = [
     "LegalBasis",
     "MeetingAttendee",
     "Money",
+    "OptionalText",
     "OverarchingGoal",
     "OverarchingGoalKind",
     "ParticipantRole",
@@ -77,6 +78,10 @@ Text = Annotated[
     AfterValidator(_no_control_characters),
 ]
 """Free text written by a person: trimmed, not blank, no control characters."""
+
+OptionalText = Annotated[str, AfterValidator(_no_control_characters)]
+"""Free text that may be empty (a note, an optional reason): any length the field
+allows, but no control characters (tab and newline aside), as ``Text``."""
 
 CaseworkerId = Annotated[
     str,

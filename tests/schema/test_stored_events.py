@@ -14,10 +14,17 @@ from eventsourcing.utils import get_topic
 
 from oneplan.aggregates import EVENT_CLASSES
 from oneplan.persistence import OnePlanMapper
-from tests.fixtures.record_event_fixtures import FIXTURES, SHAPES, stored_shape
+from tests.fixtures.record_event_fixtures import (
+    CONSTRAINTS,
+    FIXTURES,
+    SHAPES,
+    stored_constraints,
+    stored_shape,
+)
 
 RECORDED: dict[str, dict[str, Any]] = json.loads(FIXTURES.read_text())
 SHAPES_RECORDED: dict[str, dict[str, Any]] = json.loads(SHAPES.read_text())
+CONSTRAINTS_RECORDED: dict[str, list[str]] = json.loads(CONSTRAINTS.read_text())
 MAPPER = OnePlanMapper(transcoder=None)  # type: ignore[arg-type]
 
 
@@ -60,6 +67,20 @@ def test_no_event_changes_its_stored_shape_without_a_new_class_version(cls: type
         f"the stored shape of {cls.__qualname__} changed: give it class_version "
         f"{getattr(cls, 'class_version', 1) + 1} with an upcast_v{getattr(cls, 'class_version', 1)}"
         f"_v{getattr(cls, 'class_version', 1) + 1}, then record its new fixture"
+    )
+
+
+@pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.__qualname__)
+def test_no_event_changes_what_it_accepts_without_a_new_class_version(cls: type[Any]) -> None:
+    """What the JSON schema does not show: a decimal's precision or scale, a validator
+    added, removed or renamed (any of which can make stored events stop loading)."""
+    recorded = CONSTRAINTS_RECORDED.get(_key(cls))
+    assert recorded is not None, f"no recorded constraints of {_key(cls)}"
+    now = stored_constraints(cls)
+    assert now == recorded, (
+        f"what {cls.__qualname__} accepts changed (now {sorted(set(now) - set(recorded))}, "
+        f"no longer {sorted(set(recorded) - set(now))}): give it class_version "
+        f"{getattr(cls, 'class_version', 1) + 1} with an upcast, then record its fixtures"
     )
 
 

@@ -13,9 +13,10 @@ that explains nothing, and for junk arguments that give more than one line on st
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -23,13 +24,16 @@ from typing import Annotated, Any
 
 import orjson
 import typer
+from pydantic import ValidationError
 from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
 from oneplan.application import OnePlan
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
+from oneplan.persistence import env_for_url
 from oneplan.projections import codec
+from oneplan.values import Actor, Sector
 
 __all__ = [
     "DEFAULT_DB",
@@ -42,12 +46,14 @@ __all__ = [
     "OnePlanGroup",
     "app",
     "as_of_option",
+    "caseworker_option",
     "configured_keys",
     "database_url",
     "echo_json",
     "fail",
     "opened",
     "progress_bar",
+    "refuse_another_programs_database",
 ]
 
 DEFAULT_DB = "oneplan.db"
@@ -173,9 +179,81 @@ def database_url(db: str | None) -> str:
 
 
 def fail(message: str) -> typer.Exit:
-    """Print ``oneplan: message`` on stderr; raise the returned exit (status 1)."""
-    typer.echo(f"oneplan: {message}", err=True)
+    """Print ``oneplan: message`` on stderr, on one line (a driver's message of several
+    lines is joined); raise the returned exit (status 1)."""
+    typer.echo(f"oneplan: {' '.join(message.split())}", err=True)
     return typer.Exit(1)
+
+
+_EVENT_COLUMNS = {"originator_id", "originator_version", "topic", "state"}
+"""The columns of an event store's table (``stored_events`` on SQLite, ``oneplan_events``
+on PostgreSQL)."""
+
+
+def refuse_another_programs_database(url: str) -> None:
+    """Fail (one line) when ``url`` is a database that holds tables but no oneplan event
+    store: another program's SQLite file or PostgreSQL schema, which oneplan must not
+    add its tables to. A new (empty) database, or a file not there yet, is fine."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if ":memory:" in str(path) or not path.is_file() or path.stat().st_size == 0:
+            return
+        try:
+            with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+                tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master")]
+                columns = {r[1] for r in db.execute("PRAGMA table_info(stored_events)")}
+        except sqlite3.Error as e:
+            raise fail(f"cannot read {path}: {e}") from None
+        _refuse_unless_event_store(str(path), tables, columns)
+    elif url.startswith(("postgresql://", "postgres://")):
+        env = env_for_url(url)
+        schema = env.get("POSTGRES_SCHEMA") or "public"
+        import psycopg
+
+        try:
+            with psycopg.connect(
+                dbname=env["POSTGRES_DBNAME"],
+                host=env["POSTGRES_HOST"],
+                port=int(env["POSTGRES_PORT"]),
+                user=env["POSTGRES_USER"],
+                password=env["POSTGRES_PASSWORD"],
+                connect_timeout=_connect_timeout(),
+            ) as db:
+                tables = [
+                    r[0]
+                    for r in db.execute(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                        (schema,),
+                    )
+                ]
+                columns = {
+                    r[0]
+                    for r in db.execute(
+                        "SELECT column_name FROM information_schema.columns "
+                        "WHERE table_schema = %s AND table_name = 'oneplan_events'",
+                        (schema,),
+                    )
+                }
+        except psycopg.Error as e:
+            where = f"{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/{env['POSTGRES_DBNAME']}"
+            raise fail(f"cannot reach PostgreSQL at {where}: {e}") from None
+        _refuse_unless_event_store(f"schema {schema} of {url.split('?')[0]}", tables, columns)
+
+
+def _connect_timeout() -> int:
+    """Seconds to wait for PostgreSQL to answer: eventsourcing's POSTGRES_CONNECT_TIMEOUT
+    when it is a whole number, else 10."""
+    value = os.environ.get("POSTGRES_CONNECT_TIMEOUT", "")
+    return int(value) if value.strip().isdigit() else 10
+
+
+def _refuse_unless_event_store(where: str, tables: list[str], columns: set[str]) -> None:
+    if tables and not columns >= _EVENT_COLUMNS:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise fail(
+            f"{where} is not a oneplan database: it holds other tables ({shown}) and no "
+            "oneplan events; name a new database or a oneplan one"
+        )
 
 
 def configured_keys(url: str) -> Keys:
@@ -194,6 +272,7 @@ def opened(db: str | None) -> Iterator[OnePlan]:
     url = database_url(db)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise fail(f"no database at {url.removeprefix('sqlite:///')} (run `oneplan demo`?)")
+    refuse_another_programs_database(url)
     try:
         with OnePlan.open(url, keys=configured_keys(url)) as oneplan:
             yield oneplan
@@ -216,6 +295,18 @@ def as_of_option(value: str | None, option: str = "--as-of") -> datetime | None:
     if moment.tzinfo is None:
         raise fail(f"{option} {value!r} needs a time zone, e.g. 2026-03-01T12:00+01:00")
     return moment
+
+
+def caseworker_option(value: str, sector: Sector, option: str = "--by") -> Actor:
+    """A caseworker of ``sector`` named by ``option``, or fail with one line saying what
+    a caseworker id may hold."""
+    try:
+        return Actor.caseworker(value, sector)
+    except ValidationError:
+        raise fail(
+            f"{option} {value[:80]!r} is not a caseworker id (a letter or digit, then up to 63 "
+            "letters, digits, '.', '_', '@' or '-')"
+        ) from None
 
 
 def echo_json(value: Any) -> None:

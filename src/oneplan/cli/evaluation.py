@@ -21,6 +21,7 @@ from oneplan.cli.common import (
     fail,
     opened,
     progress_bar,
+    refuse_another_programs_database,
 )
 from oneplan.errors import OnePlanError
 from oneplan.simulation import DEFAULT_START, Municipality, simulate
@@ -57,6 +58,7 @@ def simulate_cmd(
         raise fail(f"--start {start!r} is not an ISO date") from None
     end = years_after(first, years)
     url = database_url(db)
+    refuse_another_programs_database(url)
     clock_at = datetime.combine(end, time(), tzinfo=UTC) + timedelta(hours=12)
     try:
         with OnePlan.open(url, clock=lambda: clock_at) as oneplan:

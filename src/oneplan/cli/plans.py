@@ -22,17 +22,19 @@ from oneplan.cli.common import (
     ListFormat,
     app,
     as_of_option,
+    caseworker_option,
     database_url,
     echo_json,
     fail,
     opened,
     progress_bar,
+    refuse_another_programs_database,
 )
 from oneplan.demo import run_demo
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
 from oneplan.projections.sector_view import SectorView
-from oneplan.values import Actor, Sector
+from oneplan.values import Sector
 
 __all__ = ["plan_app"]
 
@@ -49,6 +51,7 @@ def demo(
     With no keys configured (ONEPLAN_KEY_FILE, ONEPLAN_AUDIT_KEY, ONEPLAN_MASTER_KEY), it
     makes throwaway keys in a key file beside the database, and says so."""
     url = database_url(db or os.environ.get("ONEPLAN_DATABASE_URL") or "oneplan-demo.db")
+    refuse_another_programs_database(url)
     try:
         keys, note = demo_keys(url)
         with OnePlan.open(url, keys=keys) as oneplan:
@@ -126,7 +129,10 @@ def plan_show(
         if format in (Format.MD, Format.HTML):
             raise fail("a sector view is shown as text or json; md and html are the citizen's plan")
         view = oneplan.sector_view(
-            plan_id, sector=sector, reader=Actor.caseworker(reader, sector), as_of=moment
+            plan_id,
+            sector=sector,
+            reader=caseworker_option(reader, sector, "--reader"),
+            as_of=moment,
         )
         if format is Format.JSON:
             echo_json(view)

@@ -20,6 +20,7 @@ from oneplan.cli.common import (
     Db,
     ListFormat,
     app,
+    caseworker_option,
     configured_keys,
     database_url,
     echo_json,
@@ -122,7 +123,7 @@ def retention_deliver(
     The case file is a coordinated plan (PLAN_ID), or one of a citizen's own sector
     plans (--citizen and --sector-plan), closed once every intervention held under it
     has finished."""
-    actor = Actor.caseworker(by, sector)
+    actor = caseworker_option(by, sector)
     if (plan_id is None) == (sector_plan is None) or (sector_plan is None) != (citizen is None):
         raise fail("give a PLAN_ID, or --citizen and --sector-plan (not both)")
     if plan_id is not None:
@@ -173,9 +174,10 @@ def erase(
         basis = LegalBasis.parse(legal_basis) if legal_basis else None
     except ValueError as e:
         raise fail(f"--legal-basis: {e}") from None
+    actor = caseworker_option(by, sector)
     with opened(db) as oneplan:
         for citizen_id in citizen_ids:
-            done = _erase_one(oneplan, citizen_id, reason, basis, Actor.caseworker(by, sector))
+            done = _erase_one(oneplan, citizen_id, reason, basis, actor)
             typer.echo(
                 f"erased citizen {citizen_id}: {done.keys_destroyed} data keys destroyed, "
                 f"{len(done.plan_ids)} case files, views rebuilt ({done.events_refolded} events)"
