@@ -214,7 +214,7 @@ def env_for_url(url: str) -> dict[str, str]:
         query = parse_qs(parts.query)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.postgres",
-            APPLICATION_RECORDER_TOPIC="oneplan.recorders:PostgresRecorder",
+            APPLICATION_RECORDER_TOPIC="oneplan.postgres_recorder:PostgresRecorder",
             POSTGRES_DBNAME=dbname,
             POSTGRES_HOST=parts.hostname,
             POSTGRES_PORT=str(parts.port or 5432),

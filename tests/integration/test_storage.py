@@ -119,7 +119,7 @@ def test_postgresql_url_names_user_password_host_port_database_and_schema() -> N
     assert env == {
         "MAPPER_TOPIC": MAPPER,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "oneplan.recorders:PostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": "oneplan.postgres_recorder:PostgresRecorder",
         "POSTGRES_DBNAME": "oneplan",
         "POSTGRES_HOST": "db.example.dk",
         "POSTGRES_PORT": "6543",
