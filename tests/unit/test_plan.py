@@ -1446,6 +1446,17 @@ def test_a_plan_is_entered_in_error_as_a_correction(close: str) -> None:
     assert plan.closed_at == LATER
 
 
+@pytest.mark.parametrize("close", ["completed", "revoked"])
+def test_a_closed_plan_entered_in_error_keeps_the_day_it_closed(close: str) -> None:
+    """Its case file's retention runs from the day it closed, not from the correction."""
+    plan = closed(close)
+
+    plan.enter_in_error(reason="wrong citizen", actor=ANNE, effective_at=at(2027, 6, 1))
+
+    assert plan.status is PlanStatus.ENTERED_IN_ERROR
+    assert plan.closed_at == LATER
+
+
 def test_entering_in_error_needs_a_reason() -> None:
     plan = active()
 

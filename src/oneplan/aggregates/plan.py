@@ -378,7 +378,9 @@ class Plan(OnePlanAggregate):
             aggregate.closed_at = self.effective_at
 
     class EnteredInError(OnePlanAggregate.Event):
-        """The plan should never have been opened (a correction; nothing is deleted)."""
+        """The plan should never have been opened (a correction; nothing is deleted). A
+        plan already closed keeps the day it closed: the correction does not restart its
+        case file's retention."""
 
         reason: str
 
@@ -386,7 +388,7 @@ class Plan(OnePlanAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ENTERED_IN_ERROR
-            aggregate.closed_at = self.effective_at
+            aggregate.closed_at = aggregate.closed_at or self.effective_at
 
     class DeliveredToArchive(OnePlanAggregate.Event):
         """The closed plan (the case file) was delivered to the public archive

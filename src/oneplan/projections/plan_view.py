@@ -208,7 +208,7 @@ class PlanView(Fold[PlanState]):
     """The plan as the record holds it: one row per plan."""
 
     name: ClassVar[str] = "plan"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
     state_type: ClassVar[type[Any]] = PlanState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -433,7 +433,7 @@ def _in_error(state: PlanState, e: Plan.EnteredInError) -> PlanState:
     return replace(
         state,
         status=PlanStatus.ENTERED_IN_ERROR,
-        closed_at=e.effective_at,
+        closed_at=state.closed_at or e.effective_at,  # (a closed plan keeps its day)
         closing_reason=e.reason,
     )
 
