@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,20 +73,30 @@ def clock() -> FixedClock:
     return FixedClock()
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A PostgreSQL URL with a fresh schema of its own, dropped afterwards."""
+@contextmanager
+def postgres_schema(prefix: str = "oneplan_test", *statements: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema named ``prefix_<random>`` (``statements`` run in it
+    first, ``{schema}`` standing for its name), dropped afterwards."""
     require_postgres()
     import psycopg
 
-    schema = f"oneplan_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
+        for statement in statements:
+            conn.execute(statement.format(schema=schema))
     try:
-        yield f"{POSTGRES_URL}?schema={schema}"
+        yield schema
     finally:
         with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL with a fresh schema of its own, dropped afterwards."""
+    with postgres_schema() as schema:
+        yield f"{POSTGRES_URL}?schema={schema}"
 
 
 @pytest.fixture

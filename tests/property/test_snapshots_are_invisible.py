@@ -6,7 +6,6 @@ of any recorded time, or at any version, equals the fold of its events up to the
 from __future__ import annotations
 
 import tempfile
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.simulation.simulator import simulate
-from tests.conftest import POSTGRES_URL, require_postgres
+from tests.conftest import POSTGRES_URL, postgres_schema, require_postgres
 
 AFTER = datetime(2030, 1, 1, tzinfo=UTC)
 """Past every simulated course."""
@@ -44,16 +43,8 @@ def store(kind: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{Path(folder) / 'oneplan.db'}"
     else:
-        import psycopg
-
-        schema = f"oneplan_snap_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-            conn.execute(f'CREATE SCHEMA "{schema}"')
-        try:
+        with postgres_schema("oneplan_snap") as schema:
             yield f"{POSTGRES_URL}?schema={schema}"
-        finally:
-            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def check_course(url: str, seed: int, citizens: int, interval: int, data: st.DataObject) -> None:

@@ -12,7 +12,6 @@ missing database for every other command that opens one.)
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from oneplan import Keys, OnePlan, StorageError
 from oneplan.cli import app
 from oneplan.cli.common import READ_COMMANDS
 from oneplan.demo import run_demo
-from tests.conftest import POSTGRES_URL, require_postgres
+from tests.conftest import POSTGRES_URL, postgres_schema
 from tests.integration.test_canaries_and_keys import key_env
 from tests.scenarios.test_cli_conventions import COMMANDS
 
@@ -173,18 +172,8 @@ def test_another_programs_sqlite_file_is_one_line_and_left_alone(
 @pytest.fixture
 def other_programs_schema() -> Iterator[str]:
     """A PostgreSQL schema of another program (a table of its own), dropped afterwards."""
-    require_postgres()
-    import psycopg
-
-    schema = f"ledger_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
-        db.execute(f'CREATE SCHEMA "{schema}"')
-        db.execute(f'CREATE TABLE "{schema}".customers (id int, name text)')
-    try:
-        yield schema
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
-            db.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with postgres_schema("ledger", 'CREATE TABLE "{schema}".customers (id int, name text)') as s:
+        yield s
 
 
 def tables_in(schema: str) -> list[str]:
