@@ -8,10 +8,10 @@ second event and returns the first result).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -480,19 +480,78 @@ retention): a year-9999 due date is junk."""
 def dates_out_of_range(command: Command) -> list[dict[str, Any]]:
     """The dates and times anywhere in ``command`` (periods, targets and values nested
     in it included) outside ``EARLIEST_DATE``..``LATEST_DATE``, as validation errors."""
+    found: list[tuple[tuple[str | int, ...], date]] = []
+    _model_dates(command, (), found)
     return [
         {"loc": loc, "msg": f"{day.isoformat()} is not between {EARLIEST_DATE} and {LATEST_DATE}"}
-        for loc, day in _dates(command, ())
+        for loc, day in found
         if not EARLIEST_DATE <= (day.date() if isinstance(day, datetime) else day) <= LATEST_DATE
     ]
 
 
-def _dates(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], date]]:
+Found = list[tuple[tuple[str | int, ...], date]]
+
+
+def _model_dates(model: BaseModel, loc: tuple[str | int, ...], found: Found) -> None:
+    """Every date in ``model`` (nested models, tuples and lists included), in field order,
+    with where it is. Only the fields whose type may hold one are looked at."""
+    for name in _date_fields(type(model)):
+        _dates(getattr(model, name), (*loc, name), found)
+
+
+def _dates(value: Any, loc: tuple[str | int, ...], found: Found) -> None:
     if isinstance(value, date):  # (a datetime is a date)
-        yield loc, value
+        found.append((loc, value))
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _dates(getattr(value, name), (*loc, name))
+        _model_dates(value, loc, found)
     elif isinstance(value, tuple | list):
         for index, item in enumerate(value):
-            yield from _dates(item, (*loc, index))
+            _dates(item, (*loc, index), found)
+
+
+_DATE_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _date_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls``, in order, whose declared type may hold a date: all but those
+    that certainly cannot (text, numbers, ids, enums and models of those only)."""
+    found = _DATE_FIELDS.get(cls)
+    if found is None:
+        found = _DATE_FIELDS[cls] = tuple(
+            name
+            for name, field in cls.model_fields.items()
+            if _may_hold_date(field.annotation, frozenset({cls}))
+        )
+    return found
+
+
+_NEVER_DATES = (str, bytes, int, float, Decimal, UUID, Enum)
+"""Values of these types are no dates and hold none (``bool`` is an ``int``)."""
+
+
+def _may_hold_date(annotation: Any, within: frozenset[type[Any]]) -> bool:
+    """Whether a value of ``annotation`` may be or hold a date. True when unsure: an
+    unknown type is looked at as before, value by value."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _may_hold_date(get_args(annotation)[0], within)
+    if origin is Literal:
+        return False
+    if origin is not None:  # unions, tuples, lists, dicts, ...
+        return any(
+            _may_hold_date(arg, within) for arg in get_args(annotation) if arg is not Ellipsis
+        )
+    if annotation is None or annotation is type(None):
+        return False
+    if not isinstance(annotation, type):
+        return True  # (Any, a type variable, a forward reference)
+    if issubclass(annotation, date):
+        return True
+    if issubclass(annotation, BaseModel):
+        if annotation in within:
+            return True  # (a model that holds itself: looked at value by value)
+        return any(
+            _may_hold_date(field.annotation, within | {annotation})
+            for field in annotation.model_fields.values()
+        )
+    return not issubclass(annotation, _NEVER_DATES)
