@@ -1807,11 +1807,12 @@ class OnePlan(Application[UUID]):
         interval = self.snapshot_interval
         if not interval or self.snapshots is None:
             return
-        kinds = snapshotted()
+        kinds: tuple[type[OnePlanAggregate], ...] | None = None
         for event in processing_event.events:
-            if event.originator_version % interval or not isinstance(
-                processing_event.aggregates.get(event.originator_id), kinds
-            ):
+            if event.originator_version % interval:
+                continue
+            kinds = kinds or snapshotted()
+            if not isinstance(processing_event.aggregates.get(event.originator_id), kinds):
                 continue
             try:
                 self.take_snapshot(event.originator_id, event.originator_version)
