@@ -1790,7 +1790,7 @@ class OnePlan(Application[UUID]):
         checks (which cost more than the rest of an in-memory save on Python 3.11).
         Inside ``batched()`` the events wait for the end of the batch."""
         batch = self._batch if self._batch_thread == threading.get_ident() else None
-        processing = batch if batch is not None else ProcessingEvent[UUID]()
+        processing: ProcessingEvent[UUID] = batch if batch is not None else ProcessingEvent()
         for aggregate in aggregates:
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
