@@ -258,9 +258,9 @@ def test_nothing_more_is_written_about_an_erased_citizen(app: OnePlan, clock: Fi
         app.record_social_contact_person(citizen_id=citizen, contact_person=LARS, actor=LARS)
 
 
-def test_a_household_plan_keeps_its_shared_fields_until_its_last_member_is_erased(
-    app: OnePlan, clock: FixedClock
-) -> None:
+def household_case_file(app: OnePlan) -> tuple[UUID, UUID, UUID]:
+    """Two citizens' household plan, each with wishes of their own, closed and delivered
+    to the archive: (first, second, plan)."""
     first = app.register_citizen(
         name="First Member", cpr="0303801234", actor=ANNE, effective_at=at(2026, 2, 1)
     )
@@ -277,6 +277,13 @@ def test_a_household_plan_keeps_its_shared_fields_until_its_last_member_is_erase
         plan_id=plan, outcome=PlanOutcome.WORK, actor=ANNE, effective_at=at(2026, 6, 1)
     )
     archive(app, plan)
+    return first, second, plan
+
+
+def test_a_household_plan_keeps_its_shared_fields_until_its_last_member_is_erased(
+    app: OnePlan, clock: FixedClock
+) -> None:
+    first, second, plan = household_case_file(app)
     clock.now = AFTER_RETENTION
 
     one = app.erase_citizen(citizen_id=second, actor=ANNE)

@@ -21,10 +21,15 @@ from oneplan.aggregates.plan import Plan
 from oneplan.errors import InvalidInput
 from oneplan.persistence import env_for_url
 from oneplan.snapshots import AggregateSnapshot
-from oneplan.values import LegalBasis, OverarchingGoal, OverarchingGoalKind, PlanOutcome
+from oneplan.values import LegalBasis
 from tests.builders import ANNE, at, open_plan
 from tests.conftest import FixedClock
-from tests.integration.test_privacy import AFTER_RETENTION, NOTE, archive, case_file
+from tests.integration.test_privacy import (
+    AFTER_RETENTION,
+    NOTE,
+    case_file,
+    household_case_file,
+)
 
 
 def state_of(aggregate: Any) -> dict[str, Any]:
@@ -56,22 +61,7 @@ def test_a_household_snapshot_seals_each_members_wishes_under_their_own_key(
     app: OnePlan, clock: FixedClock
 ) -> None:
     app.snapshot_interval = 1
-    first = app.register_citizen(
-        name="First Member", cpr="0303801234", actor=ANNE, effective_at=at(2026, 2, 1)
-    )
-    second, plan = case_file(app, household_with=first, close=False)
-    app.record_citizens_wishes(
-        plan_id=plan,
-        citizen_id=first,
-        wishes="first member's own wishes",
-        overarching_goal=OverarchingGoal(kind=OverarchingGoalKind.WORK),
-        actor=ANNE,
-        effective_at=at(2026, 2, 3),
-    )
-    app.complete_plan(
-        plan_id=plan, outcome=PlanOutcome.WORK, actor=ANNE, effective_at=at(2026, 6, 1)
-    )
-    archive(app, plan)
+    first, second, plan = household_case_file(app)
     assert app.snapshots is not None
     stored = b"".join(bytes(s.state) for s in app.snapshots.recorder.select_events(plan))
     assert stored
