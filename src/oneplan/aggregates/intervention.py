@@ -66,6 +66,20 @@ class CostEntry:
     recorded_at: datetime
 
 
+def require_legal_basis_in_sector(
+    intervention_id: UUID, sector: Sector, legal_basis: LegalBasis
+) -> None:
+    """Rule 2: an intervention's sector acts under its legal basis
+    (``LegalBasisOutsideSector`` otherwise)."""
+    if sector not in LAW_SECTORS[legal_basis.law]:
+        raise LegalBasisOutsideSector(
+            f"the {sector.value} sector does not act under {legal_basis}",
+            intervention_id=intervention_id,
+            sector=sector,
+            legal_basis=legal_basis,
+        )
+
+
 class Intervention(OnePlanAggregate):
     """One effort (*indsats*) by one sector under one legal basis, supporting goals of a
     plan, with exactly one responsible caseworker, a planned period and a budget."""
@@ -323,13 +337,7 @@ class Intervention(OnePlanAggregate):
     ) -> Intervention:
         """Rule 2: an intervention names its sector and a legal basis that sector acts
         under; rule 4: it has exactly one responsible caseworker from the start."""
-        if sector not in LAW_SECTORS[legal_basis.law]:
-            raise LegalBasisOutsideSector(
-                f"the {sector.value} sector does not act under {legal_basis}",
-                intervention_id=intervention_id,
-                sector=sector,
-                legal_basis=legal_basis,
-            )
+        require_legal_basis_in_sector(intervention_id, sector, legal_basis)
         require_caseworker("ProposeIntervention", "responsible", responsible)
         return cls._begin(
             cls.Proposed,
@@ -368,13 +376,7 @@ class Intervention(OnePlanAggregate):
         legal basis; rule 4: one responsible caseworker from the start. That the citizen
         has no coordinated plan is checked by the application (``Citizen``)."""
         sector = sector_plan.sector
-        if sector not in LAW_SECTORS[legal_basis.law]:
-            raise LegalBasisOutsideSector(
-                f"the {sector.value} sector does not act under {legal_basis}",
-                intervention_id=intervention_id,
-                sector=sector,
-                legal_basis=legal_basis,
-            )
+        require_legal_basis_in_sector(intervention_id, sector, legal_basis)
         require_caseworker("ProposeInterventionUnderSectorPlan", "responsible", responsible)
         return cls._begin(
             cls.ProposedUnderSectorPlan,
