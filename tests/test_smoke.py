@@ -3,12 +3,12 @@ import sys
 from pathlib import Path
 
 from oneplan import OnePlan, PlanStatus
-from tests.builders import open_plan
+from tests.builders import open_plan, record
 
 
 def test_a_plan_opened_with_a_coordinator_is_active(app: OnePlan) -> None:
     plan_id, _ = open_plan(app)
-    assert app.plan(plan_id).status is PlanStatus.ACTIVE
+    assert record(app).plan(plan_id).status is PlanStatus.ACTIVE
 
 
 def test_the_demo_runs_without_the_optional_extras(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import CostEntry, Decision, Dependency, Intervention
 from oneplan.aggregates.personal import ERASED
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
+from oneplan.aggregates.staff import Delegation, StaffMember
 from oneplan.application import Clock, Erasure, OnePlan, system_clock
 from oneplan.audit import Anchor, Breach, Finding, Verification, VerificationStatus
 from oneplan.audit.trail import AuditEntry
@@ -33,6 +34,7 @@ from oneplan.errors import (
     CprNotFound,
     DependencyCycle,
     DependencyNotSatisfied,
+    DisclosureRefused,
     EffectiveTimeInvalid,
     GoalNotFound,
     IllegalTransition,
@@ -47,6 +49,7 @@ from oneplan.errors import (
     MasterKeyMissing,
     NotDeliveredToArchive,
     NotFound,
+    NotPermitted,
     OnePlanError,
     ParticipantNotFound,
     PlanNotFound,
@@ -57,10 +60,18 @@ from oneplan.errors import (
     SectorPlanNotFound,
     SectorPlanReplaced,
     SharingNotCovered,
+    StaffNotFound,
     StorageError,
 )
 from oneplan.evaluation import CitizenMetrics, Evaluation, Pseudonymiser, evaluate
 from oneplan.keys import Keys
+from oneplan.principals import (
+    AuditorPrincipal,
+    CitizenPrincipal,
+    Principal,
+    StaffPrincipal,
+    SystemPrincipal,
+)
 from oneplan.privacy.retention import RetentionClass, RetentionDue, RetentionPolicy
 from oneplan.projections import (
     AccessLogState,
@@ -74,14 +85,17 @@ from oneplan.projections import (
     Shown,
 )
 from oneplan.simulation import Municipality, SimulationSummary, simulate
+from oneplan.usecases import FullRecord, Session
 from oneplan.values import (
     AccessedItem,
     AchievementStatus,
     Actor,
     ActorKind,
     BudgetArea,
+    ConsentGivenHow,
     ConsentGiver,
     ConsentStatus,
+    ContactDetails,
     CprNumber,
     DeliveryChannel,
     DependencyType,
@@ -103,6 +117,7 @@ from oneplan.values import (
     Responsibility,
     Sector,
     SectorPlanRef,
+    StaffRole,
     Target,
 )
 
@@ -136,6 +151,7 @@ __all__ = [
     "AuditEntry",
     "AuditKeyMismatch",
     "AuditKeyRequired",
+    "AuditorPrincipal",
     "AuthorityMissing",
     "Breach",
     "BudgetArea",
@@ -146,30 +162,36 @@ __all__ = [
     "CitizenErased",
     "CitizenMetrics",
     "CitizenNotFound",
+    "CitizenPrincipal",
     "Clock",
     "CommandIdReused",
     "ConcurrencyConflict",
     "Consent",
+    "ConsentGivenHow",
     "ConsentGiver",
     "ConsentMissing",
     "ConsentNotFound",
     "ConsentStatus",
+    "ContactDetails",
     "CoordinatorRequired",
     "CostEntry",
     "CprNotFound",
     "CprNumber",
     "Decision",
+    "Delegation",
     "DeliveryChannel",
     "Dependency",
     "DependencyCycle",
     "DependencyNotSatisfied",
     "DependencyType",
     "DisclosureBasis",
+    "DisclosureRefused",
     "DocumentFormat",
     "EffectiveTimeInvalid",
     "Erasure",
     "Evaluation",
     "Finding",
+    "FullRecord",
     "Goal",
     "GoalNotFound",
     "GoalStatus",
@@ -198,6 +220,7 @@ __all__ = [
     "Municipality",
     "NotDeliveredToArchive",
     "NotFound",
+    "NotPermitted",
     "OnePlan",
     "OnePlanError",
     "OverarchingGoal",
@@ -210,6 +233,7 @@ __all__ = [
     "PlanNotFound",
     "PlanOutcome",
     "PlanStatus",
+    "Principal",
     "ProjectionFailed",
     "ProjectionRunner",
     "Pseudonymiser",
@@ -225,10 +249,16 @@ __all__ = [
     "SectorPlanRef",
     "SectorPlanReplaced",
     "SectorView",
+    "Session",
     "SharingNotCovered",
     "Shown",
     "SimulationSummary",
+    "StaffMember",
+    "StaffNotFound",
+    "StaffPrincipal",
+    "StaffRole",
     "StorageError",
+    "SystemPrincipal",
     "Target",
     "Verification",
     "VerificationStatus",

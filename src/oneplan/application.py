@@ -1,9 +1,14 @@
-"""The OnePlan application: one method per use case over Citizen, Plan and Intervention.
+"""The OnePlan application: the record, its storage, keys and views, and the loop every
+command runs in.
 
-Each method parses its input with pydantic (a bad value raises ``InvalidInput`` naming
-the field), loads what it needs, lets the aggregates decide, and saves every changed
-aggregate in one atomic ``save``. A refused command raises a typed ``OnePlanError`` and
-persists nothing. Cross-aggregate rules are named functions in ``oneplan.rules``.
+Commands and reads are sent by a principal: ``app.as_(principal)`` returns a
+``oneplan.usecases.Session`` whose methods are the use cases, one module per area
+(citizens, plans, interventions, staff, privacy, reads). Each parses its input with
+pydantic (a bad value raises ``InvalidInput`` naming the field), checks its trust rule
+(``oneplan.policies``), loads what it needs, lets the aggregates decide, and saves every
+changed aggregate in one atomic ``save`` (``OnePlan._run``). A refused command raises a
+typed ``OnePlanError`` and persists nothing. Cross-aggregate rules are named functions
+in ``oneplan.rules``.
 """
 
 from __future__ import annotations
@@ -18,12 +23,11 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from uuid import NAMESPACE_URL, UUID, uuid5
 
-import attrs
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
@@ -33,60 +37,47 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 from eventsourcing.utils import get_topic
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel
 
 from oneplan import commands as c
-from oneplan import rules
 from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.base import OnePlanAggregate, recording
-from oneplan.aggregates.citizen import Citizen, SectorPlanFile
+from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
+from oneplan.aggregates.staff import StaffDirectory, StaffMember
 from oneplan.audit.anchor import Anchor
 from oneplan.audit.chain import ChainKey
 from oneplan.audit.trail import AuditEntry, audit_entries
 from oneplan.audit.verify import ChainSource, Progress, Verification, Verifier, make_anchor
 from oneplan.errors import (
-    CitizenErased,
     CitizenNotFound,
     CommandIdReused,
     ConcurrencyConflict,
-    CprNotFound,
     EffectiveTimeInvalid,
-    InterventionFinished,
+    IllegalTransition,
     InterventionNotFound,
     InvalidInput,
-    KeyConfigurationError,
     MasterKeyMissing,
     NotFound,
     OnePlanError,
     PlanNotFound,
     StorageError,
 )
-from oneplan.keys import KEY_BYTES, Keys
+from oneplan.keys import Keys
 from oneplan.persistence import OnePlanMapper, env_for_url
+from oneplan.principals import Principal
 from oneplan.privacy.keystore import KeyStore, key_store_for_env
 from oneplan.privacy.retention import (
-    CaseFile,
-    RetentionDue,
     RetentionPolicy,
-    retention_ends,
 )
 from oneplan.privacy.sealing import Sealer, cpr_hash
-from oneplan.projections.access_log import AccessLogState, AccessLogView
 from oneplan.projections.caseload import (
-    DEFAULT_PAUSE_LIMIT,
-    Caseload,
-    CaseloadState,
     CaseloadView,
-    caseload,
 )
-from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
-from oneplan.projections.citizen_view import CitizenState, CitizenView, SectorPlanRow
-from oneplan.projections.journey import JourneyState, JourneyView
+from oneplan.projections.citizen_view import CitizenState, CitizenView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
-from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.projections.stores import store_for_env
 from oneplan.recorders import AuditedRecorder, application_recorder
 from oneplan.snapshots import (
@@ -96,7 +87,12 @@ from oneplan.snapshots import (
     snapshot_interval,
     snapshotted,
 )
-from oneplan.values import Actor, CprNumber, Sector, SectorPlanRef, cpr_birth_date
+from oneplan.usecases.base import parse
+from oneplan.usecases.privacy import Erasure
+from oneplan.values import Actor, ActorKind, ContactDetails, Sector, StaffRole
+
+if TYPE_CHECKING:
+    from oneplan.usecases import Session
 
 __all__ = ["Clock", "CommandReceipt", "Erasure", "OnePlan", "system_clock"]
 
@@ -109,12 +105,13 @@ _log = logging.getLogger(__name__)
 
 _READ_ERRORS = (PersistenceError, MapperDeserialisationError)
 """What the store raises when it cannot give back what it holds."""
-_CPR: TypeAdapter[str] = TypeAdapter(CprNumber)
 _RECEIPTS = uuid5(NAMESPACE_URL, "urn:oneplan:command-receipt")
 _NOT_FOUND: dict[type[OnePlanAggregate], Callable[[UUID], NotFound]] = {
     Citizen: CitizenNotFound,
     Plan: PlanNotFound,
     Intervention: InterventionNotFound,
+    StaffMember: lambda i: NotFound(f"staff record {i} not found", staff_record_id=i),
+    StaffDirectory: lambda i: NotFound("the staff directory is not bootstrapped"),
 }
 
 
@@ -147,26 +144,13 @@ class CommandReceipt(Aggregate):
         return uuid5(_RECEIPTS, str(command_id))
 
 
-@attrs.frozen
-class Erasure:
-    """What an erasure did: the citizen, their case files (plans and sector plans), how
-    many data keys were destroyed, and the household plans whose shared key went with
-    the last member."""
-
-    citizen_id: UUID
-    plan_ids: tuple[UUID, ...]
-    keys_destroyed: int
-    households: tuple[UUID, ...]
-    events_refolded: int
-    sector_plans: tuple[SectorPlanRef, ...] = ()
-    """The citizen's own sector plans whose case files went with it."""
-
-
-def _fingerprint(command: c.Command, key: bytes | None) -> str:
-    """What a command id was first used for, to tell a repeat from a reuse. Keyed
-    (HMAC-SHA256 under the CPR key) when keys are configured: the body holds names and
-    CPR numbers, whose plain hashes could be reversed by trying every number."""
-    body = command.model_dump_json(exclude={"command_id"}).encode()
+def _fingerprint(command: c.Command, key: bytes | None, principal: Principal) -> str:
+    """What a command id was first used for, and by whom, to tell a repeat from a reuse.
+    Keyed (HMAC-SHA256 under the CPR key) when keys are configured: the body holds names
+    and CPR numbers, whose plain hashes could be reversed by trying every number."""
+    body = (
+        command.model_dump_json(exclude={"command_id"}) + "|principal:" + str(principal)
+    ).encode()
     name = type(command).__name__
     if key is None:
         return f"{name}:{hashlib.sha256(body).hexdigest()}"
@@ -405,40 +389,77 @@ class OnePlan(Application[UUID]):
     ) -> None:
         self.close()
 
-    # --- citizen ---------------------------------------------------------------------
+    # --- who is asking ---------------------------------------------------------------
 
-    def register_citizen(self, command: c.RegisterCitizen | None = None, /, **fields: Any) -> UUID:
-        """Register a citizen (*borger*); returns the citizen id."""
-        cmd = _parse(c.RegisterCitizen, command, fields)
-        citizen_id = cmd.citizen_id or uuid4()
-        birth_date = cmd.birth_date
-        if birth_date is None:
-            if cmd.cpr is None:
-                raise InvalidInput(
-                    "RegisterCitizen",
-                    [{"loc": ("birth_date",), "msg": "give a birth date or a CPR number"}],
-                )
-            birth_date = cpr_birth_date(cmd.cpr)
+    def as_(self, principal: Principal) -> Session:
+        """Every command and every read of personal data, sent by ``principal``: the one
+        the host authenticated (``Principal.staff(id)``, ``Principal.citizen(id)``,
+        ``Principal.auditor(id, basis=...)``, ``Principal.system(job)``). oneplan reads
+        what they may do from the record (rules 11-14, ``oneplan.policies``)."""
+        from oneplan.usecases import Session
+
+        return Session(self, principal)
+
+    def bootstrap(
+        self,
+        *,
+        staff_id: str,
+        name: str,
+        sector: Sector | str,
+        contact: ContactDetails | Mapping[str, str] | None = None,
+        effective_at: datetime | None = None,
+    ) -> UUID:
+        """Begin a fresh municipality's staff directory with its first administrator
+        (from configuration: ``oneplan staff bootstrap`` or ``ONEPLAN_ADMINISTRATOR``),
+        recorded by the system job ``bootstrap``. Refused once the directory exists
+        (``IllegalTransition``): from then on, administrators register staff. Returns
+        the administrator's record id."""
+        cmd = parse(
+            c.RegisterStaff,
+            None,
+            {
+                "staff_id": staff_id,
+                "name": name,
+                "sector": sector,
+                "contact": contact or ContactDetails(),
+                "roles": (StaffRole.ADMINISTRATOR, StaffRole.CASEWORKER),
+                **({"effective_at": effective_at} if effective_at else {}),
+            },
+        )
+        system = Actor(id="bootstrap", kind=ActorKind.SYSTEM)
 
         def decide(work: _Work, at: datetime) -> UUID:
-            if cmd.citizen_id is not None and self._exists(citizen_id):
-                raise InvalidInput(
-                    "RegisterCitizen", [{"loc": ("citizen_id",), "msg": "is already in use"}]
+            if self._exists(StaffDirectory.ID):
+                raise IllegalTransition(
+                    "the staff directory exists already: an administrator registers staff",
+                    staff_id=cmd.staff_id,
                 )
-            citizen = Citizen.register(
-                citizen_id=citizen_id,
+            directory = StaffDirectory.bootstrap(
+                first_administrator=cmd.staff_id, actor=system, effective_at=at
+            )
+            directory.add(staff_id=cmd.staff_id, actor=system, effective_at=at)
+            member = StaffMember.register(
+                staff_id=cmd.staff_id,
                 name=cmd.name,
-                birth_date=birth_date,
-                cpr=cmd.cpr,
-                actor=cmd.actor,
+                sector=cmd.sector,
+                title=cmd.title,
+                contact=cmd.contact,
+                roles=cmd.roles,
+                actor=system,
                 effective_at=at,
             )
-            if cmd.cpr is not None:
-                self._claim_cpr(cmd.cpr, citizen_id)
-            work.add(citizen)
-            return citizen_id
+            work.add(directory)
+            work.add(member)
+            return member.id
 
-        return self._run(cmd, decide, UUID)
+        return self._run(cmd, decide, UUID, Principal.system("bootstrap"))
+
+    def _log_access(self, record: AccessRecord, what: str) -> None:
+        """Save an access-log record (rule 14); a read that cannot be logged fails."""
+        try:
+            self._save([record])
+        except _READ_ERRORS as e:
+            raise StorageError(f"{what} could not be logged: {e}") from e
 
     def _cpr_hash(self, cpr: str) -> str:
         if self.sealer is None or self.keys.cpr_key is None:
@@ -474,1031 +495,12 @@ class OnePlan(Application[UUID]):
             "another registration claimed the same CPR number", aggregate_ids=(citizen_id,)
         )
 
-    def citizen_by_cpr(self, cpr: str) -> UUID:
-        """The id of the citizen registered with CPR number ``cpr`` (found through its
-        keyed hash; the number is never stored or shown)."""
-        try:
-            number: str = _CPR.validate_python(cpr)
-        except ValidationError:
-            raise InvalidInput(
-                "FindCitizenByCpr", [{"loc": ("cpr",), "msg": "is not a valid CPR number"}]
-            ) from None
-        found = self.key_store.citizen_by_cpr_hash(self._cpr_hash(number))
-        if found is None or not self._exists(UUID(found)):
-            raise CprNotFound
-        return UUID(found)
-
-    def grant_consent(self, command: c.GrantConsent | None = None, /, **fields: Any) -> UUID:
-        """Record a consent (*samtykke*); returns the consent id."""
-        cmd = _parse(c.GrantConsent, command, fields)
-        consent_id = cmd.consent_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).grant_consent(
-                consent_id=consent_id,
-                recipient_sectors=cmd.recipient_sectors,
-                categories=cmd.categories,
-                purpose=cmd.purpose,
-                period=cmd.period,
-                given_by=cmd.given_by,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return consent_id
-
-        return self._run(cmd, decide, UUID)
-
-    def revoke_consent(self, command: c.RevokeConsent | None = None, /, **fields: Any) -> UUID:
-        """Revoke a consent, wholly or for some sectors; returns the consent id."""
-        cmd = _parse(c.RevokeConsent, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).revoke_consent(
-                consent_id=cmd.consent_id,
-                sectors=cmd.sectors,
-                reason=cmd.reason,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return cmd.consent_id
-
-        return self._run(cmd, decide, UUID)
-
-    def record_social_contact_person(
-        self, command: c.RecordSocialContactPerson | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.RecordSocialContactPerson, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).record_social_contact_person(
-                contact_person=cmd.contact_person, actor=cmd.actor, effective_at=at
-            )
-            return cmd.citizen_id
-
-        return self._run(cmd, decide, UUID)
-
-    def record_social_contact_made(
-        self, command: c.RecordSocialContactMade | None = None, /, **fields: Any
-    ) -> UUID:
-        """The employment authority contacted the social-services contact person."""
-        cmd = _parse(c.RecordSocialContactMade, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).record_social_contact_made(
-                regarding=cmd.regarding, actor=cmd.actor, effective_at=at
-            )
-            return cmd.citizen_id
-
-        return self._run(cmd, decide, UUID)
-
-    def impose_sanction(self, command: c.ImposeSanction | None = None, /, **fields: Any) -> UUID:
-        """Sanction a citizen, under the Randers sanction rule; returns the sanction id."""
-        cmd = _parse(c.ImposeSanction, command, fields)
-        sanction_id = cmd.sanction_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).impose_sanction(
-                sanction_id=sanction_id,
-                legal_basis=cmd.legal_basis,
-                reason=cmd.reason,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return sanction_id
-
-        return self._run(cmd, decide, UUID)
-
-    def record_benefit_paid(
-        self, command: c.RecordBenefitPaid | None = None, /, **fields: Any
-    ) -> UUID:
-        """Record a benefit (such as kontanthjælp) paid to a citizen for a period, on the
-        transfers budget area of the paying sector; returns the benefit id."""
-        cmd = _parse(c.RecordBenefitPaid, command, fields)
-        benefit_id = cmd.benefit_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).pay_benefit(
-                benefit_id=benefit_id,
-                sector=cmd.sector,
-                legal_basis=cmd.legal_basis,
-                amount=cmd.amount,
-                period=cmd.period,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return benefit_id
-
-        return self._run(cmd, decide, UUID)
-
-    def record_outcome(self, command: c.RecordOutcome | None = None, /, **fields: Any) -> UUID:
-        """Record where a citizen's course stands at a follow-up; returns the citizen id."""
-        cmd = _parse(c.RecordOutcome, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Citizen, cmd.citizen_id).record_outcome(
-                outcome=cmd.outcome, actor=cmd.actor, effective_at=at
-            )
-            return cmd.citizen_id
-
-        return self._run(cmd, decide, UUID)
-
-    # --- plan ------------------------------------------------------------------------
-
-    def open_plan(self, command: c.OpenPlan | None = None, /, **fields: Any) -> UUID:
-        """Open one coordinated plan for a citizen or household (rule 1: one plan per
-        citizen at a time, by consent); returns the plan id."""
-        cmd = _parse(c.OpenPlan, command, fields)
-        plan_id = cmd.plan_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            if cmd.plan_id is not None and self._exists(plan_id):
-                raise InvalidInput("OpenPlan", [{"loc": ("plan_id",), "msg": "is already in use"}])
-            citizens = [work.get(Citizen, cid) for cid in cmd.citizen_ids]
-            rules.plan_needs_consent(citizens, cmd.consent_ids, at)
-            plan = Plan.open(
-                plan_id=plan_id,
-                citizen_ids=cmd.citizen_ids,
-                replaces=cmd.replaces,
-                legal_bases=cmd.legal_bases,
-                consent_ids=cmd.consent_ids,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            work.add(plan)
-            for citizen in citizens:
-                citizen.join_plan(plan_id=plan_id, actor=cmd.actor, effective_at=at)
-            if cmd.coordinator is not None:
-                rules.sharing_fails_closed(citizens, cmd.coordinator, at, None)
-                plan.assign_coordinator(
-                    coordinator=cmd.coordinator, actor=cmd.actor, effective_at=at
-                )
-            return plan_id
-
-        return self._run(cmd, decide, UUID)
-
-    def record_citizens_wishes(
-        self, command: c.RecordCitizensWishes | None = None, /, **fields: Any
-    ) -> UUID:
-        """Record the citizen's own wishes, in their words."""
-        cmd = _parse(c.RecordCitizensWishes, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Plan, cmd.plan_id).record_wishes(
-                citizen_id=cmd.citizen_id,
-                wishes=cmd.wishes,
-                overarching_goal=cmd.overarching_goal,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return cmd.plan_id
-
-        return self._run(cmd, decide, UUID)
-
-    def assign_coordinator(
-        self, command: c.AssignCoordinator | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.AssignCoordinator, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            plan = work.get(Plan, cmd.plan_id)
-            citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
-            rules.sharing_fails_closed(citizens, cmd.coordinator, at, cmd.override_legal_basis)
-            plan.assign_coordinator(coordinator=cmd.coordinator, actor=cmd.actor, effective_at=at)
-            return cmd.plan_id
-
-        return self._run(cmd, decide, UUID)
-
-    def hand_over_coordinator(
-        self, command: c.HandOverCoordinator | None = None, /, **fields: Any
-    ) -> UUID:
-        """Rule 7: hand the plan to a new coordinator, with a reason."""
-        cmd = _parse(c.HandOverCoordinator, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            plan = work.get(Plan, cmd.plan_id)
-            citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
-            rules.sharing_fails_closed(citizens, cmd.new_coordinator, at, cmd.override_legal_basis)
-            plan.hand_over(
-                new_coordinator=cmd.new_coordinator,
-                reason=cmd.reason,
-                previous_stays_as=cmd.previous_stays_as,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return cmd.plan_id
-
-        return self._run(cmd, decide, UUID)
-
-    def add_participant(self, command: c.AddParticipant | None = None, /, **fields: Any) -> UUID:
-        """A caseworker joins the plan in a role, if sharing with their sector is covered
-        by consent or by a named legal basis (rule 9)."""
-        cmd = _parse(c.AddParticipant, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            plan = work.get(Plan, cmd.plan_id)
-            citizens = [work.get(Citizen, cid) for cid in plan.citizen_ids]
-            consent_ids, law = rules.sharing_fails_closed(
-                citizens, cmd.participant, at, cmd.override_legal_basis
-            )
-            plan.add_participant(
-                participant=cmd.participant,
-                role=cmd.role,
-                shared_under_consents=consent_ids,
-                shared_under_law=law,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return cmd.plan_id
-
-        return self._run(cmd, decide, UUID)
-
-    def remove_participant(
-        self, command: c.RemoveParticipant | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.RemoveParticipant, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.remove_participant(
-                caseworker_id=cmd.caseworker_id,
-                reason=cmd.reason,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-        )
-
-    def set_goal(self, command: c.SetGoal | None = None, /, **fields: Any) -> UUID:
-        """Set a goal or a sub-goal; returns the goal id."""
-        cmd = _parse(c.SetGoal, command, fields)
-        goal_id = cmd.goal_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Plan, cmd.plan_id).set_goal(
-                goal_id=goal_id,
-                description=cmd.description,
-                target=cmd.target,
-                due=cmd.due,
-                parent_id=cmd.parent_id,
-                status=cmd.status,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return goal_id
-
-        return self._run(cmd, decide, UUID)
-
-    def revise_goal(self, command: c.ReviseGoal | None = None, /, **fields: Any) -> UUID:
-        cmd = _parse(c.ReviseGoal, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.revise_goal(
-                goal_id=cmd.goal_id,
-                reason=cmd.reason,
-                description=cmd.description,
-                target=cmd.target,
-                due=cmd.due,
-                status=cmd.status,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-            result=cmd.goal_id,
-        )
-
-    def record_goal_progress(
-        self, command: c.RecordGoalProgress | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.RecordGoalProgress, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.record_progress(
-                goal_id=cmd.goal_id,
-                achievement=cmd.achievement,
-                measured_value=cmd.measured_value,
-                note=cmd.note,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-            result=cmd.goal_id,
-        )
-
-    def complete_goal(self, command: c.CompleteGoal | None = None, /, **fields: Any) -> UUID:
-        cmd = _parse(c.CompleteGoal, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.complete_goal(
-                goal_id=cmd.goal_id,
-                achievement=cmd.achievement,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-            result=cmd.goal_id,
-        )
-
-    def cancel_goal(self, command: c.CancelGoal | None = None, /, **fields: Any) -> UUID:
-        cmd = _parse(c.CancelGoal, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.cancel_goal(
-                goal_id=cmd.goal_id,
-                reason=cmd.reason,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-            result=cmd.goal_id,
-        )
-
-    def hold_meeting(self, command: c.HoldMeeting | None = None, /, **fields: Any) -> UUID:
-        """Record a coordinating meeting; the responsibilities it decides are assigned
-        on the interventions in the same save. Returns the meeting id."""
-        cmd = _parse(c.HoldMeeting, command, fields)
-        meeting_id = cmd.meeting_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            plan = work.get(Plan, cmd.plan_id)
-            plan.hold_meeting(
-                meeting_id=meeting_id,
-                attendees=cmd.attendees,
-                decisions=cmd.decisions,
-                responsibilities=cmd.responsibilities,
-                next_meeting=cmd.next_meeting,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            self._meeting_assigns_responsibility(work, cmd, meeting_id, at)
-            return meeting_id
-
-        return self._run(cmd, decide, UUID)
-
-    def _meeting_assigns_responsibility(
-        self, work: _Work, cmd: c.HoldMeeting, meeting_id: UUID, at: datetime
-    ) -> None:
-        """A coordinating meeting decides who is responsible for each intervention
-        (rule 4 keeps that to exactly one)."""
-        for responsibility in cmd.responsibilities:
-            intervention = work.get(Intervention, responsibility.intervention_id)
-            if intervention.status.is_finished:
-                raise InterventionFinished(
-                    f"intervention {intervention.id} is {intervention.status.value}; "
-                    "nobody can be made responsible for it",
-                    intervention_id=intervention.id,
-                )
-            if intervention.responsible.id != responsibility.caseworker.id:
-                intervention.reassign_responsible(
-                    new_responsible=responsibility.caseworker,
-                    reason=f"assigned at coordinating meeting {meeting_id}",
-                    actor=cmd.actor,
-                    effective_at=at,
-                )
-
-    def deliver_plan(self, command: c.DeliverPlan | None = None, /, **fields: Any) -> int:
-        """Deliver the plan to the citizen; returns the delivered version number."""
-        cmd = _parse(c.DeliverPlan, command, fields)
-
-        def decide(work: _Work, at: datetime) -> int:
-            return work.get(Plan, cmd.plan_id).deliver(
-                channel=cmd.channel, actor=cmd.actor, effective_at=at
-            )
-
-        return self._run(cmd, decide, int)
-
-    def deliver_to_archive(
-        self, command: c.DeliverToArchive | None = None, /, **fields: Any
-    ) -> UUID:
-        """Record that a closed plan (the case file) was delivered to the public archive
-        (*aflevering*); rule 10 erases nothing before that, unless a legal basis allows."""
-        cmd = _parse(c.DeliverToArchive, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.deliver_to_archive(
-                archive=cmd.archive, reference=cmd.reference, actor=cmd.actor, effective_at=at
-            ),
-        )
-
-    def deliver_sector_plan_to_archive(
-        self, command: c.DeliverSectorPlanToArchive | None = None, /, **fields: Any
-    ) -> UUID:
-        """Record that one of a citizen's own sector plans, closed (every intervention
-        held under it finished), was delivered to the public archive as a case file;
-        rule 10 erases nothing before that, unless a legal basis allows. Returns the
-        citizen id."""
-        cmd = _parse(c.DeliverSectorPlanToArchive, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            citizen = work.get(Citizen, cmd.citizen_id)
-            file = citizen.sector_plan_file(cmd.sector_plan)
-            citizen.deliver_sector_plan_to_archive(
-                sector_plan=cmd.sector_plan,
-                intervention_statuses={
-                    i: work.get(Intervention, i).status for i in file.intervention_ids
-                },
-                archive=cmd.archive,
-                reference=cmd.reference,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return citizen.id
-
-        return self._run(cmd, decide, UUID)
-
-    def put_plan_on_hold(self, command: c.PutPlanOnHold | None = None, /, **fields: Any) -> UUID:
-        cmd = _parse(c.PutPlanOnHold, command, fields)
-        return self._on_plan(
-            cmd,
-            lambda plan, at: plan.put_on_hold(reason=cmd.reason, actor=cmd.actor, effective_at=at),
-        )
-
-    def resume_plan(self, command: c.ResumePlan | None = None, /, **fields: Any) -> UUID:
-        cmd = _parse(c.ResumePlan, command, fields)
-        return self._on_plan(cmd, lambda plan, at: plan.resume(actor=cmd.actor, effective_at=at))
-
-    def complete_plan(self, command: c.CompletePlan | None = None, /, **fields: Any) -> UUID:
-        """Complete the plan; its citizens are free to get a new one."""
-        cmd = _parse(c.CompletePlan, command, fields)
-        return self._closing_plan(
-            cmd,
-            "plan completed",
-            lambda plan, at: plan.complete(outcome=cmd.outcome, actor=cmd.actor, effective_at=at),
-        )
-
-    def withdraw_plan(self, command: c.WithdrawPlan | None = None, /, **fields: Any) -> UUID:
-        """The citizen withdraws: the plan ends, the sector plans resume, history stays."""
-        cmd = _parse(c.WithdrawPlan, command, fields)
-        return self._closing_plan(
-            cmd,
-            "withdrawn by the citizen",
-            lambda plan, at: plan.withdraw(reason=cmd.reason, actor=cmd.actor, effective_at=at),
-        )
-
-    def enter_plan_in_error(
-        self, command: c.EnterPlanInError | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.EnterPlanInError, command, fields)
-        return self._closing_plan(
-            cmd,
-            "entered in error",
-            lambda plan, at: plan.enter_in_error(
-                reason=cmd.reason, actor=cmd.actor, effective_at=at
-            ),
-        )
-
-    def _closing_plan(self, cmd: Any, why: str, act: Callable[[Plan, datetime], None]) -> UUID:
-        def decide(work: _Work, at: datetime) -> UUID:
-            plan = work.get(Plan, cmd.plan_id)
-            act(plan, at)
-            for citizen_id in plan.citizen_ids:
-                citizen = work.get(Citizen, citizen_id)
-                if citizen.plan_id == plan.id:
-                    citizen.leave_plan(
-                        plan_id=plan.id, reason=why, actor=cmd.actor, effective_at=at
-                    )
-            return plan.id
-
-        return self._run(cmd, decide, UUID)
-
-    def _on_plan(
-        self, cmd: Any, act: Callable[[Plan, datetime], object], result: UUID | None = None
-    ) -> UUID:
-        def decide(work: _Work, at: datetime) -> UUID:
-            act(work.get(Plan, cmd.plan_id), at)
-            return result or cast(UUID, cmd.plan_id)
-
-        return self._run(cmd, decide, UUID)
-
-    # --- intervention ----------------------------------------------------------------
-
-    def propose_intervention(
-        self, command: c.ProposeIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        """Propose an intervention in a plan; returns the intervention id."""
-        cmd = _parse(c.ProposeIntervention, command, fields)
-        intervention_id = cmd.intervention_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            if cmd.intervention_id is not None and self._exists(intervention_id):
-                raise InvalidInput(
-                    "ProposeIntervention",
-                    [{"loc": ("intervention_id",), "msg": "is already in use"}],
-                )
-            plan = work.get(Plan, cmd.plan_id)
-            plan.include_intervention(
-                intervention_id=intervention_id,
-                goal_ids=cmd.goal_ids,
-                citizen_id=cmd.citizen_id,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            work.add(
-                Intervention.propose(
-                    intervention_id=intervention_id,
-                    plan_id=cmd.plan_id,
-                    citizen_id=cmd.citizen_id,
-                    sector=cmd.sector,
-                    legal_basis=cmd.legal_basis,
-                    title=cmd.title,
-                    goal_ids=cmd.goal_ids,
-                    responsible=cmd.responsible,
-                    planned_period=cmd.planned_period,
-                    planned_cost=cmd.planned_cost,
-                    budget_area=cmd.budget_area,
-                    actor=cmd.actor,
-                    effective_at=at,
-                )
-            )
-            return intervention_id
-
-        return self._run(cmd, decide, UUID)
-
-    def propose_intervention_under_sector_plan(
-        self, command: c.ProposeInterventionUnderSectorPlan | None = None, /, **fields: Any
-    ) -> UUID:
-        """Propose an intervention under the citizen's own sector plan (*handleplan*), for a
-        citizen with no coordinated plan (rule 2); returns the intervention id."""
-        cmd = _parse(c.ProposeInterventionUnderSectorPlan, command, fields)
-        intervention_id = cmd.intervention_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            if cmd.intervention_id is not None and self._exists(intervention_id):
-                raise InvalidInput(
-                    "ProposeInterventionUnderSectorPlan",
-                    [{"loc": ("intervention_id",), "msg": "is already in use"}],
-                )
-            citizen = work.get(Citizen, cmd.citizen_id)
-            citizen.check_effort_outside_plan(cmd.sector_plan)
-            work.add(
-                Intervention.propose_under_sector_plan(
-                    intervention_id=intervention_id,
-                    citizen_id=cmd.citizen_id,
-                    sector_plan=cmd.sector_plan,
-                    legal_basis=cmd.legal_basis,
-                    title=cmd.title,
-                    responsible=cmd.responsible,
-                    planned_period=cmd.planned_period,
-                    planned_cost=cmd.planned_cost,
-                    budget_area=cmd.budget_area,
-                    actor=cmd.actor,
-                    effective_at=at,
-                )
-            )
-            # The citizen's record learns of the case file in the same save (rule 10).
-            citizen.include_in_sector_plan(
-                intervention_id=intervention_id,
-                sector_plan=cmd.sector_plan,
-                legal_basis=cmd.legal_basis,
-                actor=cmd.actor,
-                effective_at=at,
-            )
-            return intervention_id
-
-        return self._run(cmd, decide, UUID)
-
-    def grant_intervention(
-        self, command: c.GrantIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        """Grant by a decision (*afgørelse*); rule 3. Returns the decision id."""
-        cmd = _parse(c.GrantIntervention, command, fields)
-        decision_id = cmd.decision_id or uuid4()
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            work.get(Intervention, cmd.intervention_id).grant(
-                decision_id=decision_id, note=cmd.note, actor=cmd.actor, effective_at=at
-            )
-            return decision_id
-
-        return self._run(cmd, decide, UUID)
-
-    def schedule_intervention(
-        self, command: c.ScheduleIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.ScheduleIntervention, command, fields)
-        return self._on_intervention(
-            cmd, lambda i, at: i.schedule(start_on=cmd.start_on, actor=cmd.actor, effective_at=at)
-        )
-
-    def start_intervention(
-        self, command: c.StartIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        """Start an intervention; rule 6 waits for the ones it depends on."""
-        cmd = _parse(c.StartIntervention, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            intervention = work.get(Intervention, cmd.intervention_id)
-            statuses = {dep: work.get(Intervention, dep).status for dep in intervention.waits_for}
-            intervention.start(dependency_statuses=statuses, actor=cmd.actor, effective_at=at)
-            return intervention.id
-
-        return self._run(cmd, decide, UUID)
-
-    def pause_intervention(
-        self, command: c.PauseIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.PauseIntervention, command, fields)
-        return self._on_intervention(
-            cmd,
-            lambda i, at: i.pause(
-                reason=cmd.reason,
-                expected_resume=cmd.expected_resume,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-        )
-
-    def resume_intervention(
-        self, command: c.ResumeIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.ResumeIntervention, command, fields)
-        return self._on_intervention(cmd, lambda i, at: i.resume(actor=cmd.actor, effective_at=at))
-
-    def complete_intervention(
-        self, command: c.CompleteIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.CompleteIntervention, command, fields)
-        return self._on_intervention(
-            cmd,
-            lambda i, at: i.complete(
-                outcome=cmd.outcome, note=cmd.note, actor=cmd.actor, effective_at=at
-            ),
-        )
-
-    def stop_intervention(
-        self, command: c.StopIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.StopIntervention, command, fields)
-        return self._on_intervention(
-            cmd, lambda i, at: i.stop(reason=cmd.reason, actor=cmd.actor, effective_at=at)
-        )
-
-    def cancel_intervention(
-        self, command: c.CancelIntervention | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.CancelIntervention, command, fields)
-        return self._on_intervention(
-            cmd, lambda i, at: i.cancel(reason=cmd.reason, actor=cmd.actor, effective_at=at)
-        )
-
-    def reassign_responsible(
-        self, command: c.ReassignResponsible | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.ReassignResponsible, command, fields)
-        return self._on_intervention(
-            cmd,
-            lambda i, at: i.reassign_responsible(
-                new_responsible=cmd.new_responsible,
-                reason=cmd.reason,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-        )
-
-    def record_actual_cost(
-        self, command: c.RecordActualCost | None = None, /, **fields: Any
-    ) -> UUID:
-        cmd = _parse(c.RecordActualCost, command, fields)
-        return self._on_intervention(
-            cmd,
-            lambda i, at: i.record_actual_cost(
-                amount=cmd.amount,
-                budget_area=cmd.budget_area,
-                period=cmd.period,
-                actor=cmd.actor,
-                effective_at=at,
-            ),
-        )
-
-    def add_dependency(self, command: c.AddDependency | None = None, /, **fields: Any) -> UUID:
-        """Make an intervention wait for (or run with) another of the same plan."""
-        cmd = _parse(c.AddDependency, command, fields)
-
-        def decide(work: _Work, at: datetime) -> UUID:
-            intervention = work.get(Intervention, cmd.intervention_id)
-            other = work.get(Intervention, cmd.on_intervention_id)
-            rules.dependency_in_same_plan(intervention, other)
-            rules.no_dependency_cycle(
-                intervention.id,
-                other.id,
-                cmd.type,
-                lambda iid: (
-                    (d.on_intervention_id, d.type) for d in work.get(Intervention, iid).dependencies
-                ),
-            )
-            intervention.add_dependency(
-                on_intervention_id=other.id, type=cmd.type, actor=cmd.actor, effective_at=at
-            )
-            return intervention.id
-
-        return self._run(cmd, decide, UUID)
-
-    def _on_intervention(self, cmd: Any, act: Callable[[Intervention, datetime], object]) -> UUID:
-        def decide(work: _Work, at: datetime) -> UUID:
-            act(work.get(Intervention, cmd.intervention_id), at)
-            return cast(UUID, cmd.intervention_id)
-
-        return self._run(cmd, decide, UUID)
-
-    # --- retention and erasure -------------------------------------------------------
-
-    def retention_due(self, *, at: date | None = None) -> list[RetentionDue]:
-        """The citizens whose retention has ended by ``at`` (default: today): every case
-        file of theirs (coordinated plans, and their own sector plans that hold
-        interventions) closed longer than its period. Each says which files still wait
-        for delivery to the public archive. Erased citizens are not listed."""
-        self.views.catch_up()
-        today = at or self.clock().date()
-        files: dict[UUID, list[CaseFile]] = {}
-        for plan in cast(list[PlanState], self.views.rows(PlanView.name, "")):
-            case_file = CaseFile(
-                plan_id=plan.plan_id,
-                closed_at=plan.closed_at if plan.status.is_closed else None,
-                legal_bases=(
-                    *plan.legal_bases,
-                    *(i.legal_basis for i in plan.interventions.values()),
-                ),
-                archived=plan.archived_at is not None,
-            )
-            for citizen_id in plan.citizen_ids:
-                files.setdefault(citizen_id, []).append(case_file)
-        due: list[RetentionDue] = []
-        for citizen in cast(list[CitizenState], self.views.rows(CitizenView.name, "")):
-            if citizen.erased or citizen.registered_at is None:
-                continue
-            own = [
-                *files.get(citizen.citizen_id, []),
-                *map(_sector_plan_file, citizen.sector_plans),
-            ]
-            ends = retention_ends(own, self.retention, registered_at=citizen.registered_at)
-            if ends is not None and ends <= today:
-                due.append(RetentionDue.of(citizen.citizen_id, ends, own))
-        return sorted(due, key=lambda d: (d.due, str(d.citizen_id)))
-
-    def erase_citizen(
-        self,
-        command: c.EraseCitizen | None = None,
-        /,
-        *,
-        progress: Callable[[int, int], None] | None = None,
-        **fields: Any,
-    ) -> Erasure:
-        """Erase a citizen's personal data at the end of retention (rule 10,
-        crypto-shredding): record ``Citizen.Erased``, destroy the citizen's data keys
-        (and a household plan's, with its last member), then rebuild the views, so that
-        every view row of theirs is redacted and their events read as erased. Stored
-        events are never rewritten or deleted. Refused before the end of retention, and
-        before archive delivery unless ``legal_basis`` is given."""
-        cmd = _parse(c.EraseCitizen, command, fields)
-        sealer = self.sealer
-        if sealer is None:
-            raise MasterKeyMissing(
-                "nothing is encrypted, so nothing can be erased by destroying keys: "
-                "configure ONEPLAN_MASTER_KEY before the first event (docs/privacy.md)"
-            )
-        citizen = self._load(Citizen, cmd.citizen_id)
-        if citizen.erased:
-            live = [k for k in sealer.store.keys_of([str(citizen.id)]) if k.wrapped]
-            if not live and not self._repeats(cmd):  # (a repeat destroys nothing more)
-                raise CitizenErased(
-                    f"citizen {citizen.id} was erased already", citizen_id=citizen.id
-                )
-            # An erasure recorded, but stopped before its keys were destroyed: finish it.
-        else:
-
-            def decide(work: _Work, at: datetime) -> UUID:
-                who = work.get(Citizen, cmd.citizen_id)
-                plan_ids = (*who.past_plan_ids, *((who.plan_id,) if who.plan_id else ()))
-                files = [self._case_file(work, pid) for pid in plan_ids]
-                files += [self._sector_plan_case_file(work, f) for f in who.sector_plans.values()]
-                rules.erasure_only_at_end_of_retention(
-                    who, files, self.retention, at.date(), cmd.legal_basis
-                )
-                who.erase(
-                    plan_ids=plan_ids,
-                    legal_basis=cmd.legal_basis,
-                    reason=cmd.reason,
-                    actor=cmd.actor,
-                    effective_at=at,
-                )
-                return who.id
-
-            self._run(cmd, decide, UUID)
-            citizen = self._load(Citizen, cmd.citizen_id)
-        households = tuple(
-            plan.id
-            for plan in (self._load(Plan, pid) for pid in citizen.past_plan_ids)
-            if plan.is_household
-            and all(self._load(Citizen, member).erased for member in plan.citizen_ids)
-        )
-        # The views hold the citizen's data in the clear until they are folded again
-        # without the keys. Empty them first, in one transaction, so that a crash from
-        # here on leaves nothing of the citizen's in them: whatever folds them next starts
-        # from zero, after the keys are gone (or, if they are not, after the erasure is
-        # finished by running it again).
-        self.views.store.reset(self.views.versions)
-        destroyed = sealer.destroy([citizen.id, *households], at=self.clock().isoformat())
-        self._cache.clear()
-        folded = self.views.rebuild(progress=progress)
-        self.views.store.scrub()
-        return Erasure(
-            citizen_id=citizen.id,
-            plan_ids=citizen.past_plan_ids,
-            sector_plans=tuple(citizen.sector_plans),
-            keys_destroyed=len(destroyed),
-            households=households,
-            events_refolded=folded,
-        )
-
-    def _case_file(self, work: _Work, plan_id: UUID) -> CaseFile:
-        plan = work.get(Plan, plan_id)
-        bases = tuple(work.get(Intervention, i).legal_basis for i in plan.intervention_ids)
-        return CaseFile(
-            plan_id=plan.id,
-            closed_at=plan.closed_at if plan.status.is_closed else None,
-            legal_bases=(*plan.legal_bases, *bases),
-            archived=plan.archived_at is not None,
-        )
-
-    def _sector_plan_case_file(self, work: _Work, file: SectorPlanFile) -> CaseFile:
-        """A sector plan of the citizen's as a case file: closed at its interventions'
-        latest finish, once every one has finished (read from the interventions)."""
-        interventions = [work.get(Intervention, i) for i in file.intervention_ids]
-        running = tuple(i.id for i in interventions if not i.status.is_finished)
-        ended = [i.ended_at for i in interventions if i.ended_at is not None]
-        return CaseFile(
-            plan_id=None,
-            sector_plan=file.sector_plan,
-            closed_at=None if running or not ended else max(ended),
-            legal_bases=file.legal_bases,
-            archived=file.archived_at is not None,
-            intervention_ids=file.intervention_ids,
-            running=running,
-        )
-
-    def rotate_master_key(self, new_master_key: bytes) -> int:
-        """Wrap every data key with ``new_master_key`` instead of the current one, in one
-        transaction (no event is encrypted again), and use it from now on. Returns how
-        many keys were wrapped again. Configure the new key before the next open."""
-        if self.sealer is None:
-            raise MasterKeyMissing("no master key is configured, so there is none to rotate")
-        if len(new_master_key) != KEY_BYTES:
-            raise KeyConfigurationError(
-                f"a master key is {KEY_BYTES} random bytes", key="ONEPLAN_MASTER_KEY"
-            )
-        count = self.sealer.rotate(new_master_key)
-        self.keys = attrs.evolve(self.keys, master_key=new_master_key)
-        return count
-
-    # --- reading ---------------------------------------------------------------------
-
-    def citizen(
-        self, citizen_id: UUID, *, version: int | None = None, as_of: datetime | None = None
-    ) -> Citizen:
-        """The citizen now, at a past ``version``, or as recorded at ``as_of``."""
-        return self._read(Citizen, citizen_id, version, as_of)
-
-    def plan(
-        self, plan_id: UUID, *, version: int | None = None, as_of: datetime | None = None
-    ) -> Plan:
-        """The plan now, at a past ``version``, or as it stood at recorded time ``as_of``."""
-        return self._read(Plan, plan_id, version, as_of)
-
-    def intervention(
-        self, intervention_id: UUID, *, version: int | None = None, as_of: datetime | None = None
-    ) -> Intervention:
-        return self._read(Intervention, intervention_id, version, as_of)
-
-    def interventions_of(
-        self, plan_id: UUID, *, as_of: datetime | None = None
-    ) -> list[Intervention]:
-        """The plan's interventions, in the order they were proposed."""
-        plan = self.plan(plan_id, as_of=as_of)
-        return [self.intervention(i, as_of=as_of) for i in plan.intervention_ids]
-
-    def sector_view(
-        self,
-        plan_id: UUID,
-        *,
-        sector: Sector | str,
-        reader: Actor,
-        as_of: datetime | None = None,
-    ) -> SectorView:
-        """The plan as ``sector`` may see it (as it stood at ``as_of``, or now), under the
-        consents active now. The read is recorded in the access log, naming every item
-        shown and the consent or legal basis that allowed it."""
-        try:
-            sector = Sector(sector)
-            reader = Actor.model_validate(reader)
-        except (ValueError, ValidationError) as e:
-            raise InvalidInput("ReadSectorView", [{"loc": ("sector",), "msg": str(e)}]) from None
-        if reader.sector is not sector:
-            raise InvalidInput(
-                "ReadSectorView",
-                [{"loc": ("reader", "sector"), "msg": f"the reader does not act for {sector}"}],
-            )
-        read_at = self.clock()
-        self.views.catch_up()
-        plan = self._plan_state(plan_id, as_of)
-        citizens = {cid: self._citizen_state(cid) for cid in plan.citizen_ids}
-        view = sector_view(plan, citizens, sector=sector, at=read_at, reader=reader, as_of=as_of)
-        with recording(datetime.now(UTC)):
-            record = AccessRecord.sector_view_read(
-                access_id=uuid4(),
-                plan_id=plan_id,
-                citizen_ids=plan.citizen_ids,
-                sector=sector,
-                as_of=as_of,
-                items=view.items(),
-                reader=reader,
-                read_at=read_at,
-            )
-        try:
-            self._save([record])
-        except _READ_ERRORS as e:
-            raise StorageError(f"the read of plan {plan_id} could not be logged: {e}") from e
-        return view
-
-    def citizen_plan(
-        self,
-        plan_id: UUID,
-        *,
-        as_of: datetime | None = None,
-        language: Language | str = Language.DA,
-        format: DocumentFormat | str = DocumentFormat.MARKDOWN,
-    ) -> str:
-        """The citizen's own plan (*borgerens plan*) as a readable document, as it stood at
-        ``as_of`` (or now): Danish or English, Markdown or HTML. No internal notes."""
-        try:
-            lang, fmt = Language(language), DocumentFormat(format)
-        except ValueError as e:
-            raise InvalidInput("RenderCitizenPlan", [{"loc": (), "msg": str(e)}]) from None
-        self.views.catch_up()
-        plan = self._plan_state(plan_id, as_of)
-        citizens = {cid: self._citizen_state(cid) for cid in plan.citizen_ids}
-        return render_citizen_plan(
-            plan, citizens, language=lang, format=fmt, as_of=as_of or self.clock()
-        )
-
-    def caseload(
-        self,
-        coordinator_id: str,
-        *,
-        paused_longer_than: timedelta = DEFAULT_PAUSE_LIMIT,
-        at: datetime | None = None,
-    ) -> Caseload:
-        """A coordinator's caseload now: active plans, goals past due, interventions
-        paused longer than ``paused_longer_than``, and the hand-overs they received."""
-        self.views.catch_up()
-        state: CaseloadState | None = self.views.get(CaseloadView.name, coordinator_id)
-        if state is None:
-            state = CaseloadState(coordinator_id=coordinator_id)
-        plans = {p.plan_id: self._plan_state(p.plan_id, None) for p in state.plans}
-        return caseload(state, plans, at=at or self.clock(), paused_longer_than=paused_longer_than)
+    # --- reading (through a session; these are the application's own) ----------
 
     def coordinators(self) -> list[str]:
         """The ids of every caseworker who has coordinated a plan."""
         self.views.catch_up()
         return self.views.keys(CaseloadView.name)
-
-    def journey(self, citizen_id: UUID) -> JourneyState:
-        """The citizen's journey: every contact and change on their record, and the
-        caseworkers and sectors met so far."""
-        self.views.catch_up()
-        state: JourneyState | None = self.views.get(JourneyView.name, citizen_id)
-        if state is None:
-            raise CitizenNotFound(citizen_id)
-        return state
-
-    def access_log(self, citizen_id: UUID) -> AccessLogState:
-        """Who has read the citizen's data, when, as which sector, which items, and under
-        which consent or legal basis."""
-        self.views.catch_up()
-        self._citizen_state(citizen_id)
-        rows: list[AccessLogState] = self.views.rows(AccessLogView.name, f"{citizen_id}/")
-        return AccessLogView.merged(citizen_id, rows)
-
-    # --- the audit trail ----------------------------------------------------------------
-
-    def audit_trail(
-        self,
-        *,
-        citizen_id: UUID | None = None,
-        plan_id: UUID | None = None,
-        actor_id: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> Iterator[AuditEntry]:
-        """The audit trail in the order recorded (one entry per stored event, reads of
-        sector views included): who did what, when, why and on which legal basis; of one
-        citizen, plan or actor (all that are given), recorded in ``[since, until)``."""
-        for name, moment in (("since", since), ("until", until)):
-            if moment is not None and moment.tzinfo is None:
-                raise EffectiveTimeInvalid.because("AuditTrail", "must be timezone-aware", name)
-        try:
-            yield from audit_entries(
-                self,
-                citizen_id=citizen_id,
-                plan_id=plan_id,
-                actor_id=actor_id,
-                since=since,
-                until=until,
-            )
-        except _READ_ERRORS as e:
-            raise StorageError(f"cannot read the audit trail: {e}") from e
 
     def verify_audit(
         self, *, anchor: Anchor | None = None, progress: Progress | None = None
@@ -1522,7 +524,7 @@ class OnePlan(Application[UUID]):
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read the log to anchor it: {e}") from e
 
-    def start_audit_chain(self) -> int:
+    def _start_audit_chain(self) -> int:
         """Start the audit chain on a record that holds events written without an audit
         key; returns the last position it does not cover. Needs the audit key."""
         recorder: Any = self.recorder
@@ -1530,6 +532,12 @@ class OnePlan(Application[UUID]):
             return int(recorder.start_chain().after)
         except _READ_ERRORS as e:
             raise StorageError(f"cannot start the audit chain: {e}") from e
+
+    def _audit_entries(self, **filters: Any) -> Iterator[AuditEntry]:
+        try:
+            yield from audit_entries(self, **filters)
+        except _READ_ERRORS as e:
+            raise StorageError(f"cannot read the audit trail: {e}") from e
 
     def _audit_key(self) -> ChainKey | None:
         return getattr(self.recorder, "audit_key", None)
@@ -1546,10 +554,10 @@ class OnePlan(Application[UUID]):
         if as_of is None:
             state = self.views.get(PlanView.name, plan_id)
         else:
-            aggregate = self.plan(plan_id, as_of=as_of)
+            aggregate = self._read(Plan, plan_id, None, as_of)
             streams = (plan_id, *aggregate.intervention_ids)
             events = sorted(
-                (e for sid in streams for e in self.history(sid) if e.timestamp <= as_of),
+                (e for sid in streams for e in self._history(sid) if e.timestamp <= as_of),
                 key=lambda e: e.timestamp,
             )
             fold = PlanView()
@@ -1566,7 +574,7 @@ class OnePlan(Application[UUID]):
             raise CitizenNotFound(citizen_id)
         return state
 
-    def history(self, aggregate_id: UUID) -> list[OnePlanAggregate.Event]:
+    def _history(self, aggregate_id: UUID) -> list[OnePlanAggregate.Event]:
         """Every event of one citizen, plan or intervention, oldest first."""
         try:
             return cast(list[OnePlanAggregate.Event], list(self.events.get(aggregate_id)))
@@ -1675,24 +683,32 @@ class OnePlan(Application[UUID]):
     # --- running a command -----------------------------------------------------------
 
     def _run(
-        self, cmd: c.Command, decide: Callable[[_Work, datetime], R], load: Callable[[str], R]
+        self,
+        cmd: c.Command,
+        decide: Callable[[_Work, datetime], R],
+        load: Callable[[str], R],
+        principal: Principal,
     ) -> R:
         """Decide and save, atomically; retry on conflict where safe; idempotent by
         ``command_id``. A store that fails is reported as ``StorageError``."""
         try:
-            return self._decide_and_save(cmd, decide, load)
+            return self._decide_and_save(cmd, decide, load, principal)
         except _READ_ERRORS as e:
             if isinstance(e, IntegrityError):
                 raise
             raise StorageError(f"{type(cmd).__name__} was not carried out: {e}") from e
 
     def _decide_and_save(
-        self, cmd: c.Command, decide: Callable[[_Work, datetime], R], load: Callable[[str], R]
+        self,
+        cmd: c.Command,
+        decide: Callable[[_Work, datetime], R],
+        load: Callable[[str], R],
+        principal: Principal,
     ) -> R:
         receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
-        fingerprint = _fingerprint(cmd, self.keys.cpr_key) if receipt_id else ""
+        fingerprint = _fingerprint(cmd, self.keys.cpr_key, principal) if receipt_id else ""
         if receipt_id is not None:
-            earlier = self._receipt(receipt_id, cmd, fingerprint, load)
+            earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
             if earlier is not None:
                 return earlier[0]
         at = self._effective_at(cmd)
@@ -1728,7 +744,7 @@ class OnePlan(Application[UUID]):
             except IntegrityError:
                 self._cache.evict(work.aggregates)
                 if receipt_id is not None:
-                    earlier = self._receipt(receipt_id, cmd, fingerprint, load)
+                    earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
                     if earlier is not None:
                         return earlier[0]
                 continue
@@ -1845,14 +861,20 @@ class OnePlan(Application[UUID]):
         self.snapshots.put([AggregateSnapshot.of(aggregate, until)])
 
     def _receipt(
-        self, receipt_id: UUID, cmd: c.Command, fingerprint: str, load: Callable[[str], R]
+        self,
+        receipt_id: UUID,
+        cmd: c.Command,
+        fingerprint: str,
+        load: Callable[[str], R],
+        principal: Principal,
     ) -> tuple[R] | None:
         try:
             receipt: CommandReceipt = self.repository.get(receipt_id)
         except AggregateNotFoundError:
             return None
         if receipt.fingerprint != fingerprint and (
-            ":hmac:" in receipt.fingerprint or receipt.fingerprint != _fingerprint(cmd, None)
+            ":hmac:" in receipt.fingerprint
+            or receipt.fingerprint != _fingerprint(cmd, None, principal)
         ):  # (a receipt written before keys were configured has an unkeyed fingerprint)
             raise CommandIdReused(
                 f"command id was used before for another {receipt.command} or other input",
@@ -1860,14 +882,14 @@ class OnePlan(Application[UUID]):
             )
         return (load(receipt.result),)
 
-    def _repeats(self, cmd: c.Command) -> bool:
-        """Whether ``cmd`` repeats, by its ``command_id``, a command carried out already
-        (``CommandIdReused`` if that id was used for another command)."""
+    def _repeats(self, cmd: c.Command, principal: Principal) -> bool:
+        """Whether ``cmd`` repeats, by its ``command_id``, a command ``principal`` carried
+        out already (``CommandIdReused`` if that id was used for another command)."""
         if cmd.command_id is None:
             return False
-        fingerprint = _fingerprint(cmd, self.keys.cpr_key)
+        fingerprint = _fingerprint(cmd, self.keys.cpr_key, principal)
         receipt_id = CommandReceipt.id_for(cmd.command_id)
-        return self._receipt(receipt_id, cmd, fingerprint, str) is not None
+        return self._receipt(receipt_id, cmd, fingerprint, str, principal) is not None
 
     def _effective_at(self, cmd: c.Command) -> datetime:
         now = self.clock()
@@ -1878,7 +900,7 @@ class OnePlan(Application[UUID]):
             )
         return at
 
-    def all_events(self) -> Iterator[Any]:
+    def _all_events(self) -> Iterator[Any]:
         """Every event in recorded order (the notification log), mapped to objects."""
         last = 0
         while True:
@@ -1890,49 +912,3 @@ class OnePlan(Application[UUID]):
             for notification in notifications:
                 yield self.mapper.to_domain_event(notification)
             last = notifications[-1].id
-
-
-def _sector_plan_file(row: SectorPlanRow) -> CaseFile:
-    """A sector plan of a citizen's, as the citizen view holds it, as a case file."""
-    return CaseFile(
-        plan_id=None,
-        sector_plan=row.sector_plan,
-        closed_at=row.closed_at,
-        legal_bases=row.legal_bases,
-        archived=row.archived_at is not None,
-        intervention_ids=tuple(row.ended),
-        running=row.running,
-    )
-
-
-def _parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
-    """Parse outside input into a command, or raise ``InvalidInput`` naming the fields."""
-    if command is not None:
-        if fields:
-            raise InvalidInput(
-                model.__name__, [{"loc": (), "msg": "give a command or fields, not both"}]
-            )
-        if not isinstance(command, model):
-            raise InvalidInput(model.__name__, [{"loc": (), "msg": f"expected {model.__name__}"}])
-        parsed = command
-    else:
-        try:
-            parsed = model.model_validate(fields)
-        except ValidationError as e:
-            errors = [
-                {"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()
-            ]
-            raise _refusal(model.__name__, errors) from None
-    if isinstance(parsed, c.Command):
-        out_of_range = c.dates_out_of_range(parsed)
-        if out_of_range:
-            raise _refusal(model.__name__, out_of_range)
-    return parsed
-
-
-def _refusal(command: str, errors: list[dict[str, Any]]) -> InvalidInput:
-    """The typed error for ``errors``: ``EffectiveTimeInvalid`` when one is about
-    ``effective_at``, else ``InvalidInput``."""
-    if any(tuple(err["loc"])[:1] == ("effective_at",) for err in errors):
-        return EffectiveTimeInvalid(command, errors)
-    return InvalidInput(command, errors)

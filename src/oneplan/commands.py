@@ -1,9 +1,14 @@
 """Commands: what callers ask oneplan to do, parsed and validated by pydantic.
 
-Every command names its ``actor`` and may give an ``effective_at`` (when it happened
-in the citizen's course; never in the future; defaults to the application's clock)
-and a caller-chosen ``command_id`` (repeating a command with the same id adds no
-second event and returns the first result).
+A command never says who sends it: the principal the host authenticated does
+(``app.as_(principal).set_goal(...)``, ``oneplan.principals``), and the ``Actor``
+recorded on its events is derived from that principal and the staff directory. A
+command may give an ``effective_at`` (when it happened in the citizen's course; never
+in the future; defaults to the application's clock) and a caller-chosen
+``command_id`` (repeating a command with the same id adds no second event and returns
+the first result). Staff named in a command (a coordinator, a responsible caseworker,
+a participant) are named by their staff id: their sector and authorities come from
+the staff directory, never from the command.
 """
 
 from __future__ import annotations
@@ -14,20 +19,23 @@ from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from oneplan.values import (
     AchievementStatus,
     Actor,
     BudgetArea,
     CaseworkerId,
+    ConsentGivenHow,
     ConsentGiver,
+    ContactDetails,
     CprNumber,
     DeliveryChannel,
     DependencyType,
     GoalStatus,
     InformationCategory,
     InterventionOutcome,
+    Law,
     LegalBasis,
     MeetingAttendee,
     Money,
@@ -39,6 +47,7 @@ from oneplan.values import (
     Responsibility,
     Sector,
     SectorPlanRef,
+    StaffRole,
     Target,
     Text,
 )
@@ -52,17 +61,21 @@ __all__ = [
     "AssignCoordinator",
     "CancelGoal",
     "CancelIntervention",
+    "ChangeStaffContactDetails",
     "Command",
     "CompleteGoal",
     "CompleteIntervention",
     "CompletePlan",
+    "DelegateAuthority",
     "DeliverPlan",
     "DeliverSectorPlanToArchive",
     "DeliverToArchive",
+    "EndCustody",
     "EnterPlanInError",
     "EraseCitizen",
     "GrantConsent",
     "GrantIntervention",
+    "GrantStaffRole",
     "HandOverCoordinator",
     "HoldMeeting",
     "ImposeSanction",
@@ -75,23 +88,44 @@ __all__ = [
     "RecordActualCost",
     "RecordBenefitPaid",
     "RecordCitizensWishes",
+    "RecordCustody",
     "RecordGoalProgress",
     "RecordOutcome",
     "RecordSocialContactMade",
     "RecordSocialContactPerson",
     "RegisterCitizen",
+    "RegisterStaff",
     "RemoveParticipant",
     "ResumeIntervention",
     "ResumePlan",
     "ReviseGoal",
     "RevokeConsent",
+    "RevokeDelegation",
+    "RevokeStaffRole",
     "ScheduleIntervention",
     "SetGoal",
+    "StaffLeaves",
+    "StaffRef",
     "StartIntervention",
     "StopIntervention",
     "WithdrawPlan",
     "dates_out_of_range",
 ]
+
+
+def _staff_id(value: Any) -> Any:
+    """A staff member named by id; an ``Actor`` or a staff principal is taken for its id
+    only."""
+    if isinstance(value, Actor):
+        return value.id
+    staff_id = getattr(value, "staff_id", None)
+    return staff_id if isinstance(staff_id, str) else value
+
+
+StaffRef = Annotated[CaseworkerId, BeforeValidator(_staff_id)]
+"""A staff member named in a command, by their id in the staff directory (an ``Actor``
+is accepted for its id alone: the sector and authorities recorded come from the
+directory at the command's effective time)."""
 
 Reason = Annotated[OptionalText, Field(max_length=2_000)]
 ShortText = Annotated[Text, Field(max_length=500)]
@@ -106,7 +140,6 @@ class Command(BaseModel):
     """Whether a version conflict with a concurrent writer may be retried by deciding
     again on fresh state. False where the caller's intent depends on what they saw."""
 
-    actor: Actor
     effective_at: AwareDatetime | None = None
     command_id: UUID | None = None
 
@@ -141,7 +174,11 @@ class GrantConsent(Command):
     categories: tuple[InformationCategory, ...] = Field(min_length=1)
     purpose: ShortText
     period: Period
-    given_by: tuple[ConsentGiver, ...] = Field(min_length=1)
+    given_by: tuple[ConsentGiver, ...] = ()
+    """Who gave it. A citizen principal may leave it out (they gave it, themself or as
+    the holder of custody); a caseworker recording it names who gave it."""
+    given_how: ConsentGivenHow | None = None
+    """How the citizen gave it: required when a caseworker records it (rule 13)."""
 
 
 class RevokeConsent(Command):
@@ -150,13 +187,15 @@ class RevokeConsent(Command):
     sectors: tuple[Sector, ...] = ()
     """Revoke for these sectors only; empty revokes the whole consent."""
     reason: Reason = ""
+    given_how: ConsentGivenHow | None = None
+    """How the citizen revoked it: required when a caseworker records it (rule 13)."""
 
 
 class RecordSocialContactPerson(Command):
     """Record the citizen's contact person in social services (the one the Randers rule names)."""
 
     citizen_id: UUID
-    contact_person: Actor
+    contact_person: StaffRef
 
 
 class RecordSocialContactMade(Command):
@@ -199,7 +238,7 @@ class OpenPlan(Command):
     consent_ids: tuple[UUID, ...] = Field(min_length=1)
     legal_bases: tuple[LegalBasis, ...] = Field(min_length=1)
     replaces: tuple[SectorPlanRef, ...] = ()
-    coordinator: Actor | None = None
+    coordinator: StaffRef | None = None
     """The plan's first coordinator; without one the plan stays in draft."""
 
 
@@ -214,13 +253,13 @@ class AssignCoordinator(Command):
     """Give a plan its first coordinator (*plankoordinator*); a draft plan becomes active."""
 
     plan_id: UUID
-    coordinator: Actor
+    coordinator: StaffRef
     override_legal_basis: LegalBasis | None = None
 
 
 class HandOverCoordinator(Command):
     plan_id: UUID
-    new_coordinator: Actor
+    new_coordinator: StaffRef
     reason: ShortText
     previous_stays_as: ParticipantRole | None = None
     override_legal_basis: LegalBasis | None = None
@@ -229,7 +268,7 @@ class HandOverCoordinator(Command):
 
 class AddParticipant(Command):
     plan_id: UUID
-    participant: Actor
+    participant: StaffRef
     role: ParticipantRole = ParticipantRole.CASEWORKER
     override_legal_basis: LegalBasis | None = None
     """Share without a covering consent under this legal basis (logged as such)."""
@@ -365,7 +404,7 @@ class ProposeIntervention(Command):
     legal_basis: LegalBasis
     title: ShortText
     goal_ids: tuple[UUID, ...] = ()
-    responsible: Actor
+    responsible: StaffRef
     planned_period: Period
     planned_cost: Money = Money(amount=Decimal(0))
     budget_area: BudgetArea = BudgetArea.SERVICE
@@ -380,7 +419,7 @@ class ProposeInterventionUnderSectorPlan(Command):
     sector_plan: SectorPlanRef
     legal_basis: LegalBasis
     title: ShortText
-    responsible: Actor
+    responsible: StaffRef
     planned_period: Period
     planned_cost: Money = Money(amount=Decimal(0))
     budget_area: BudgetArea = BudgetArea.SERVICE
@@ -443,7 +482,7 @@ class ReassignResponsible(Command):
     """Make another caseworker responsible for an intervention (rule 4: exactly one)."""
 
     intervention_id: UUID
-    new_responsible: Actor
+    new_responsible: StaffRef
     reason: ShortText
     retry_on_conflict: ClassVar[bool] = False
 
@@ -463,11 +502,86 @@ class AddDependency(Command):
     type: DependencyType = DependencyType.AFTER_END
 
 
+# --- custody and the staff directory --------------------------------------------------
+
+
+class RecordCustody(Command):
+    """Record who holds custody of a citizen (*forældremyndighed*), so that they may act
+    for the child (rule 13)."""
+
+    citizen_id: UUID
+    holder_id: UUID
+    """The holder of custody, a registered citizen."""
+    legal_basis: LegalBasis | None = None
+
+
+class EndCustody(Command):
+    citizen_id: UUID
+    holder_id: UUID
+    reason: ShortText
+
+
+class RegisterStaff(Command):
+    """Register a staff member in the staff directory (rule 11): by an administrator."""
+
+    staff_id: CaseworkerId
+    name: ShortText
+    sector: Sector
+    title: Annotated[OptionalText, Field(max_length=200)] = ""
+    contact: ContactDetails = ContactDetails()
+    roles: tuple[StaffRole, ...] = (StaffRole.CASEWORKER,)
+
+
+class ChangeStaffContactDetails(Command):
+    staff_id: CaseworkerId
+    name: ShortText | None = None
+    title: Annotated[OptionalText, Field(max_length=200)] | None = None
+    contact: ContactDetails | None = None
+
+
+class GrantStaffRole(Command):
+    staff_id: CaseworkerId
+    role: StaffRole
+
+
+class RevokeStaffRole(Command):
+    retry_on_conflict: ClassVar[bool] = False
+    staff_id: CaseworkerId
+    role: StaffRole
+    reason: ShortText
+
+
+class DelegateAuthority(Command):
+    """A manager delegates authority under a law to a staff member of their sector
+    (*bemyndigelse*), on a basis (the delegation plan), for a period."""
+
+    staff_id: CaseworkerId
+    delegation_id: UUID | None = None
+    law: Law
+    basis: ShortText
+    period: Period
+
+
+class RevokeDelegation(Command):
+    retry_on_conflict: ClassVar[bool] = False
+    staff_id: CaseworkerId
+    delegation_id: UUID
+    reason: ShortText
+
+
+class StaffLeaves(Command):
+    """A staff member leaves: from then on they neither act nor are assigned."""
+
+    staff_id: CaseworkerId
+    reason: ShortText
+
+
 COMMANDS: tuple[type[Command], ...] = tuple(
     cls
     for cls in Command.__subclasses__()  # every concrete command, in declaration order
 )
 """Every command class (for schema generation and fuzzing)."""
+
 
 EARLIEST_DATE = date(1850, 1, 1)
 """No date or time in a command lies before this (a CPR number's oldest century is the

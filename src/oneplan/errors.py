@@ -30,6 +30,7 @@ __all__ = [
     "CprNotFound",
     "DependencyCycle",
     "DependencyNotSatisfied",
+    "DisclosureRefused",
     "EffectiveTimeInvalid",
     "GoalNotFound",
     "IllegalTransition",
@@ -44,6 +45,7 @@ __all__ = [
     "MasterKeyMissing",
     "NotDeliveredToArchive",
     "NotFound",
+    "NotPermitted",
     "OnePlanError",
     "ParticipantNotFound",
     "PlanNotFound",
@@ -54,6 +56,7 @@ __all__ = [
     "SectorPlanNotFound",
     "SectorPlanReplaced",
     "SharingNotCovered",
+    "StaffNotFound",
     "StorageError",
 ]
 
@@ -234,6 +237,16 @@ class ParticipantNotFound(NotFound):
         )
 
 
+class StaffNotFound(NotFound):
+    """No staff member with this id is in the staff directory (rule 11): register them
+    (``oneplan staff register``) before they act or are named on a plan."""
+
+    def __init__(self, staff_id: str) -> None:
+        super().__init__(
+            f"staff member {staff_id} is not in the staff directory", staff_id=staff_id
+        )
+
+
 class SectorPlanNotFound(NotFound):
     """The citizen holds no intervention under that sector plan (``sector_plan``, written
     ``SECTOR:LAW § N[:REFERENCE]``), so it is no case file of theirs."""
@@ -256,6 +269,25 @@ class ConcurrencyConflict(OnePlanError):
 
 class CommandIdReused(OnePlanError):
     """A command id was used before for a different command or different input."""
+
+
+# --- who may do what (rules 11-14) --------------------------------------------------
+
+
+class NotPermitted(OnePlanError, PermissionError):
+    """The principal may not do this (rules 11-14): ``rule`` names the trust rule that
+    refused (``grep -r RULE src/oneplan/policies.py``), ``principal`` who asked, and the
+    ids involved are attributes. Nothing was written, and nothing was disclosed."""
+
+    def __init__(self, message: str, *, rule: str, principal: str, **ids: Any) -> None:
+        super().__init__(
+            f"{principal} may not: {message} ({rule})", rule=rule, principal=principal, **ids
+        )
+
+
+class DisclosureRefused(NotPermitted):
+    """A read of personal data without a basis (rule 14): refused, not logged and
+    allowed."""
 
 
 # --- the rules of DOMAIN.md ---------------------------------------------------------

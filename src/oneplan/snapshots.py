@@ -90,6 +90,7 @@ PLAN_STATE: dict[str, Any] = {
     "consent_ids": tuple[UUID, ...],
     "overarching_goal": OverarchingGoal | None,
     "coordinator": Actor | None,
+    "opened_by": str | None,
     "participants": dict[str, Participant],
     "goals": dict[UUID, Goal],
     "meetings": tuple[Meeting, ...],

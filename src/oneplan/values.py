@@ -32,8 +32,10 @@ __all__ = [
     "ActorKind",
     "BudgetArea",
     "CaseworkerId",
+    "ConsentGivenHow",
     "ConsentGiver",
     "ConsentStatus",
+    "ContactDetails",
     "CprNumber",
     "DeliveryChannel",
     "DependencyType",
@@ -56,6 +58,7 @@ __all__ = [
     "Responsibility",
     "Sector",
     "SectorPlanRef",
+    "StaffRole",
     "Target",
     "Text",
     "cpr_birth_date",
@@ -232,8 +235,14 @@ class ActorKind(StrEnum):
     """Who makes a change: every change is made by someone, none is anonymous."""
 
     CASEWORKER = "caseworker"
+    """A staff member of a sector (from the staff directory)."""
     CITIZEN = "citizen"
     GUARDIAN = "guardian"
+    """A holder of custody (*forældremyndighed*) or a guardian acting for a citizen."""
+    SYSTEM = "system"
+    """A system job of the municipality's (a bootstrap, a batch run), named by the host."""
+    AUDITOR = "auditor"
+    """An auditor reading the record (never writing it)."""
 
 
 class Actor(_Frozen):
@@ -585,7 +594,7 @@ class ConsentGiver(_Frozen):
     @field_validator("kind")
     @classmethod
     def _citizen_or_guardian(cls, value: ActorKind) -> ActorKind:
-        if value is ActorKind.CASEWORKER:
+        if value not in (ActorKind.CITIZEN, ActorKind.GUARDIAN):
             raise ValueError("a consent is given by the citizen or a guardian")
         return value
 
@@ -628,3 +637,41 @@ class AccessedItem(_Frozen):
     basis: DisclosureBasis
     consent_ids: tuple[UUID, ...] = ()
     legal_basis: LegalBasis | None = None
+
+
+# --- the staff directory ------------------------------------------------------------
+
+
+class StaffRole(StrEnum):
+    """What a staff member may do besides casework, granted in the staff directory."""
+
+    CASEWORKER = "caseworker"
+    """Holds cases: may register citizens, open plans, join plans, hold interventions."""
+    MANAGER = "manager"
+    """A manager (*leder*) of a sector: delegates authority under a law to its staff."""
+    ADMINISTRATOR = "administrator"
+    """Keeps the staff directory: registers staff, grants and revokes roles."""
+    RECORDS_OFFICER = "records-officer"
+    """Keeps the records (*journalansvarlig*): retention, archive delivery, erasure."""
+    KEY_CUSTODIAN = "key-custodian"
+    """Holds the keys: rotates the master key, starts the audit chain."""
+
+
+class ContactDetails(_Frozen):
+    """How a citizen reaches a staff member: the letter's sender block needs them."""
+
+    phone: Annotated[str, StringConstraints(max_length=40, pattern=r"^[0-9 +()-]*$")] = ""
+    email: Annotated[str, StringConstraints(max_length=200, pattern=r"^([^@\s]+@[^@\s]+)?$")] = ""
+    digital_post: Annotated[str, StringConstraints(max_length=200)] = ""
+    """The Digital Post address (the unit's mailbox) a citizen writes to."""
+    opening_hours: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class ConsentGivenHow(StrEnum):
+    """How a citizen gave a consent that a caseworker records for them (rule 13)."""
+
+    IN_MEETING = "in-meeting"
+    IN_WRITING = "in-writing"
+    BY_PHONE = "by-phone"
+    DIGITALLY = "digitally"
+    """Signed digitally (MitID) in another system."""

@@ -23,10 +23,11 @@ from oneplan.errors import (
     AuditKeyRequired,
 )
 from oneplan.recorders import AuditedRecorder
+from tests.builders import acting, officer
 
 
 def _citizen(app: OnePlan, name: str = "Mette") -> None:
-    app.register_citizen(name=name, birth_date=date(1984, 5, 2), actor=ANNE)
+    acting(app, ANNE).register_citizen(name=name, birth_date=date(1984, 5, 2))
 
 
 def test_the_chain_key_is_hmac_sha256_of_the_audit_key() -> None:
@@ -149,8 +150,8 @@ def test_a_record_that_predates_the_chain_starts_it_on_purpose(shared_url: str) 
             _citizen(app, "Karin")
         assert refused.value.position == 2
 
-        assert app.start_audit_chain() == 2
-        assert app.start_audit_chain() == 2  # once started, it stays where it started
+        assert officer(app).start_audit_chain() == 2
+        assert officer(app).start_audit_chain() == 2  # once started, it stays where it started
         _citizen(app, "Karin")
         result = app.verify_audit()
 

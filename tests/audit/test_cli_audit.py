@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from oneplan import Keys, OnePlan
 from oneplan.cli import app as cli
 from oneplan.demo import run_demo
+from tests.builders import auditing
 
 runner = CliRunner()
 
@@ -152,7 +153,9 @@ def test_making_an_anchor_needs_the_key(db: Path, demo: tuple[Path, Path], tmp_p
 
 def test_export_writes_json_lines_of_one_citizen(db: Path, demo: tuple[Path, Path]) -> None:
     with OnePlan.open(f"sqlite:///{db}", keys=Keys.read(demo[1])) as app:
-        mette = next(e.stream_id for e in app.audit_trail() if e.action == "Citizen.Registered")
+        mette = next(
+            e.stream_id for e in auditing(app).audit_trail() if e.action == "Citizen.Registered"
+        )
 
     code, out, err = run(
         "audit", "export", "--citizen", str(mette), "--db", str(db), key_file=demo[1]

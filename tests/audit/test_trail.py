@@ -19,7 +19,17 @@ from oneplan import OnePlan, Period, Plan, Sector
 from oneplan.aggregates import EVENT_CLASSES
 from oneplan.audit.trail import AuditEntry, describe, write_csv, write_jsonl
 from oneplan.errors import EffectiveTimeInvalid
-from tests.builders import ANNE, LARS, SOFIE, at, citizen_with_consent, open_plan, propose
+from tests.builders import (
+    ANNE,
+    LARS,
+    SOFIE,
+    acting,
+    at,
+    auditing,
+    citizen_with_consent,
+    open_plan,
+    propose,
+)
 from tests.conftest import FixedClock
 from tests.schema.test_stored_events import MAPPER, RECORDED, _stored
 
@@ -29,15 +39,14 @@ def _two_plans(app: OnePlan, clock: FixedClock) -> dict[str, Any]:
     another citizen's plan."""
     plan, mette = open_plan(app)
     support = propose(app, plan, mette)
-    app.grant_intervention(intervention_id=support, actor=LARS, effective_at=at(2026, 2, 2))
-    app.start_intervention(intervention_id=support, actor=LARS, effective_at=at(2026, 2, 3))
-    app.pause_intervention(
+    acting(app, LARS).grant_intervention(intervention_id=support, effective_at=at(2026, 2, 2))
+    acting(app, LARS).start_intervention(intervention_id=support, effective_at=at(2026, 2, 3))
+    acting(app, LARS).pause_intervention(
         intervention_id=support,
         reason="back pain flared up",
-        actor=LARS,
         effective_at=at(2026, 2, 4),
     )
-    app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS)
+    acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL)
     other_plan, jonas = open_plan(app)
     return {
         "plan": plan,
@@ -53,7 +62,7 @@ def test_every_stored_event_has_one_entry_in_the_order_recorded(
 ) -> None:
     _two_plans(app, clock)
 
-    entries = list(app.audit_trail())
+    entries = list(auditing(app).audit_trail())
 
     assert [e.position for e in entries] == list(range(1, app.recorder.max_notification_id() + 1))
     assert all(e.readable for e in entries)
@@ -64,7 +73,7 @@ def test_an_entry_says_who_what_when_why_and_under_which_law(
 ) -> None:
     ids = _two_plans(app, clock)
 
-    entries = {e.action: e for e in app.audit_trail(plan_id=ids["plan"])}
+    entries = {e.action: e for e in auditing(app).audit_trail(plan_id=ids["plan"])}
 
     paused = entries["Intervention.Paused"]
     assert (paused.actor_id, paused.actor_kind, paused.actor_sector) == (
@@ -95,7 +104,7 @@ def test_a_read_of_a_sector_view_is_an_entry_naming_what_allowed_it(
 
     (read,) = [
         e
-        for e in app.audit_trail(citizen_id=ids["mette"])
+        for e in auditing(app).audit_trail(citizen_id=ids["mette"])
         if e.action == "AccessRecord.SectorViewRead"
     ]
 
@@ -111,7 +120,7 @@ def test_a_citizens_trail_holds_their_record_plan_interventions_and_reads_only(
 ) -> None:
     ids = _two_plans(app, clock)
 
-    entries = list(app.audit_trail(citizen_id=ids["mette"]))
+    entries = list(auditing(app).audit_trail(citizen_id=ids["mette"]))
 
     streams = {e.stream_id for e in entries}
     assert {ids["mette"], ids["plan"], ids["support"]} <= streams
@@ -124,27 +133,25 @@ def test_a_citizens_trail_holds_their_efforts_under_their_own_sector_plan(
     app: OnePlan,
 ) -> None:
     jens, _ = citizen_with_consent(app, name="Jens")
-    physio = app.propose_intervention_under_sector_plan(
+    physio = acting(app, SOFIE).propose_intervention_under_sector_plan(
         citizen_id=jens,
         sector_plan={"sector": "health", "legal_basis": "SUL § 119"},
         legal_basis="SUL § 140",
         title="Physiotherapy",
         responsible=SOFIE,
         planned_period=Period(start=date(2026, 2, 1)),
-        actor=SOFIE,
         effective_at=at(2026, 1, 20),
     )
-    app.record_benefit_paid(
+    acting(app, ANNE).record_benefit_paid(
         citizen_id=jens,
         sector="employment",
         legal_basis="LAS § 25",
         amount="12000.00",
         period=Period(start=date(2026, 1, 1), end=date(2026, 1, 31)),
-        actor=ANNE,
         effective_at=at(2026, 2, 1),
     )
 
-    entries = {e.action: e for e in app.audit_trail(citizen_id=jens)}
+    entries = {e.action: e for e in auditing(app).audit_trail(citizen_id=jens)}
 
     proposed = entries["Intervention.ProposedUnderSectorPlan"]
     assert proposed.stream_id == physio
@@ -158,7 +165,7 @@ def test_a_plans_trail_leaves_out_the_citizens_other_business(
 ) -> None:
     ids = _two_plans(app, clock)
 
-    entries = list(app.audit_trail(plan_id=ids["plan"]))
+    entries = list(auditing(app).audit_trail(plan_id=ids["plan"]))
 
     assert all(e.plan_id == ids["plan"] for e in entries)
     assert "Citizen.ConsentGranted" not in {e.action for e in entries}
@@ -173,8 +180,8 @@ def test_a_plans_trail_leaves_out_the_citizens_other_business(
 def test_an_actors_trail_is_what_they_did_and_read(app: OnePlan, clock: FixedClock) -> None:
     ids = _two_plans(app, clock)
 
-    lars = list(app.audit_trail(actor_id="lars"))
-    anne_in_mettes = list(app.audit_trail(actor_id=ANNE.id, citizen_id=ids["mette"]))
+    lars = list(auditing(app).audit_trail(actor_id="lars"))
+    anne_in_mettes = list(auditing(app).audit_trail(actor_id=ANNE.id, citizen_id=ids["mette"]))
 
     assert [e.action for e in lars] == [
         "Intervention.Granted",
@@ -189,12 +196,12 @@ def test_an_actors_trail_is_what_they_did_and_read(app: OnePlan, clock: FixedClo
 
 def test_a_period_is_by_recorded_time(app: OnePlan, clock: FixedClock) -> None:
     ids = _two_plans(app, clock)
-    everything = list(app.audit_trail())
+    everything = list(auditing(app).audit_trail())
     split = min(e.recorded_at for e in everything if e.stream_id == ids["jonas"])  # type: ignore[type-var]
 
-    later = list(app.audit_trail(since=split))
-    earlier = list(app.audit_trail(until=split))
-    mettes_later = list(app.audit_trail(citizen_id=ids["mette"], since=split))
+    later = list(auditing(app).audit_trail(since=split))
+    earlier = list(auditing(app).audit_trail(until=split))
+    mettes_later = list(auditing(app).audit_trail(citizen_id=ids["mette"], since=split))
 
     assert later
     assert all(e.recorded_at >= split for e in later)  # type: ignore[operator]
@@ -205,7 +212,7 @@ def test_a_period_is_by_recorded_time(app: OnePlan, clock: FixedClock) -> None:
 
 def test_a_period_needs_times_with_a_zone(memory_app: OnePlan) -> None:
     with pytest.raises(EffectiveTimeInvalid):
-        list(memory_app.audit_trail(since=at(2026, 1, 1).replace(tzinfo=None)))
+        list(auditing(memory_app).audit_trail(since=at(2026, 1, 1).replace(tzinfo=None)))
 
 
 def test_an_event_that_cannot_be_read_still_has_an_entry(
@@ -220,7 +227,7 @@ def test_an_event_that_cannot_be_read_still_has_an_entry(
         ]
     )
 
-    entries = list(memory_app.audit_trail())
+    entries = list(auditing(memory_app).audit_trail())
 
     unreadable = entries[-1]
     assert not unreadable.readable

@@ -13,7 +13,16 @@ from oneplan import (
     PlanNotFound,
     PlanOutcome,
 )
-from tests.builders import ANNE, at, citizen_with_consent, open_plan, propose
+from tests.builders import (
+    ANNE,
+    acting,
+    at,
+    auditing,
+    citizen_with_consent,
+    open_plan,
+    propose,
+    record,
+)
 
 
 def events(app: OnePlan) -> int:
@@ -24,14 +33,14 @@ def test_a_batch_is_written_when_it_ends_and_then_reads_like_any_other(app: OneP
     with app.batched():
         plan, citizen = open_plan(app)
         intervention = propose(app, plan, citizen)
-        app.grant_intervention(intervention_id=intervention, actor=ANNE)
+        acting(app, ANNE).grant_intervention(intervention_id=intervention)
         assert events(app) == 0
 
     # registered, consent given, opened, joined, coordinator, included, proposed, granted
     assert events(app) == 8
-    assert app.plan(plan).intervention_ids == (intervention,)
-    assert app.intervention(intervention).decision is not None
-    assert app.journey(citizen).caseworker_count == 2
+    assert record(app).plan(plan).intervention_ids == (intervention,)
+    assert record(app).intervention(intervention).decision is not None
+    assert auditing(app).journey(citizen).caseworker_count == 2
 
 
 def test_a_refused_command_in_a_batch_raises_and_the_batch_is_not_written(
@@ -43,11 +52,10 @@ def test_a_refused_command_in_a_batch_raises_and_the_batch_is_not_written(
         with app.batched():
             plan, citizen = open_plan(app)
             opened.append(plan)
-            app.open_plan(
+            acting(app, ANNE).open_plan(
                 citizen_ids=[citizen],
-                consent_ids=list(app.citizen(citizen).consents),
+                consent_ids=list(record(app).citizen(citizen).consents),
                 legal_bases=["LAB § 30 b"],
-                actor=ANNE,
                 effective_at=at(2026, 1, 15),
             )
 
@@ -56,7 +64,7 @@ def test_a_refused_command_in_a_batch_raises_and_the_batch_is_not_written(
 
     assert events(app) == 0
     with pytest.raises(PlanNotFound):
-        app.plan(opened[0])
+        record(app).plan(opened[0])
 
 
 def test_batches_do_not_nest(app: OnePlan) -> None:
@@ -74,15 +82,15 @@ def test_a_batch_that_another_writer_overtook_is_not_saved_at_all(sqlite_url: st
 
             def overtaken_batch() -> None:
                 with first.batched():
-                    first.record_outcome(citizen_id=citizen, outcome="work", actor=ANNE)
+                    acting(first, ANNE).record_outcome(citizen_id=citizen, outcome="work")
                     citizen_with_consent(first, name="Jens")
-                    other.record_outcome(citizen_id=citizen, outcome="none", actor=ANNE)
+                    acting(other, ANNE).record_outcome(citizen_id=citizen, outcome="none")
 
             with pytest.raises(ConcurrencyConflict):
                 overtaken_batch()
 
             assert events(first) == before + 1  # only the other writer's outcome
-            assert first.citizen(citizen).outcome is PlanOutcome.NONE
+            assert record(first).citizen(citizen).outcome is PlanOutcome.NONE
 
 
 def test_another_threads_command_during_a_batch_is_written_at_once(app: OnePlan) -> None:

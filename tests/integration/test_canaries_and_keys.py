@@ -20,7 +20,7 @@ from oneplan import Keys, OnePlan
 from oneplan.cli import app as cli
 from oneplan.errors import CiphertextRejected, MasterKeyMismatch, MasterKeyMissing
 from oneplan.snapshots import AggregateSnapshot
-from tests.builders import ANNE
+from tests.builders import ANNE, acting, officer, record, system
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import (
     AFTER_RETENTION,
@@ -80,7 +80,7 @@ def test_canaries_are_nowhere_in_the_sqlite_files_after_erasure_and_a_replay(
         assert usable_snapshots(app, plan)
         assert NOTE.encode() in views  # a view shows it, legitimately (the check can fail)
         clock.now = AFTER_RETENTION
-        app.erase_citizen(citizen_id=citizen, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=citizen)
 
     replayed = CliRunner().invoke(cli, ["replay", "--db", str(path)], env=key_env(keys))
 
@@ -89,13 +89,13 @@ def test_canaries_are_nowhere_in_the_sqlite_files_after_erasure_and_a_replay(
     assert not [c for c in CANARIES if c in left]
     assert OTHER_NAME.encode() in left  # the other citizen's view rows are still there
     with OnePlan.open(url, clock=clock, keys=keys) as app:
-        assert app.citizen(other).name == OTHER_NAME
+        assert record(app).citizen(other).name == OTHER_NAME
         assert usable_snapshots(app, plan)
         assert not any(usable_snapshots(app, plan))
         assert usable_snapshots(app, other_plan)
         assert all(usable_snapshots(app, other_plan))
-        assert app.plan(plan).goals
-        assert app.plan(other_plan).goals
+        assert record(app).plan(plan).goals
+        assert record(app).plan(other_plan).goals
 
 
 @pytest.mark.postgres
@@ -134,7 +134,7 @@ def test_canaries_are_nowhere_in_the_postgresql_tables_after_erasure(
         assert all(usable_snapshots(app, plan))
         assert usable_snapshots(app, plan)
         clock.now = AFTER_RETENTION
-        app.erase_citizen(citizen_id=citizen, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=citizen)
 
         after = everything()
         assert usable_snapshots(app, plan)
@@ -149,8 +149,8 @@ def test_a_sealed_part_moved_to_another_row_fails_with_a_typed_error(
     path = tmp_path / "oneplan.db"
     url, keys = f"sqlite:///{path}", Keys.generate()
     with OnePlan.open(url, clock=clock, keys=keys) as app:
-        mette = app.register_citizen(name=NAME, cpr=CPR, actor=ANNE)
-        other = app.register_citizen(name=OTHER_NAME, cpr=OTHER_CPR, actor=ANNE)
+        mette = acting(app, ANNE).register_citizen(name=NAME, cpr=CPR)
+        other = acting(app, ANNE).register_citizen(name=OTHER_NAME, cpr=OTHER_CPR)
     db = sqlite3.connect(path)
     with db:
         db.execute(
@@ -164,7 +164,7 @@ def test_a_sealed_part_moved_to_another_row_fails_with_a_typed_error(
         OnePlan.open(url, clock=clock, keys=keys) as app,
         pytest.raises(CiphertextRejected) as moved,
     ):
-        app.citizen(mette)
+        record(app).citizen(mette)
     assert moved.value.stream_id == mette
     assert moved.value.version == 1
 
@@ -174,7 +174,7 @@ def test_a_wrong_or_missing_master_key_is_a_clear_error_at_open(
 ) -> None:
     url, keys = f"sqlite:///{tmp_path / 'oneplan.db'}", Keys.generate()
     with OnePlan.open(url, clock=clock, keys=keys) as app:
-        app.register_citizen(name=NAME, cpr=CPR, actor=ANNE)
+        acting(app, ANNE).register_citizen(name=NAME, cpr=CPR)
 
     with pytest.raises(MasterKeyMismatch):
         OnePlan.open(url, clock=clock, keys=Keys.generate())
@@ -189,18 +189,18 @@ def test_rotating_the_master_key_rewraps_the_data_keys_and_changes_no_event(
     new_master = Keys.generate().master_key
     assert new_master is not None
     with OnePlan.open(url, clock=clock, keys=old) as app:
-        citizen = app.register_citizen(name=NAME, cpr=CPR, actor=ANNE)
+        citizen = acting(app, ANNE).register_citizen(name=NAME, cpr=CPR)
         before = [bytes(n.state) for n in app.recorder.select_notifications(start=1, limit=100)]
 
-        assert app.rotate_master_key(new_master) == 1
-        assert app.citizen(citizen).name == NAME
+        assert officer(app).rotate_master_key(new_master) == 1
+        assert record(app).citizen(citizen).name == NAME
 
     with pytest.raises(MasterKeyMismatch):
         OnePlan.open(url, clock=clock, keys=old)
     with OnePlan.open(
         url, clock=clock, keys=Keys(master_key=new_master, cpr_key=old.cpr_key)
     ) as app:
-        assert app.citizen(citizen).name == NAME
-        assert app.citizen_by_cpr(CPR) == citizen  # the CPR key did not change
+        assert record(app).citizen(citizen).name == NAME
+        assert system(app).citizen_by_cpr(CPR) == citizen  # the CPR key did not change
         after = [bytes(n.state) for n in app.recorder.select_notifications(start=1, limit=100)]
     assert after == before

@@ -30,6 +30,7 @@ from oneplan.evaluation import Pseudonymiser, evaluate
 from oneplan.evaluation.exports import frames
 from oneplan.evaluation.report import write_evaluation
 from oneplan.simulation import Municipality, simulate
+from tests.builders import acting, record
 
 CLOCK = datetime(2026, 6, 1, tzinfo=UTC)
 SHORT = Municipality(years=1)
@@ -51,50 +52,46 @@ CANARIES = {
 def plant_canaries(app: OnePlan) -> UUID:
     """A citizen whose every personal field and free text holds a canary."""
     at = datetime(2023, 3, 1, 10, tzinfo=UTC)
-    citizen = app.register_citizen(
+    citizen = acting(app, CANARY_WORKER).register_citizen(
         name=f"{CANARIES['name']} {CANARIES['cpr']}",
         birth_date=date(1980, 1, 1),
-        actor=CANARY_WORKER,
         effective_at=at,
     )
-    consent = app.grant_consent(
+    consent = acting(app, CANARY_WORKER).grant_consent(
+        given_how="in-meeting",
         citizen_id=citizen,
         recipient_sectors=list(Sector),
         categories=list(InformationCategory),
         purpose=CANARIES["purpose"],
         period=Period(start=at.date()),
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name=CANARIES["name"])],
-        actor=CANARY_WORKER,
         effective_at=at,
     )
-    plan = app.open_plan(
+    plan = acting(app, CANARY_WORKER).open_plan(
         citizen_ids=[citizen],
         consent_ids=[consent],
         legal_bases=["LAB § 30 b"],
         coordinator=CANARY_WORKER,
-        actor=CANARY_WORKER,
         effective_at=at,
     )
-    app.record_citizens_wishes(
+    acting(app, CANARY_WORKER).record_citizens_wishes(
         plan_id=plan,
         citizen_id=citizen,
         wishes=f"{CANARIES['wishes']} {CANARIES['cpr']}",
         overarching_goal={"kind": "work"},
-        actor=CANARY_WORKER,
         effective_at=at,
     )
-    goal = app.set_goal(
-        plan_id=plan, description=CANARIES["goal"], actor=CANARY_WORKER, effective_at=at
+    goal = acting(app, CANARY_WORKER).set_goal(
+        plan_id=plan, description=CANARIES["goal"], effective_at=at
     )
-    app.record_goal_progress(
+    acting(app, CANARY_WORKER).record_goal_progress(
         plan_id=plan,
         goal_id=goal,
         achievement="achieved",
         note=CANARIES["note"],
-        actor=CANARY_WORKER,
         effective_at=datetime(2023, 5, 1, tzinfo=UTC),
     )
-    lessons = app.propose_intervention(
+    lessons = acting(app, CANARY_WORKER).propose_intervention(
         plan_id=plan,
         citizen_id=citizen,
         sector="social",
@@ -102,36 +99,31 @@ def plant_canaries(app: OnePlan) -> UUID:
         title=CANARIES["title"],
         responsible=CANARY_WORKER,
         planned_period=Period(start=at.date()),
-        actor=CANARY_WORKER,
         effective_at=at,
     )
-    app.grant_intervention(
-        intervention_id=lessons, note=CANARIES["note"], actor=CANARY_WORKER, effective_at=at
+    acting(app, CANARY_WORKER).grant_intervention(
+        intervention_id=lessons, note=CANARIES["note"], effective_at=at
     )
-    app.start_intervention(intervention_id=lessons, actor=CANARY_WORKER, effective_at=at)
-    app.pause_intervention(
+    acting(app, CANARY_WORKER).start_intervention(intervention_id=lessons, effective_at=at)
+    acting(app, CANARY_WORKER).pause_intervention(
         intervention_id=lessons,
         reason=CANARIES["reason"],
-        actor=CANARY_WORKER,
         effective_at=datetime(2023, 4, 1, tzinfo=UTC),
     )
-    app.hold_meeting(
+    acting(app, CANARY_WORKER).hold_meeting(
         plan_id=plan,
         attendees=[MeetingAttendee(id=CANARY_WORKER.id, sector=Sector.EMPLOYMENT)],
         decisions=[CANARIES["decision"]],
-        actor=CANARY_WORKER,
         effective_at=datetime(2023, 4, 2, tzinfo=UTC),
     )
-    app.stop_intervention(
+    acting(app, CANARY_WORKER).stop_intervention(
         intervention_id=lessons,
         reason=CANARIES["reason"],
-        actor=CANARY_WORKER,
         effective_at=datetime(2023, 5, 1, tzinfo=UTC),
     )
-    app.record_outcome(
+    acting(app, CANARY_WORKER).record_outcome(
         citizen_id=citizen,
         outcome=PlanOutcome.WORK,
-        actor=CANARY_WORKER,
         effective_at=datetime(2023, 6, 1, tzinfo=UTC),
     )
     return citizen
@@ -164,7 +156,7 @@ def test_an_export_of_a_municipality_carries_no_name_cpr_or_free_text(
     with OnePlan.open(municipality_url, clock=lambda: CLOCK) as app:
         summary = simulate(app, citizens=12, seed=4, municipality=SHORT)
         canary = plant_canaries(app)
-        evaluation = evaluate(app.all_events())
+        evaluation = evaluate(record(app).all_events())
         plots = municipality_url.startswith("sqlite")  # (drawn once: they take seconds)
         written = write_evaluation(
             evaluation, tmp_path / "out", Pseudonymiser.generate(), plots=plots
@@ -203,7 +195,7 @@ def test_an_export_of_a_municipality_carries_no_name_cpr_or_free_text(
 def test_every_table_names_citizens_by_the_same_keyed_pseudonym(tmp_path: Path) -> None:
     app = OnePlan.open("memory://", clock=lambda: CLOCK)
     simulate(app, citizens=10, seed=2, municipality=SHORT)
-    evaluation = evaluate(app.all_events())
+    evaluation = evaluate(record(app).all_events())
     key = Pseudonymiser.generate()
 
     tables = frames(evaluation, key)
@@ -223,7 +215,9 @@ def test_dates_can_be_coarsened_to_the_month() -> None:
     app = OnePlan.open("memory://", clock=lambda: CLOCK)
     simulate(app, citizens=10, seed=2, municipality=SHORT)
 
-    tables = frames(evaluate(app.all_events()), Pseudonymiser.generate(), coarsen_dates=True)
+    tables = frames(
+        evaluate(record(app).all_events()), Pseudonymiser.generate(), coarsen_dates=True
+    )
 
     for name, table in tables.items():
         for column, dtype in table.schema.items():
@@ -251,23 +245,22 @@ def test_the_metrics_are_the_same_with_personal_data_sealed_and_after_an_erasure
     sealed = OnePlan.open("memory://", clock=lambda: later, keys=Keys.generate())
     simulate(plain, citizens=12, seed=8, municipality=SHORT)
     simulate(sealed, citizens=12, seed=8, municipality=SHORT)
-    before = evaluate(sealed.all_events())
-    assert before == evaluate(plain.all_events())
+    before = evaluate(record(sealed).all_events())
+    assert before == evaluate(record(plain).all_events())
 
     comparison = next(c for c in before.citizens if c.cohort == "comparison")
-    for sector_plan in sealed.citizen(comparison.citizen_id).sector_plans:
-        sealed.deliver_sector_plan_to_archive(
+    for sector_plan in record(sealed).citizen(comparison.citizen_id).sector_plans:
+        acting(sealed, CANARY_WORKER).deliver_sector_plan_to_archive(
             citizen_id=comparison.citizen_id,
             sector_plan=sector_plan,
             archive="Rigsarkivet",
             reference="AVID.SA.1",
-            actor=CANARY_WORKER,
         )
-    sealed.erase_citizen(
-        citizen_id=comparison.citizen_id, reason="retention ended", actor=CANARY_WORKER
+    acting(sealed, CANARY_WORKER).erase_citizen(
+        citizen_id=comparison.citizen_id, reason="retention ended"
     )
-    after = evaluate(sealed.all_events())
+    after = evaluate(record(sealed).all_events())
 
-    assert sealed.citizen(comparison.citizen_id).erased
+    assert record(sealed).citizen(comparison.citizen_id).erased
     assert after.citizens == before.citizens
     assert after.costs == before.costs

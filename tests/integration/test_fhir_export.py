@@ -35,6 +35,7 @@ from oneplan import (
     plan_bundle,
 )
 from oneplan.cli import app as cli
+from tests.builders import acting, record
 from tests.conftest import FixedClock
 
 KARIN = Actor.caseworker("karin.f", Sector.CHILDREN_AND_FAMILY, Law.BL, name="Karin Friis")
@@ -106,63 +107,61 @@ class Story:
 
 
 def tell(app: OnePlan) -> Story:
-    mette = app.register_citizen(
-        name="Mette Hansen", birth_date=date(1984, 5, 2), actor=KARIN, effective_at=at(1, 12)
+    mette = acting(app, KARIN).register_citizen(
+        name="Mette Hansen", birth_date=date(1984, 5, 2), effective_at=at(1, 12)
     )
-    jonas = app.register_citizen(
-        name="Jonas Hansen", birth_date=date(2009, 6, 1), actor=KARIN, effective_at=at(1, 12)
+    jonas = acting(app, KARIN).register_citizen(
+        name="Jonas Hansen", birth_date=date(2009, 6, 1), effective_at=at(1, 12)
     )
     period = Period(start=date(2026, 1, 12), end=date(2027, 12, 31))
     everything = list(InformationCategory)
-    old_consent = app.grant_consent(
-        citizen_id=mette, recipient_sectors=[Sector.HOUSING], categories=["goals"],
-        purpose="an earlier housing case", period=period, actor=KARIN, effective_at=at(1, 12),
+    old_consent = acting(app, KARIN).grant_consent(
+        given_how="in-meeting", citizen_id=mette, recipient_sectors=[Sector.HOUSING], categories=["goals"],
+        purpose="an earlier housing case", period=period, effective_at=at(1, 12),
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN)],
     )  # fmt: skip
-    mette_consent = app.grant_consent(
-        citizen_id=mette, purpose="one coordinated family plan", period=period,
+    mette_consent = acting(app, KARIN).grant_consent(
+        given_how="in-meeting", citizen_id=mette, purpose="one coordinated family plan", period=period,
         recipient_sectors=[Sector.EMPLOYMENT, Sector.SOCIAL, Sector.HEALTH,
                            Sector.CHILDREN_AND_FAMILY],
-        categories=everything, actor=KARIN, effective_at=at(1, 12),
+        categories=everything, effective_at=at(1, 12),
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name="Mette Hansen")],
     )  # fmt: skip
-    jonas_consent = app.grant_consent(
-        citizen_id=jonas, purpose="one coordinated family plan", period=period,
+    jonas_consent = acting(app, KARIN).grant_consent(
+        given_how="in-meeting", citizen_id=jonas, purpose="one coordinated family plan", period=period,
         recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.SOCIAL, Sector.EMPLOYMENT],
-        categories=["goals", "interventions"], actor=KARIN, effective_at=at(1, 12),
+        categories=["goals", "interventions"], effective_at=at(1, 12),
         given_by=[ConsentGiver(kind=ActorKind.GUARDIAN, name="Mette Hansen"),
                   ConsentGiver(kind=ActorKind.CITIZEN, name="Jonas Hansen")],
     )  # fmt: skip
-    plan = app.open_plan(
+    plan = acting(app, KARIN).open_plan(
         citizen_ids=[mette, jonas], consent_ids=[mette_consent, jonas_consent],
-        legal_bases=["LAB § 30 b", "BL § 110"], coordinator=KARIN, actor=KARIN,
-        replaces=[{"sector": "employment", "legal_basis": "LAB § 30 b", "reference": "jobplan"}],
+        legal_bases=["LAB § 30 b", "BL § 110"], coordinator=KARIN, replaces=[{"sector": "employment", "legal_basis": "LAB § 30 b", "reference": "jobplan"}],
         effective_at=at(1, 14),
     )  # fmt: skip
-    app.record_citizens_wishes(
+    acting(app, KARIN).record_citizens_wishes(
         plan_id=plan, citizen_id=mette, wishes="Jeg vil arbejde med mennesker igen",
         overarching_goal={"kind": "partial-self-support", "hours_per_week": 20},
-        actor=KARIN, effective_at=at(1, 14),
+        effective_at=at(1, 14),
     )  # fmt: skip
-    work_goal = app.set_goal(
+    work_goal = acting(app, KARIN).set_goal(
         plan_id=plan, description="In work 20 hours a week", due=date(2027, 6, 30),
         target={"measure": "hours of work a week", "value": "20", "unit": "hours"},
-        actor=KARIN, effective_at=at(1, 14),
+        effective_at=at(1, 14),
     )  # fmt: skip
-    bus_goal = app.set_goal(
+    bus_goal = acting(app, KARIN).set_goal(
         plan_id=plan, parent_id=work_goal, description="Takes the bus alone",
-        due=date(2026, 3, 31), actor=KARIN, effective_at=at(1, 14),
+        due=date(2026, 3, 31), effective_at=at(1, 14),
     )  # fmt: skip
-    app.hand_over_coordinator(
+    acting(app, KARIN).hand_over_coordinator(
         plan_id=plan, new_coordinator=ANNE, previous_stays_as=ParticipantRole.FAMILY_COORDINATOR,
-        reason="the family plan is in place", actor=KARIN, effective_at=at(2, 2),
+        reason="the family plan is in place", effective_at=at(2, 2),
     )  # fmt: skip
 
     def propose(title: str, sector: Sector, basis: str, who: Actor, goal: UUID) -> UUID:
-        return app.propose_intervention(
+        return acting(app, ANNE).propose_intervention(
             plan_id=plan, citizen_id=mette, sector=sector, legal_basis=basis, title=title,
-            goal_ids=[goal], responsible=who, planned_cost="14400.00", actor=ANNE,
-            planned_period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
+            goal_ids=[goal], responsible=who, planned_cost="14400.00", planned_period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
             effective_at=at(2, 3),
         )  # fmt: skip
 
@@ -170,35 +169,34 @@ def tell(app: OnePlan) -> Story:
     contact = propose("Support contact person", Sector.SOCIAL, "SEL § 85", LARS, bus_goal)
     training = propose("Job training", Sector.EMPLOYMENT, "LAB § 32", ANNE, work_goal)
     dropped = propose("Mentor", Sector.EMPLOYMENT, "LAB § 31", ANNE, work_goal)
-    app.add_dependency(
+    acting(app, ANNE).add_dependency(
         intervention_id=training, on_intervention_id=physio, type=DependencyType.AFTER_END,
-        actor=ANNE, effective_at=at(2, 3),
+        effective_at=at(2, 3),
     )  # fmt: skip
     for intervention, who in ((physio, SOFIE), (contact, ANNE), (training, ANNE)):
-        app.grant_intervention(intervention_id=intervention, actor=who, effective_at=at(2, 4))
+        acting(app, who).grant_intervention(intervention_id=intervention, effective_at=at(2, 4))
     for intervention, who in ((physio, SOFIE), (contact, LARS)):
-        app.start_intervention(intervention_id=intervention, actor=who, effective_at=at(2, 9))
-    app.pause_intervention(
+        acting(app, who).start_intervention(intervention_id=intervention, effective_at=at(2, 9))
+    acting(app, SOFIE).pause_intervention(
         intervention_id=physio, reason="Mette is admitted to hospital",
-        expected_resume=date(2026, 3, 16), actor=SOFIE, effective_at=at(3, 2),
+        expected_resume=date(2026, 3, 16), effective_at=at(3, 2),
     )  # fmt: skip
-    app.cancel_intervention(
-        intervention_id=dropped, reason="not needed after all", actor=ANNE, effective_at=at(3, 2)
+    acting(app, ANNE).cancel_intervention(
+        intervention_id=dropped, reason="not needed after all", effective_at=at(3, 2)
     )
-    app.stop_intervention(
-        intervention_id=contact, reason="Mette moved to another town", actor=LARS,
+    acting(app, LARS).stop_intervention(
+        intervention_id=contact, reason="Mette moved to another town", effective_at=at(3, 2),
+    )  # fmt: skip
+    acting(app, ANNE).revoke_consent(
+        given_how="in-meeting", citizen_id=mette, consent_id=mette_consent, sectors=[Sector.HEALTH],
+        reason="the back treatment is over", effective_at=at(3, 2),
+    )  # fmt: skip
+    acting(app, ANNE).revoke_consent(
+        given_how="in-meeting", citizen_id=mette, consent_id=old_consent, reason="the housing case is closed",
         effective_at=at(3, 2),
     )  # fmt: skip
-    app.revoke_consent(
-        citizen_id=mette, consent_id=mette_consent, sectors=[Sector.HEALTH],
-        reason="the back treatment is over", actor=ANNE, effective_at=at(3, 2),
-    )  # fmt: skip
-    app.revoke_consent(
-        citizen_id=mette, consent_id=old_consent, reason="the housing case is closed",
-        actor=ANNE, effective_at=at(3, 2),
-    )  # fmt: skip
     while_paused = datetime.now(UTC)
-    app.resume_intervention(intervention_id=physio, actor=SOFIE, effective_at=at(3, 16))
+    acting(app, SOFIE).resume_intervention(intervention_id=physio, effective_at=at(3, 16))
     return Story(
         app, plan, mette, jonas, mette_consent, jonas_consent, old_consent, work_goal, bus_goal,
         physio, contact, training, dropped, while_paused,
@@ -436,7 +434,7 @@ def test_provenance_names_every_author_the_legal_bases_and_the_event_stream(
     story: Story,
 ) -> None:
     bundle = export(story)
-    plan_events = story.app.history(story.plan)
+    plan_events = record(story.app).history(story.plan)
     provenance = next(
         p
         for p in resources(bundle, "Provenance")
@@ -457,7 +455,7 @@ def test_provenance_names_every_author_the_legal_bases_and_the_event_stream(
 
 
 def test_as_of_a_time_before_the_plan_existed_finds_no_plan(story: Story) -> None:
-    before = story.app.history(story.plan)[0].timestamp - timedelta(microseconds=1)
+    before = record(story.app).history(story.plan)[0].timestamp - timedelta(microseconds=1)
 
     with pytest.raises(PlanNotFound):
         plan_bundle(story.app, story.plan, as_of=before)

@@ -29,7 +29,18 @@ from oneplan import (
 )
 from oneplan.application import CommandReceipt, _fingerprint
 from oneplan.commands import RegisterCitizen
-from tests.builders import ANNE, LARS, PETER, SOFIE, at, citizen_with_consent, open_plan, propose
+from tests.builders import (
+    ANNE,
+    LARS,
+    PETER,
+    SOFIE,
+    acting,
+    at,
+    citizen_with_consent,
+    open_plan,
+    propose,
+    record,
+)
 from tests.conftest import FixedClock
 
 
@@ -39,7 +50,7 @@ def stored_events(app: OnePlan) -> int:
 
 
 def event_names(app: OnePlan, aggregate_id: UUID) -> list[str]:
-    return [type(e).__name__ for e in app.history(aggregate_id)]
+    return [type(e).__name__ for e in record(app).history(aggregate_id)]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -108,8 +119,8 @@ def running_intervention(app: OnePlan) -> tuple[UUID, UUID]:
     """A plan with a granted, started intervention; returns (plan, intervention)."""
     plan, citizen = open_plan(app)
     intervention = propose(app, plan, citizen)
-    app.grant_intervention(intervention_id=intervention, actor=ANNE, effective_at=at(2026, 2, 2))
-    app.start_intervention(intervention_id=intervention, actor=LARS, effective_at=at(2026, 2, 3))
+    acting(app, ANNE).grant_intervention(intervention_id=intervention, effective_at=at(2026, 2, 2))
+    acting(app, LARS).start_intervention(intervention_id=intervention, effective_at=at(2026, 2, 3))
     return plan, intervention
 
 
@@ -118,13 +129,13 @@ def running_intervention(app: OnePlan) -> tuple[UUID, UUID]:
 
 def test_a_repeated_command_id_returns_the_first_result_and_adds_no_event(app: OnePlan) -> None:
     command_id = uuid4()
-    first = app.register_citizen(
-        name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+    first = acting(app, ANNE).register_citizen(
+        name="Mette", birth_date=date(1984, 5, 2), command_id=command_id
     )
     after_first = stored_events(app)
 
-    repeat = app.register_citizen(
-        name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+    repeat = acting(app, ANNE).register_citizen(
+        name="Mette", birth_date=date(1984, 5, 2), command_id=command_id
     )
 
     assert repeat == first
@@ -136,17 +147,20 @@ def test_a_receipt_keeps_no_reversible_trace_of_a_cpr_number(clock: FixedClock) 
     cpr = "0205841234"
     with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
         command_id = uuid4()
-        first = app.register_citizen(name="Mette", cpr=cpr, actor=ANNE, command_id=command_id)
+        first = acting(app, ANNE).register_citizen(name="Mette", cpr=cpr, command_id=command_id)
         receipt = app.repository.get(CommandReceipt.id_for(command_id))
         unkeyed = _fingerprint(RegisterCitizen(name="Mette", cpr=cpr, actor=ANNE), None)
 
         assert receipt.fingerprint.startswith("RegisterCitizen:hmac:")
         assert receipt.fingerprint.split(":")[-1] != unkeyed.split(":")[-1]
         assert (
-            app.register_citizen(name="Mette", cpr=cpr, actor=ANNE, command_id=command_id) == first
+            acting(app, ANNE).register_citizen(name="Mette", cpr=cpr, command_id=command_id)
+            == first
         )
         with pytest.raises(CommandIdReused):
-            app.register_citizen(name="Mette", cpr="0205841235", actor=ANNE, command_id=command_id)
+            acting(app, ANNE).register_citizen(
+                name="Mette", cpr="0205841235", command_id=command_id
+            )
 
 
 def test_a_receipt_written_before_keys_were_configured_still_answers_its_repeat(
@@ -154,16 +168,16 @@ def test_a_receipt_written_before_keys_were_configured_still_answers_its_repeat(
 ) -> None:
     command_id = uuid4()
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys()) as app:
-        first = app.register_citizen(
-            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        first = acting(app, ANNE).register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), command_id=command_id
         )
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
-        repeat = app.register_citizen(
-            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        repeat = acting(app, ANNE).register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), command_id=command_id
         )
         with pytest.raises(CommandIdReused):
-            app.register_citizen(
-                name="Jonas", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+            acting(app, ANNE).register_citizen(
+                name="Jonas", birth_date=date(1984, 5, 2), command_id=command_id
             )
 
     assert repeat == first
@@ -173,12 +187,12 @@ def test_a_repeated_delivery_returns_the_same_version_number(app: OnePlan) -> No
     plan, _ = open_plan(app)
     command_id = uuid4()
 
-    first = app.deliver_plan(plan_id=plan, actor=ANNE, command_id=command_id)
-    repeat = app.deliver_plan(plan_id=plan, actor=ANNE, command_id=command_id)
+    first = acting(app, ANNE).deliver_plan(plan_id=plan, command_id=command_id)
+    repeat = acting(app, ANNE).deliver_plan(plan_id=plan, command_id=command_id)
 
     assert (first, repeat) == (1, 1)
-    assert app.plan(plan).delivered_versions == 1
-    assert app.deliver_plan(plan_id=plan, actor=ANNE) == 2
+    assert record(app).plan(plan).delivered_versions == 1
+    assert acting(app, ANNE).deliver_plan(plan_id=plan) == 2
 
 
 def test_a_repeat_is_answered_even_where_running_the_command_again_would_be_refused(
@@ -186,13 +200,13 @@ def test_a_repeat_is_answered_even_where_running_the_command_again_would_be_refu
 ) -> None:
     _, intervention = running_intervention(app)
     command_id = uuid4()
-    app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
     after_pause = stored_events(app)
 
-    repeat = app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    repeat = acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
 
     assert repeat == intervention
@@ -203,17 +217,17 @@ def test_a_repeat_is_answered_even_where_running_the_command_again_would_be_refu
 def test_a_repeat_after_the_state_moved_on_does_not_act_again(app: OnePlan) -> None:
     _, intervention = running_intervention(app)
     command_id = uuid4()
-    app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
-    app.resume_intervention(intervention_id=intervention, actor=LARS)
+    acting(app, LARS).resume_intervention(intervention_id=intervention)
     before = stored_events(app)
 
-    app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
 
-    assert app.intervention(intervention).status is InterventionStatus.IN_PROGRESS
+    assert record(app).intervention(intervention).status is InterventionStatus.IN_PROGRESS
     assert stored_events(app) == before
 
 
@@ -222,34 +236,34 @@ def test_a_command_id_reused_with_other_input_is_refused_and_persists_nothing(
 ) -> None:
     _, intervention = running_intervention(app)
     command_id = uuid4()
-    app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
-    app.resume_intervention(intervention_id=intervention, actor=LARS)
+    acting(app, LARS).resume_intervention(intervention_id=intervention)
     before = stored_events(app)
 
     with pytest.raises(CommandIdReused):
-        app.pause_intervention(
-            intervention_id=intervention, reason="holiday", actor=LARS, command_id=command_id
+        acting(app, LARS).pause_intervention(
+            intervention_id=intervention, reason="holiday", command_id=command_id
         )
 
     assert stored_events(app) == before
-    assert app.intervention(intervention).status is InterventionStatus.IN_PROGRESS
+    assert record(app).intervention(intervention).status is InterventionStatus.IN_PROGRESS
 
 
 def test_a_command_id_reused_for_another_kind_of_command_is_refused(app: OnePlan) -> None:
     _, intervention = running_intervention(app)
     command_id = uuid4()
-    app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
     before = stored_events(app)
 
     with pytest.raises(CommandIdReused):
-        app.resume_intervention(intervention_id=intervention, actor=LARS, command_id=command_id)
+        acting(app, LARS).resume_intervention(intervention_id=intervention, command_id=command_id)
 
     assert stored_events(app) == before
-    assert app.intervention(intervention).status is InterventionStatus.ON_HOLD
+    assert record(app).intervention(intervention).status is InterventionStatus.ON_HOLD
 
 
 def test_a_refused_command_leaves_its_command_id_free_for_the_corrected_one(
@@ -259,17 +273,17 @@ def test_a_refused_command_leaves_its_command_id_free_for_the_corrected_one(
     intervention = propose(app, plan, citizen)
     command_id = uuid4()
     with pytest.raises(IllegalTransition):
-        app.pause_intervention(
-            intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+        acting(app, LARS).pause_intervention(
+            intervention_id=intervention, reason="hospital stay", command_id=command_id
         )
-    app.grant_intervention(intervention_id=intervention, actor=ANNE)
-    app.start_intervention(intervention_id=intervention, actor=LARS)
+    acting(app, ANNE).grant_intervention(intervention_id=intervention)
+    acting(app, LARS).start_intervention(intervention_id=intervention)
 
-    app.pause_intervention(
-        intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+    acting(app, LARS).pause_intervention(
+        intervention_id=intervention, reason="hospital stay", command_id=command_id
     )
 
-    assert app.intervention(intervention).status is InterventionStatus.ON_HOLD
+    assert record(app).intervention(intervention).status is InterventionStatus.ON_HOLD
 
 
 def test_a_repeat_through_another_instance_on_the_same_database_adds_nothing(
@@ -277,20 +291,20 @@ def test_a_repeat_through_another_instance_on_the_same_database_adds_nothing(
 ) -> None:
     command_id = uuid4()
     with OnePlan.open(shared_url, clock=clock) as first_instance:
-        first = first_instance.register_citizen(
-            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        first = acting(first_instance, ANNE).register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), command_id=command_id
         )
         after_first = stored_events(first_instance)
 
     with OnePlan.open(shared_url, clock=clock) as second_instance:
-        repeat = second_instance.register_citizen(
-            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, command_id=command_id
+        repeat = acting(second_instance, ANNE).register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), command_id=command_id
         )
         assert repeat == first
         assert stored_events(second_instance) == after_first
         with pytest.raises(CommandIdReused):
-            second_instance.register_citizen(
-                name="Jonas", birth_date=date(2010, 3, 9), actor=ANNE, command_id=command_id
+            acting(second_instance, ANNE).register_citizen(
+                name="Jonas", birth_date=date(2010, 3, 9), command_id=command_id
             )
         assert stored_events(second_instance) == after_first
 
@@ -304,13 +318,13 @@ def test_a_pause_repeated_through_another_instance_is_answered_not_refused(
         OnePlan.open(shared_url, clock=clock) as b,
     ):
         _, intervention = running_intervention(a)
-        a.pause_intervention(
-            intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+        acting(a, LARS).pause_intervention(
+            intervention_id=intervention, reason="hospital stay", command_id=command_id
         )
         before = stored_events(a)
 
-        repeat = b.pause_intervention(
-            intervention_id=intervention, reason="hospital stay", actor=LARS, command_id=command_id
+        repeat = acting(b, LARS).pause_intervention(
+            intervention_id=intervention, reason="hospital stay", command_id=command_id
         )
 
         assert repeat == intervention
@@ -324,46 +338,46 @@ def test_a_retryable_command_is_decided_again_after_a_conflict_and_both_changes_
     app: OnePlan, other: OnePlan
 ) -> None:
     plan, _ = open_plan(app)
-    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     before = stored_events(app)
 
     with InterleavedWrite(
         app,
         plan,
-        lambda: other.record_goal_progress(
-            plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING, actor=LARS
+        lambda: acting(other, LARS).record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING
         ),
     ) as fake:
-        result = app.record_goal_progress(
-            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        result = acting(app, ANNE).record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE
         )
 
     assert result == goal
     assert fake.interleaved == 1
     assert stored_events(app) == before + 2
-    progress = [e for e in app.history(plan) if type(e).__name__ == "GoalProgressRecorded"]
+    progress = [e for e in record(app).history(plan) if type(e).__name__ == "GoalProgressRecorded"]
     assert [e.achievement for e in progress] == [  # type: ignore[attr-defined]
         AchievementStatus.IMPROVING,
         AchievementStatus.NO_CHANGE,
     ]
-    assert app.plan(plan).goals[goal].progress_count == 2
+    assert record(app).plan(plan).goals[goal].progress_count == 2
 
 
 def test_a_retried_command_sees_the_other_writers_change_and_may_then_be_refused(
     app: OnePlan, other: OnePlan
 ) -> None:
     plan, _ = open_plan(app)
-    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     before = stored_events(app)
 
     with (
         InterleavedWrite(
-            app, plan, lambda: other.complete_goal(plan_id=plan, goal_id=goal, actor=LARS)
+            app, plan, lambda: acting(other, LARS).complete_goal(plan_id=plan, goal_id=goal)
         ),
         pytest.raises(IllegalTransition),
     ):
-        app.record_goal_progress(
-            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        acting(app, ANNE).record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE
         )
 
     assert stored_events(app) == before + 1
@@ -371,38 +385,36 @@ def test_a_retried_command_sees_the_other_writers_change_and_may_then_be_refused
 
 
 def _hand_over(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
-    return app.hand_over_coordinator(
-        plan_id=plan, new_coordinator=PETER, reason="Anne goes on leave", actor=ANNE
+    return acting(app, ANNE).hand_over_coordinator(
+        plan_id=plan, new_coordinator=PETER, reason="Anne goes on leave"
     )
 
 
 def _reassign(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
-    return app.reassign_responsible(
-        intervention_id=intervention, new_responsible=SOFIE, reason="moved to health", actor=ANNE
+    return acting(app, ANNE).reassign_responsible(
+        intervention_id=intervention, new_responsible=SOFIE, reason="moved to health"
     )
 
 
 def _revise(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
-    return app.revise_goal(
+    return acting(app, ANNE).revise_goal(
         plan_id=plan,
         goal_id=goal,
         description="Takes the bus with a friend",
         reason="too soon",
-        actor=ANNE,
     )
 
 
 def _add_goal(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
-    return app.set_goal(plan_id=plan, description="Four hours without back pain", actor=LARS)
+    return acting(app, LARS).set_goal(plan_id=plan, description="Four hours without back pain")
 
 
 def _book_cost(app: OnePlan, plan: UUID, intervention: UUID, goal: UUID) -> object:
-    return app.record_actual_cost(
+    return acting(app, LARS).record_actual_cost(
         intervention_id=intervention,
         amount=Money.dkk("1200.00"),
         budget_area=BudgetArea.SERVICE,
         period=Period(start=date(2026, 2, 1), end=date(2026, 2, 28)),
-        actor=LARS,
     )
 
 
@@ -422,10 +434,10 @@ def test_a_command_that_must_not_be_retried_raises_a_conflict_and_stores_nothing
     concurrent_change: Callable[[OnePlan, UUID, UUID, UUID], object],
 ) -> None:
     plan, intervention = running_intervention(app)
-    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     target_id = plan if target == "plan" else intervention
-    before_plan = app.plan(plan)
-    before_intervention = app.intervention(intervention)
+    before_plan = record(app).plan(plan)
+    before_intervention = record(app).intervention(intervention)
     before = stored_events(app)
 
     with (
@@ -439,8 +451,8 @@ def test_a_command_that_must_not_be_retried_raises_a_conflict_and_stores_nothing
     assert fake.interleaved == 1
     assert target_id in conflict.value.aggregate_ids  # type: ignore[attr-defined]
     assert stored_events(app) == before + 1
-    after_plan = app.plan(plan)
-    after_intervention = app.intervention(intervention)
+    after_plan = record(app).plan(plan)
+    after_intervention = record(app).intervention(intervention)
     assert after_plan.coordinator == before_plan.coordinator
     assert after_plan.goals[goal] == before_plan.goals[goal]
     assert after_intervention.responsible == before_intervention.responsible
@@ -448,28 +460,28 @@ def test_a_command_that_must_not_be_retried_raises_a_conflict_and_stores_nothing
 
 def test_retries_are_bounded_by_max_retries(app: OnePlan, other: OnePlan) -> None:
     plan, _ = open_plan(app)
-    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     before = stored_events(app)
 
     with (
         InterleavedWrite(
             app,
             plan,
-            lambda: other.record_goal_progress(
-                plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING, actor=LARS
+            lambda: acting(other, LARS).record_goal_progress(
+                plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING
             ),
             times=100,
         ) as fake,
         pytest.raises(ConcurrencyConflict) as conflict,
     ):
-        app.record_goal_progress(
-            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        acting(app, ANNE).record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE
         )
 
     assert fake.interleaved == 1 + OnePlan.max_retries
     assert plan in conflict.value.aggregate_ids  # type: ignore[attr-defined]
     assert stored_events(app) == before + fake.interleaved
-    progress = [e for e in app.history(plan) if type(e).__name__ == "GoalProgressRecorded"]
+    progress = [e for e in record(app).history(plan) if type(e).__name__ == "GoalProgressRecorded"]
     assert {e.achievement for e in progress} == {AchievementStatus.IMPROVING}  # type: ignore[attr-defined]
 
 
@@ -477,22 +489,22 @@ def test_an_instance_without_retries_refuses_at_the_first_conflict(
     app: OnePlan, other: OnePlan
 ) -> None:
     plan, _ = open_plan(app)
-    goal = app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     app.max_retries = 0
 
     with (
         InterleavedWrite(
             app,
             plan,
-            lambda: other.record_goal_progress(
-                plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING, actor=LARS
+            lambda: acting(other, LARS).record_goal_progress(
+                plan_id=plan, goal_id=goal, achievement=AchievementStatus.IMPROVING
             ),
             times=100,
         ) as fake,
         pytest.raises(ConcurrencyConflict),
     ):
-        app.record_goal_progress(
-            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE, actor=ANNE
+        acting(app, ANNE).record_goal_progress(
+            plan_id=plan, goal_id=goal, achievement=AchievementStatus.NO_CHANGE
         )
 
     assert fake.interleaved == 1
@@ -511,25 +523,24 @@ def test_a_conflict_on_one_of_several_aggregates_stores_nothing_of_the_command(
         InterleavedWrite(
             app,
             jonas,
-            lambda: other.record_social_contact_person(
-                citizen_id=jonas, contact_person=LARS, actor=LARS
+            lambda: acting(other, LARS).record_social_contact_person(
+                citizen_id=jonas, contact_person=LARS
             ),
         ),
         pytest.raises(ConcurrencyConflict) as conflict,
     ):
-        app.open_plan(
+        acting(app, ANNE).open_plan(
             plan_id=plan_id,
             citizen_ids=[mette, jonas],
             consent_ids=[mette_consent, jonas_consent],
             legal_bases=["LAB § 30 b"],
             coordinator=ANNE,
-            actor=ANNE,
         )
 
     assert jonas in conflict.value.aggregate_ids  # type: ignore[attr-defined]
-    assert app.history(plan_id) == []
+    assert record(app).history(plan_id) == []
     assert event_names(app, mette) == mette_events
-    assert app.citizen(mette).plan_id is None
+    assert record(app).citizen(mette).plan_id is None
     assert event_names(app, jonas)[-1] == "SocialContactPersonRecorded"
 
 
@@ -537,20 +548,18 @@ def test_a_conflict_on_one_of_several_aggregates_stores_nothing_of_the_command(
     "repeat",
     [
         pytest.param(
-            lambda app, intervention, command_id: app.pause_intervention(
+            lambda app, intervention, command_id: acting(app, LARS).pause_intervention(
                 intervention_id=intervention,
                 reason="hospital stay",
-                actor=LARS,
                 command_id=command_id,
             ),
             id="a-retryable-pause",
         ),
         pytest.param(
-            lambda app, intervention, command_id: app.reassign_responsible(
+            lambda app, intervention, command_id: acting(app, ANNE).reassign_responsible(
                 intervention_id=intervention,
                 new_responsible=PETER,
                 reason="job centre takes over",
-                actor=ANNE,
                 command_id=command_id,
             ),
             id="a-reassignment-never-retried",
@@ -588,17 +597,21 @@ def test_sharing_fails_closed_after_another_instance_revoked_the_consent(
 ) -> None:
     a, b = two_instances
     plan, citizen = open_plan(a)
-    (consent,) = a.citizen(citizen).consents
-    b.revoke_consent(
-        citizen_id=citizen, consent_id=consent, sectors=[Sector.HEALTH], reason="", actor=ANNE
+    (consent,) = record(a).citizen(citizen).consents
+    acting(b, ANNE).revoke_consent(
+        given_how="in-meeting",
+        citizen_id=citizen,
+        consent_id=consent,
+        sectors=[Sector.HEALTH],
+        reason="",
     )
     before = stored_events(a)
 
     with pytest.raises(SharingNotCovered):
-        a.add_participant(plan_id=plan, participant=SOFIE, actor=ANNE)
+        acting(a, ANNE).add_participant(plan_id=plan, participant=SOFIE)
 
     assert stored_events(a) == before
-    assert "sofie" not in a.plan(plan).participants
+    assert "sofie" not in record(a).plan(plan).participants
 
 
 def test_an_instance_pauses_what_another_instance_resumed_since_it_last_looked(
@@ -606,13 +619,13 @@ def test_an_instance_pauses_what_another_instance_resumed_since_it_last_looked(
 ) -> None:
     a, b = two_instances
     _, intervention = running_intervention(a)
-    a.pause_intervention(intervention_id=intervention, reason="hospital stay", actor=LARS)
-    b.resume_intervention(intervention_id=intervention, actor=LARS)
+    acting(a, LARS).pause_intervention(intervention_id=intervention, reason="hospital stay")
+    acting(b, LARS).resume_intervention(intervention_id=intervention)
 
-    a.pause_intervention(intervention_id=intervention, reason="holiday", actor=LARS)
+    acting(a, LARS).pause_intervention(intervention_id=intervention, reason="holiday")
 
     assert event_names(b, intervention)[-3:] == ["Paused", "Resumed", "Paused"]
-    assert b.intervention(intervention).pause_reason == "holiday"
+    assert record(b).intervention(intervention).pause_reason == "holiday"
 
 
 def test_an_instance_does_not_pause_twice_what_another_instance_paused_since(
@@ -620,10 +633,10 @@ def test_an_instance_does_not_pause_twice_what_another_instance_paused_since(
 ) -> None:
     a, b = two_instances
     _, intervention = running_intervention(a)
-    b.pause_intervention(intervention_id=intervention, reason="hospital stay", actor=LARS)
+    acting(b, LARS).pause_intervention(intervention_id=intervention, reason="hospital stay")
 
     with pytest.raises(IllegalTransition):
-        a.pause_intervention(intervention_id=intervention, reason="holiday", actor=LARS)
+        acting(a, LARS).pause_intervention(intervention_id=intervention, reason="holiday")
 
     assert event_names(a, intervention).count("Paused") == 1
 
@@ -639,14 +652,14 @@ def test_an_instance_starts_what_waited_once_another_instance_ended_what_it_wait
     training = propose(
         a, plan, citizen, sector=Sector.EMPLOYMENT, legal_basis="LAB § 32", responsible=PETER
     )
-    a.grant_intervention(intervention_id=physio, actor=SOFIE)
-    a.grant_intervention(intervention_id=training, actor=PETER)
-    a.add_dependency(intervention_id=training, on_intervention_id=physio, actor=ANNE)
-    a.start_intervention(intervention_id=physio, actor=SOFIE)
-    b.complete_intervention(
-        intervention_id=physio, outcome=InterventionOutcome.GOALS_MET, actor=SOFIE
+    acting(a, SOFIE).grant_intervention(intervention_id=physio)
+    acting(a, PETER).grant_intervention(intervention_id=training)
+    acting(a, ANNE).add_dependency(intervention_id=training, on_intervention_id=physio)
+    acting(a, SOFIE).start_intervention(intervention_id=physio)
+    acting(b, SOFIE).complete_intervention(
+        intervention_id=physio, outcome=InterventionOutcome.GOALS_MET
     )
 
-    a.start_intervention(intervention_id=training, actor=PETER)
+    acting(a, PETER).start_intervention(intervention_id=training)
 
-    assert b.intervention(training).status is InterventionStatus.IN_PROGRESS
+    assert record(b).intervention(training).status is InterventionStatus.IN_PROGRESS

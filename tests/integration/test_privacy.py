@@ -28,7 +28,17 @@ from oneplan.errors import (
     RetentionNotEnded,
 )
 from oneplan.values import AchievementStatus, LegalBasis, OverarchingGoal, OverarchingGoalKind
-from tests.builders import ALL_CATEGORIES, ALL_SECTORS, ANNE, LARS, at
+from tests.builders import (
+    ALL_CATEGORIES,
+    ALL_SECTORS,
+    ANNE,
+    LARS,
+    acting,
+    at,
+    auditing,
+    record,
+    system,
+)
 from tests.conftest import FixedClock
 
 NAME, CPR, NOTE = "Canaryname Zqxjkv", "0101901234", "canarynote-7f3a9"
@@ -49,48 +59,45 @@ def case_file(
     """A citizen with a CPR number, a plan with their wishes, a goal with a progress note
     and an intervention, closed in 2026 (or left open); returns (citizen, plan)."""
     when = at(2026, 2, 2)
-    citizen = app.register_citizen(name=name, cpr=cpr, actor=ANNE, effective_at=when)
+    citizen = acting(app, ANNE).register_citizen(name=name, cpr=cpr, effective_at=when)
     members = (citizen,) if household_with is None else (household_with, citizen)
     consents = []
     for member in members:
         consents.append(
-            app.grant_consent(
+            acting(app, ANNE).grant_consent(
+                given_how="in-meeting",
                 citizen_id=member,
                 recipient_sectors=ALL_SECTORS,
                 categories=ALL_CATEGORIES,
                 purpose=f"one plan for {name}",
                 period=Period(start=when.date(), end=date(2028, 12, 31)),
                 given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name=name)],
-                actor=ANNE,
                 effective_at=when,
             )
         )
-    plan = app.open_plan(
+    plan = acting(app, ANNE).open_plan(
         citizen_ids=members,
         consent_ids=consents,
         legal_bases=["LAB § 30 b"],
         coordinator=ANNE,
-        actor=ANNE,
         effective_at=when,
     )
-    app.record_citizens_wishes(
+    acting(app, ANNE).record_citizens_wishes(
         plan_id=plan,
         citizen_id=citizen,
         wishes=f"{name} wishes: {note}",
         overarching_goal=OverarchingGoal(kind=OverarchingGoalKind.WORK),
-        actor=ANNE,
         effective_at=when,
     )
-    goal = app.set_goal(plan_id=plan, description=f"goal {note}", actor=ANNE, effective_at=when)
-    app.record_goal_progress(
+    goal = acting(app, ANNE).set_goal(plan_id=plan, description=f"goal {note}", effective_at=when)
+    acting(app, ANNE).record_goal_progress(
         plan_id=plan,
         goal_id=goal,
         achievement=AchievementStatus.IMPROVING,
         note=note,
-        actor=ANNE,
         effective_at=when,
     )
-    intervention = app.propose_intervention(
+    intervention = acting(app, ANNE).propose_intervention(
         plan_id=plan,
         citizen_id=citizen,
         sector="social",
@@ -98,20 +105,19 @@ def case_file(
         title=f"support for {name}",
         responsible=LARS,
         planned_period=Period(start=when.date()),
-        actor=ANNE,
         effective_at=when,
     )
-    app.grant_intervention(intervention_id=intervention, note=note, actor=LARS, effective_at=when)
+    acting(app, LARS).grant_intervention(intervention_id=intervention, note=note, effective_at=when)
     if close:
-        app.complete_plan(
-            plan_id=plan, outcome=PlanOutcome.WORK, actor=ANNE, effective_at=at(2026, 6, 1)
+        acting(app, ANNE).complete_plan(
+            plan_id=plan, outcome=PlanOutcome.WORK, effective_at=at(2026, 6, 1)
         )
     return citizen, plan
 
 
 def archive(app: OnePlan, plan_id: UUID) -> None:
-    app.deliver_to_archive(
-        plan_id=plan_id, archive="Rigsarkivet", reference="AVID.SA.1", actor=ANNE
+    acting(app, ANNE).deliver_to_archive(
+        plan_id=plan_id, archive="Rigsarkivet", reference="AVID.SA.1"
     )
 
 
@@ -128,20 +134,20 @@ def test_personal_fields_are_stored_sealed_and_read_back_exactly(app: OnePlan) -
     stored = b"".join(row[4] for row in stored_rows(app))
     for canary in (NAME, CPR, NOTE):
         assert canary.encode() not in stored
-    assert app.citizen(citizen).name == NAME
-    assert app.citizen(citizen).cpr == CPR
-    assert app.plan(plan).wishes[citizen] == f"{NAME} wishes: {NOTE}"
-    assert NOTE in app.citizen_plan(plan, language="en")
+    assert record(app).citizen(citizen).name == NAME
+    assert record(app).citizen(citizen).cpr == CPR
+    assert record(app).plan(plan).wishes[citizen] == f"{NAME} wishes: {NOTE}"
+    assert NOTE in auditing(app).citizen_plan(plan, language="en")
 
 
 def test_a_citizen_is_found_by_cpr_number_through_its_keyed_hash(app: OnePlan) -> None:
     citizen, _ = case_file(app, close=False)
 
-    assert app.citizen_by_cpr("010190-1234") == citizen
+    assert system(app).citizen_by_cpr("010190-1234") == citizen
     with pytest.raises(CprNotFound) as unknown:
-        app.citizen_by_cpr(OTHER_CPR)
+        system(app).citizen_by_cpr(OTHER_CPR)
     with pytest.raises(InvalidInput) as bad:
-        app.citizen_by_cpr("3102901234")  # 31 February
+        system(app).citizen_by_cpr("3102901234")  # 31 February
     assert "0202" not in str(unknown.value)
     assert "3102" not in str(bad.value)
 
@@ -150,14 +156,14 @@ def test_a_cpr_number_is_registered_once(app: OnePlan) -> None:
     case_file(app, close=False)
 
     with pytest.raises(InvalidInput) as again:
-        app.register_citizen(name="Someone", cpr=CPR, actor=ANNE, effective_at=at(2026, 2, 3))
+        acting(app, ANNE).register_citizen(name="Someone", cpr=CPR, effective_at=at(2026, 2, 3))
     assert again.value.fields == "cpr"
     assert CPR not in str(again.value)
 
 
 def test_a_cpr_number_must_encode_the_birth_date_given(app: OnePlan) -> None:
     with pytest.raises(InvalidInput) as refused:
-        app.register_citizen(name="Someone", cpr=CPR, birth_date=date(1990, 1, 2), actor=ANNE)
+        acting(app, ANNE).register_citizen(name="Someone", cpr=CPR, birth_date=date(1990, 1, 2))
     assert refused.value.fields == "cpr"
 
 
@@ -165,7 +171,7 @@ def test_a_cpr_number_is_refused_without_the_keys_that_protect_it(
     memory_app: OnePlan,
 ) -> None:
     with pytest.raises(MasterKeyMissing):
-        memory_app.register_citizen(name="Someone", cpr=CPR, actor=ANNE)
+        acting(memory_app, ANNE).register_citizen(name="Someone", cpr=CPR)
     assert memory_app.recorder.max_notification_id() in (None, 0)
 
 
@@ -179,33 +185,35 @@ def test_erasure_at_the_end_of_retention_leaves_the_citizen_erased_and_others_un
     before = stored_rows(app)
     clock.now = AFTER_RETENTION
 
-    erasure = app.erase_citizen(citizen_id=mette, actor=ANNE)
+    erasure = acting(app, ANNE).erase_citizen(citizen_id=mette)
 
     assert erasure.keys_destroyed == 3  # the citizen's record, employment, social
     after = stored_rows(app)
     assert after[: len(before)] == before  # no stored event changed (the chain holds)
     assert [row[3].rsplit(".", 1)[-1] for row in after[len(before) :]] == ["Erased"]
-    erased = app.citizen(mette)
+    erased = record(app).citizen(mette)
     assert (erased.name, erased.cpr, erased.birth_date, erased.erased) == (
         ERASED,
         None,
         None,
         True,
     )
-    case = app.plan(plan)
+    case = record(app).plan(plan)
     assert case.status.value == "completed"
     assert case.legal_bases[0].law.value == "LAB"
     assert case.wishes[mette] == ERASED
     assert {g.description for g in case.goals.values()} == {ERASED}
-    assert [i.title for i in app.interventions_of(plan)] == [ERASED]
-    assert [i.legal_basis for i in app.interventions_of(plan)] == [LegalBasis.parse("SEL § 85")]
-    untouched = app.citizen(other)
+    assert [i.title for i in record(app).interventions_of(plan)] == [ERASED]
+    assert [i.legal_basis for i in record(app).interventions_of(plan)] == [
+        LegalBasis.parse("SEL § 85")
+    ]
+    untouched = record(app).citizen(other)
     assert (untouched.name, untouched.cpr) == (OTHER_NAME, OTHER_CPR)
-    assert app.plan(other_plan).wishes[other] == f"{OTHER_NAME} wishes: other note"
-    assert app.citizen_by_cpr(OTHER_CPR) == other
+    assert record(app).plan(other_plan).wishes[other] == f"{OTHER_NAME} wishes: other note"
+    assert system(app).citizen_by_cpr(OTHER_CPR) == other
     with pytest.raises(CprNotFound):
-        app.citizen_by_cpr(CPR)
-    shown = app.citizen_plan(plan, language="en") + repr(app.journey(mette))
+        system(app).citizen_by_cpr(CPR)
+    shown = auditing(app).citizen_plan(plan, language="en") + repr(auditing(app).journey(mette))
     for canary in (NAME, NOTE):
         assert canary not in shown
     assert app.views.get("citizen", mette).erased
@@ -217,16 +225,16 @@ def test_erasure_is_refused_before_the_end_of_retention(app: OnePlan, clock: Fix
     archive(app, plan)
 
     with pytest.raises(RetentionNotEnded) as in_open_plan:
-        app.erase_citizen(citizen_id=open_one, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=open_one)
     with pytest.raises(RetentionNotEnded) as not_yet:
-        app.erase_citizen(citizen_id=closed, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=closed)
     clock.now = datetime(2031, 12, 31, 23, tzinfo=UTC)
     with pytest.raises(RetentionNotEnded):
-        app.erase_citizen(citizen_id=closed, actor=ANNE, legal_basis="FVL § 2")
+        acting(app, ANNE).erase_citizen(citizen_id=closed, legal_basis="FVL § 2")
 
     assert in_open_plan.value.due is None
     assert not_yet.value.due == date(2032, 1, 1)
-    assert app.citizen(closed).name == OTHER_NAME
+    assert record(app).citizen(closed).name == OTHER_NAME
 
 
 def test_erasure_before_archive_delivery_needs_a_legal_basis(
@@ -236,45 +244,44 @@ def test_erasure_before_archive_delivery_needs_a_legal_basis(
     clock.now = AFTER_RETENTION
 
     with pytest.raises(NotDeliveredToArchive) as refused:
-        app.erase_citizen(citizen_id=citizen, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=citizen)
     assert refused.value.plan_ids == (plan,)
-    assert app.citizen(citizen).name == NAME
+    assert record(app).citizen(citizen).name == NAME
 
-    app.erase_citizen(citizen_id=citizen, actor=ANNE, legal_basis="FVL § 2")
+    acting(app, ANNE).erase_citizen(citizen_id=citizen, legal_basis="FVL § 2")
 
-    assert app.citizen(citizen).name == ERASED
-    assert app.history(citizen)[-1].legal_basis == LegalBasis.parse("FVL § 2")  # type: ignore[attr-defined]
+    assert record(app).citizen(citizen).name == ERASED
+    assert record(app).history(citizen)[-1].legal_basis == LegalBasis.parse("FVL § 2")  # type: ignore[attr-defined]
 
 
 def test_nothing_more_is_written_about_an_erased_citizen(app: OnePlan, clock: FixedClock) -> None:
     citizen, plan = case_file(app)
     archive(app, plan)
     clock.now = AFTER_RETENTION
-    app.erase_citizen(citizen_id=citizen, actor=ANNE)
+    acting(app, ANNE).erase_citizen(citizen_id=citizen)
 
     with pytest.raises(CitizenErased):
-        app.erase_citizen(citizen_id=citizen, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=citizen)
     with pytest.raises(CitizenErased):
-        app.record_social_contact_person(citizen_id=citizen, contact_person=LARS, actor=LARS)
+        acting(app, LARS).record_social_contact_person(citizen_id=citizen, contact_person=LARS)
 
 
 def household_case_file(app: OnePlan) -> tuple[UUID, UUID, UUID]:
     """Two citizens' household plan, each with wishes of their own, closed and delivered
     to the archive: (first, second, plan)."""
-    first = app.register_citizen(
-        name="First Member", cpr="0303801234", actor=ANNE, effective_at=at(2026, 2, 1)
+    first = acting(app, ANNE).register_citizen(
+        name="First Member", cpr="0303801234", effective_at=at(2026, 2, 1)
     )
     second, plan = case_file(app, household_with=first, close=False)
-    app.record_citizens_wishes(
+    acting(app, ANNE).record_citizens_wishes(
         plan_id=plan,
         citizen_id=first,
         wishes="first member's own wishes",
         overarching_goal=OverarchingGoal(kind=OverarchingGoalKind.WORK),
-        actor=ANNE,
         effective_at=at(2026, 2, 3),
     )
-    app.complete_plan(
-        plan_id=plan, outcome=PlanOutcome.WORK, actor=ANNE, effective_at=at(2026, 6, 1)
+    acting(app, ANNE).complete_plan(
+        plan_id=plan, outcome=PlanOutcome.WORK, effective_at=at(2026, 6, 1)
     )
     archive(app, plan)
     return first, second, plan
@@ -286,18 +293,18 @@ def test_a_household_plan_keeps_its_shared_fields_until_its_last_member_is_erase
     first, second, plan = household_case_file(app)
     clock.now = AFTER_RETENTION
 
-    one = app.erase_citizen(citizen_id=second, actor=ANNE)
+    one = acting(app, ANNE).erase_citizen(citizen_id=second)
 
-    kept = app.plan(plan)
+    kept = record(app).plan(plan)
     assert one.households == ()
     assert kept.wishes[second] == ERASED  # a member's own wishes go with them
     assert kept.wishes[first] == "first member's own wishes"
     assert {g.description for g in kept.goals.values()} == {f"goal {NOTE}"}
 
-    last = app.erase_citizen(citizen_id=first, actor=ANNE)
+    last = acting(app, ANNE).erase_citizen(citizen_id=first)
 
     assert last.households == (plan,)
-    assert {g.description for g in app.plan(plan).goals.values()} == {ERASED}
+    assert {g.description for g in record(app).plan(plan).goals.values()} == {ERASED}
 
 
 def test_retention_due_lists_the_citizens_whose_files_have_been_closed_longer_than_their_period(
@@ -308,8 +315,8 @@ def test_retention_due_lists_the_citizens_whose_files_have_been_closed_longer_th
     archive(app, other_plan)
     case_file(app, name="Still Open", cpr="0404801234", close=False)
 
-    assert app.retention_due() == []
-    due = app.retention_due(at=date(2032, 1, 1))
+    assert system(app).retention_due() == []
+    due = system(app).retention_due(at=date(2032, 1, 1))
 
     assert [(d.citizen_id, d.due, d.ready) for d in due] == sorted(
         [(citizen, date(2032, 1, 1), False), (other, date(2032, 1, 1), True)],

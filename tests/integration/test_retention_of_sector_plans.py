@@ -25,7 +25,7 @@ from oneplan import (
     SectorPlanRef,
 )
 from oneplan.aggregates.personal import ERASED
-from tests.builders import ANNE, KARIN, LARS, at
+from tests.builders import ANNE, KARIN, LARS, acting, at, auditing, record, system
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import CPR, NAME, OTHER_CPR, OTHER_NAME, archive, case_file
 
@@ -36,7 +36,7 @@ TITLE = "Canarytitle Qwzx support"
 
 def comparison_citizen(app: OnePlan, *, name: str = NAME, cpr: str = CPR) -> UUID:
     """A citizen who never has a coordinated plan (as an evaluation's comparison group)."""
-    return app.register_citizen(name=name, cpr=cpr, actor=ANNE, effective_at=at(2026, 2, 2))
+    return acting(app, ANNE).register_citizen(name=name, cpr=cpr, effective_at=at(2026, 2, 2))
 
 
 def effort(
@@ -50,37 +50,34 @@ def effort(
 ) -> UUID:
     """An intervention under the citizen's sector plan, granted and started."""
     when = when or at(2026, 3, 2)
-    intervention = app.propose_intervention_under_sector_plan(
+    intervention = acting(app, by).propose_intervention_under_sector_plan(
         citizen_id=citizen,
         sector_plan=sector_plan,
         legal_basis=legal_basis,
         title=TITLE,
         responsible=by,
         planned_period=Period(start=when.date()),
-        actor=by,
         effective_at=when,
     )
-    app.grant_intervention(intervention_id=intervention, actor=by, effective_at=when)
-    app.start_intervention(intervention_id=intervention, actor=by, effective_at=when)
+    acting(app, by).grant_intervention(intervention_id=intervention, effective_at=when)
+    acting(app, by).start_intervention(intervention_id=intervention, effective_at=when)
     return intervention
 
 
 def finish(app: OnePlan, intervention: UUID, when: datetime, by: Actor = LARS) -> None:
-    app.complete_intervention(
+    acting(app, by).complete_intervention(
         intervention_id=intervention,
         outcome=InterventionOutcome.GOALS_MET,
-        actor=by,
         effective_at=when,
     )
 
 
 def deliver(app: OnePlan, citizen: UUID, sector_plan: SectorPlanRef = SOCIAL, **more: Any) -> UUID:
-    return app.deliver_sector_plan_to_archive(
+    return acting(app, more.pop("actor", LARS)).deliver_sector_plan_to_archive(
         citizen_id=citizen,
         sector_plan=sector_plan,
         archive="Rigsarkivet",
         reference="AVID.SA.2",
-        actor=more.pop("actor", LARS),
         **more,
     )
 
@@ -92,17 +89,17 @@ def test_a_comparison_citizen_with_a_running_sector_plan_intervention_is_neither
     running = effort(app, mette)
     clock.now = datetime(2040, 1, 2, tzinfo=UTC)  # long past "registration + 5 years"
 
-    assert app.retention_due() == []
+    assert system(app).retention_due() == []
     with pytest.raises(RetentionNotEnded) as refused:
-        app.erase_citizen(citizen_id=mette, actor=ANNE, legal_basis="FVL § 2")
+        acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
     with pytest.raises(IllegalTransition):
         deliver(app, mette)
 
     assert (refused.value.due, refused.value.sector_plans) == (None, (SOCIAL,))
     assert refused.value.intervention_ids == (running,)
     assert f"sector plan {SOCIAL}" in str(refused.value)
-    assert app.citizen(mette).name == NAME
-    assert app.intervention(running).title == TITLE
+    assert record(app).citizen(mette).name == NAME
+    assert record(app).intervention(running).title == TITLE
 
 
 def test_once_its_interventions_finish_a_sector_plan_is_due_after_its_laws_period(
@@ -117,15 +114,15 @@ def test_once_its_interventions_finish_a_sector_plan_is_due_after_its_laws_perio
     clock.now = datetime(2027, 3, 1, tzinfo=UTC)
     finish(app, family, at(2027, 2, 1), by=KARIN)  # BL: 20 years from the end of 2027
 
-    assert app.retention_due(at=date(2047, 12, 31)) == []
-    [due] = app.retention_due(at=date(2048, 1, 1))
+    assert system(app).retention_due(at=date(2047, 12, 31)) == []
+    [due] = system(app).retention_due(at=date(2048, 1, 1))
 
     assert (due.citizen_id, due.due, due.plan_ids) == (mette, date(2048, 1, 1), ())
     assert set(due.sector_plans) == set(due.sector_plans_awaiting_archive) == {SOCIAL, FAMILY}
     assert not due.ready
     clock.now = datetime(2047, 12, 31, tzinfo=UTC)
     with pytest.raises(RetentionNotEnded) as early:
-        app.erase_citizen(citizen_id=mette, actor=ANNE, legal_basis="FVL § 2")
+        acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
     assert early.value.due == date(2048, 1, 1)
 
 
@@ -137,14 +134,14 @@ def test_erasure_before_a_sector_plans_archive_delivery_needs_a_legal_basis(
     clock.now = datetime(2032, 1, 2, tzinfo=UTC)
 
     with pytest.raises(NotDeliveredToArchive) as refused:
-        app.erase_citizen(citizen_id=mette, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=mette)
     assert (refused.value.plan_ids, refused.value.sector_plans) == ((), (SOCIAL,))
-    assert app.citizen(mette).name == NAME
+    assert record(app).citizen(mette).name == NAME
 
-    erasure = app.erase_citizen(citizen_id=mette, actor=ANNE, legal_basis="FVL § 2")
+    erasure = acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
 
     assert erasure.sector_plans == (SOCIAL,)
-    assert app.citizen(mette).name == ERASED
+    assert record(app).citizen(mette).name == ERASED
 
 
 def test_a_delivered_sector_plan_lets_the_citizen_be_erased_and_is_in_the_audit_trail(
@@ -158,22 +155,24 @@ def test_a_delivered_sector_plan_lets_the_citizen_be_erased_and_is_in_the_audit_
     assert deliver(app, mette) == mette
 
     [delivered] = [
-        e for e in app.audit_trail(citizen_id=mette) if e.action.endswith("DeliveredToArchive")
+        e
+        for e in auditing(app).audit_trail(citizen_id=mette)
+        if e.action.endswith("DeliveredToArchive")
     ]
     assert delivered.action == "Citizen.SectorPlanDeliveredToArchive"
     assert delivered.description == (
         f"Sector plan {SOCIAL} (1 intervention(s)) delivered to Rigsarkivet as AVID.SA.2"
     )
     assert (delivered.actor_id, delivered.legal_bases) == ("lars", ("SEL § 141",))
-    assert "delivered to the archive" in app.journey(mette).entries[-1].summary
-    [due] = app.retention_due(at=date(2032, 1, 1))
+    assert "delivered to the archive" in auditing(app).journey(mette).entries[-1].summary
+    [due] = system(app).retention_due(at=date(2032, 1, 1))
     assert (due.sector_plans, due.ready) == ((SOCIAL,), True)
     clock.now = datetime(2032, 1, 2, tzinfo=UTC)
 
-    app.erase_citizen(citizen_id=mette, actor=ANNE)
+    acting(app, ANNE).erase_citizen(citizen_id=mette)
 
-    assert app.intervention(intervention).title == ERASED
-    assert app.retention_due(at=date(2032, 1, 2)) == []
+    assert record(app).intervention(intervention).title == ERASED
+    assert system(app).retention_due(at=date(2032, 1, 2)) == []
     with pytest.raises(IllegalTransition):  # (delivered once; nothing more is recorded)
         deliver(app, mette)
 
@@ -185,28 +184,28 @@ def test_a_citizen_with_a_plan_and_later_sector_plan_interventions_waits_for_bot
     archive(app, plan)
     later = effort(app, mette, when=at(2026, 7, 1))
 
-    assert app.retention_due(at=date(2040, 1, 1)) == []
+    assert system(app).retention_due(at=date(2040, 1, 1)) == []
     clock.now = datetime(2032, 1, 2, tzinfo=UTC)
     with pytest.raises(RetentionNotEnded) as open_file:
-        app.erase_citizen(citizen_id=mette, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=mette)
     assert (open_file.value.plan_ids, open_file.value.sector_plans) == ((), (SOCIAL,))
 
     finish(app, later, at(2027, 3, 1))
-    [due] = app.retention_due(at=date(2033, 1, 1))
+    [due] = system(app).retention_due(at=date(2033, 1, 1))
     assert (due.due, due.plan_ids, due.awaiting_archive) == (date(2033, 1, 1), (plan,), ())
     assert due.sector_plans_awaiting_archive == (SOCIAL,)
     with pytest.raises(RetentionNotEnded):  # the plan's period is over, the sector plan's not
-        app.erase_citizen(citizen_id=mette, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=mette)
     clock.now = datetime(2033, 1, 2, tzinfo=UTC)
     with pytest.raises(NotDeliveredToArchive) as waiting:
-        app.erase_citizen(citizen_id=mette, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=mette)
     assert (waiting.value.plan_ids, waiting.value.sector_plans) == ((), (SOCIAL,))
 
     deliver(app, mette)
-    erasure = app.erase_citizen(citizen_id=mette, actor=ANNE)
+    erasure = acting(app, ANNE).erase_citizen(citizen_id=mette)
 
     assert (erasure.plan_ids, erasure.sector_plans) == ((plan,), (SOCIAL,))
-    assert app.intervention(later).title == ERASED
+    assert record(app).intervention(later).title == ERASED
 
 
 def test_a_citizen_who_withdrew_from_a_plan_waits_for_the_sector_plan_efforts_after_it(
@@ -214,16 +213,16 @@ def test_a_citizen_who_withdrew_from_a_plan_waits_for_the_sector_plan_efforts_af
 ) -> None:
     mette, plan = case_file(app, close=False)
     herself = Actor(id="mette", kind=ActorKind.CITIZEN)
-    app.withdraw_plan(
-        plan_id=plan, reason="my own plans", actor=herself, effective_at=at(2026, 4, 1)
+    acting(app, herself).withdraw_plan(
+        plan_id=plan, reason="my own plans", effective_at=at(2026, 4, 1)
     )
     archive(app, plan)
     effort(app, mette, when=at(2026, 4, 2))
     clock.now = datetime(2040, 1, 1, tzinfo=UTC)
 
     with pytest.raises(RetentionNotEnded) as refused:
-        app.erase_citizen(citizen_id=mette, actor=ANNE, legal_basis="FVL § 2")
+        acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
 
     assert refused.value.sector_plans == (SOCIAL,)
-    assert app.retention_due() == []
-    assert app.plan(plan).status.value == "revoked"
+    assert system(app).retention_due() == []
+    assert record(app).plan(plan).status.value == "revoked"

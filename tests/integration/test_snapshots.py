@@ -22,7 +22,7 @@ from oneplan.errors import InvalidInput
 from oneplan.persistence import env_for_url
 from oneplan.snapshots import AggregateSnapshot
 from oneplan.values import LegalBasis
-from tests.builders import ANNE, at, open_plan
+from tests.builders import ANNE, acting, at, open_plan, record
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import (
     AFTER_RETENTION,
@@ -39,7 +39,7 @@ def state_of(aggregate: Any) -> dict[str, Any]:
 def folded(app: OnePlan, aggregate_id: UUID) -> dict[str, Any]:
     """The aggregate folded from all its events, no snapshot involved."""
     aggregate: Any = None
-    for event in app.history(aggregate_id):
+    for event in record(app).history(aggregate_id):
         aggregate = event.mutate(aggregate)
     return state_of(aggregate)
 
@@ -54,7 +54,7 @@ def snapshots_of(app: OnePlan, aggregate_id: UUID) -> list[AggregateSnapshot]:
 
 def loaded_cold(app: OnePlan, plan_id: UUID) -> dict[str, Any]:
     app._cache.clear()
-    return state_of(app.plan(plan_id))
+    return state_of(record(app).plan(plan_id))
 
 
 def test_a_household_snapshot_seals_each_members_wishes_under_their_own_key(
@@ -70,7 +70,7 @@ def test_a_household_snapshot_seals_each_members_wishes_under_their_own_key(
     assert loaded_cold(app, plan) == folded(app, plan)
     clock.now = AFTER_RETENTION
 
-    app.erase_citizen(citizen_id=second, actor=ANNE)
+    acting(app, ANNE).erase_citizen(citizen_id=second)
 
     latest = snapshots_of(app, plan)[-1]
     assert latest.usable  # the household's key stays: the shared fields are readable
@@ -78,11 +78,11 @@ def test_a_household_snapshot_seals_each_members_wishes_under_their_own_key(
     assert loaded_cold(app, plan)["wishes"] == {first: "first member's own wishes", second: ERASED}
     assert loaded_cold(app, plan) == folded(app, plan)
 
-    app.erase_citizen(citizen_id=first, actor=ANNE)
+    acting(app, ANNE).erase_citizen(citizen_id=first)
 
     assert not [s for s in snapshots_of(app, plan) if s.usable or s.state is not None]
     assert loaded_cold(app, plan) == folded(app, plan)
-    assert {g.description for g in app.plan(plan).goals.values()} == {ERASED}
+    assert {g.description for g in record(app).plan(plan).goals.values()} == {ERASED}
 
 
 def test_snapshots_are_not_in_the_log_and_leave_the_audit_chain_intact(
@@ -91,12 +91,12 @@ def test_snapshots_are_not_in_the_log_and_leave_the_audit_chain_intact(
     monkeypatch.setenv("ONEPLAN_SNAPSHOT_INTERVAL", "2")
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
         citizen, plan = case_file(app)
-        events = len(app.history(citizen)) + len(app.history(plan))
-        events += sum(len(app.history(i)) for i in app.plan(plan).intervention_ids)
+        events = len(record(app).history(citizen)) + len(record(app).history(plan))
+        events += sum(len(record(app).history(i)) for i in record(app).plan(plan).intervention_ids)
 
         verification = app.verify_audit()
 
-        assert len(snapshots_of(app, plan)) == len(app.history(plan)) // 2 > 0
+        assert len(snapshots_of(app, plan)) == len(record(app).history(plan)) // 2 > 0
         assert app.recorder.max_notification_id() == verification.events == events
         assert verification.intact
 
@@ -127,11 +127,11 @@ def test_an_as_of_read_uses_no_snapshot_holding_an_event_recorded_after_it(
     assert [s.recorded_until for s in snapshots_of(app, plan.id)] == [t1 + timedelta(hours=2)]
 
     as_of = t1 + timedelta(hours=1, minutes=30)
-    read = app.plan(plan.id, as_of=as_of)
+    read = record(app).plan(plan.id, as_of=as_of)
 
     assert read.version == 1  # a fold from the start stops at version 2 (recorded later)
     assert {g.description for g in read.goals.values()} == set()
-    assert app.plan(plan.id, as_of=t1 + timedelta(hours=3)).version == 3
+    assert record(app).plan(plan.id, as_of=t1 + timedelta(hours=3)).version == 3
 
 
 def test_a_snapshot_that_cannot_be_written_leaves_the_command_done(
@@ -148,7 +148,7 @@ def test_a_snapshot_that_cannot_be_written_leaves_the_command_done(
     with caplog.at_level(logging.WARNING, logger="oneplan.application"):
         plan, _ = open_plan(app)
 
-    assert app.plan(plan).version == len(app.history(plan)) > 0
+    assert record(app).plan(plan).version == len(record(app).history(plan)) > 0
     assert "no snapshot of" in caplog.text
     assert "disk full" in caplog.text
 
@@ -168,11 +168,11 @@ def test_with_interval_0_nothing_is_snapshotted_and_reads_fold_the_events(
 ) -> None:
     with OnePlan({**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "1"}, clock=clock) as app:
         plan, _ = open_plan(app)
-        app.set_goal(plan_id=plan, description="a goal", actor=ANNE)
-        assert len(snapshots_of(app, plan)) == len(app.history(plan)) > 1
+        acting(app, ANNE).set_goal(plan_id=plan, description="a goal")
+        assert len(snapshots_of(app, plan)) == len(record(app).history(plan)) > 1
     with OnePlan({**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "0"}, clock=clock) as off:
         assert off.snapshots is None
-        assert state_of(off.plan(plan)) == folded(off, plan)
+        assert state_of(record(off).plan(plan)) == folded(off, plan)
 
 
 def test_a_snapshot_written_with_another_schema_is_not_used(
@@ -181,21 +181,21 @@ def test_a_snapshot_written_with_another_schema_is_not_used(
     app = memory_app
     app.snapshot_interval = 1
     plan, _ = open_plan(app)
-    app.set_goal(plan_id=plan, description="a goal", actor=ANNE)
+    acting(app, ANNE).set_goal(plan_id=plan, description="a goal")
     assert all(s.usable for s in snapshots_of(app, plan))
 
     monkeypatch.setitem(snapshots._FINGERPRINTS, Plan, "a-later-schema")
 
     assert not any(s.usable for s in snapshots_of(app, plan))
     assert loaded_cold(app, plan) == folded(app, plan)
-    assert state_of(app.plan(plan, as_of=AFTER_RETENTION)) == folded(app, plan)
+    assert state_of(record(app).plan(plan, as_of=AFTER_RETENTION)) == folded(app, plan)
 
 
 def test_an_attribute_the_snapshot_schema_does_not_declare_is_refused(
     memory_app: OnePlan,
 ) -> None:
     plan_id, _ = open_plan(memory_app)
-    plan = memory_app.plan(plan_id)
+    plan = record(memory_app).plan(plan_id)
     plan.__dict__["something_new"] = 1
 
     with pytest.raises(snapshots.SnapshotSchemaOutdated, match="something_new"):

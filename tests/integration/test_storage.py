@@ -36,7 +36,7 @@ from oneplan import (
 )
 from oneplan.demo import run_demo
 from oneplan.persistence import OnePlanMapper, env_for_url
-from tests.builders import ANNE, open_plan
+from tests.builders import ANNE, acting, open_plan, record
 from tests.conftest import FixedClock
 
 MAPPER = "oneplan.persistence:OnePlanMapper"
@@ -85,14 +85,14 @@ def test_sqlite_writes_wait_for_a_busy_database_instead_of_failing_at_once(
 ) -> None:
     path = sqlite_url.removeprefix("sqlite:///")
     with OnePlan.open(sqlite_url, clock=clock) as app:
-        app.register_citizen(name="Mette", birth_date=date(1984, 5, 2), actor=ANNE)
+        acting(app, ANNE).register_citizen(name="Mette", birth_date=date(1984, 5, 2))
         other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         other.execute("BEGIN IMMEDIATE")  # another process holds the write lock...
         release = threading.Timer(0.5, lambda: other.execute("COMMIT"))
         release.start()  # ...for half a second
         started = time.monotonic()
         try:
-            app.register_citizen(name="Jonas", birth_date=date(2010, 3, 9), actor=ANNE)
+            acting(app, ANNE).register_citizen(name="Jonas", birth_date=date(2010, 3, 9))
         finally:
             release.join()
             other.close()
@@ -107,7 +107,7 @@ def test_sqlite_writes_begin_immediate(sqlite_url: str, clock: FixedClock) -> No
     with OnePlan.open(sqlite_url, clock=clock) as app:
         with app.recorder.datastore.get_connection(commit=True) as connection:  # type: ignore[attr-defined]
             connection._sqlite_conn.set_trace_callback(statements.append)
-        app.register_citizen(name="Mette", birth_date=date(1984, 5, 2), actor=ANNE)
+        acting(app, ANNE).register_citizen(name="Mette", birth_date=date(1984, 5, 2))
 
     assert "BEGIN IMMEDIATE" in statements
     assert "BEGIN" not in statements
@@ -196,11 +196,11 @@ def test_a_stored_event_that_cannot_be_read_is_reported_as_a_storage_error(
     with OnePlan.open(url, clock=clock) as reader:
         before = len(reader.recorder.select_notifications(start=1, limit=10**6))
         with pytest.raises(StorageError):
-            reader.plan(plan_id)
+            record(reader).plan(plan_id)
         with pytest.raises(StorageError):
-            reader.history(plan_id)
+            record(reader).history(plan_id)
         with pytest.raises(StorageError):
-            reader.set_goal(plan_id=plan_id, description="In work", actor=ANNE)
+            acting(reader, ANNE).set_goal(plan_id=plan_id, description="In work")
         assert len(reader.recorder.select_notifications(start=1, limit=10**6)) == before
 
 
@@ -208,7 +208,7 @@ def test_an_in_memory_sqlite_database_keeps_the_record_while_open(clock: FixedCl
     with OnePlan.open("sqlite:///:memory:", clock=clock) as app:
         plan_id, _ = open_plan(app)
 
-        assert app.plan(plan_id).status is PlanStatus.ACTIVE
+        assert record(app).plan(plan_id).status is PlanStatus.ACTIVE
 
 
 def test_every_instance_writes_events_with_the_oneplan_mapper(app: OnePlan) -> None:
@@ -223,10 +223,10 @@ def _state(aggregate: Any) -> dict[str, Any]:
 
 
 def _everything(app: OnePlan, plan_id: UUID) -> dict[UUID, dict[str, Any]]:
-    plan = app.plan(plan_id)
+    plan = record(app).plan(plan_id)
     states = {plan_id: _state(plan)}
-    states.update({c: _state(app.citizen(c)) for c in plan.citizen_ids})
-    states.update({i: _state(app.intervention(i)) for i in plan.intervention_ids})
+    states.update({c: _state(record(app).citizen(c)) for c in plan.citizen_ids})
+    states.update({i: _state(record(app).intervention(i)) for i in plan.intervention_ids})
     return states
 
 
@@ -237,12 +237,14 @@ def test_a_new_instance_reads_back_exactly_what_another_instance_wrote(
         plan_id = run_demo(writer, say=lambda _: None)
         written = _everything(writer, plan_id)
         written_log = [
-            (type(e), e.originator_id, e.originator_version) for e in writer.all_events()
+            (type(e), e.originator_id, e.originator_version) for e in record(writer).all_events()
         ]
 
     with OnePlan.open(shared_url, clock=clock) as reader:
         assert _everything(reader, plan_id) == written
-        read_log = [(type(e), e.originator_id, e.originator_version) for e in reader.all_events()]
+        read_log = [
+            (type(e), e.originator_id, e.originator_version) for e in record(reader).all_events()
+        ]
         assert read_log == written_log
         assert len(read_log) == len(reader.recorder.select_notifications(start=1, limit=10**6))
 
@@ -255,16 +257,16 @@ def test_an_open_instance_reads_and_decides_on_what_another_instance_wrote_since
         OnePlan.open(shared_url, clock=clock) as b,
     ):
         plan_id, _ = open_plan(a)
-        goal = a.set_goal(plan_id=plan_id, description="Takes the bus alone", actor=ANNE)
-        assert a.plan(plan_id).goals[goal].status is GoalStatus.ACTIVE
+        goal = acting(a, ANNE).set_goal(plan_id=plan_id, description="Takes the bus alone")
+        assert record(a).plan(plan_id).goals[goal].status is GoalStatus.ACTIVE
 
-        b.complete_goal(plan_id=plan_id, goal_id=goal, actor=ANNE)
+        acting(b, ANNE).complete_goal(plan_id=plan_id, goal_id=goal)
 
-        assert a.plan(plan_id).goals[goal].status is GoalStatus.COMPLETED
-        assert a.plan(plan_id).version == b.plan(plan_id).version
+        assert record(a).plan(plan_id).goals[goal].status is GoalStatus.COMPLETED
+        assert record(a).plan(plan_id).version == record(b).plan(plan_id).version
         with pytest.raises(IllegalTransition):
-            a.record_goal_progress(
-                plan_id=plan_id, goal_id=goal, achievement=AchievementStatus.ACHIEVED, actor=ANNE
+            acting(a, ANNE).record_goal_progress(
+                plan_id=plan_id, goal_id=goal, achievement=AchievementStatus.ACHIEVED
             )
 
 
@@ -273,22 +275,21 @@ def test_values_come_back_with_their_exact_types(shared_url: str, clock: FixedCl
         plan_id = run_demo(writer, say=lambda _: None)
         back_goal = next(
             g.goal_id
-            for g in writer.plan(plan_id).goals.values()
+            for g in record(writer).plan(plan_id).goals.values()
             if g.description.startswith("Back")
         )
-        writer.record_goal_progress(
+        acting(writer, ANNE).record_goal_progress(
             plan_id=plan_id,
             goal_id=back_goal,
             achievement=AchievementStatus.IMPROVING,
             measured_value="2.50",
-            actor=ANNE,
         )
 
     with OnePlan.open(shared_url, clock=clock) as reader:
-        plan = reader.plan(plan_id)
+        plan = record(reader).plan(plan_id)
         mette_id, jonas_id = plan.citizen_ids
-        physio, _, training = reader.interventions_of(plan_id)
-        mette = reader.citizen(mette_id)
+        physio, _, training = record(reader).interventions_of(plan_id)
+        mette = record(reader).citizen(mette_id)
 
     assert plan.status is PlanStatus.ACTIVE
     assert type(plan.citizen_ids) is tuple
@@ -363,7 +364,7 @@ def test_stored_events_keep_tuples_and_enums_in_their_own_fields(
         plan_id = run_demo(writer, say=lambda _: None)
 
     with OnePlan.open(shared_url, clock=clock) as reader:
-        opened, *_ = reader.history(plan_id)
+        opened, *_ = record(reader).history(plan_id)
 
     assert type(opened).__name__ == "Opened"
     assert type(opened.citizen_ids) is tuple  # type: ignore[attr-defined]

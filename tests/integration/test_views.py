@@ -10,7 +10,7 @@ import pytest
 from oneplan import ActorKind, ConsentGiver, InformationCategory, OnePlan, Period, Sector
 from oneplan.errors import CitizenNotFound, EffectiveTimeInvalid, InvalidInput, PlanNotFound
 from oneplan.values import DisclosureBasis as Basis
-from tests.builders import ANNE, LARS, SOFIE, at, open_plan, propose
+from tests.builders import ANNE, LARS, SOFIE, acting, at, auditing, open_plan, propose, record
 from tests.conftest import FixedClock
 
 HOUSING_READER = LARS.model_copy(update={"id": "hanne", "sector": Sector.HOUSING})
@@ -20,7 +20,7 @@ def test_a_sector_sees_its_own_interventions_under_their_own_legal_basis(app: On
     plan, citizen = open_plan(app)
     mine = propose(app, plan, citizen)
 
-    view = app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS)
+    view = acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL)
 
     (shown,) = view.interventions
     assert shown.item.intervention_id == mine
@@ -31,9 +31,9 @@ def test_a_sector_sees_its_own_interventions_under_their_own_legal_basis(app: On
 def test_another_sector_sees_nothing_of_a_plan_its_consent_does_not_cover(app: OnePlan) -> None:
     plan, citizen = open_plan(app)
     propose(app, plan, citizen)
-    app.set_goal(plan_id=plan, description="in work", actor=ANNE, effective_at=at(2026, 2, 2))
+    acting(app, ANNE).set_goal(plan_id=plan, description="in work", effective_at=at(2026, 2, 2))
 
-    view = app.sector_view(plan, sector=Sector.HOUSING, reader=HOUSING_READER)
+    view = acting(app, HOUSING_READER).sector_view(plan, sector=Sector.HOUSING)
 
     assert list(view.shown()) == []
 
@@ -41,50 +41,50 @@ def test_another_sector_sees_nothing_of_a_plan_its_consent_does_not_cover(app: O
 def test_revoking_a_consent_removes_the_access_at_once(app: OnePlan, clock: FixedClock) -> None:
     plan, citizen = open_plan(app)
     propose(app, plan, citizen, sector=Sector.EMPLOYMENT, legal_basis="LAB § 32", responsible=ANNE)
-    consent = app.citizen(citizen).consents
+    consent = record(app).citizen(citizen).consents
     (consent_id,) = consent
-    assert app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS).interventions
+    assert acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL).interventions
 
-    app.revoke_consent(
+    acting(app, ANNE).revoke_consent(
+        given_how="in-meeting",
         citizen_id=citizen,
         consent_id=consent_id,
         sectors=[Sector.SOCIAL],
         reason="not social services",
-        actor=ANNE,
     )
 
-    assert app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS).interventions == ()
-    opened = app.history(plan)[-1].timestamp
-    before_revoking = app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS, as_of=opened)
+    assert acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL).interventions == ()
+    opened = record(app).history(plan)[-1].timestamp
+    before_revoking = acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL, as_of=opened)
     assert before_revoking.interventions == ()
 
 
 def test_a_consent_whose_period_has_ended_allows_nothing(app: OnePlan, clock: FixedClock) -> None:
     plan, citizen = open_plan(app)
-    app.grant_consent(
+    acting(app, ANNE).grant_consent(
+        given_how="in-meeting",
         citizen_id=citizen,
         recipient_sectors=[Sector.HOUSING],
         categories=[InformationCategory.GOALS],
         purpose="housing",
         period=Period(start=date(2026, 10, 1), end=date(2026, 11, 30)),
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN)],
-        actor=ANNE,
     )
-    app.set_goal(plan_id=plan, description="a home", actor=ANNE)
-    assert app.sector_view(plan, sector=Sector.HOUSING, reader=HOUSING_READER).goals
+    acting(app, ANNE).set_goal(plan_id=plan, description="a home")
+    assert acting(app, HOUSING_READER).sector_view(plan, sector=Sector.HOUSING).goals
 
     clock.now += timedelta(days=30)
 
-    assert app.sector_view(plan, sector=Sector.HOUSING, reader=HOUSING_READER).goals == ()
+    assert acting(app, HOUSING_READER).sector_view(plan, sector=Sector.HOUSING).goals == ()
 
 
 def test_every_read_is_logged_with_what_was_shown_and_what_allowed_it(app: OnePlan) -> None:
     plan, citizen = open_plan(app)
     propose(app, plan, citizen)
-    view = app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS)
-    app.sector_view(plan, sector=Sector.HOUSING, reader=HOUSING_READER)
+    view = acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL)
+    acting(app, HOUSING_READER).sector_view(plan, sector=Sector.HOUSING)
 
-    log = app.access_log(citizen)
+    log = auditing(app).access_log(citizen)
 
     assert [(e.reader.id, e.sector) for e in log.entries] == [
         ("lars", Sector.SOCIAL),
@@ -100,9 +100,9 @@ def test_a_reader_reads_only_as_their_own_sector(app: OnePlan) -> None:
     before = app.recorder.max_notification_id()
 
     with pytest.raises(InvalidInput):
-        app.sector_view(plan, sector=Sector.HEALTH, reader=LARS)
+        acting(app, LARS).sector_view(plan, sector=Sector.HEALTH)
     with pytest.raises(InvalidInput):
-        app.sector_view(plan, sector="nowhere", reader=LARS)
+        acting(app, LARS).sector_view(plan, sector="nowhere")
 
     assert app.recorder.max_notification_id() == before
 
@@ -111,52 +111,52 @@ def test_reading_a_plan_that_does_not_exist_is_plan_not_found(app: OnePlan) -> N
     from uuid import uuid4
 
     with pytest.raises(PlanNotFound):
-        app.sector_view(uuid4(), sector=Sector.SOCIAL, reader=LARS)
+        acting(app, LARS).sector_view(uuid4(), sector=Sector.SOCIAL)
     with pytest.raises(PlanNotFound):
-        app.citizen_plan(uuid4())
+        auditing(app).citizen_plan(uuid4())
     with pytest.raises(CitizenNotFound):
-        app.journey(uuid4())
+        auditing(app).journey(uuid4())
 
 
 def test_a_sector_view_as_of_a_past_time_shows_the_plan_as_it_stood(app: OnePlan) -> None:
     plan, citizen = open_plan(app)
     first = propose(app, plan, citizen)
-    moment = app.history(first)[-1].timestamp
+    moment = record(app).history(first)[-1].timestamp
     propose(app, plan, citizen, effective_at=at(2026, 3, 1))
 
-    then = app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS, as_of=moment)
-    now = app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS)
+    then = acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL, as_of=moment)
+    now = acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL)
 
     assert [s.item.intervention_id for s in then.interventions] == [first]
     assert len(now.interventions) == 2
     assert then.as_of == moment
     with pytest.raises(EffectiveTimeInvalid):
-        app.sector_view(plan, sector=Sector.SOCIAL, reader=LARS, as_of=moment.replace(tzinfo=None))
+        acting(app, LARS).sector_view(plan, sector=Sector.SOCIAL, as_of=moment.replace(tzinfo=None))
 
 
 def test_the_citizens_plan_is_rendered_from_the_record(app: OnePlan) -> None:
     plan, _citizen = open_plan(app)
-    app.set_goal(plan_id=plan, description="Takes the bus alone", actor=ANNE)
+    acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
 
-    danish = app.citizen_plan(plan)
-    english_html = app.citizen_plan(plan, language="en", format="html")
+    danish = auditing(app).citizen_plan(plan)
+    english_html = auditing(app).citizen_plan(plan, language="en", format="html")
 
     assert "Takes the bus alone" in danish
     assert danish.startswith("# Din plan")
     assert english_html.startswith("<!DOCTYPE html>")
     with pytest.raises(InvalidInput):
-        app.citizen_plan(plan, language="fr")
+        auditing(app).citizen_plan(plan, language="fr")
 
 
 def test_a_hand_over_shows_in_both_caseloads(app: OnePlan) -> None:
     plan, _citizen = open_plan(app)
-    app.add_participant(plan_id=plan, participant=SOFIE, actor=ANNE)
-    app.hand_over_coordinator(
-        plan_id=plan, new_coordinator=LARS, reason="social needs lead", actor=ANNE
+    acting(app, ANNE).add_participant(plan_id=plan, participant=SOFIE)
+    acting(app, ANNE).hand_over_coordinator(
+        plan_id=plan, new_coordinator=LARS, reason="social needs lead"
     )
 
-    assert app.caseload("anne").active_plans == ()
-    (received,) = app.caseload("lars").hand_overs_received
+    assert auditing(app).caseload("anne").active_plans == ()
+    (received,) = auditing(app).caseload("lars").hand_overs_received
     assert received.plan_id == plan
     assert app.coordinators() == ["anne", "lars"]
 
@@ -165,7 +165,7 @@ def test_the_journey_counts_every_caseworker_met(app: OnePlan) -> None:
     plan, citizen = open_plan(app)
     propose(app, plan, citizen)
 
-    journey = app.journey(citizen)
+    journey = auditing(app).journey(citizen)
 
     assert {c.caseworker_id for c in journey.caseworkers} == {"anne", "lars"}
     assert journey.sectors == (Sector.EMPLOYMENT, Sector.SOCIAL)

@@ -39,7 +39,7 @@ from oneplan.values import (
     Sector,
     SectorPlanRef,
 )
-from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, at
+from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, acting, at
 
 VIEW = JourneyView()
 METTE = Actor(id="mette", kind=ActorKind.CITIZEN)
@@ -536,10 +536,9 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
         actor=ANNE,
         effective_at=at(2026, 3, 2),
     )
-    second.add_dependency(
+    acting(second, ANNE).add_dependency(
         on_intervention_id=first.id,
         type=DependencyType.AFTER_END,
-        actor=ANNE,
         effective_at=at(2026, 3, 2),
     )
     second.cancel(reason="not needed", actor=ANNE, effective_at=at(2026, 3, 3))
@@ -548,19 +547,18 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     first.start(dependency_statuses={}, actor=LARS, effective_at=at(2026, 3, 9))
     first.pause(reason="back pain", actor=LARS, effective_at=at(2026, 3, 10))
     first.resume(actor=LARS, effective_at=at(2026, 3, 20))
-    first.record_actual_cost(
+    acting(first, LARS).record_actual_cost(
         amount=Money.dkk("1250.50"),
         budget_area=BudgetArea.SERVICE,
         period=Period(start=date(2026, 3, 1), end=date(2026, 3, 31)),
-        actor=LARS,
         effective_at=at(2026, 3, 31),
     )
     first.complete(outcome=InterventionOutcome.GOALS_MET, actor=LARS, effective_at=at(2026, 4, 1))
     third = course.propose()
     third.grant(decision_id=uuid4(), actor=LARS, effective_at=at(2026, 3, 2))
     third.start(dependency_statuses={}, actor=LARS, effective_at=at(2026, 3, 3))
-    third.reassign_responsible(
-        new_responsible=OLE, reason="leave", actor=ANNE, effective_at=at(2026, 3, 3)
+    acting(third, ANNE).reassign_responsible(
+        new_responsible=OLE, reason="leave", effective_at=at(2026, 3, 3)
     )
     third.stop(reason="moved away", actor=OLE, effective_at=at(2026, 3, 4))
     plan.hold_meeting(

@@ -14,6 +14,7 @@ from oneplan.errors import ProjectionFailed
 from oneplan.projections import MemoryViewStore, ProjectionRunner
 from oneplan.projections.plan_view import PlanView
 from oneplan.projections.stores import PositionMoved, ViewStore
+from tests.builders import record
 from tests.conftest import FixedClock
 
 
@@ -214,7 +215,7 @@ def test_folding_up_to_a_recorded_time_gives_the_plan_as_it_stood_then(
     memory_app: OnePlan,
 ) -> None:
     plan_id = run_demo(memory_app, quiet)
-    events = list(memory_app.all_events())
+    events = list(record(memory_app).all_events())
     middle = events[len(events) // 2].timestamp
     runner = ProjectionRunner(memory_app, MemoryViewStore())
 

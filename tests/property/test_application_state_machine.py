@@ -67,7 +67,7 @@ from oneplan.privacy.retention import RetentionClass, RetentionPolicy
 from oneplan.privacy.sealing import Sealer
 from oneplan.projections import MemoryViewStore, ProjectionRunner
 from oneplan.values import AchievementStatus, InterventionOutcome, PlanOutcome
-from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, SOFIE
+from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, SOFIE, acting, record
 from tests.conftest import NOW, FixedClock
 
 S = InterventionStatus
@@ -467,7 +467,7 @@ class WholeApplication(RuleBasedStateMachine):
 
     @rule(who=PICK, by=st.sampled_from((PETER, ANNE, LARS)), how=bad("unknown", "blank"))
     def record_social_contact_made(self, who: int, by: Actor, how: str | None) -> None:
-        known = [c for c in self.citizens if self.app.citizen(c).social_contact_person]
+        known = [c for c in self.citizens if record(self.app).citizen(c).social_contact_person]
         fields = {
             "citizen_id": self._pick(known if known and who % 4 != 3 else self.citizens, who // 4),
             "regarding": "a sanction of kontanthjælp",
@@ -532,7 +532,7 @@ class WholeApplication(RuleBasedStateMachine):
         how=bad("unknown", "blank", "not-caseworker"),
     )
     def erase_citizen(self, who: int, legal_basis: str | None, how: str | None) -> None:
-        free = [c for c in self.citizens if self.app.citizen(c).plan_id is None]
+        free = [c for c in self.citizens if record(self.app).citizen(c).plan_id is None]
         citizen = self._pick(free if free and who % 4 != 3 else self.citizens, who // 4)
         fields = {
             "citizen_id": citizen,
@@ -585,7 +585,7 @@ class WholeApplication(RuleBasedStateMachine):
 
     def _coordinator_of(self, plan_id: UUID) -> Actor:
         try:
-            plan = self.app.plan(plan_id)
+            plan = record(self.app).plan(plan_id)
         except OnePlanError:
             return ANNE
         return plan.coordinator or ANNE
@@ -806,7 +806,9 @@ class WholeApplication(RuleBasedStateMachine):
 
     @rule(who=PICK, which=PICK, how=bad("unknown", "blank", "not-caseworker"))
     def deliver_sector_plan_to_archive(self, who: int, which: int, how: str | None) -> None:
-        files = [(c, str(f)) for c in self.citizens for f in self.app.citizen(c).sector_plans]
+        files = [
+            (c, str(f)) for c in self.citizens for f in record(self.app).citizen(c).sector_plans
+        ]
         citizen, sector_plan = (
             self._pick(files, which // 4)
             if files and which % 4 != 3
@@ -830,7 +832,7 @@ class WholeApplication(RuleBasedStateMachine):
 
     @rule(plan=PICK, how=bad("unknown", "future"))
     def resume_plan(self, plan: int, how: str | None) -> None:
-        on_hold = [p for p in self.plans if self.app.plan(p).status is PlanStatus.ON_HOLD]
+        on_hold = [p for p in self.plans if record(self.app).plan(p).status is PlanStatus.ON_HOLD]
         fields = {
             "plan_id": self._pick(on_hold if on_hold and plan % 4 != 3 else self.plans, plan // 4)
         }
@@ -901,7 +903,7 @@ class WholeApplication(RuleBasedStateMachine):
 
     def _members(self, plan_id: UUID) -> list[UUID]:
         try:
-            return list(self.app.plan(plan_id).citizen_ids)
+            return list(record(self.app).plan(plan_id).citizen_ids)
         except OnePlanError:
             return []
 
@@ -940,7 +942,7 @@ class WholeApplication(RuleBasedStateMachine):
 
     def _responsible(self, intervention_id: UUID) -> Actor:
         try:
-            return self.app.intervention(intervention_id).responsible
+            return record(self.app).intervention(intervention_id).responsible
         except OnePlanError:
             return ANNE
 
@@ -949,7 +951,7 @@ class WholeApplication(RuleBasedStateMachine):
         without losing the refusals."""
         if fits is None or n % 4 == 3:
             return cast(UUID, self._pick(self.interventions, n // 4))
-        fit = [i for i in self.interventions if fits(self.app.intervention(i))]
+        fit = [i for i in self.interventions if fits(record(self.app).intervention(i))]
         return cast(UUID, self._pick(fit or self.interventions, n // 4))
 
     def _on_intervention(
@@ -978,7 +980,7 @@ class WholeApplication(RuleBasedStateMachine):
         intervention = self._fitting(which, lambda i: i.decision is None)
         expect: type[OnePlanError] | None = None
         if by is not None and intervention != UNKNOWN and how is None:
-            law = self.app.intervention(intervention).legal_basis.law
+            law = record(self.app).intervention(intervention).legal_basis.law
             if not by.holds_authority_under(law):
                 expect = e.OnePlanError  # AuthorityMissing, or the status refuses first
         fields = {"intervention_id": intervention, "actor": by or self._responsible(intervention)}
@@ -1103,9 +1105,11 @@ class WholeApplication(RuleBasedStateMachine):
     )
     def add_dependency(self, which: int, on: int, type: str, how: str | None) -> None:
         intervention = self._fitting(which, lambda i: not i.status.has_started)
-        held = self.app.intervention(intervention).held_under if self.interventions else None
+        held = (
+            record(self.app).intervention(intervention).held_under if self.interventions else None
+        )
         others = [i for i in self.interventions if i != intervention]
-        same_plan = [i for i in others if self.app.intervention(i).held_under == held]
+        same_plan = [i for i in others if record(self.app).intervention(i).held_under == held]
         other = (
             intervention
             if how == "itself"
@@ -1163,17 +1167,17 @@ class WholeApplication(RuleBasedStateMachine):
     def a_sector_reads_its_view(self, plan: int, sector: Sector) -> None:
         """Reading is logged (an access record): the access log view has rows to keep."""
         with contextlib.suppress(OnePlanError):
-            self.app.sector_view(
-                self._pick(self.plans, plan), sector=sector, reader=CASEWORKER_BY_SECTOR[sector]
+            acting(self.app, CASEWORKER_BY_SECTOR[sector]).sector_view(
+                self._pick(self.plans, plan), sector=sector
             )
 
     # --- what must hold after every step -------------------------------------------------
 
     def _aggregates(self) -> tuple[list[Citizen], list[Plan], list[Intervention]]:
         return (
-            [self.app.citizen(c) for c in self.citizens],
-            [self.app.plan(p) for p in self.plans],
-            [self.app.intervention(i) for i in self.interventions],
+            [record(self.app).citizen(c) for c in self.citizens],
+            [record(self.app).plan(p) for p in self.plans],
+            [record(self.app).intervention(i) for i in self.interventions],
         )
 
     @invariant()
@@ -1272,7 +1276,7 @@ class WholeApplication(RuleBasedStateMachine):
             assert intervention.id in by_id[intervention.plan_id].intervention_ids
 
     def _citizen_rules(self, citizen: Citizen, by_id: dict[UUID, Any]) -> None:
-        history = self.app.history(citizen.id)
+        history = record(self.app).history(citizen.id)
         # Rule 8, the Randers rule: with a contact person in social services, each
         # sanction is preceded by a contact made since the sanction before it.
         contact_person = contacted = False

@@ -19,6 +19,7 @@ from oneplan import BudgetArea, OnePlan
 from oneplan.aggregates import Citizen, Intervention
 from oneplan.evaluation import evaluate
 from oneplan.simulation import DEFAULT_START, Municipality, simulate
+from tests.builders import record
 
 CLOCK = datetime(2026, 6, 1, tzinfo=UTC)
 SHORT = Municipality(years=1)
@@ -29,7 +30,7 @@ def municipality(seed: int, citizens: int = 16) -> tuple[Any, ...]:
     """The events of a small synthetic municipality (one simulated year)."""
     app = OnePlan.open("memory://", clock=lambda: CLOCK)
     simulate(app, citizens=citizens, seed=seed, municipality=SHORT)
-    return tuple(app.all_events())
+    return tuple(record(app).all_events())
 
 
 def _recorded_costs(events: tuple[Any, ...]) -> dict[tuple[Any, Any], Decimal]:
@@ -95,7 +96,7 @@ def test_the_metrics_of_a_log_equal_the_metrics_of_its_replay_into_another_store
         stored = source.recorder.select_notifications(start=1, limit=1_000_000)
         replay.recorder.insert_events(stored)
 
-        assert evaluate(replay.all_events()) == evaluate(source.all_events())
+        assert evaluate(record(replay).all_events()) == evaluate(record(source).all_events())
 
 
 @settings(max_examples=10)
@@ -128,5 +129,9 @@ def test_the_same_seed_gives_the_same_municipality_and_another_seed_another() ->
     simulate(first, citizens=12, seed=21, municipality=SHORT)
     simulate(again, citizens=12, seed=21, municipality=SHORT)
 
-    assert [_content(e) for e in first.all_events()] == [_content(e) for e in again.all_events()]
-    assert [_content(e) for e in municipality(22, 12)] != [_content(e) for e in first.all_events()]
+    assert [_content(e) for e in record(first).all_events()] == [
+        _content(e) for e in record(again).all_events()
+    ]
+    assert [_content(e) for e in municipality(22, 12)] != [
+        _content(e) for e in record(first).all_events()
+    ]

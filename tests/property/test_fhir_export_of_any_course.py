@@ -28,7 +28,7 @@ from oneplan import (
     plan_bundle,
 )
 from oneplan.interop.fhir import task_status
-from tests.builders import ANNE, LARS, SOFIE
+from tests.builders import ANNE, LARS, SOFIE, acting, record
 from tests.conftest import FixedClock
 from tests.integration.test_fhir_export import R5_TASK_STATUS, references
 
@@ -41,27 +41,26 @@ steps = st.lists(st.tuples(st.integers(0, 2), st.sampled_from(ACTIONS)), max_siz
 
 
 def _plan(app: OnePlan) -> tuple[UUID, list[UUID]]:
-    citizen = app.register_citizen(
-        name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, effective_at=START
+    citizen = acting(app, ANNE).register_citizen(
+        name="Mette", birth_date=date(1984, 5, 2), effective_at=START
     )
-    consent = app.grant_consent(
-        citizen_id=citizen, recipient_sectors=list(RESPONSIBLE), purpose="one plan",
+    consent = acting(app, ANNE).grant_consent(
+        given_how="in-meeting", citizen_id=citizen, recipient_sectors=list(RESPONSIBLE), purpose="one plan",
         categories=list(InformationCategory), period=Period(start=START.date()),
-        given_by=[ConsentGiver(kind=ActorKind.CITIZEN)], actor=ANNE, effective_at=START,
+        given_by=[ConsentGiver(kind=ActorKind.CITIZEN)], effective_at=START,
     )  # fmt: skip
-    plan = app.open_plan(
+    plan = acting(app, ANNE).open_plan(
         citizen_ids=[citizen], consent_ids=[consent], legal_bases=["LAB § 30 b"],
-        coordinator=ANNE, actor=ANNE, effective_at=START,
+        coordinator=ANNE, effective_at=START,
     )  # fmt: skip
     interventions = [
-        app.propose_intervention(
+        acting(app, ANNE).propose_intervention(
             plan_id=plan,
             citizen_id=citizen,
             sector=sector,
             legal_basis=BASIS[sector],
             title=f"{sector.value} effort",
             responsible=who,
-            actor=ANNE,
             effective_at=START,
             planned_period=Period(start=START.date()),
         )
@@ -71,7 +70,7 @@ def _plan(app: OnePlan) -> tuple[UUID, list[UUID]]:
 
 
 def _act(app: OnePlan, intervention: UUID, action: str, at: datetime) -> None:
-    who = app.intervention(intervention).responsible
+    who = record(app).intervention(intervention).responsible
     ids: dict[str, Any] = {"intervention_id": intervention, "actor": who, "effective_at": at}
     match action:
         case "grant":
@@ -115,7 +114,7 @@ def test_any_course_of_interventions_exports_as_valid_fhir_saying_what_each_is(
             if e["resource"]["resourceType"] == "Task"
         }
         for intervention_id in interventions:
-            intervention = app.intervention(intervention_id)
+            intervention = record(app).intervention(intervention_id)
             task = tasks[str(intervention_id)]
             granted = intervention.decision is not None
             assert task["status"] == task_status(intervention.status, granted=granted)

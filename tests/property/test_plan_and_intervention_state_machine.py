@@ -74,7 +74,7 @@ from oneplan import (
     SharingNotCovered,
 )
 from oneplan.aggregates.base import OnePlanAggregate
-from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, SOFIE
+from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, SOFIE, acting, record
 from tests.conftest import NOW, FixedClock
 
 S = InterventionStatus
@@ -389,7 +389,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                 *self.intervention_models,
             ):
                 aggregate: Any = None
-                for event in self.app.history(aggregate_id):
+                for event in record(self.app).history(aggregate_id):
                     aggregate = event.mutate(aggregate)
                 replayed[aggregate_id] = aggregate
             self._replayed, self._replayed_at = replayed, count
@@ -401,18 +401,18 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         at = self._tick(advance)
         _, citizen_id = self._attempt(
             Expect(),
-            lambda: self.app.register_citizen(
+            lambda: acting(self.app, ANNE).register_citizen(
                 citizen_id=self._new_id(1),
                 name="Mette",
                 birth_date=date(1984, 5, 2),
-                actor=ANNE,
                 effective_at=at,
             ),
         )
         assert citizen_id is not None
         _, consent_id = self._attempt(
             Expect(),
-            lambda: self.app.grant_consent(
+            lambda: acting(self.app, ANNE).grant_consent(
+                given_how="in-meeting",
                 citizen_id=citizen_id,
                 consent_id=self._new_id(2),
                 recipient_sectors=tuple(sorted(sectors)),
@@ -420,7 +420,6 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                 purpose="one coordinated plan",
                 period=Period(start=at.date(), end=date(2028, 12, 31)),
                 given_by=(ConsentGiver(kind=ActorKind.CITIZEN),),
-                actor=ANNE,
                 effective_at=at,
             ),
         )
@@ -443,13 +442,12 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         covered = coordinator.sector in sectors
         _, plan_id = self._attempt(
             Expect(),
-            lambda: self.app.open_plan(
+            lambda: acting(self.app, ANNE).open_plan(
                 plan_id=self._new_id(3),
                 citizen_ids=[citizen_id],
                 consent_ids=[self.citizen_models[citizen_id].consent_id],
                 legal_bases=["LAB § 30 b"],
                 coordinator=coordinator if covered else None,
-                actor=ANNE,
                 effective_at=self.t,
             ),
         )
@@ -476,13 +474,12 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         plan_id = self._new_id(3)
         self._attempt(
             Expect(),
-            lambda: self.app.open_plan(
+            lambda: acting(self.app, LARS).open_plan(
                 plan_id=plan_id,
                 citizen_ids=[citizen_id],
                 consent_ids=[self.citizen_models[citizen_id].consent_id],
                 legal_bases=["SEL § 141 stk. 7"],
                 coordinator=LARS,
-                actor=LARS,
                 effective_at=self.t,
             ),
         )
@@ -534,10 +531,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         if first_waits:
             self._attempt(
                 Expect(),
-                lambda: self.app.add_dependency(
+                lambda: acting(self.app, LARS).add_dependency(
                     intervention_id=second,
                     on_intervention_id=first,
-                    actor=LARS,
                     effective_at=self.t,
                 ),
             )
@@ -545,8 +541,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         if start_first:
             self._attempt(
                 Expect(),
-                lambda: self.app.start_intervention(
-                    intervention_id=first, actor=LARS, effective_at=self.t
+                lambda: acting(self.app, LARS).start_intervention(
+                    intervention_id=first, effective_at=self.t
                 ),
             )
             self._set_status(first, S.IN_PROGRESS)
@@ -612,13 +608,12 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             e.refuse(SharingNotCovered, when=not self._shares(citizen_ids, coordinator, False))
         ok, plan_id = self._attempt(
             e,
-            lambda: self.app.open_plan(
+            lambda: acting(self.app, actor).open_plan(
                 plan_id=new_id,
                 citizen_ids=citizen_ids,
                 consent_ids=consent_ids,
                 legal_bases=[legal_basis],
                 coordinator=coordinator,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -678,12 +673,11 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(wishes, max_length=10_000)
         self._attempt(
             e,
-            lambda: self.app.record_citizens_wishes(
+            lambda: acting(self.app, actor).record_citizens_wishes(
                 plan_id=plan,
                 citizen_id=citizen,
                 wishes=wishes,
                 overarching_goal=overarching_goal,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -707,11 +701,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(CoordinatorRequired, when=pm.coordinator is not None)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.assign_coordinator(
+            lambda: acting(self.app, actor).assign_coordinator(
                 plan_id=plan,
                 coordinator=coordinator,
                 override_legal_basis=OVERRIDE if override else None,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -750,13 +743,12 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.hand_over_coordinator(
+            lambda: acting(self.app, actor).hand_over_coordinator(
                 plan_id=plan,
                 new_coordinator=new,
                 reason=reason,
                 previous_stays_as=stays_as,
                 override_legal_basis=OVERRIDE if override else None,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -797,12 +789,11 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         ok, _ = self._attempt(
             e,
-            lambda: self.app.add_participant(
+            lambda: acting(self.app, actor).add_participant(
                 plan_id=plan,
                 participant=participant,
                 role=role,
                 override_legal_basis=OVERRIDE if override else None,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -833,11 +824,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.remove_participant(
+            lambda: acting(self.app, actor).remove_participant(
                 plan_id=plan,
                 caseworker_id=caseworker_id,
                 reason=reason,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -897,14 +887,13 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(description)
         ok, goal_id = self._attempt(
             e,
-            lambda: self.app.set_goal(
+            lambda: acting(self.app, actor).set_goal(
                 plan_id=plan,
                 goal_id=self._new_id(4),
                 parent_id=parent_id,
                 description=description,
                 due=due,
                 status=status,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -969,14 +958,13 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, result = self._attempt(
             e,
-            lambda: self.app.revise_goal(
+            lambda: acting(self.app, actor).revise_goal(
                 plan_id=plan,
                 goal_id=goal,
                 reason=reason,
                 description=description,
                 due=due,
                 status=status,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1011,13 +999,12 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(InvalidInput, when=measured_value in ("NaN", "123456789012345"))
         self._attempt(
             e,
-            lambda: self.app.record_goal_progress(
+            lambda: acting(self.app, actor).record_goal_progress(
                 plan_id=plan,
                 goal_id=goal,
                 achievement=achievement,
                 measured_value=measured_value,
                 note="a step forward",
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1044,8 +1031,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(IllegalTransition, when=self._open_children(goal))
         ok, _ = self._attempt(
             e,
-            lambda: self.app.complete_goal(
-                plan_id=plan, goal_id=goal, achievement=achievement, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).complete_goal(
+                plan_id=plan, goal_id=goal, achievement=achievement, effective_at=at
             ),
         )
         if ok:
@@ -1070,8 +1057,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.cancel_goal(
-                plan_id=plan, goal_id=goal, reason=reason, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).cancel_goal(
+                plan_id=plan, goal_id=goal, reason=reason, effective_at=at
             ),
         )
         if ok:
@@ -1145,7 +1132,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         ok, _ = self._attempt(
             e,
-            lambda: self.app.hold_meeting(
+            lambda: acting(self.app, actor).hold_meeting(
                 plan_id=plan,
                 meeting_id=self._new_id(7),
                 attendees=[
@@ -1156,7 +1143,6 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                     Responsibility(intervention_id=i, caseworker=a) for i, a in picks
                 ],
                 next_meeting=next_meeting,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1174,8 +1160,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(IllegalTransition, when=pm.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD))
         ok, version = self._attempt(
             e,
-            lambda: self.app.deliver_plan(
-                plan_id=plan, channel=channel, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).deliver_plan(
+                plan_id=plan, channel=channel, effective_at=at
             ),
         )
         if ok:
@@ -1191,8 +1177,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.put_plan_on_hold(
-                plan_id=plan, reason=reason, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).put_plan_on_hold(
+                plan_id=plan, reason=reason, effective_at=at
             ),
         )
         if ok:
@@ -1205,7 +1191,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e = Expect()
         e.refuse(IllegalTransition, when=pm.status is not PlanStatus.ON_HOLD)
         ok, _ = self._attempt(
-            e, lambda: self.app.resume_plan(plan_id=plan, actor=actor, effective_at=at)
+            e, lambda: acting(self.app, actor).resume_plan(plan_id=plan, effective_at=at)
         )
         if ok:
             pm.status = PlanStatus.ACTIVE
@@ -1219,8 +1205,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(IllegalTransition, when=pm.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD))
         ok, _ = self._attempt(
             e,
-            lambda: self.app.complete_plan(
-                plan_id=plan, outcome=outcome, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).complete_plan(
+                plan_id=plan, outcome=outcome, effective_at=at
             ),
         )
         if ok:
@@ -1242,8 +1228,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(InvalidInput, when=actor.is_caseworker)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.withdraw_plan(
-                plan_id=plan, reason=reason, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).withdraw_plan(
+                plan_id=plan, reason=reason, effective_at=at
             ),
         )
         if ok:
@@ -1260,8 +1246,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.enter_plan_in_error(
-                plan_id=plan, reason=reason, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).enter_plan_in_error(
+                plan_id=plan, reason=reason, effective_at=at
             ),
         )
         if ok:
@@ -1330,7 +1316,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(InvalidInput, when=not period_ok or id_in_use)
         ok, intervention_id = self._attempt(
             e,
-            lambda: self.app.propose_intervention(
+            lambda: acting(self.app, actor).propose_intervention(
                 plan_id=plan,
                 intervention_id=new_id,
                 citizen_id=citizen,
@@ -1345,7 +1331,6 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                     else {"start": "2026-12-31", "end": "2026-02-01"}
                 ),
                 planned_cost="12000.00",
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1360,10 +1345,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             authorised = next(a for a in CASEWORKERS if law in a.authorities)
             self._attempt(
                 Expect(),
-                lambda: self.app.grant_intervention(
+                lambda: acting(self.app, authorised).grant_intervention(
                     intervention_id=intervention_id,
                     decision_id=self._new_id(6),
-                    actor=authorised,
                     effective_at=at,
                 ),
             )
@@ -1393,11 +1377,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(AuthorityMissing, when=not (actor.is_caseworker and im.law in actor.authorities))
         ok, _ = self._attempt(
             e,
-            lambda: self.app.grant_intervention(
+            lambda: acting(self.app, actor).grant_intervention(
                 intervention_id=intervention,
                 decision_id=self._new_id(6),
                 note=note,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1421,8 +1404,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(IllegalTransition, when=start_on == im.scheduled_start)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.schedule_intervention(
-                intervention_id=intervention, start_on=start_on, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).schedule_intervention(
+                intervention_id=intervention, start_on=start_on, effective_at=at
             ),
         )
         if ok:
@@ -1451,8 +1434,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         ok, _ = self._attempt(
             e,
-            lambda: self.app.start_intervention(
-                intervention_id=intervention, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).start_intervention(
+                intervention_id=intervention, effective_at=at
             ),
         )
         if ok:
@@ -1489,11 +1472,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.pause_intervention(
+            lambda: acting(self.app, actor).pause_intervention(
                 intervention_id=intervention,
                 reason=reason,
                 expected_resume=expected_resume,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1510,8 +1492,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         self._lifecycle(e, im, S.ON_HOLD)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.resume_intervention(
-                intervention_id=intervention, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).resume_intervention(
+                intervention_id=intervention, effective_at=at
             ),
         )
         if ok:
@@ -1533,8 +1515,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         self._lifecycle(e, im, S.IN_PROGRESS)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.complete_intervention(
-                intervention_id=intervention, outcome=outcome, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).complete_intervention(
+                intervention_id=intervention, outcome=outcome, effective_at=at
             ),
         )
         if ok:
@@ -1557,8 +1539,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.stop_intervention(
-                intervention_id=intervention, reason=reason, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).stop_intervention(
+                intervention_id=intervention, reason=reason, effective_at=at
             ),
         )
         if ok:
@@ -1581,8 +1563,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.cancel_intervention(
-                intervention_id=intervention, reason=reason, actor=actor, effective_at=at
+            lambda: acting(self.app, actor).cancel_intervention(
+                intervention_id=intervention, reason=reason, effective_at=at
             ),
         )
         if ok:
@@ -1607,11 +1589,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.reassign_responsible(
+            lambda: acting(self.app, actor).reassign_responsible(
                 intervention_id=intervention,
                 new_responsible=new,
                 reason=reason,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1642,7 +1623,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(InvalidInput, when=amount in ("-1", "1.234") or not period_ok)
         self._attempt(
             e,
-            lambda: self.app.record_actual_cost(
+            lambda: acting(self.app, actor).record_actual_cost(
                 intervention_id=intervention,
                 amount=amount,
                 budget_area=budget_area,
@@ -1651,7 +1632,6 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                     if period_ok
                     else {"start": "2026-02-28", "end": "2026-02-01"}
                 ),
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1694,11 +1674,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(IllegalTransition, when=im.status in STARTED and kind in WAITING)
         ok, _ = self._attempt(
             e,
-            lambda: self.app.add_dependency(
+            lambda: acting(self.app, actor).add_dependency(
                 intervention_id=intervention,
                 on_intervention_id=on,
                 type=kind,
-                actor=actor,
                 effective_at=at,
             ),
         )
@@ -1833,12 +1812,11 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         self._attempt(
             e,
-            lambda: self.app.record_actual_cost(
+            lambda: acting(self.app, ANNE).record_actual_cost(
                 intervention_id=intervention,
                 amount="10.00",
                 budget_area=BudgetArea.SERVICE,
                 period={"start": "2026-02-01"},
-                actor=ANNE,
                 effective_at=effective_at,
             ),
         )
@@ -1857,7 +1835,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             and pm.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD),
         )
         self._attempt(
-            e, lambda: self.app.deliver_plan(plan_id=plan, actor=ANNE, effective_at=effective_at)
+            e, lambda: acting(self.app, ANNE).deliver_plan(plan_id=plan, effective_at=effective_at)
         )
 
     # --- invariants, after every step ----------------------------------------------------
@@ -1881,11 +1859,11 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         for aggregate_id, replayed in self._stored().items():
             read: OnePlanAggregate
             if isinstance(replayed, Plan):
-                read = self.app.plan(aggregate_id)
+                read = record(self.app).plan(aggregate_id)
             elif aggregate_id in self.intervention_models:
-                read = self.app.intervention(aggregate_id)
+                read = record(self.app).intervention(aggregate_id)
             else:
-                read = self.app.citizen(aggregate_id)
+                read = record(self.app).citizen(aggregate_id)
             assert state_of(read) == state_of(replayed), f"reading {aggregate_id} differs"
 
     @invariant()

@@ -24,7 +24,7 @@ from oneplan import (
     RetentionNotEnded,
     SectorPlanRef,
 )
-from tests.builders import ANNE, LARS, SOFIE
+from tests.builders import ANNE, LARS, SOFIE, acting, record, system
 from tests.conftest import FixedClock
 
 PLANS = (
@@ -49,19 +49,18 @@ steps = st.lists(
 
 def _finish(app: OnePlan, intervention: UUID, how: str, by: Actor, at: datetime) -> None:
     if how == "complete":
-        app.complete_intervention(
+        acting(app, by).complete_intervention(
             intervention_id=intervention,
             outcome=InterventionOutcome.PARTLY_MET,
-            actor=by,
             effective_at=at,
         )
     elif how == "stop":
-        app.stop_intervention(
-            intervention_id=intervention, reason="ended", actor=by, effective_at=at
+        acting(app, by).stop_intervention(
+            intervention_id=intervention, reason="ended", effective_at=at
         )
     else:
-        app.cancel_intervention(
-            intervention_id=intervention, reason="withdrawn", actor=by, effective_at=at
+        acting(app, by).cancel_intervention(
+            intervention_id=intervention, reason="withdrawn", effective_at=at
         )
 
 
@@ -72,8 +71,8 @@ def test_retention_due_and_erasure_agree_with_a_model_of_the_sector_plans(
 ) -> None:
     clock = FixedClock(datetime(2026, 11, 1, tzinfo=UTC))
     with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
-        mette = app.register_citizen(
-            name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, effective_at=START
+        mette = acting(app, ANNE).register_citizen(
+            name="Mette", birth_date=date(1984, 5, 2), effective_at=START
         )
         interventions: list[tuple[UUID, int]] = []  # (id, sector plan) in proposal order
         finished: set[UUID] = set()
@@ -83,14 +82,13 @@ def test_retention_due_and_erasure_agree_with_a_model_of_the_sector_plans(
             if action == "propose":
                 sector_plan, basis, by = PLANS[which]
                 try:
-                    intervention = app.propose_intervention_under_sector_plan(
+                    intervention = acting(app, by).propose_intervention_under_sector_plan(
                         citizen_id=mette,
                         sector_plan=sector_plan,
                         legal_basis=basis,
                         title="an effort",
                         responsible=by,
                         planned_period=Period(start=at.date()),
-                        actor=by,
                         effective_at=at,
                     )
                 except OnePlanError:
@@ -99,8 +97,12 @@ def test_retention_due_and_erasure_agree_with_a_model_of_the_sector_plans(
                 assert which not in delivered
                 interventions.append((intervention, which))
                 if how:
-                    app.grant_intervention(intervention_id=intervention, actor=by, effective_at=at)
-                    app.start_intervention(intervention_id=intervention, actor=by, effective_at=at)
+                    acting(app, by).grant_intervention(
+                        intervention_id=intervention, effective_at=at
+                    )
+                    acting(app, by).start_intervention(
+                        intervention_id=intervention, effective_at=at
+                    )
             elif action == "finish" and interventions:
                 intervention, plan = interventions[which % len(interventions)]
                 try:
@@ -110,12 +112,11 @@ def test_retention_due_and_erasure_agree_with_a_model_of_the_sector_plans(
                 finished.add(intervention)
             elif action == "deliver":
                 try:
-                    app.deliver_sector_plan_to_archive(
+                    acting(app, PLANS[which][2]).deliver_sector_plan_to_archive(
                         citizen_id=mette,
                         sector_plan=PLANS[which][0],
                         archive="Rigsarkivet",
                         reference=f"A-{n}",
-                        actor=PLANS[which][2],
                         effective_at=at,
                     )
                 except OnePlanError:
@@ -130,32 +131,31 @@ def test_retention_due_and_erasure_agree_with_a_model_of_the_sector_plans(
         at = START + timedelta(days=len(course) + 1)
         for intervention, plan in interventions if finish_rest else ():
             if intervention not in finished:
-                status = app.intervention(intervention).status.value
+                status = record(app).intervention(intervention).status.value
                 how = "cancel" if status == "not-started" else "complete"
                 _finish(app, intervention, how, PLANS[plan][2], at)
                 finished.add(intervention)
         for plan in sorted({p for _, p in interventions} - delivered) if deliver_rest else ():
             if all(i in finished for i, p in interventions if p == plan):
-                app.deliver_sector_plan_to_archive(
+                acting(app, PLANS[plan][2]).deliver_sector_plan_to_archive(
                     citizen_id=mette,
                     sector_plan=PLANS[plan][0],
                     archive="Rigsarkivet",
                     reference="A-last",
-                    actor=PLANS[plan][2],
                     effective_at=at,
                 )
                 delivered.add(plan)
 
         used = {p for _, p in interventions}
         open_plans = {p for i, p in interventions if i not in finished}
-        due = [d for d in app.retention_due(at=LONG_AFTER) if d.citizen_id == mette]
+        due = [d for d in system(app).retention_due(at=LONG_AFTER) if d.citizen_id == mette]
         clock.now = datetime(LONG_AFTER.year, 1, 2, tzinfo=UTC)
 
         if open_plans:
             event("a sector plan is open")
             assert due == []
             with pytest.raises(RetentionNotEnded) as refused:
-                app.erase_citizen(citizen_id=mette, actor=ANNE)
+                acting(app, ANNE).erase_citizen(citizen_id=mette)
             assert set(refused.value.sector_plans) == {PLANS[p][0] for p in open_plans}
             return
         [listed] = due
@@ -165,11 +165,11 @@ def test_retention_due_and_erasure_agree_with_a_model_of_the_sector_plans(
         if waiting:
             event("closed, not all delivered")
             with pytest.raises(NotDeliveredToArchive) as not_delivered:
-                app.erase_citizen(citizen_id=mette, actor=ANNE)
+                acting(app, ANNE).erase_citizen(citizen_id=mette)
             assert set(not_delivered.value.sector_plans) == waiting
         else:
             event("every sector plan delivered" if used else "no sector plan")
             assert listed.ready
-            assert app.erase_citizen(citizen_id=mette, actor=ANNE).sector_plans == tuple(
+            assert acting(app, ANNE).erase_citizen(citizen_id=mette).sector_plans == tuple(
                 dict.fromkeys(PLANS[p][0] for _, p in interventions)
             )

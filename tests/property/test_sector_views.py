@@ -18,6 +18,7 @@ from oneplan.errors import OnePlanError
 from oneplan.projections import MemoryViewStore, ProjectionRunner, SectorView
 from oneplan.values import DisclosureBasis as Basis
 from oneplan.values import MeetingAttendee, Period
+from tests.builders import acting, record
 from tests.conftest import NOW, FixedClock
 
 C = InformationCategory
@@ -82,29 +83,30 @@ class SectorViews(RuleBasedStateMachine):
     ) -> None:
         lead = WORKERS[coordinator]
         for name in ("Mette", "Ole"):
-            citizen = self.app.register_citizen(name=name, birth_date=date(1980, 1, 1), actor=lead)
+            citizen = acting(self.app, lead).register_citizen(
+                name=name, birth_date=date(1980, 1, 1)
+            )
             self.citizens.append(citizen)
             self.consents[citizen] = [self._grant(citizen, (coordinator, *others), categories, 400)]
-        self.plan_id = self.app.open_plan(
+        self.plan_id = acting(self.app, lead).open_plan(
             citizen_ids=self.citizens,
             consent_ids=[self.consents[c][0] for c in self.citizens],
             legal_bases=["LAB § 30 b"],
             coordinator=lead,
-            actor=lead,
         )
 
     def _grant(
         self, citizen: UUID, to: tuple[Sector, ...], categories: tuple[C, ...], days: int
     ) -> UUID:
         today = self.clock().date()
-        return self.app.grant_consent(  # type: ignore[no-any-return]
+        return acting(self.app, WORKERS[Sector.SOCIAL]).grant_consent(  # type: ignore[no-any-return]
+            given_how="in-meeting",
             citizen_id=citizen,
             recipient_sectors=to,
             categories=categories,
             purpose="one coordinated plan",
             period=Period(start=today, end=today + timedelta(days=days)),
             given_by=[ConsentGiver(kind=ActorKind.CITIZEN)],
-            actor=WORKERS[Sector.SOCIAL],
         )
 
     @rule(
@@ -184,7 +186,7 @@ class SectorViews(RuleBasedStateMachine):
     def pause_intervention(self, pick: int) -> None:
         if self.interventions:
             i = self.interventions[pick % len(self.interventions)]
-            responsible = self.app.intervention(i).responsible
+            responsible = record(self.app).intervention(i).responsible
             self._try("pause_intervention", intervention_id=i, reason="ill", actor=responsible)
 
     @rule(pick=st.integers(0, 20), amount=st.integers(1, 5000))
@@ -197,12 +199,12 @@ class SectorViews(RuleBasedStateMachine):
                 intervention_id=i,
                 amount=str(amount),
                 period=Period(start=today, end=today),
-                actor=self.app.intervention(i).responsible,
+                actor=record(self.app).intervention(i).responsible,
             )
 
     @rule(at=some_sectors)
     def hold_meeting(self, at: tuple[Sector, ...]) -> None:
-        coordinator = self.app.plan(self.plan_id).coordinator  # type: ignore[arg-type]
+        coordinator = record(self.app).plan(self.plan_id).coordinator  # type: ignore[arg-type]
         self._try(
             "hold_meeting",
             plan_id=self.plan_id,
@@ -219,12 +221,12 @@ class SectorViews(RuleBasedStateMachine):
             participant=READERS[sector],
             role="co-coordinator" if co else "caseworker",
             override_legal_basis="RSL § 11 c" if override else None,
-            actor=self.app.plan(self.plan_id).coordinator,  # type: ignore[arg-type]
+            actor=record(self.app).plan(self.plan_id).coordinator,  # type: ignore[arg-type]
         )
 
     @rule(to=sectors)
     def hand_over(self, to: Sector) -> None:
-        plan = self.app.plan(self.plan_id)  # type: ignore[arg-type]
+        plan = record(self.app).plan(self.plan_id)  # type: ignore[arg-type]
         if plan.coordinator is not None and plan.coordinator.id != WORKERS[to].id:
             self._try(
                 "hand_over_coordinator",
@@ -240,17 +242,17 @@ class SectorViews(RuleBasedStateMachine):
     def every_item_shown_is_allowed_at_the_time_of_reading(self) -> None:
         if self.plan_id is None:
             return
-        plan = self.app.plan(self.plan_id)
+        plan = record(self.app).plan(self.plan_id)
         readers = [*READERS.values()]
         if plan.coordinator is not None:
             readers.append(plan.coordinator)
         for reader in readers:
             assert reader.sector is not None
-            view = self.app.sector_view(self.plan_id, sector=reader.sector, reader=reader)
+            view = acting(self.app, reader).sector_view(self.plan_id, sector=reader.sector)
             self._check(view, reader)
 
     def _check(self, view: SectorView, reader: Actor) -> None:
-        plan = self.app.plan(view.plan_id)
+        plan = record(self.app).plan(view.plan_id)
         coordinating = (plan.coordinator is not None and plan.coordinator.id == reader.id) or any(
             p.actor.id == reader.id and p.role.value == "co-coordinator"
             for p in plan.participants.values()
@@ -262,7 +264,7 @@ class SectorViews(RuleBasedStateMachine):
             if kind == "wishes":
                 about = (UUID(item_id),)
             if kind == "intervention":
-                item = self.app.intervention(UUID(item_id))
+                item = record(self.app).intervention(UUID(item_id))
                 about = (item.citizen_id,)
                 needs = (C.INTERVENTIONS,) + ((C.HEALTH,) if item.sector is Sector.HEALTH else ())
                 if "costs" not in shown.withheld and allowed.basis is Basis.CONSENT:
@@ -276,7 +278,7 @@ class SectorViews(RuleBasedStateMachine):
                     assert shown.item.planned_cost is None
                     assert shown.item.costs == ()
             if kind == "withheld-intervention":
-                about = (self.app.intervention(UUID(item_id)).citizen_id,)
+                about = (record(self.app).intervention(UUID(item_id)).citizen_id,)
             if allowed.basis is Basis.OWN_SECTOR:
                 assert kind in ("coordinator", "goal", "progress-note", "meeting"), kind
                 continue
@@ -288,7 +290,7 @@ class SectorViews(RuleBasedStateMachine):
                 ), kind
                 continue
             for citizen_id in about:
-                consents = self.app.citizen(citizen_id).consents
+                consents = record(self.app).citizen(citizen_id).consents
                 for category in needs:
                     assert any(
                         (consent := consents.get(cid)) is not None

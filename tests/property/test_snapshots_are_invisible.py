@@ -22,6 +22,7 @@ from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.simulation.simulator import simulate
+from tests.builders import record
 from tests.conftest import POSTGRES_URL, postgres_schema, require_postgres
 
 AFTER = datetime(2030, 1, 1, tzinfo=UTC)
@@ -54,16 +55,16 @@ def check_course(url: str, seed: int, citizens: int, interval: int, data: st.Dat
     with OnePlan(env, clock=lambda: AFTER, keys=Keys.generate()) as app:
         simulate(app, citizens=citizens, seed=seed)
         streams: dict[UUID, type[OnePlanAggregate]] = {}
-        for event in app.all_events():
+        for event in record(app).all_events():
             kind = type(event).__qualname__.split(".")[0]
             if kind in ("Plan", "Intervention"):
                 streams.setdefault(event.originator_id, Plan if kind == "Plan" else Intervention)
         assert app.snapshots is not None
-        long_ones = [s for s in streams if len(app.history(s)) >= interval]
+        long_ones = [s for s in streams if len(record(app).history(s)) >= interval]
         assert all(app.snapshots.recorder.select_events(s) for s in long_ones)
         app._cache.clear()
         for stream_id, kind in streams.items():
-            events = app.history(stream_id)
+            events = record(app).history(stream_id)
             read = app.plan if kind is Plan else app.intervention
 
             whole: Any = None

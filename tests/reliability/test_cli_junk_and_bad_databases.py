@@ -23,6 +23,7 @@ from oneplan import Keys, OnePlan, StorageError
 from oneplan.cli import app
 from oneplan.cli.common import READ_COMMANDS
 from oneplan.demo import run_demo
+from tests.builders import record as full_record
 from tests.conftest import POSTGRES_URL, postgres_schema
 from tests.integration.test_canaries_and_keys import key_env
 from tests.scenarios.test_cli_conventions import COMMANDS
@@ -237,7 +238,7 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     path = tmp_path_factory.mktemp("junk") / "demo.db"
     with OnePlan.open(f"sqlite:///{path}") as oneplan:
         plan_id = run_demo(oneplan, lambda _: None)
-        plan = oneplan.plan(plan_id)
+        plan = full_record(oneplan).plan(plan_id)
         return {"db": str(path), "plan": str(plan_id), "citizen": str(plan.citizen_ids[0])}
 
 

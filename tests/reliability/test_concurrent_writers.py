@@ -22,7 +22,7 @@ import pytest
 
 from oneplan import Keys, OnePlan, StorageError
 from oneplan.persistence import env_for_url
-from tests.builders import ANNE
+from tests.builders import ANNE, acting, record, system
 from tests.reliability.workers import (
     FIRST_TAG,
     context,
@@ -169,7 +169,7 @@ def test_processes_registering_one_cpr_number_at_once_register_one_citizen(
     with OnePlan.open(shared_url, keys=keys) as app:
         for fact in facts:
             if "citizen" in fact:
-                assert app.citizen_by_cpr(fact["cpr"]) == UUID(fact["citizen"])
+                assert system(app).citizen_by_cpr(fact["cpr"]) == UUID(fact["citizen"])
 
 
 # --- SQLite: a busy database is waited for, up to the timeout -------------------------
@@ -213,14 +213,14 @@ def test_a_writer_waits_for_another_that_holds_the_sqlite_write_lock_less_than_t
         before = count_events(app)
         holder = locked_for(tmp_path, env_for_url(sqlite_url)["SQLITE_DBNAME"], 1.0)
 
-        citizen = app.register_citizen(name="Mette", birth_date="1984-05-02", actor=ANNE)
+        citizen = acting(app, ANNE).register_citizen(name="Mette", birth_date="1984-05-02")
         returned = time.monotonic()
 
         holder.join(30)
         released = wait_for(tmp_path / "lock.jsonl", "released")["released"]
         assert returned > released  # it waited for the lock, and then wrote
         assert count_events(app) == before + 1
-        assert app.citizen(citizen).name == "Mette"
+        assert record(app).citizen(citizen).name == "Mette"
 
 
 @pytest.mark.parametrize(
@@ -239,8 +239,8 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
         command_id = uuid4()
 
         with pytest.raises(StorageError, match="locked"):
-            app.register_citizen(
-                name="Mette", birth_date="1984-05-02", cpr=cpr, actor=ANNE, command_id=command_id
+            acting(app, ANNE).register_citizen(
+                name="Mette", birth_date="1984-05-02", cpr=cpr, command_id=command_id
             )
         failed = time.monotonic()
 
@@ -249,13 +249,13 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
         assert failed < wait_for(tmp_path / "lock.jsonl", "released")["released"]
         assert count_events(app) == before
         # the same command, sent again once the lock is free, takes effect once
-        citizen = app.register_citizen(
-            name="Mette", birth_date="1984-05-02", cpr=cpr, actor=ANNE, command_id=command_id
+        citizen = acting(app, ANNE).register_citizen(
+            name="Mette", birth_date="1984-05-02", cpr=cpr, command_id=command_id
         )
         assert count_events(app) == before + 2  # the registration and its receipt
-        assert Counter(type(e).__name__ for e in app.history(citizen)) == {"Registered": 1}
+        assert Counter(type(e).__name__ for e in record(app).history(citizen)) == {"Registered": 1}
         if cpr is not None:
-            assert app.citizen_by_cpr(cpr) == citizen
+            assert system(app).citizen_by_cpr(cpr) == citizen
 
 
 def test_a_runner_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_folds_nothing(
@@ -263,9 +263,9 @@ def test_a_runner_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_folds_
 ) -> None:
     env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
     with OnePlan(env) as app:
-        app.register_citizen(name="Mette", birth_date="1984-05-02", actor=ANNE)
+        acting(app, ANNE).register_citizen(name="Mette", birth_date="1984-05-02")
         app.views.catch_up()
-        jonas = app.register_citizen(name="Jonas", birth_date="2010-03-09", actor=ANNE)
+        jonas = acting(app, ANNE).register_citizen(name="Jonas", birth_date="2010-03-09")
         position = app.views.position
         release = tmp_path / "release"
         holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 60.0, until=release)

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from oneplan import Keys, OnePlan, OnePlanError
 from oneplan.commands import COMMANDS, Command
-from tests.builders import ANNE, LARS, PETER, citizen_with_consent
+from tests.builders import ANNE, LARS, PETER, acting, citizen_with_consent
 from tests.conftest import NOW, FixedClock
 
 UNKNOWN = UUID("00000000-0000-4000-8000-00000000dead")
@@ -77,15 +77,14 @@ class Record:
         self.app = OnePlan.open("memory://", clock=FixedClock(NOW), keys=Keys.generate())
         app = self.app
         self.citizen, self.consent = citizen_with_consent(app)
-        self.plan = app.open_plan(
+        self.plan = acting(app, ANNE).open_plan(
             citizen_ids=[self.citizen],
             consent_ids=[self.consent],
             legal_bases=["LAB § 30 b"],
             coordinator=ANNE,
-            actor=ANNE,
         )
-        self.goal = app.set_goal(plan_id=self.plan, description="Works 10 hours", actor=ANNE)
-        self.intervention = app.propose_intervention(
+        self.goal = acting(app, ANNE).set_goal(plan_id=self.plan, description="Works 10 hours")
+        self.intervention = acting(app, ANNE).propose_intervention(
             plan_id=self.plan,
             citizen_id=self.citizen,
             sector="employment",
@@ -93,9 +92,8 @@ class Record:
             title="Job training",
             responsible=PETER,
             planned_period={"start": NOW.date()},
-            actor=ANNE,
         )
-        self.other_intervention = app.propose_intervention(
+        self.other_intervention = acting(app, LARS).propose_intervention(
             plan_id=self.plan,
             citizen_id=self.citizen,
             sector="social",
@@ -103,7 +101,6 @@ class Record:
             title="Contact person",
             responsible=LARS,
             planned_period={"start": NOW.date()},
-            actor=LARS,
         )
         today = NOW.date()
         period = {"start": today - timedelta(days=30), "end": today}

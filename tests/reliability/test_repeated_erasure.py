@@ -10,26 +10,28 @@ from uuid import uuid4
 import pytest
 
 from oneplan import CitizenErased, CommandIdReused, Keys, OnePlan
-from tests.builders import ANNE
+from tests.builders import ANNE, acting
 from tests.conftest import NOW, FixedClock
 
 
 def test_an_erasure_repeated_by_its_command_id_stores_and_destroys_nothing_more() -> None:
     clock = FixedClock(NOW)
     with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
-        citizen = app.register_citizen(name="Sara", birth_date=date(1990, 1, 1), actor=ANNE)
+        citizen = acting(app, ANNE).register_citizen(name="Sara", birth_date=date(1990, 1, 1))
         clock.now += timedelta(days=365 * 6)
         command_id = uuid4()
-        first = app.erase_citizen(citizen_id=citizen, actor=ANNE, command_id=command_id)
+        first = acting(app, ANNE).erase_citizen(citizen_id=citizen, command_id=command_id)
         stored = app.recorder.max_notification_id()
 
-        again = app.erase_citizen(citizen_id=citizen, actor=ANNE, command_id=command_id)
+        again = acting(app, ANNE).erase_citizen(citizen_id=citizen, command_id=command_id)
 
         assert (first.citizen_id, first.keys_destroyed) == (citizen, 1)
         assert (again.citizen_id, again.keys_destroyed) == (citizen, 0)
         assert app.recorder.max_notification_id() == stored
         with pytest.raises(CitizenErased):
-            app.erase_citizen(citizen_id=citizen, actor=ANNE)
+            acting(app, ANNE).erase_citizen(citizen_id=citizen)
         with pytest.raises(CommandIdReused):
-            app.erase_citizen(citizen_id=citizen, actor=ANNE, reason="other", command_id=command_id)
+            acting(app, ANNE).erase_citizen(
+                citizen_id=citizen, reason="other", command_id=command_id
+            )
         assert app.recorder.max_notification_id() == stored

@@ -49,7 +49,16 @@ from oneplan import commands as c
 from oneplan.application import CommandReceipt
 from oneplan.persistence import env_for_url
 from oneplan.projections import MemoryViewStore, ProjectionRunner
-from tests.builders import ALL_CATEGORIES, ALL_SECTORS, ANNE, LARS, open_plan, propose
+from tests.builders import (
+    ALL_CATEGORIES,
+    ALL_SECTORS,
+    ANNE,
+    LARS,
+    acting,
+    open_plan,
+    propose,
+    record,
+)
 
 # --- starting processes ------------------------------------------------------------
 
@@ -117,11 +126,11 @@ def prepare(app: OnePlan, plans: int = 2, goals: int = 2) -> Shared:
     for _ in range(plans):
         plan, citizen = open_plan(app)
         goal_ids = tuple(
-            app.set_goal(plan_id=plan, description=f"Goal {n}", actor=ANNE) for n in range(goals)
+            acting(app, ANNE).set_goal(plan_id=plan, description=f"Goal {n}") for n in range(goals)
         )
         intervention = propose(app, plan, citizen)
-        app.grant_intervention(intervention_id=intervention, actor=ANNE)
-        app.start_intervention(intervention_id=intervention, actor=LARS)
+        acting(app, ANNE).grant_intervention(intervention_id=intervention)
+        acting(app, LARS).start_intervention(intervention_id=intervention)
         made.append((plan, citizen, goal_ids, intervention))
     return Shared(tuple(made))
 
@@ -274,7 +283,7 @@ def crash_writer(
                     )
                 )
             elif kind == "toggle":
-                status = app.intervention(intervention).status
+                status = record(app).intervention(intervention).status
                 if status is InterventionStatus.IN_PROGRESS:
                     run(
                         c.PauseIntervention(
@@ -453,7 +462,7 @@ FIRST_TAG = 1000
 
 def tags_in(app: OnePlan) -> Counter[int]:
     """How many events of the whole log carry each tag (each must carry one at most)."""
-    return Counter(tag for event in app.all_events() if (tag := tag_of(event)) is not None)
+    return Counter(tag for event in record(app).all_events() if (tag := tag_of(event)) is not None)
 
 
 def tag_of_fact(fact: dict[str, Any]) -> int | None:
@@ -706,7 +715,7 @@ def final_problems(app: OnePlan, url: str, acks: list[dict[str, Any]]) -> list[s
         )
     receipts = {
         event.originator_id
-        for event in app.all_events()
+        for event in record(app).all_events()
         if isinstance(event, CommandReceipt.Recorded)
     }
     expected = {CommandReceipt.id_for(UUID(fact["ack"])) for fact in acks}
@@ -738,7 +747,7 @@ def killed_erasure(url: str, keys: Keys, now: datetime, citizen_id: UUID, kill_a
             app.sealer.destroy = die  # type: ignore[method-assign]
         else:
             app.views.rebuild = die  # type: ignore[method-assign]
-        app.erase_citizen(citizen_id=citizen_id, actor=ANNE)
+        acting(app, ANNE).erase_citizen(citizen_id=citizen_id)
     raise AssertionError("the erasure should have been killed")
 
 
@@ -753,7 +762,7 @@ def registering(url: str, keys: Keys, cprs: list[str], start: Any, report_path: 
         start.wait()
         for cpr in cprs:
             try:
-                citizen = app.register_citizen(name=f"Citizen {cpr}", cpr=cpr, actor=ANNE)
+                citizen = acting(app, ANNE).register_citizen(name=f"Citizen {cpr}", cpr=cpr)
                 report.write(cpr=cpr, citizen=str(citizen))
             except OnePlanError as e:
                 report.write(cpr=cpr, error=type(e).__name__)
@@ -773,4 +782,4 @@ def killed_after_claiming(url: str, keys: Keys, citizen_id: UUID, cpr: str) -> N
             raise AssertionError("killed")
 
         app.key_store.claim_cpr_hash = claim_and_die  # type: ignore[method-assign]
-        app.register_citizen(citizen_id=citizen_id, name="Mette", cpr=cpr, actor=ANNE)
+        acting(app, ANNE).register_citizen(citizen_id=citizen_id, name="Mette", cpr=cpr)

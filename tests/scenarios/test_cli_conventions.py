@@ -20,6 +20,7 @@ from oneplan import OnePlan
 from oneplan.cli import app
 from oneplan.cli.common import OTHER_COMMANDS, READ_COMMANDS
 from oneplan.demo import run_demo
+from tests.builders import record as full_record
 
 runner = CliRunner()
 
@@ -61,7 +62,7 @@ def record(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     path = tmp_path_factory.mktemp("conventions") / "demo.db"
     with OnePlan.open(f"sqlite:///{path}") as oneplan:
         plan_id = run_demo(oneplan, lambda _: None)
-        plan = oneplan.plan(plan_id)
+        plan = full_record(oneplan).plan(plan_id)
         assert plan.coordinator is not None
         return {
             "db": str(path),

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from oneplan import Keys, OnePlan
 from oneplan.aggregates.personal import ERASED
 from oneplan.cli import app as cli
-from tests.builders import at
+from tests.builders import acting, at, record
 from tests.conftest import FixedClock
 from tests.integration.test_canaries_and_keys import key_env
 from tests.integration.test_privacy import NAME, case_file
@@ -67,7 +67,7 @@ def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) 
     assert delivered.exit_code == 0, delivered.output
     later = datetime(2032, 1, 2, tzinfo=UTC)
     with OnePlan.open(f"sqlite:///{path}", clock=FixedClock(later), keys=keys) as app:
-        app.erase_citizen(citizen_id=citizen, actor=app.plan(plan).coordinator)
+        acting(app, record(app).plan(plan).coordinator).erase_citizen(citizen_id=citizen)
     again = runner.invoke(
         cli, ["erase", str(citizen), "--by", "anne", "--sector", "employment", *db], env=env
     )
@@ -84,7 +84,7 @@ def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) 
     assert stale.exit_code == 1
     assert "master key" in stale.stderr
     with OnePlan.open(f"sqlite:///{path}", keys=new) as app:
-        assert app.citizen(citizen).name == ERASED != NAME
+        assert record(app).citizen(citizen).name == ERASED != NAME
 
 
 def test_retention_due_and_deliver_show_a_citizens_sector_plans_on_the_command_line(

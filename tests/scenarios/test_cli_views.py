@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from oneplan import OnePlan
 from oneplan.cli import app as cli
 from oneplan.demo import run_demo
+from tests.builders import record
 
 runner = CliRunner()
 
@@ -22,7 +23,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, UUID, UUID]:
     path = tmp_path_factory.mktemp("cli") / "demo.db"
     with OnePlan.open(f"sqlite:///{path}") as app:
         plan_id = run_demo(app, lambda _: None)
-        citizen_id = app.plan(plan_id).citizen_ids[0]
+        citizen_id = record(app).plan(plan_id).citizen_ids[0]
     return str(path), plan_id, citizen_id
 
 

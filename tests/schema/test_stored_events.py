@@ -47,9 +47,7 @@ def test_every_recorded_event_still_loads_into_its_class(key: str) -> None:
     event = MAPPER.to_domain_event(_stored(fixture))
     assert get_topic(type(event)) == fixture["topic"]
     assert event.originator_version == fixture["originator_version"]
-    assert str(getattr(event, "effective_at").isoformat()).startswith(  # noqa: B009
-        fixture["state"]["effective_at"][:19]
-    )
+    assert str(event.effective_at.isoformat()).startswith(fixture["state"]["effective_at"][:19])
 
 
 @pytest.mark.parametrize("cls", EVENT_CLASSES, ids=lambda c: c.__qualname__)

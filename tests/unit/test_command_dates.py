@@ -73,9 +73,7 @@ def _day(value: date) -> date:
 def test_every_date_anywhere_in_a_command_is_checked(command: type[Command]) -> None:
     sample = _sample(command)
     everywhere = [
-        loc
-        for loc, day in _every_date(sample, ())
-        if not EARLIEST_DATE <= _day(day) <= LATEST_DATE
+        loc for loc, day in _every_date(sample, ()) if not EARLIEST_DATE <= _day(day) <= LATEST_DATE
     ]
     assert ("effective_at",) in everywhere
     assert [error["loc"] for error in dates_out_of_range(sample)] == everywhere

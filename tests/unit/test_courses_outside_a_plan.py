@@ -28,7 +28,18 @@ from oneplan import (
 )
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
-from tests.builders import ANNE, LARS, PETER, SOFIE, at, citizen_with_consent, open_plan
+from tests.builders import (
+    ANNE,
+    LARS,
+    PETER,
+    SOFIE,
+    acting,
+    at,
+    auditing,
+    citizen_with_consent,
+    open_plan,
+    record,
+)
 
 SOCIAL_PLAN = SectorPlanRef(sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141"))
 HEALTH_PLAN = SectorPlanRef(sector=Sector.HEALTH, legal_basis=LegalBasis.parse("SUL § 119"))
@@ -275,28 +286,27 @@ def test_sector_plan_interventions_wait_only_for_the_same_citizens_same_sector_p
     )
     other_citizen = propose_own(memory_app, jens)
 
-    memory_app.add_dependency(intervention_id=same_plan, on_intervention_id=first, actor=LARS)
+    acting(memory_app, LARS).add_dependency(intervention_id=same_plan, on_intervention_id=first)
     for other in (other_plan, other_citizen):
         with pytest.raises(InterventionOutsidePlan):
-            memory_app.add_dependency(intervention_id=other, on_intervention_id=first, actor=LARS)
+            acting(memory_app, LARS).add_dependency(intervention_id=other, on_intervention_id=first)
 
 
 def test_a_sector_plan_course_is_on_the_journey_and_in_no_plan_view(memory_app: OnePlan) -> None:
     mette, _ = citizen_with_consent(memory_app)
     intervention = propose_own(memory_app, mette)
-    memory_app.grant_intervention(intervention_id=intervention, actor=LARS)
-    memory_app.record_benefit_paid(
+    acting(memory_app, LARS).grant_intervention(intervention_id=intervention)
+    acting(memory_app, PETER).record_benefit_paid(
         citizen_id=mette,
         sector="employment",
         legal_basis="LAS § 11",
         amount="11000.00",
         period=JULY,
-        actor=PETER,
         effective_at=at(2026, 8, 1),
     )
-    memory_app.record_outcome(citizen_id=mette, outcome="education", actor=PETER)
+    acting(memory_app, PETER).record_outcome(citizen_id=mette, outcome="education")
 
-    journey = memory_app.journey(mette)
+    journey = auditing(memory_app).journey(mette)
     assert [c.caseworker_id for c in journey.caseworkers] == ["anne", "lars", "peter"]
     assert [e.what for e in journey.entries][-4:] == [
         "Intervention.ProposedUnderSectorPlan",
@@ -305,4 +315,4 @@ def test_a_sector_plan_course_is_on_the_journey_and_in_no_plan_view(memory_app: 
         "Citizen.OutcomeRecorded",
     ]
     assert memory_app.views.keys("plan") == []
-    assert memory_app.citizen(mette).outcome is PlanOutcome.EDUCATION
+    assert record(memory_app).citizen(mette).outcome is PlanOutcome.EDUCATION

@@ -25,7 +25,7 @@ from oneplan import (
     Sector,
 )
 from oneplan.evaluation import evaluate, spread_by_month
-from tests.builders import ANNE, KARIN, LARS, SOFIE, at, citizen_with_consent
+from tests.builders import ANNE, KARIN, LARS, SOFIE, acting, at, citizen_with_consent, record
 
 HELLE = Actor.caseworker("helle", Sector.HEALTH, Law.SUL)
 
@@ -35,24 +35,22 @@ class Course:
         self.app = app
         # Mette: registered 2026-01-12 10:00 by Anne; plan opened 2026-01-14 10:00.
         self.mette, consent = citizen_with_consent(app)
-        self.plan = app.open_plan(
+        self.plan = acting(app, ANNE).open_plan(
             citizen_ids=[self.mette],
             consent_ids=[consent],
             legal_bases=["LAB § 30 b"],
             coordinator=ANNE,
-            actor=ANNE,
             effective_at=at(2026, 1, 14),
         )
-        self.achieved = app.set_goal(
+        self.achieved = acting(app, ANNE).set_goal(
             plan_id=self.plan,
             description="takes the bus",
-            actor=ANNE,
             effective_at=at(2026, 1, 20),
         )
-        app.set_goal(
-            plan_id=self.plan, description="sleeps well", actor=ANNE, effective_at=at(2026, 1, 20)
+        acting(app, ANNE).set_goal(
+            plan_id=self.plan, description="sleeps well", effective_at=at(2026, 1, 20)
         )
-        support = app.propose_intervention(
+        support = acting(app, ANNE).propose_intervention(
             plan_id=self.plan,
             citizen_id=self.mette,
             sector="social",
@@ -60,97 +58,85 @@ class Course:
             title="Support contact person",
             responsible=LARS,
             planned_period=Period(start=date(2026, 2, 1)),
-            actor=ANNE,
             effective_at=at(2026, 2, 1),
         )
-        app.grant_intervention(intervention_id=support, actor=LARS, effective_at=at(2026, 2, 5))
-        app.start_intervention(intervention_id=support, actor=LARS, effective_at=at(2026, 2, 11))
-        app.hold_meeting(
+        acting(app, LARS).grant_intervention(intervention_id=support, effective_at=at(2026, 2, 5))
+        acting(app, LARS).start_intervention(intervention_id=support, effective_at=at(2026, 2, 11))
+        acting(app, ANNE).hold_meeting(
             plan_id=self.plan,
             attendees=[MeetingAttendee(id="sofie", sector=Sector.HEALTH)],
-            actor=ANNE,
             effective_at=at(2026, 2, 20),
         )
-        app.pause_intervention(
-            intervention_id=support, reason="hospital", actor=LARS, effective_at=at(2026, 3, 1)
+        acting(app, LARS).pause_intervention(
+            intervention_id=support, reason="hospital", effective_at=at(2026, 3, 1)
         )
-        app.record_goal_progress(
+        acting(app, ANNE).record_goal_progress(
             plan_id=self.plan,
             goal_id=self.achieved,
             achievement=AchievementStatus.ACHIEVED,
-            actor=ANNE,
             effective_at=at(2026, 3, 1),
         )
-        app.resume_intervention(intervention_id=support, actor=LARS, effective_at=at(2026, 3, 11))
-        app.hand_over_coordinator(
+        acting(app, LARS).resume_intervention(intervention_id=support, effective_at=at(2026, 3, 11))
+        acting(app, ANNE).hand_over_coordinator(
             plan_id=self.plan,
             new_coordinator=KARIN,
             reason="family",
-            actor=ANNE,
             effective_at=at(2026, 3, 15),
         )
-        app.record_actual_cost(
+        acting(app, LARS).record_actual_cost(
             intervention_id=support,
             amount="3100.00",
             budget_area=BudgetArea.SERVICE,
             period=Period(start=date(2026, 3, 1), end=date(2026, 3, 31)),
-            actor=LARS,
             effective_at=at(2026, 3, 31),
         )
-        app.record_actual_cost(
+        acting(app, LARS).record_actual_cost(
             intervention_id=support,
             amount="1000.00",
             budget_area=BudgetArea.SERVICE,
             period=Period(start=date(2026, 3, 17), end=date(2026, 4, 15)),
-            actor=LARS,
             effective_at=at(2026, 4, 1),
         )
-        app.record_benefit_paid(
+        acting(app, ANNE).record_benefit_paid(
             citizen_id=self.mette,
             sector="employment",
             legal_basis="LAS § 11",
             amount="12000.00",
             period=Period(start=date(2026, 2, 1), end=date(2026, 3, 31)),
-            actor=ANNE,
             effective_at=at(2026, 4, 1),
         )
-        app.complete_intervention(
+        acting(app, LARS).complete_intervention(
             intervention_id=support,
             outcome=InterventionOutcome.GOALS_MET,
-            actor=LARS,
             effective_at=at(2026, 4, 12),
         )
-        app.complete_plan(
+        acting(app, KARIN).complete_plan(
             plan_id=self.plan,
             outcome=PlanOutcome.PARTIAL_SELF_SUPPORT,
-            actor=KARIN,
             effective_at=at(2026, 4, 15),
         )
-        app.record_outcome(
+        acting(app, ANNE).record_outcome(
             citizen_id=self.mette,
             outcome=PlanOutcome.WORK,
-            actor=ANNE,
             effective_at=at(2026, 4, 20),
         )
         # Jens: registered 2026-01-12 10:00 by Anne; no plan.
         self.jens, _ = citizen_with_consent(app, name="Jens")
-        physio = app.propose_intervention_under_sector_plan(
+        physio = acting(app, SOFIE).propose_intervention_under_sector_plan(
             citizen_id=self.jens,
             sector_plan={"sector": "health", "legal_basis": "SUL § 119"},
             legal_basis="SUL § 140",
             title="Physiotherapy",
             responsible=SOFIE,
             planned_period=Period(start=date(2026, 2, 1)),
-            actor=SOFIE,
             effective_at=at(2026, 1, 20),
         )
-        app.grant_intervention(intervention_id=physio, actor=SOFIE, effective_at=at(2026, 1, 25))
-        app.start_intervention(intervention_id=physio, actor=SOFIE, effective_at=at(2026, 2, 1))
-        app.reassign_responsible(
+        acting(app, SOFIE).grant_intervention(intervention_id=physio, effective_at=at(2026, 1, 25))
+        acting(app, SOFIE).start_intervention(intervention_id=physio, effective_at=at(2026, 2, 1))
+        acting(app, SOFIE).reassign_responsible(
             intervention_id=physio,
             new_responsible=HELLE,
             reason="leave",
-            actor=SOFIE,
             effective_at=at(2026, 2, 15),
         )
 
@@ -161,7 +147,7 @@ def course() -> Course:
 
 
 def test_a_plan_citizens_metrics_are_as_worked_out_by_hand(course: Course) -> None:
-    metrics = evaluate(course.app.all_events()).citizen(course.mette)
+    metrics = evaluate(record(course.app).all_events()).citizen(course.mette)
 
     assert metrics.cohort == "plan"
     assert metrics.household is False
@@ -187,7 +173,7 @@ def test_a_plan_citizens_metrics_are_as_worked_out_by_hand(course: Course) -> No
 
 
 def test_a_comparison_citizens_metrics_are_as_worked_out_by_hand(course: Course) -> None:
-    metrics = evaluate(course.app.all_events()).citizen(course.jens)
+    metrics = evaluate(record(course.app).all_events()).citizen(course.jens)
 
     assert metrics.cohort == "comparison"
     assert metrics.course_start == at(2026, 1, 12)  # registered: no plan
@@ -205,7 +191,7 @@ def test_a_comparison_citizens_metrics_are_as_worked_out_by_hand(course: Course)
 
 
 def test_costs_are_spread_over_the_months_of_their_periods(course: Course) -> None:
-    evaluation = evaluate(course.app.all_events())
+    evaluation = evaluate(record(course.app).all_events())
     months = {
         (m.month, m.sector, m.budget_area): m.amount
         for m in evaluation.costs
@@ -225,14 +211,14 @@ def test_costs_are_spread_over_the_months_of_their_periods(course: Course) -> No
 def test_the_first_start_is_counted_per_legal_basis(course: Course) -> None:
     firsts = {
         (f.citizen_id, f.legal_basis): f.days
-        for f in evaluate(course.app.all_events()).first_starts
+        for f in evaluate(record(course.app).all_events()).first_starts
     }
 
     assert firsts == {(course.mette, "SEL § 85"): 28.0, (course.jens, "SUL § 140"): 20.0}
 
 
 def test_goals_are_recorded_with_when_they_were_achieved(course: Course) -> None:
-    goals = evaluate(course.app.all_events()).goals
+    goals = evaluate(record(course.app).all_events()).goals
 
     assert len(goals) == 2
     achieved = next(g for g in goals if g.goal_id == course.achieved)
@@ -241,7 +227,7 @@ def test_goals_are_recorded_with_when_they_were_achieved(course: Course) -> None
 
 
 def test_as_of_leaves_out_what_took_effect_later(course: Course) -> None:
-    evaluation = evaluate(course.app.all_events(), as_of=at(2026, 2, 28))
+    evaluation = evaluate(record(course.app).all_events(), as_of=at(2026, 2, 28))
     mette = evaluation.citizen(course.mette)
 
     assert evaluation.horizon == at(2026, 2, 28)
@@ -256,14 +242,14 @@ def test_as_of_leaves_out_what_took_effect_later(course: Course) -> None:
 
 
 def test_a_course_that_had_not_begun_by_as_of_is_left_out(course: Course) -> None:
-    evaluation = evaluate(course.app.all_events(), as_of=at(2026, 1, 1))
+    evaluation = evaluate(record(course.app).all_events(), as_of=at(2026, 1, 1))
 
     assert evaluation.citizens == ()
 
 
 def test_events_other_than_the_records_are_passed_over(course: Course) -> None:
-    course.app.sector_view(course.plan, sector=Sector.SOCIAL, reader=LARS)  # an access record
-    evaluation = evaluate(course.app.all_events())
+    acting(course.app, LARS).sector_view(course.plan, sector=Sector.SOCIAL)  # an access record
+    evaluation = evaluate(record(course.app).all_events())
 
     assert {c.citizen_id for c in evaluation.citizens} == {course.mette, course.jens}
 

@@ -30,7 +30,7 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.privacy.retention import CaseFile, RetentionDue, RetentionPolicy, retention_ends
 from oneplan.rules import erasure_only_at_end_of_retention
 from oneplan.values import Actor, ActorKind
-from tests.builders import ANNE, KARIN, LARS, at
+from tests.builders import ANNE, KARIN, LARS, acting, at, record
 
 SOCIAL = SectorPlanRef.parse("social:SEL § 141")
 FAMILY = SectorPlanRef.parse("children-and-family:BL § 140:BF-2026-7")
@@ -322,8 +322,8 @@ def test_a_sector_plan_written_otherwise_is_refused(text: str) -> None:
 def test_the_proposal_and_the_citizens_record_are_saved_together_or_not_at_all(
     memory_app: OnePlan,
 ) -> None:
-    mette = memory_app.register_citizen(
-        name="Mette", birth_date=date(1984, 5, 2), actor=ANNE, effective_at=at(2026, 2, 1)
+    mette = acting(memory_app, ANNE).register_citizen(
+        name="Mette", birth_date=date(1984, 5, 2), effective_at=at(2026, 2, 1)
     )
     fields: dict[str, Any] = {
         "citizen_id": mette,
@@ -349,4 +349,6 @@ def test_the_proposal_and_the_citizens_record_are_saved_together_or_not_at_all(
         "InterventionIncludedInSectorPlan",
     }
     assert len({n.originator_id for n in added}) == 2
-    assert memory_app.citizen(mette).sector_plans[SOCIAL].intervention_ids == (intervention,)
+    assert record(memory_app).citizen(mette).sector_plans[SOCIAL].intervention_ids == (
+        intervention,
+    )

@@ -29,6 +29,7 @@ from oneplan.values import (
     LAW_SECTORS,
     Actor,
     ActorKind,
+    ConsentGivenHow,
     ConsentGiver,
     ConsentStatus,
     InformationCategory,
@@ -127,6 +128,9 @@ class Citizen(OnePlanAggregate):
         self.benefits_paid = 0
         self.outcome: PlanOutcome | None = None
         """The outcome recorded at the latest follow-up, if any."""
+        self.custody: dict[UUID, tuple[datetime, datetime | None]] = {}
+        """Who holds custody of this citizen (*forældremyndighed*): holder id -> (from,
+        until or None), as recorded by a caseworker (rule 13)."""
         self.sector_plans: dict[SectorPlanRef, SectorPlanFile] = {}
         """The citizen's own sector plans that hold interventions: their case files
         outside any coordinated plan (rule 10)."""
@@ -164,8 +168,17 @@ class Citizen(OnePlanAggregate):
         purpose: str
         period: Period
         given_by: tuple[ConsentGiver, ...]
+        given_how: ConsentGivenHow | None
+        """How the citizen gave it, when a caseworker recorded it (None: the citizen gave
+        it themself through the host, or it was recorded before version 2)."""
 
+        class_version = 2
         personal: ClassVar[Personal] = {"purpose": text(), "given_by": givers()}
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not say how a consent recorded by a caseworker was given."""
+            state["given_how"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.consents[self.consent_id] = self.consent()
@@ -190,8 +203,16 @@ class Citizen(OnePlanAggregate):
         sectors: tuple[Sector, ...]
         """The sectors it no longer covers; empty means all (the whole consent)."""
         reason: str
+        given_how: ConsentGivenHow | None
+        """How the citizen revoked it, when a caseworker recorded it."""
 
+        class_version = 2
         personal: ClassVar[Personal] = {"reason": text()}
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not say how a revocation recorded by a caseworker was given."""
+            state["given_how"] = None
 
         def apply(self, aggregate: Any) -> None:
             consent: Consent = aggregate.consents[self.consent_id]
@@ -315,6 +336,29 @@ class Citizen(OnePlanAggregate):
                 file, archived_at=self.effective_at
             )
 
+    class CustodyRecorded(OnePlanAggregate.Event):
+        """A caseworker recorded who holds custody of the citizen (*forældremyndighed*):
+        that citizen may then act for this one (rule 13)."""
+
+        holder_id: UUID
+        legal_basis: LegalBasis | None
+
+        def apply(self, aggregate: Any) -> None:
+            custody = dict(getattr(aggregate, "custody", {}))
+            custody[self.holder_id] = (self.effective_at, None)
+            aggregate.custody = custody
+
+    class CustodyEnded(OnePlanAggregate.Event):
+        """The holder's custody ended (the child came of age, a court decided)."""
+
+        holder_id: UUID
+        reason: str
+
+        def apply(self, aggregate: Any) -> None:
+            custody = dict(aggregate.custody)
+            custody[self.holder_id] = (custody[self.holder_id][0], self.effective_at)
+            aggregate.custody = custody
+
     class Erased(OnePlanAggregate.Event):
         """The citizen's personal data was erased at the end of retention (*kassation*):
         their data keys were destroyed, so every sealed field about them reads as erased;
@@ -419,6 +463,7 @@ class Citizen(OnePlanAggregate):
         given_by: tuple[ConsentGiver, ...],
         actor: Actor,
         effective_at: datetime,
+        given_how: ConsentGivenHow | None = None,
     ) -> None:
         """Record a consent. Enforces the BL § 110 consent rule on who must give it."""
         if consent_id in self.consents:
@@ -443,6 +488,7 @@ class Citizen(OnePlanAggregate):
             purpose=require_text("GrantConsent", "purpose", purpose),
             period=period,
             given_by=given_by,
+            given_how=given_how,
         )
 
     def check_consent_givers(self, given_by: tuple[ConsentGiver, ...], on: date) -> None:
@@ -478,6 +524,7 @@ class Citizen(OnePlanAggregate):
         reason: str,
         actor: Actor,
         effective_at: datetime,
+        given_how: ConsentGivenHow | None = None,
     ) -> None:
         """Revoke a consent, wholly or for some sectors only; revocable at any time."""
         consent = self.consent(consent_id)
@@ -501,6 +548,7 @@ class Citizen(OnePlanAggregate):
             consent_id=consent_id,
             sectors=tuple(sorted(set(sectors))),
             reason=reason.strip(),
+            given_how=given_how,
         )
 
     def record_social_contact_person(
@@ -629,6 +677,58 @@ class Citizen(OnePlanAggregate):
             legal_basis=legal_basis,
             amount=amount,
             period=period,
+        )
+
+    def record_custody(
+        self,
+        *,
+        holder_id: UUID,
+        legal_basis: LegalBasis | None,
+        actor: Actor,
+        effective_at: datetime,
+    ) -> None:
+        """Record a holder of custody of this citizen (by a caseworker)."""
+        require_caseworker("RecordCustody", "actor", actor)
+        self.require_not_erased()
+        if holder_id == self.id:
+            raise InvalidInput(
+                "RecordCustody",
+                [{"loc": ("holder_id",), "msg": "a citizen is not their own holder"}],
+            )
+        if holder_id in self.custody_holders_at(effective_at):
+            return
+        self._record(
+            self.CustodyRecorded,
+            actor=actor,
+            effective_at=effective_at,
+            holder_id=holder_id,
+            legal_basis=legal_basis,
+        )
+
+    def end_custody(
+        self, *, holder_id: UUID, reason: str, actor: Actor, effective_at: datetime
+    ) -> None:
+        require_caseworker("EndCustody", "actor", actor)
+        if holder_id not in self.custody_holders_at(effective_at):
+            raise IllegalTransition(
+                f"{holder_id} holds no custody of citizen {self.id}",
+                citizen_id=self.id,
+                holder_id=holder_id,
+            )
+        self._record(
+            self.CustodyEnded,
+            actor=actor,
+            effective_at=effective_at,
+            holder_id=holder_id,
+            reason=require_text("EndCustody", "reason", reason),
+        )
+
+    def custody_holders_at(self, at: datetime) -> tuple[UUID, ...]:
+        """Who holds custody of the citizen at ``at``, as recorded."""
+        return tuple(
+            holder
+            for holder, (start, end) in getattr(self, "custody", {}).items()
+            if start <= at and (end is None or at < end)
         )
 
     def record_outcome(self, *, outcome: PlanOutcome, actor: Actor, effective_at: datetime) -> None:

@@ -76,8 +76,12 @@ def _none(value: Any) -> None:
     return None
 
 
+_NOT_PERSONAL = (ActorKind.CASEWORKER, ActorKind.SYSTEM, ActorKind.AUDITOR)
+"""Actors who are staff or systems of the municipality: not the citizen's personal data."""
+
+
 def _person(actor: Actor) -> Actor:
-    if actor.kind is ActorKind.CASEWORKER:
+    if actor.kind in _NOT_PERSONAL:
         return actor
     return Actor(id=ERASED_ID, kind=actor.kind)
 

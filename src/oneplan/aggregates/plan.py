@@ -95,6 +95,8 @@ class Plan(OnePlanAggregate):
         self.wishes: dict[UUID, str] = {}
         self.overarching_goal: OverarchingGoal | None = None
         self.coordinator: Actor | None = None
+        self.opened_by: str | None = None
+        """Who opened the plan (the staff id): gives it a coordinator if it has none."""
         self.participants: dict[str, Participant] = {}
         self.goals: dict[UUID, Goal] = {}
         self.meetings: tuple[Meeting, ...] = ()
@@ -123,6 +125,7 @@ class Plan(OnePlanAggregate):
             aggregate.replaces = self.replaces
             aggregate.legal_bases = self.legal_bases
             aggregate.consent_ids = self.consent_ids
+            aggregate.opened_by = self.actor.id
 
     class CitizensWishesRecorded(OnePlanAggregate.Event):
         """The citizen's own wishes (*borgerens ønsker*), in their words, and the overarching

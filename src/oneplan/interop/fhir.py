@@ -187,7 +187,7 @@ class _Record:
 
         def fold(aggregate_id: UUID) -> Any:
             history = [
-                e for e in app.history(aggregate_id) if as_of is None or e.timestamp <= as_of
+                e for e in app._history(aggregate_id) if as_of is None or e.timestamp <= as_of
             ]
             events[aggregate_id] = history
             aggregate: Any = None

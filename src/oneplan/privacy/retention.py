@@ -24,6 +24,7 @@ from uuid import UUID
 
 import attrs
 
+from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
@@ -169,6 +170,8 @@ def stream_owner(event: Any) -> StreamOwner | None:
         return StreamOwner(event.originator_id, RetentionClass.CITIZEN)
     if isinstance(event, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
         return StreamOwner(event.citizen_id, LAW_CLASSES[event.legal_basis.law])
+    if isinstance(event, AccessRecord.Disclosed) and event.citizen_ids:
+        return StreamOwner(event.citizen_ids[0], RetentionClass.CITIZEN)
     if isinstance(event, Plan.Opened):
         subject = event.citizen_ids[0] if len(event.citizen_ids) == 1 else event.originator_id
         return StreamOwner(subject, LAW_CLASSES[event.legal_bases[0].law])

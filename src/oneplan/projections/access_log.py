@@ -20,7 +20,11 @@ from oneplan.aggregates.access import AccessRecord
 from oneplan.projections.base import Fold, Route, replace
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
-__all__ = ["AccessEntry", "AccessLogState", "AccessLogView"]
+__all__ = ["EVERY_CITIZEN", "WHOLE_RECORD", "AccessEntry", "AccessLogState", "AccessLogView"]
+
+WHOLE_RECORD = "*"
+"""The key head of disclosures of the whole record (shown in every citizen's log)."""
+EVERY_CITIZEN = UUID(int=0)
 
 
 @attrs.frozen
@@ -33,11 +37,24 @@ class AccessEntry:
     read_at: datetime
     """When the read happened (its effective time)."""
     recorded_at: datetime
-    sector: Sector
-    plan_id: UUID
+    sector: Sector | None
+    """The sector read as (a sector view); None for other disclosures."""
+    plan_id: UUID | None
     as_of: datetime | None
     """The time the plan was read as of (None: as it stood when read)."""
     items: tuple[AccessedItem, ...]
+    what: str = "sector-view"
+    """What was disclosed: ``sector-view``, or one of ``AccessRecord``'s ``DISCLOSURES``
+    (``citizen-plan``, ``journey``, ``fhir-export``, ``audit-export``, ``full-record``,
+    ``evaluation-extract``, ...)."""
+    recipient: str = ""
+    """To whom, where not the reader (another system a FHIR export went to)."""
+    basis: str = ""
+    """What allowed a disclosure other than a sector view's read."""
+    disclosure_consents: tuple[UUID, ...] = ()
+    whole_record: bool = False
+    """A disclosure of the whole record (an audit export, an evaluation extract): it
+    appears in every citizen's log."""
 
     @property
     def item_counts(self) -> dict[str, int]:
@@ -50,7 +67,9 @@ class AccessEntry:
     @property
     def consent_ids(self) -> tuple[UUID, ...]:
         """The consents that allowed something in this read, in the order first named."""
-        found = dict.fromkeys(c for item in self.items for c in item.consent_ids)
+        found = dict.fromkeys(
+            [*(c for item in self.items for c in item.consent_ids), *self.disclosure_consents]
+        )
         return tuple(found)
 
     @property
@@ -86,29 +105,61 @@ class AccessLogView(Fold[AccessLogState]):
     """Who has read each citizen's data: one row per read and citizen (see ``keys``)."""
 
     name: ClassVar[str] = "access_log"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     state_type: ClassVar[type[Any]] = AccessLogState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
         """One row per read and citizen, ``<citizen id>/<recorded time>/<access id>``: a
         read adds a row and never rewrites the citizen's earlier ones."""
-        if isinstance(event, AccessRecord.SectorViewRead):
+        if isinstance(event, AccessRecord.SectorViewRead | AccessRecord.Disclosed):
             when = event.timestamp.astimezone(UTC).isoformat()
+            if not event.citizen_ids:  # the whole record: in every citizen's log
+                return (f"{WHOLE_RECORD}/{when}/{event.originator_id}",)
             return tuple(f"{c}/{when}/{event.originator_id}" for c in event.citizen_ids)
         return ()
 
     def initial(self, key: str) -> AccessLogState:
-        return AccessLogState(citizen_id=UUID(key.split("/", 1)[0]))
+        head = key.split("/", 1)[0]
+        return AccessLogState(citizen_id=EVERY_CITIZEN if head == WHOLE_RECORD else UUID(head))
 
     @staticmethod
-    def merged(citizen_id: UUID, rows: Iterable[AccessLogState]) -> AccessLogState:
-        """The citizen's whole access log from their rows (in key order)."""
-        return AccessLogState(
-            citizen_id=citizen_id, entries=tuple(e for row in rows for e in row.entries)
-        )
+    def merged(
+        citizen_id: UUID,
+        rows: Iterable[AccessLogState],
+        whole_record: Iterable[AccessLogState] = (),
+    ) -> AccessLogState:
+        """The citizen's whole access log from their rows and the disclosures of the
+        whole record (each in key order), in the order recorded."""
+        entries = [e for row in rows for e in row.entries]
+        entries += [e for row in whole_record for e in row.entries]
+        entries.sort(key=lambda e: e.recorded_at)
+        return AccessLogState(citizen_id=citizen_id, entries=tuple(entries))
 
 
 _on = AccessLogView.on
+
+
+@_on(AccessRecord.Disclosed)
+def _disclosed(state: AccessLogState, e: AccessRecord.Disclosed) -> AccessLogState:
+    whole = not e.citizen_ids
+    if not whole and state.citizen_id not in e.citizen_ids:
+        return state
+    entry = AccessEntry(
+        access_id=e.originator_id,
+        reader=e.actor,
+        read_at=e.effective_at,
+        recorded_at=e.timestamp,
+        sector=e.actor.sector,
+        plan_id=e.plan_id,
+        as_of=None,
+        items=(),
+        what=e.what,
+        recipient=e.recipient,
+        basis=e.basis,
+        disclosure_consents=e.consent_ids,
+        whole_record=whole,
+    )
+    return replace(state, entries=(*state.entries, entry))
 
 
 @_on(AccessRecord.SectorViewRead)
