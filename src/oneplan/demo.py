@@ -19,12 +19,15 @@ from uuid import UUID
 
 from oneplan.application import OnePlan
 from oneplan.errors import OnePlanError
+from oneplan.principals import Principal
 from oneplan.values import (
     AchievementStatus,
     Actor,
     ActorKind,
     BudgetArea,
+    ConsentGivenHow,
     ConsentGiver,
+    ContactDetails,
     DeliveryChannel,
     DependencyType,
     InformationCategory,
@@ -40,44 +43,114 @@ from oneplan.values import (
     Responsibility,
     Sector,
     SectorPlanRef,
+    StaffRole,
     Target,
 )
 
 __all__ = ["run_demo"]
 
-KARIN = Actor.caseworker("karin.f", Sector.CHILDREN_AND_FAMILY, Law.BL, name="Karin Friis")
-ANNE = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB, Law.LAS, Law.SEL, name="Anne Thomsen")
-PETER = Actor.caseworker("peter.j", Sector.EMPLOYMENT, Law.LAB, Law.LAS, name="Peter Juhl")
-LARS = Actor.caseworker("lars.s", Sector.SOCIAL, Law.SEL, name="Lars Skov")
-SOFIE = Actor.caseworker("sofie.h", Sector.HEALTH, Law.SUL, name="Sofie Holm")
+KARIN = Principal.staff("karin.f")
+ANNE = Principal.staff("anne.t")
+PETER = Principal.staff("peter.j")
+LARS = Principal.staff("lars.s")
+SOFIE = Principal.staff("sofie.h")
+HANNE = Principal.staff("hanne.b")
+SYSTEM = Principal.system("demo")
+"""The demo's account reads the full record as the application's own job."""
+
+STAFF: tuple[tuple[str, str, Sector, tuple[Law, ...], str], ...] = (
+    ("karin.f", "Karin Friis", Sector.CHILDREN_AND_FAMILY, (Law.BL,), "familiekoordinator"),
+    (
+        "anne.t",
+        "Anne Thomsen",
+        Sector.EMPLOYMENT,
+        (Law.LAB, Law.LAS, Law.SEL),
+        "tværmyndig sagsbehandler",
+    ),
+    ("peter.j", "Peter Juhl", Sector.EMPLOYMENT, (Law.LAB, Law.LAS), "jobkonsulent"),
+    ("lars.s", "Lars Skov", Sector.SOCIAL, (Law.SEL,), "socialrådgiver"),
+    ("sofie.h", "Sofie Holm", Sector.HEALTH, (Law.SUL,), "fysioterapeut"),
+    ("hanne.b", "Hanne Berg", Sector.HOUSING, (Law.ABL,), "boligsocial medarbejder"),
+)
+"""The demo's staff: id, name, sector, the laws delegated to them, title."""
 
 
 def _at(day: date) -> datetime:
     return datetime.combine(day, time(10, 0), tzinfo=UTC)
 
 
+def staff_directory(app: OnePlan) -> None:
+    """The demo municipality's staff directory (rule 11): its first administrator by
+    configuration, then staff registered by the administrator and authority under each
+    law delegated by a manager of their sector, from 1 December 2025. Kept as it is
+    when the demo runs again on the same record."""
+    since = _at(date(2025, 12, 1))
+    known = {member.staff_id for member in app.as_(SYSTEM).staff()}
+    if "it.admin" not in known:
+        app.bootstrap(
+            staff_id="it.admin", name="Ida Thorsen", sector=Sector.SOCIAL, effective_at=since
+        )
+    admin = app.as_(Principal.staff("it.admin"))
+    for sector in {s for _, _, s, _, _ in STAFF}:
+        manager = f"leder.{sector.value}"
+        if manager not in known:
+            admin.register_staff(
+                staff_id=manager,
+                name=f"Leder, {sector.value}",
+                sector=sector,
+                roles=[StaffRole.MANAGER],
+                effective_at=since,
+            )
+    for staff_id, name, sector, laws, title in STAFF:
+        if staff_id in known:
+            continue
+        admin.register_staff(
+            staff_id=staff_id,
+            name=name,
+            sector=sector,
+            title=title,
+            contact=ContactDetails(
+                phone="72 36 00 00",
+                email=f"{staff_id}@furesoe.dk",
+                digital_post="Furesø Kommune, Borgerservice",
+                opening_hours="man-tors 9-15, fre 9-12",
+            ),
+            effective_at=since,
+        )
+        for law in laws:
+            app.as_(Principal.staff(f"leder.{sector.value}")).delegate_authority(
+                staff_id=staff_id,
+                law=law,
+                basis="Furesø Kommunes delegationsplan 2026",
+                period=Period(start=since.date()),
+                effective_at=since,
+            )
+
+
 def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
     """Tell the story on ``app``; returns the plan id."""
     say("oneplan demo: one coordinated plan with the citizen\n")
+    staff_directory(app)
+    say(
+        "0. The staff directory: an administrator registers the staff, and managers "
+        "delegate authority under each law (bemyndigelse)."
+    )
 
-    mette = app.register_citizen(
+    mette = app.as_(KARIN).register_citizen(
         name="Mette Hansen",
         birth_date=date(1984, 5, 2),
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 12)),
     )
-    jonas = app.register_citizen(
+    jonas = app.as_(KARIN).register_citizen(
         name="Jonas Hansen",
         birth_date=date(2010, 3, 9),
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 12)),
     )
     say("1. Mette (41, out of work, back pain) and her son Jonas (15) are registered.")
 
     period = Period(start=date(2026, 1, 12), end=date(2027, 12, 31))
-    mette_consent = app.grant_consent(
+    mette_consent = app.as_(KARIN).grant_consent(
         citizen_id=mette,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 12)),
         recipient_sectors=[
             Sector.EMPLOYMENT,
@@ -94,33 +167,38 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         purpose="one coordinated family plan",
         period=period,
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name="Mette Hansen")],
+        given_how=ConsentGivenHow.IN_MEETING,
     )
     try:
-        app.grant_consent(
+        app.as_(KARIN).grant_consent(
             citizen_id=jonas,
-            actor=KARIN,
             effective_at=_at(date(2026, 1, 12)),
             recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.SOCIAL],
             categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
             purpose="one coordinated family plan",
             period=period,
             given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name="Jonas Hansen")],
+            given_how=ConsentGivenHow.IN_MEETING,
         )
     except OnePlanError as refused:
         say(f"   Refused, as it should be: {refused}")
-    jonas_consent = app.grant_consent(
+    app.as_(KARIN).record_custody(
+        citizen_id=jonas, holder_id=mette, effective_at=_at(date(2026, 1, 12))
+    )
+    jonas_consent = app.as_(Principal.citizen(mette)).grant_consent(
         citizen_id=jonas,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 12)),
         recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.SOCIAL, Sector.EMPLOYMENT],
         categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
         purpose="one coordinated family plan",
         period=period,
-        given_by=[ConsentGiver(kind=ActorKind.GUARDIAN, name="Mette Hansen")],
     )
-    say("2. Both consent to sharing; Jonas's consent is given by Mette, who has custody.")
+    say(
+        "2. Both consent to sharing: Karin records Mette's, given at their meeting; Mette, "
+        "recorded as holding custody, gives Jonas's herself."
+    )
 
-    plan = app.open_plan(
+    plan = app.as_(KARIN).open_plan(
         citizen_ids=[mette, jonas],
         consent_ids=[mette_consent, jonas_consent],
         legal_bases=["LAB § 30 b", "SEL § 141 stk. 7", "BL § 110"],
@@ -137,7 +215,6 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
             ),
         ],
         coordinator=KARIN,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 14)),
     )
     say(
@@ -145,10 +222,9 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         "Karin, family coordinator, holds it."
     )
 
-    app.record_citizens_wishes(
+    app.as_(KARIN).record_citizens_wishes(
         plan_id=plan,
         citizen_id=mette,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 14)),
         wishes="Jeg vil gerne arbejde med mennesker igen, og der skal være ro derhjemme.",
         overarching_goal=OverarchingGoal(
@@ -160,26 +236,23 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         'ro derhjemme."'
     )
 
-    work_goal = app.set_goal(
+    work_goal = app.as_(KARIN).set_goal(
         plan_id=plan,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 14)),
         description="In work 20 hours a week",
         due=date(2027, 6, 30),
         target=Target(measure="hours of work a week", value=Decimal(20), unit="hours"),
     )
-    bus_goal = app.set_goal(
+    bus_goal = app.as_(KARIN).set_goal(
         plan_id=plan,
         parent_id=work_goal,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 14)),
         description="Takes the bus alone to the job training",
         due=date(2026, 3, 31),
     )
-    back_goal = app.set_goal(
+    back_goal = app.as_(KARIN).set_goal(
         plan_id=plan,
         parent_id=work_goal,
-        actor=KARIN,
         effective_at=_at(date(2026, 1, 14)),
         description="Back pain allows four hours of work at a time",
         due=date(2026, 9, 30),
@@ -190,23 +263,24 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         "four hours without back pain by September."
     )
 
-    handed = app.hand_over_coordinator(
+    handed = app.as_(KARIN).hand_over_coordinator(
         plan_id=plan,
         new_coordinator=ANNE,
         previous_stays_as=ParticipantRole.FAMILY_COORDINATOR,
         reason="the family plan is in place; the family coordinator steps back",
-        actor=KARIN,
         effective_at=_at(date(2026, 2, 2)),
     )
-    app.add_participant(
-        plan_id=plan, participant=PETER, actor=ANNE, effective_at=_at(date(2026, 2, 2))
-    )
+    for caseworker in (PETER, LARS):
+        app.as_(ANNE).add_participant(
+            plan_id=plan, participant=caseworker, effective_at=_at(date(2026, 2, 2))
+        )
     say(
         f"6. Karin hands plan {handed} over to Anne (cross-authority: LAB, LAS and SEL) "
-        "and steps back to a lighter role; Peter from the job centre joins."
+        "and steps back to a lighter role; the coordinator pulls in Peter from the job centre "
+        "and Lars from social services."
     )
 
-    physio = app.propose_intervention(
+    physio = app.as_(ANNE).propose_intervention(
         plan_id=plan,
         citizen_id=mette,
         sector=Sector.HEALTH,
@@ -216,10 +290,9 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         responsible=SOFIE,
         planned_period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
         planned_cost=Money.dkk("14400.00"),
-        actor=ANNE,
         effective_at=_at(date(2026, 2, 3)),
     )
-    contact = app.propose_intervention(
+    contact = app.as_(ANNE).propose_intervention(
         plan_id=plan,
         citizen_id=mette,
         sector=Sector.SOCIAL,
@@ -229,10 +302,9 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         responsible=LARS,
         planned_period=Period(start=date(2026, 2, 9), end=date(2026, 12, 31)),
         planned_cost=Money.dkk("62000.00"),
-        actor=ANNE,
         effective_at=_at(date(2026, 2, 3)),
     )
-    training = app.propose_intervention(
+    training = app.as_(ANNE).propose_intervention(
         plan_id=plan,
         citizen_id=mette,
         sector=Sector.EMPLOYMENT,
@@ -242,14 +314,12 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         responsible=ANNE,
         planned_period=Period(start=date(2026, 6, 1), end=date(2026, 11, 30)),
         planned_cost=Money.dkk("18000.00"),
-        actor=ANNE,
         effective_at=_at(date(2026, 2, 3)),
     )
-    app.add_dependency(
+    app.as_(ANNE).add_dependency(
         intervention_id=training,
         on_intervention_id=physio,
         type=DependencyType.AFTER_END,
-        actor=ANNE,
         effective_at=_at(date(2026, 2, 3)),
     )
     say(
@@ -257,72 +327,62 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         "(SEL § 85), and job training (LAB § 32), which waits for the physiotherapy to end."
     )
 
-    app.grant_intervention(
+    app.as_(ANNE).grant_intervention(
         intervention_id=contact,
-        actor=ANNE,
         effective_at=_at(date(2026, 2, 4)),
         note="granted on the spot by the cross-authority caseworker",
     )
-    app.grant_intervention(intervention_id=physio, actor=SOFIE, effective_at=_at(date(2026, 2, 4)))
-    app.grant_intervention(intervention_id=training, actor=ANNE, effective_at=_at(date(2026, 2, 4)))
+    app.as_(SOFIE).grant_intervention(intervention_id=physio, effective_at=_at(date(2026, 2, 4)))
+    app.as_(ANNE).grant_intervention(intervention_id=training, effective_at=_at(date(2026, 2, 4)))
     say(
         "8. Anne grants the SEL § 85 contact person herself, two days after the plan: "
         "no referral between departments."
     )
 
-    app.start_intervention(intervention_id=contact, actor=LARS, effective_at=_at(date(2026, 2, 9)))
-    app.record_social_contact_person(
-        citizen_id=mette, contact_person=LARS, actor=LARS, effective_at=_at(date(2026, 2, 9))
+    app.as_(LARS).start_intervention(intervention_id=contact, effective_at=_at(date(2026, 2, 9)))
+    app.as_(LARS).record_social_contact_person(
+        citizen_id=mette, contact_person=LARS, effective_at=_at(date(2026, 2, 9))
     )
-    app.start_intervention(intervention_id=physio, actor=SOFIE, effective_at=_at(date(2026, 2, 9)))
+    app.as_(SOFIE).start_intervention(intervention_id=physio, effective_at=_at(date(2026, 2, 9)))
     try:
-        app.start_intervention(
-            intervention_id=training, actor=ANNE, effective_at=_at(date(2026, 2, 10))
+        app.as_(ANNE).start_intervention(
+            intervention_id=training, effective_at=_at(date(2026, 2, 10))
         )
     except OnePlanError as refused:
         say(f"   Job training cannot start yet: {refused.__class__.__name__}")
-    app.pause_intervention(
+    app.as_(SOFIE).pause_intervention(
         intervention_id=physio,
         reason="Mette is admitted to hospital",
         expected_resume=date(2026, 3, 16),
-        actor=SOFIE,
         effective_at=_at(date(2026, 3, 2)),
     )
-    app.resume_intervention(
-        intervention_id=physio, actor=SOFIE, effective_at=_at(date(2026, 3, 16))
-    )
+    app.as_(SOFIE).resume_intervention(intervention_id=physio, effective_at=_at(date(2026, 3, 16)))
     say("9. Physiotherapy is paused for a hospital stay (2 March) and resumed (16 March).")
 
-    app.record_goal_progress(
+    app.as_(LARS).record_goal_progress(
         plan_id=plan,
         goal_id=bus_goal,
         achievement=AchievementStatus.ACHIEVED,
         note="took the bus alone three weeks running",
-        actor=LARS,
         effective_at=_at(date(2026, 3, 27)),
     )
-    app.complete_goal(
-        plan_id=plan, goal_id=bus_goal, actor=ANNE, effective_at=_at(date(2026, 3, 30))
-    )
-    app.record_actual_cost(
+    app.as_(ANNE).complete_goal(plan_id=plan, goal_id=bus_goal, effective_at=_at(date(2026, 3, 30)))
+    app.as_(SOFIE).record_actual_cost(
         intervention_id=physio,
         amount=Money.dkk("13650.00"),
         budget_area=BudgetArea.SERVICE,
-        actor=SOFIE,
         period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
         effective_at=_at(date(2026, 5, 29)),
     )
-    app.complete_intervention(
+    app.as_(SOFIE).complete_intervention(
         intervention_id=physio,
         outcome=InterventionOutcome.GOALS_MET,
-        actor=SOFIE,
         effective_at=_at(date(2026, 5, 29)),
     )
     say("10. Mette takes the bus alone by March; the physiotherapy ends in May.")
 
-    meeting = app.hold_meeting(
+    meeting = app.as_(ANNE).hold_meeting(
         plan_id=plan,
-        actor=ANNE,
         effective_at=_at(date(2026, 6, 1)),
         attendees=[
             MeetingAttendee(id="anne.t", sector=Sector.EMPLOYMENT),
@@ -334,61 +394,66 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
             "Job training starts now, three days a week",
             "The contact person goes with Mette the first week",
         ],
-        responsibilities=[Responsibility(intervention_id=training, caseworker=PETER)],
+        responsibilities=[
+            Responsibility(
+                intervention_id=training, caseworker=Actor.caseworker("peter.j", Sector.EMPLOYMENT)
+            )
+        ],
         next_meeting=date(2026, 9, 1),
     )
-    app.start_intervention(
-        intervention_id=training, actor=PETER, effective_at=_at(date(2026, 6, 1))
-    )
+    app.as_(PETER).start_intervention(intervention_id=training, effective_at=_at(date(2026, 6, 1)))
     say(
         f"11. Coordinating meeting {meeting}: Peter becomes responsible for the job training, "
         "which starts now that the physiotherapy has ended."
     )
 
-    app.revoke_consent(
+    app.as_(Principal.citizen(mette)).revoke_consent(
         citizen_id=mette,
         consent_id=mette_consent,
         sectors=[Sector.HEALTH],
         reason="the back treatment is over",
-        actor=ANNE,
         effective_at=_at(date(2026, 6, 15)),
     )
     try:
-        app.add_participant(
-            plan_id=plan, participant=SOFIE, actor=ANNE, effective_at=_at(date(2026, 6, 16))
+        app.as_(ANNE).add_participant(
+            plan_id=plan, participant=SOFIE, effective_at=_at(date(2026, 6, 16))
         )
     except OnePlanError as refused:
         say(f"12. Mette revokes the health sector's access; sharing fails closed: {refused}")
+    try:
+        app.as_(HANNE).set_goal(
+            plan_id=plan,
+            description="Moves to a smaller flat",
+            effective_at=_at(date(2026, 6, 16)),
+        )
+    except OnePlanError as refused:
+        say(f"    A housing caseworker who is not on the plan cannot change it: {refused}")
 
     try:
-        app.impose_sanction(
+        app.as_(PETER).impose_sanction(
             citizen_id=mette,
             legal_basis="LAS § 36",
             reason="missed job training",
-            actor=PETER,
             effective_at=_at(date(2026, 7, 6)),
         )
     except OnePlanError as refused:
         say(f"13. {refused}")
-    app.record_social_contact_made(
+    app.as_(PETER).record_social_contact_made(
         citizen_id=mette,
         regarding="missed job training twice",
-        actor=PETER,
         effective_at=_at(date(2026, 7, 6)),
     )
-    app.impose_sanction(
+    app.as_(PETER).impose_sanction(
         citizen_id=mette,
         legal_basis="LAS § 36",
         reason="missed job training",
-        actor=PETER,
         effective_at=_at(date(2026, 7, 8)),
     )
     say("    After Peter has called Lars, the sanction is allowed.")
 
-    version = app.deliver_plan(
+    version = app.as_(ANNE).deliver_plan(
         plan_id=plan,
         channel=DeliveryChannel.DIGITAL_POST,
-        actor=ANNE,
         effective_at=_at(date(2026, 7, 9)),
     )
     say(f"14. The plan (version {version}) goes to Mette's digital mailbox.")
@@ -398,7 +463,8 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
 
 
 def _account(app: OnePlan, plan_id: UUID, say: Callable[[str], Any]) -> None:
-    plan = app.plan(plan_id)
+    record = app.as_(SYSTEM).record
+    plan = record.plan(plan_id)
     say("\nThe plan as it stands")
     say(f"  status: {plan.status.value}; coordinator: {plan.coordinator}")
     for participant in plan.participants.values():
@@ -407,10 +473,12 @@ def _account(app: OnePlan, plan_id: UUID, say: Callable[[str], Any]) -> None:
         indent = "    " if goal.parent_id else "  "
         achieved = f", {goal.achievement.value}" if goal.achievement else ""
         say(f"{indent}goal: {goal.description} (due {goal.due}; {goal.status.value}{achieved})")
-    for intervention in app.interventions_of(plan_id):
+    for intervention in record.interventions_of(plan_id):
         say(
             f"  intervention: {intervention.title} [{intervention.legal_basis}] "
             f"{intervention.status.value}, responsible {intervention.responsible}"
         )
-    events = sum(len(app.history(i)) for i in (plan_id, *plan.citizen_ids, *plan.intervention_ids))
+    events = sum(
+        len(record.history(i)) for i in (plan_id, *plan.citizen_ids, *plan.intervention_ids)
+    )
     say(f"  {events} events recorded; nothing edited, nothing deleted.")

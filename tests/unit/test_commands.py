@@ -1,4 +1,4 @@
-"""Every command has its use case on the application, named after it."""
+"""Every command has its use case on a session (``OnePlan.as_(principal)``), named after it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from oneplan import OnePlan
+from oneplan import Session
 from oneplan.commands import COMMANDS, Command
 
 
@@ -24,8 +24,8 @@ def test_the_command_list_holds_every_command_class() -> None:
 def test_every_command_has_a_method_on_the_application_that_takes_it(
     command: type[Command],
 ) -> None:
-    method = getattr(OnePlan, _method_name(command), None)
-    assert method is not None, f"OnePlan has no {_method_name(command)}() for {command.__name__}"
+    method = getattr(Session, _method_name(command), None)
+    assert method is not None, f"Session has no {_method_name(command)}() for {command.__name__}"
     parameters = list(inspect.signature(method).parameters.values())
     assert parameters[1].name == "command"
     assert parameters[1].kind is inspect.Parameter.POSITIONAL_ONLY

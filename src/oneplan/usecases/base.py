@@ -15,6 +15,7 @@ aggregates decide, with the ``Actor`` the record gives the caller.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -187,6 +188,20 @@ def command(model: type[C], result: Callable[[str], Any] = UUID) -> Any:
             cmd = parse(model, command, fields)
             return self._send(cmd, lambda deciding: handler(self, cmd, deciding), result)
 
+        del send.__wrapped__  # (the public signature is the command's, not the handler's)
+        send.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY),
+                inspect.Parameter(
+                    "command",
+                    inspect.Parameter.POSITIONAL_ONLY,
+                    default=None,
+                    annotation=f"{model.__name__} | None",
+                ),
+                inspect.Parameter("fields", inspect.Parameter.VAR_KEYWORD, annotation=Any),
+            ],
+            return_annotation=inspect.signature(handler).return_annotation,
+        )
         send.command_model = model  # type: ignore[attr-defined]
         return send
 
