@@ -86,10 +86,13 @@ class Caller:
 
 
 def _holding_plan(plan: Plan) -> set[str]:
-    """The staff ids who hold a plan: its coordinator and every participant."""
+    """The staff ids who hold a plan: its coordinator and every participant (a plan
+    opened without a coordinator is held by whoever opened it until it has one)."""
     held = set(plan.participants)
     if plan.coordinator is not None:
         held.add(plan.coordinator.id)
+    elif plan.opened_by:
+        held.add(plan.opened_by)
     return held
 
 

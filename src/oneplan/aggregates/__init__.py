@@ -1,17 +1,26 @@
-"""The aggregates: Citizen, Plan and Intervention, each with its events and rules, and
-the AccessRecord of every read."""
+"""The aggregates: Citizen, Plan and Intervention, each with its events and rules, the
+staff directory (StaffMember, StaffDirectory) and the AccessRecord of every disclosure."""
 
 from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
+from oneplan.aggregates.staff import StaffDirectory, StaffMember
 
-__all__ = ["EVENT_CLASSES", "AccessRecord", "Citizen", "Intervention", "Plan"]
+__all__ = [
+    "EVENT_CLASSES",
+    "AccessRecord",
+    "Citizen",
+    "Intervention",
+    "Plan",
+    "StaffDirectory",
+    "StaffMember",
+]
 
 
 def _event_classes() -> tuple[type, ...]:
     found: list[type] = []
-    for aggregate in (Citizen, Plan, Intervention, AccessRecord):
+    for aggregate in (Citizen, Plan, Intervention, AccessRecord, StaffMember, StaffDirectory):
         for value in vars(aggregate).values():
             if (
                 isinstance(value, type)
