@@ -17,11 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from oneplan.application import OnePlan
 from oneplan.errors import InvalidInput
+from oneplan.principals import Principal
+
+if TYPE_CHECKING:
+    from oneplan.usecases import Session
 from oneplan.simulation.distributions import (
     BENEFIT_RATES,
     CATALOGUE,
@@ -35,6 +39,7 @@ from oneplan.values import (
     Actor,
     ActorKind,
     BudgetArea,
+    ConsentGivenHow,
     ConsentGiver,
     InformationCategory,
     InterventionOutcome,
@@ -49,6 +54,7 @@ from oneplan.values import (
     PlanOutcome,
     Sector,
     SectorPlanRef,
+    StaffRole,
 )
 
 __all__ = ["DEFAULT_START", "SimulationSummary", "simulate", "years_after"]
@@ -133,6 +139,58 @@ class Staff:
         )
         rng.shuffle(self.coordinators)
 
+    def everyone(self) -> list[Actor]:
+        """Every caseworker of the municipality, once each."""
+        found: dict[str, Actor] = {}
+        for actor in (
+            *self.intake,
+            *self.coordinators,
+            *self.family_coordinators,
+            *(a for pool in self.practitioners.values() for a in pool),
+        ):
+            found.setdefault(actor.id, actor)
+        return list(found.values())
+
+    def register(self, app: OnePlan, since: datetime) -> None:
+        """Register the staff in the record's staff directory (rule 11): a first
+        administrator by configuration, a manager per sector, and each caseworker with
+        their laws delegated by their sector's manager from ``since``. Staff already in
+        the directory are left as they are."""
+        system = app.as_(Principal.system("simulate"))
+        known = {member.staff_id for member in system.staff()}
+        if "sim-admin" not in known:
+            app.bootstrap(
+                staff_id="sim-admin", name="Administrator", sector=Sector.SOCIAL, effective_at=since
+            )
+        admin = app.as_(Principal.staff("sim-admin"))
+        with app.batched():
+            for sector in Sector:
+                manager = f"manager-{sector.value}"
+                if manager not in known:
+                    admin.register_staff(
+                        staff_id=manager,
+                        name=f"Manager, {sector.value}",
+                        sector=sector,
+                        roles=[StaffRole.MANAGER],
+                        effective_at=since,
+                    )
+            for actor in self.everyone():
+                if actor.id in known:
+                    continue
+                assert actor.sector is not None
+                admin.register_staff(
+                    staff_id=actor.id, name=actor.id, sector=actor.sector, effective_at=since
+                )
+                manager_of = app.as_(Principal.staff(f"manager-{actor.sector.value}"))
+                for law in actor.authorities:
+                    manager_of.delegate_authority(
+                        staff_id=actor.id,
+                        law=law,
+                        basis="the municipality's delegation plan",
+                        period=Period(start=since.date()),
+                        effective_at=since,
+                    )
+
 
 # --- laying out a course ---------------------------------------------------------------
 
@@ -170,6 +228,30 @@ class _Effort:
     decider: Actor | None = None
     """Who grants it: the sector's own caseworker without a plan; with one, the
     coordinator where they hold authority under its law, else the responsible."""
+    coordinator_at: Callable[[datetime], Actor] | None = None
+    """The plan's coordinator at a time (None: no coordinated plan)."""
+    reassigned: tuple[datetime, Actor] | None = None
+    """When, and to whom, responsibility moved."""
+
+    def holder(self, at: datetime) -> Actor:
+        """Who takes the intervention's steps at ``at``: its responsible caseworker then
+        (rule 12: those who hold it)."""
+        if self.reassigned is not None and at >= self.reassigned[0]:
+            return self.reassigned[1]
+        return self.responsible
+
+    def grantor(self) -> Actor:
+        """Who grants it: the decider, unless they no longer coordinate the plan when
+        the decision is made (a hand-over in between): then the responsible."""
+        decider = self.decider or self.responsible
+        if (
+            self.coordinator_at is not None
+            and self.granted is not None
+            and decider.id != self.responsible.id
+            and self.coordinator_at(self.granted).id != decider.id
+        ):
+            return self.responsible
+        return decider
 
 
 def years_after(day: date, years: int) -> date:
@@ -360,20 +442,19 @@ class _Course:
         """Grant, start, pauses, reassignment, costs and the end, as steps."""
         m, rng = self.m, self.rng
         assert e.granted is not None  # set by timeline()
-        decider = e.decider or e.responsible
-        self.add(e.granted, _grant(e, decider, self.uuid()))
+        self.add(e.granted, _grant(e, e.grantor(), self.uuid()))
+        actor = e.holder
         if e.fate == "cancelled":
             assert e.ended is not None
-            self.add(e.ended, _cancel(e, decider, rng.choice(_CANCEL_REASONS)))
+            self.add(e.ended, _cancel(e, actor, rng.choice(_CANCEL_REASONS)))
             return
         assert e.started is not None
         if e.started.date() > self.end:
             return
-        self.add(e.started, _start(e, decider))
+        self.add(e.started, _start(e, actor))
         finish = e.ended if e.ended is not None and e.ended.date() <= self.end else None
         last_day = finish.date() if finish else self.end
         running_days = (last_day - e.started.date()).days
-        actor = decider
         if running_days > 20 and rng.random() < m.pause_share:
             paused = e.started + timedelta(days=rng.randint(3, running_days // 2))
             resumed = paused + self.days(7, 60)
@@ -386,6 +467,7 @@ class _Course:
             new = rng.choice(self.staff.practitioners[e.kind.sector])
             if new.id != e.responsible.id:
                 self.add(moved, _reassign(e, new, actor, rng.choice(_REASSIGN_REASONS)))
+                e.reassigned = (moved, new)
         for first, last in _slices(e.started.date(), last_day, m.cost_months):
             days = (last - first).days + 1
             amount = e.kind.monthly_cost * Decimal(days) / Decimal("30.44")
@@ -470,6 +552,7 @@ class _Course:
             if does and rng.random() < m.coordinator_does_share:
                 e.responsible = coordinator
             e.decider = coordinator if coordinator.holds_authority_under(law) else e.responsible
+            e.coordinator_at = coordinator_at
             if e.responsible.id not in joined and e.responsible.id != coordinator.id:
                 joined.add(e.responsible.id)
                 self.add(
@@ -604,9 +687,21 @@ class _Course:
 Run = Callable[[OnePlan, datetime], Any]
 
 
+By = Actor | Callable[[datetime], Actor]
+"""A caseworker, or who it is at a time (an intervention's holder)."""
+
+
+def _as(app: OnePlan, actor: By, at: datetime | None = None) -> Session:
+    """The session of a simulated caseworker (registered in the staff directory)."""
+    if not isinstance(actor, Actor):
+        assert at is not None
+        actor = actor(at)
+    return app.as_(Principal.staff(actor.id))
+
+
 def _register(p: _Person, intake: Actor) -> Run:
-    return lambda app, at: app.register_citizen(
-        citizen_id=p.citizen_id, name=p.name, birth_date=p.birth_date, actor=intake, effective_at=at
+    return lambda app, at: _as(app, intake).register_citizen(
+        citizen_id=p.citizen_id, name=p.name, birth_date=p.birth_date, effective_at=at
     )
 
 
@@ -620,7 +715,7 @@ def _givers(p: _Person, on: date) -> list[ConsentGiver]:
 
 def _consent(p: _Person, consents: dict[UUID, UUID], end: date, by: Actor) -> Run:
     def run(app: OnePlan, at: datetime) -> Any:
-        return app.grant_consent(
+        return _as(app, by).grant_consent(
             citizen_id=p.citizen_id,
             consent_id=consents[p.citizen_id],
             recipient_sectors=tuple(Sector),
@@ -628,7 +723,7 @@ def _consent(p: _Person, consents: dict[UUID, UUID], end: date, by: Actor) -> Ru
             purpose="one coordinated plan",
             period=Period(start=at.date(), end=end + timedelta(days=365)),
             given_by=_givers(p, at.date()),
-            actor=by,
+            given_how=ConsentGivenHow.IN_MEETING,
             effective_at=at,
         )
 
@@ -643,14 +738,13 @@ def _open_plan(
     replaces = [
         SectorPlanRef(sector=s, legal_basis=LegalBasis.parse(SECTOR_PLANS[s])) for s in sectors
     ]
-    return lambda app, at: app.open_plan(
+    return lambda app, at: _as(app, by).open_plan(
         plan_id=plan_id,
         citizen_ids=[p.citizen_id for p in people],
         consent_ids=[consents[p.citizen_id] for p in people],
         legal_bases=bases,
         replaces=replaces,
         coordinator=by,
-        actor=by,
         effective_at=at,
     )
 
@@ -661,9 +755,9 @@ def _wishes(
     wishes = rng.choice(_WISHES)
     hours = rng.randint(8, 30) if kind is OverarchingGoalKind.PARTIAL_SELF_SUPPORT else None
     goal = OverarchingGoal(kind=kind, hours_per_week=hours)
-    return lambda app, at: app.record_citizens_wishes(
+    return lambda app, at: _as(app, by).record_citizens_wishes(
         plan_id=plan_id, citizen_id=p.citizen_id, wishes=wishes, overarching_goal=goal,
-        actor=by, effective_at=at,
+        effective_at=at,
     )  # fmt: skip
 
 
@@ -673,9 +767,9 @@ def _set_goal(
     text = rng.choice(
         ("takes the bus alone", "keeps appointments", "works 10 hours a week", "sleeps well")
     )
-    return lambda app, at: app.set_goal(
+    return lambda app, at: _as(app, by).set_goal(
         plan_id=plan_id, goal_id=goal_id, parent_id=parent, description=text, due=due,
-        actor=by, effective_at=at,
+        effective_at=at,
     )  # fmt: skip
 
 
@@ -683,26 +777,26 @@ def _progress(plan_id: UUID, goal_id: UUID, by: Actor, rng: random.Random) -> Ru
     achievement = rng.choice(
         (AchievementStatus.IMPROVING, AchievementStatus.NO_CHANGE, AchievementStatus.WORSENING)
     )
-    return lambda app, at: app.record_goal_progress(
+    return lambda app, at: _as(app, by).record_goal_progress(
         plan_id=plan_id, goal_id=goal_id, achievement=achievement, note="followed up",
-        actor=by, effective_at=at,
+        effective_at=at,
     )  # fmt: skip
 
 
 def _complete_goal(plan_id: UUID, goal_id: UUID, result: AchievementStatus, by: Actor) -> Run:
-    return lambda app, at: app.complete_goal(
-        plan_id=plan_id, goal_id=goal_id, achievement=result, actor=by, effective_at=at
+    return lambda app, at: _as(app, by).complete_goal(
+        plan_id=plan_id, goal_id=goal_id, achievement=result, effective_at=at
     )
 
 
 def _join(plan_id: UUID, who: Actor, by: Actor) -> Run:
-    return lambda app, at: app.add_participant(
-        plan_id=plan_id, participant=who, actor=by, effective_at=at
+    return lambda app, at: _as(app, by).add_participant(
+        plan_id=plan_id, participant=who, effective_at=at
     )
 
 
 def _propose(plan_id: UUID, e: _Effort, by: Actor) -> Run:
-    return lambda app, at: app.propose_intervention(
+    return lambda app, at: _as(app, by).propose_intervention(
         plan_id=plan_id,
         intervention_id=e.intervention_id,
         citizen_id=e.person.citizen_id,
@@ -713,7 +807,6 @@ def _propose(plan_id: UUID, e: _Effort, by: Actor) -> Run:
         planned_period=_planned(e),
         planned_cost=_money(e.kind.monthly_cost * e.kind.months[1]),
         budget_area=BudgetArea.SERVICE,
-        actor=by,
         effective_at=at,
     )
 
@@ -722,7 +815,7 @@ def _propose_under_sector_plan(e: _Effort, by: Actor) -> Run:
     sector_plan = SectorPlanRef(
         sector=e.kind.sector, legal_basis=LegalBasis.parse(SECTOR_PLANS[e.kind.sector])
     )
-    return lambda app, at: app.propose_intervention_under_sector_plan(
+    return lambda app, at: _as(app, by).propose_intervention_under_sector_plan(
         intervention_id=e.intervention_id,
         citizen_id=e.person.citizen_id,
         sector_plan=sector_plan,
@@ -732,7 +825,6 @@ def _propose_under_sector_plan(e: _Effort, by: Actor) -> Run:
         planned_period=_planned(e),
         planned_cost=_money(e.kind.monthly_cost * e.kind.months[1]),
         budget_area=BudgetArea.SERVICE,
-        actor=by,
         effective_at=at,
     )
 
@@ -745,65 +837,63 @@ def _planned(e: _Effort) -> Period:
 def _depend(e: _Effort, by: Actor) -> Run:
     assert e.waits_for is not None
     waits_for = e.waits_for
-    return lambda app, at: app.add_dependency(
-        intervention_id=e.intervention_id, on_intervention_id=waits_for, actor=by, effective_at=at
+    return lambda app, at: _as(app, by).add_dependency(
+        intervention_id=e.intervention_id, on_intervention_id=waits_for, effective_at=at
     )
 
 
 def _grant(e: _Effort, by: Actor, decision_id: UUID) -> Run:
-    return lambda app, at: app.grant_intervention(
-        intervention_id=e.intervention_id, decision_id=decision_id, actor=by, effective_at=at
+    return lambda app, at: _as(app, by).grant_intervention(
+        intervention_id=e.intervention_id, decision_id=decision_id, effective_at=at
     )
 
 
-def _start(e: _Effort, by: Actor) -> Run:
-    return lambda app, at: app.start_intervention(
-        intervention_id=e.intervention_id, actor=by, effective_at=at
+def _start(e: _Effort, by: By) -> Run:
+    return lambda app, at: _as(app, by, at).start_intervention(
+        intervention_id=e.intervention_id, effective_at=at
     )
 
 
-def _pause(e: _Effort, by: Actor, reason: str, resume: date) -> Run:
-    return lambda app, at: app.pause_intervention(
-        intervention_id=e.intervention_id, reason=reason, expected_resume=resume, actor=by,
-        effective_at=at,
+def _pause(e: _Effort, by: By, reason: str, resume: date) -> Run:
+    return lambda app, at: _as(app, by, at).pause_intervention(
+        intervention_id=e.intervention_id, reason=reason, expected_resume=resume, effective_at=at,
     )  # fmt: skip
 
 
-def _resume(e: _Effort, by: Actor) -> Run:
-    return lambda app, at: app.resume_intervention(
-        intervention_id=e.intervention_id, actor=by, effective_at=at
+def _resume(e: _Effort, by: By) -> Run:
+    return lambda app, at: _as(app, by, at).resume_intervention(
+        intervention_id=e.intervention_id, effective_at=at
     )
 
 
-def _reassign(e: _Effort, new: Actor, by: Actor, reason: str) -> Run:
-    return lambda app, at: app.reassign_responsible(
-        intervention_id=e.intervention_id, new_responsible=new, reason=reason, actor=by,
-        effective_at=at,
+def _reassign(e: _Effort, new: Actor, by: By, reason: str) -> Run:
+    return lambda app, at: _as(app, by, at).reassign_responsible(
+        intervention_id=e.intervention_id, new_responsible=new, reason=reason, effective_at=at,
     )  # fmt: skip
 
 
-def _cost(e: _Effort, by: Actor, amount: Money, period: Period) -> Run:
-    return lambda app, at: app.record_actual_cost(
+def _cost(e: _Effort, by: By, amount: Money, period: Period) -> Run:
+    return lambda app, at: _as(app, by, at).record_actual_cost(
         intervention_id=e.intervention_id, amount=amount, budget_area=BudgetArea.SERVICE,
-        period=period, actor=by, effective_at=at,
+        period=period, effective_at=at,
     )  # fmt: skip
 
 
-def _complete(e: _Effort, by: Actor, outcome: InterventionOutcome) -> Run:
-    return lambda app, at: app.complete_intervention(
-        intervention_id=e.intervention_id, outcome=outcome, actor=by, effective_at=at
+def _complete(e: _Effort, by: By, outcome: InterventionOutcome) -> Run:
+    return lambda app, at: _as(app, by, at).complete_intervention(
+        intervention_id=e.intervention_id, outcome=outcome, effective_at=at
     )
 
 
-def _stop(e: _Effort, by: Actor, reason: str) -> Run:
-    return lambda app, at: app.stop_intervention(
-        intervention_id=e.intervention_id, reason=reason, actor=by, effective_at=at
+def _stop(e: _Effort, by: By, reason: str) -> Run:
+    return lambda app, at: _as(app, by, at).stop_intervention(
+        intervention_id=e.intervention_id, reason=reason, effective_at=at
     )
 
 
-def _cancel(e: _Effort, by: Actor, reason: str) -> Run:
-    return lambda app, at: app.cancel_intervention(
-        intervention_id=e.intervention_id, reason=reason, actor=by, effective_at=at
+def _cancel(e: _Effort, by: By, reason: str) -> Run:
+    return lambda app, at: _as(app, by, at).cancel_intervention(
+        intervention_id=e.intervention_id, reason=reason, effective_at=at
     )
 
 
@@ -815,68 +905,69 @@ def _meeting(
     rng: random.Random,
 ) -> Run:
     meeting_id = UUID(int=rng.getrandbits(128), version=4)
-    return lambda app, at: app.hold_meeting(
+    return lambda app, at: _as(app, by).hold_meeting(
         plan_id=plan_id, meeting_id=meeting_id, attendees=attendees,
         decisions=("agreed who does what until the next meeting",), next_meeting=next_meeting,
-        actor=by, effective_at=at,
+        effective_at=at,
     )  # fmt: skip
 
 
 def _deliver(plan_id: UUID, by: Actor) -> Run:
-    return lambda app, at: app.deliver_plan(plan_id=plan_id, actor=by, effective_at=at)
+    return lambda app, at: _as(app, by).deliver_plan(plan_id=plan_id, effective_at=at)
 
 
 def _hand_over(
     plan_id: UUID, new: Actor, old: Actor, stays: ParticipantRole | None, rng: random.Random
 ) -> Run:
     reason = rng.choice(_HANDOVER_REASONS)
-    return lambda app, at: app.hand_over_coordinator(
-        plan_id=plan_id, new_coordinator=new, reason=reason, previous_stays_as=stays, actor=old,
+    return lambda app, at: _as(app, old).hand_over_coordinator(
+        plan_id=plan_id, new_coordinator=new, reason=reason, previous_stays_as=stays,
         effective_at=at,
     )  # fmt: skip
 
 
 def _hold(plan_id: UUID, by: Actor) -> Run:
-    return lambda app, at: app.put_plan_on_hold(
-        plan_id=plan_id, reason="the citizen is in hospital", actor=by, effective_at=at
+    return lambda app, at: _as(app, by).put_plan_on_hold(
+        plan_id=plan_id, reason="the citizen is in hospital", effective_at=at
     )
 
 
 def _resume_plan(plan_id: UUID, by: Actor) -> Run:
-    return lambda app, at: app.resume_plan(plan_id=plan_id, actor=by, effective_at=at)
+    return lambda app, at: _as(app, by).resume_plan(plan_id=plan_id, effective_at=at)
 
 
 def _revoke(p: _Person, consent_id: UUID, by: Actor) -> Run:
-    return lambda app, at: app.revoke_consent(
+    return lambda app, at: _as(app, by).revoke_consent(
         citizen_id=p.citizen_id, consent_id=consent_id, sectors=[Sector.HEALTH],
-        reason="does not want health data shared", actor=by, effective_at=at,
+        reason="does not want health data shared", given_how=ConsentGivenHow.BY_PHONE,
+        effective_at=at,
     )  # fmt: skip
 
 
 def _withdraw(plan_id: UUID, p: _Person) -> Run:
-    citizen = Actor(id=f"citizen-{p.citizen_id.hex[:12]}", kind=ActorKind.CITIZEN)
-    return lambda app, at: app.withdraw_plan(
-        plan_id=plan_id, reason="I want my own plans back", actor=citizen, effective_at=at
+    citizen = Principal.citizen(p.citizen_id)
+    return lambda app, at: app.as_(citizen).withdraw_plan(
+        plan_id=plan_id, reason="I want my own plans back", effective_at=at
     )
 
 
 def _complete_plan(plan_id: UUID, outcome: PlanOutcome, by: Actor) -> Run:
-    return lambda app, at: app.complete_plan(
-        plan_id=plan_id, outcome=outcome, actor=by, effective_at=at
+    return lambda app, at: _as(app, by).complete_plan(
+        plan_id=plan_id, outcome=outcome, effective_at=at
     )
 
 
 def _outcome(p: _Person, outcome: PlanOutcome, by: Actor) -> Run:
-    return lambda app, at: app.record_outcome(
-        citizen_id=p.citizen_id, outcome=outcome, actor=by, effective_at=at
+    return lambda app, at: _as(app, by).record_outcome(
+        citizen_id=p.citizen_id, outcome=outcome, effective_at=at
     )
 
 
 def _benefit(p: _Person, by: Actor, amount: Money, period: Period, course: _Course) -> Run:
     benefit_id = course.uuid()
-    return lambda app, at: app.record_benefit_paid(
+    return lambda app, at: _as(app, by).record_benefit_paid(
         citizen_id=p.citizen_id, benefit_id=benefit_id, sector=Sector.EMPLOYMENT,
-        legal_basis="LAS § 11", amount=amount, period=period, actor=by, effective_at=at,
+        legal_basis="LAS § 11", amount=amount, period=period, effective_at=at,
     )  # fmt: skip
 
 
@@ -910,6 +1001,7 @@ def simulate(
             [{"loc": ("start",), "msg": f"the period ends {end}, after the application's clock"}],
         )
     staff = Staff(random.Random(f"oneplan-staff:{seed}"), citizens, m)
+    staff.register(app, _at(start - timedelta(days=365)))
     summary = SimulationSummary(start=start, end=end)
     number = 0
     while summary.citizens < citizens:
