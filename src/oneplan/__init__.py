@@ -3,8 +3,6 @@
 Everything a service, an auditor or an evaluator needs is importable from here.
 """
 
-from typing import TYPE_CHECKING, Any
-
 from oneplan import commands
 from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen, Consent
@@ -121,18 +119,7 @@ from oneplan.values import (
     Target,
 )
 
-if TYPE_CHECKING:
-    from oneplan.interop.fhir import plan_bundle
-
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> Any:
-    if name == "plan_bundle":  # imported on first use: fhir.resources is big
-        from oneplan.interop.fhir import plan_bundle
-
-        return plan_bundle
-    raise AttributeError(f"module 'oneplan' has no attribute {name!r}")
 
 
 __all__ = [
@@ -265,7 +252,6 @@ __all__ = [
     "__version__",
     "commands",
     "evaluate",
-    "plan_bundle",
     "simulate",
     "system_clock",
 ]

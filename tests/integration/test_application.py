@@ -13,6 +13,7 @@ import pytest
 
 from oneplan import (
     AchievementStatus,
+    Actor,
     ActorKind,
     AuthorityMissing,
     CitizenAlreadyInPlan,
@@ -34,12 +35,14 @@ from oneplan import (
     InvalidInput,
     LegalBasisOutsideSector,
     Money,
+    NotPermitted,
     OnePlan,
     OnePlanError,
     ParticipantRole,
     Period,
     PlanNotFound,
     PlanStatus,
+    Principal,
     Responsibility,
     SanctionBeforeSocialContact,
     Sector,
@@ -60,6 +63,9 @@ from tests.builders import (
     record,
 )
 from tests.conftest import FixedClock
+
+TRAINEE = Actor.caseworker("trainee", Sector.SOCIAL)
+"""A social caseworker with no authority delegated under any law yet."""
 
 
 def stored_events(app: OnePlan) -> int:
@@ -102,6 +108,8 @@ class World:
 
 @pytest.fixture
 def world(app: OnePlan) -> World:
+    for member in (ANNE, LARS, PETER, HOUSING, TRAINEE):
+        acting(app, member)  # (the cast in the staff directory, named in commands below)
     plan, citizen = open_plan(app)
     consent = next(iter(record(app).citizen(citizen).consents))
     goal = acting(app, ANNE).set_goal(
@@ -130,7 +138,7 @@ def world(app: OnePlan) -> World:
         type=DependencyType.AFTER_END,
         effective_at=at(2026, 2, 2),
     )
-    ungranted = propose(app, plan, citizen)
+    ungranted = propose(app, plan, citizen, responsible=TRAINEE)
     finished = propose(app, plan, citizen)
     acting(app, ANNE).cancel_intervention(
         intervention_id=finished,
@@ -179,6 +187,7 @@ def test_the_seeds_story_ends_with_an_active_plan_held_by_the_new_coordinator(
     assert roles == {
         "karin.f": ParticipantRole.FAMILY_COORDINATOR,
         "peter.j": ParticipantRole.CASEWORKER,
+        "lars.s": ParticipantRole.CASEWORKER,
     }
     assert plan.delivered_versions == 1
     mette, jonas = plan.citizen_ids
@@ -249,9 +258,14 @@ REFUSALS: list[Any] = [
         id="pausing-an-intervention-that-has-not-started",
     ),
     pytest.param(
-        lambda app, w: acting(app, PETER).grant_intervention(intervention_id=w.ungranted),
+        lambda app, w: acting(app, TRAINEE).grant_intervention(intervention_id=w.ungranted),
         AuthorityMissing,
         id="granting-without-authority-under-its-law",
+    ),
+    pytest.param(
+        lambda app, w: acting(app, PETER).grant_intervention(intervention_id=w.ungranted),
+        NotPermitted,
+        id="granting-by-staff-of-another-sector-not-holding-it",
     ),
     pytest.param(
         lambda app, w: acting(app, PETER).start_intervention(intervention_id=w.waiting),
@@ -454,7 +468,7 @@ def test_a_meeting_that_names_a_finished_intervention_is_not_recorded_nor_its_ot
     assert refused.value.intervention_id == world.finished  # type: ignore[attr-defined]
     assert stored_events(app) == before
     assert record(app).plan(world.plan).meetings == ()
-    assert record(app).intervention(world.running).responsible == LARS
+    assert record(app).intervention(world.running).responsible.id == LARS.id
 
 
 # --- bad input ----------------------------------------------------------------------
@@ -556,18 +570,21 @@ BAD_INPUT: list[Any] = [
         id="an-unknown-field",
     ),
     pytest.param(
-        lambda app, w: acting(app, ANNE).reassign_responsible(
+        lambda app, w: acting(app, ANNE).record_actual_cost(
             intervention_id=w.running,
-            new_responsible={"id": "peter", "sector": "employment", "rank": 3},
-            reason="moved",
+            amount="100.00",
+            budget_area="service",
+            period={"start": "2026-02-01", "rank": 3},
         ),
-        ("new_responsible", "rank"),
+        ("period", "rank"),
         id="an-unknown-field-inside-a-value",
     ),
     pytest.param(
-        lambda app, w: app.pause_intervention(intervention_id=w.running, reason="holiday"),
+        lambda app, w: acting(app, LARS).pause_intervention(
+            intervention_id=w.running, reason="holiday", actor=LARS
+        ),
         ("actor",),
-        id="no-actor",
+        id="an-actor-named-in-the-command",
     ),
 ]
 
@@ -651,7 +668,7 @@ def test_a_command_of_another_kind_is_refused_as_invalid_input(app: OnePlan, wor
     from oneplan.commands import ResumeIntervention
 
     with pytest.raises(InvalidInput):
-        app.pause_intervention(ResumeIntervention(intervention_id=world.running, actor=LARS))  # type: ignore[arg-type]
+        acting(app, LARS).pause_intervention(ResumeIntervention(intervention_id=world.running))
 
 
 # --- not found ----------------------------------------------------------------------
@@ -770,6 +787,7 @@ def test_a_past_version_of_the_plan_is_the_plan_as_it_was_then(app: OnePlan) -> 
 def test_the_plan_as_of_a_time_between_two_commands_is_the_plan_as_it_then_stood(
     app: OnePlan,
 ) -> None:
+    acting(app, LARS)  # (in the staff directory, named responsible below)
     plan_id, citizen = open_plan(app)
     goal = acting(app, ANNE).set_goal(plan_id=plan_id, description="In work")
     intervention = propose(app, plan_id, citizen)
@@ -811,6 +829,7 @@ def test_the_plan_as_of_an_events_recorded_time_includes_that_event_and_no_later
 def test_the_interventions_as_of_the_recorded_time_of_a_proposal_include_the_proposed_one(
     app: OnePlan,
 ) -> None:
+    acting(app, LARS)  # (in the staff directory, named responsible below)
     plan_id, citizen = open_plan(app)
     intervention = propose(app, plan_id, citizen)
     included = record(app).history(plan_id)[-1]
@@ -864,7 +883,7 @@ def test_history_keeps_every_change_after_the_citizen_withdraws(app: OnePlan) ->
     acting(app, ANNE).set_goal(plan_id=plan_id, description="In work")
     before = [type(e).__name__ for e in record(app).history(plan_id)]
 
-    acting(app, {"id": "mette", "kind": "citizen"}).withdraw_plan(
+    app.as_(Principal.citizen(citizen)).withdraw_plan(
         plan_id=plan_id, reason="I will manage myself"
     )
 

@@ -244,7 +244,7 @@ def test_an_outcome_is_recorded_by_a_caseworker() -> None:
 # --- through the application ---------------------------------------------------------
 
 
-def propose_own(app: OnePlan, citizen_id: Any, **changes: Any) -> Any:
+def propose_own(app: OnePlan, citizen_id: Any, *, actor: Any = LARS, **changes: Any) -> Any:
     fields: dict[str, Any] = {
         "citizen_id": citizen_id,
         "sector_plan": SOCIAL_PLAN,
@@ -252,16 +252,16 @@ def propose_own(app: OnePlan, citizen_id: Any, **changes: Any) -> Any:
         "title": "Support contact person",
         "responsible": LARS,
         "planned_period": Period(start=date(2026, 3, 1)),
-        "actor": LARS,
         "effective_at": at(2026, 3, 2),
     }
-    return app.propose_intervention_under_sector_plan(**(fields | changes))
+    return acting(app, actor).propose_intervention_under_sector_plan(**(fields | changes))
 
 
 def test_the_application_refuses_a_sector_plan_effort_for_a_citizen_in_a_plan(
     memory_app: OnePlan,
 ) -> None:
     _plan, mette = open_plan(memory_app)
+    acting(memory_app, LARS)  # (in the staff directory before the count)
     before = memory_app.recorder.max_notification_id()
 
     with pytest.raises(SectorPlanReplaced):
@@ -287,9 +287,11 @@ def test_sector_plan_interventions_wait_only_for_the_same_citizens_same_sector_p
     other_citizen = propose_own(memory_app, jens)
 
     acting(memory_app, LARS).add_dependency(intervention_id=same_plan, on_intervention_id=first)
-    for other in (other_plan, other_citizen):
+    for other, responsible in ((other_plan, SOFIE), (other_citizen, LARS)):
         with pytest.raises(InterventionOutsidePlan):
-            acting(memory_app, LARS).add_dependency(intervention_id=other, on_intervention_id=first)
+            acting(memory_app, responsible).add_dependency(
+                intervention_id=other, on_intervention_id=first
+            )
 
 
 def test_a_sector_plan_course_is_on_the_journey_and_in_no_plan_view(memory_app: OnePlan) -> None:

@@ -33,6 +33,8 @@ HELLE = Actor.caseworker("helle", Sector.HEALTH, Law.SUL)
 class Course:
     def __init__(self, app: OnePlan) -> None:
         self.app = app
+        for member in (ANNE, KARIN, LARS, SOFIE, HELLE):
+            acting(app, member)  # (the cast in the staff directory, named in commands below)
         # Mette: registered 2026-01-12 10:00 by Anne; plan opened 2026-01-14 10:00.
         self.mette, consent = citizen_with_consent(app)
         self.plan = acting(app, ANNE).open_plan(

@@ -18,10 +18,12 @@ from eventsourcing.persistence import JSONTranscoder, MapperDeserialisationError
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
+from oneplan.aggregates.access import DISCLOSURES, AccessRecord
 from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
+from oneplan.aggregates.staff import StaffDirectory, StaffMember
 from oneplan.persistence import OnePlanMapper
 from oneplan.values import (
     AchievementStatus,
@@ -29,11 +31,13 @@ from oneplan.values import (
     ActorKind,
     BudgetArea,
     ConsentGiver,
+    ContactDetails,
     DeliveryChannel,
     DependencyType,
     InformationCategory,
     InterventionOutcome,
     InterventionStatus,
+    Law,
     LegalBasis,
     MeetingAttendee,
     Money,
@@ -45,6 +49,7 @@ from oneplan.values import (
     Responsibility,
     Sector,
     SectorPlanRef,
+    StaffRole,
     Target,
 )
 from tests.builders import ANNE, KARIN, LARS, PETER, at
@@ -127,6 +132,13 @@ def citizen_events() -> list[DomainEventProtocol[UUID]]:
         reference="AVID.SA.1",
         actor=LARS,
         effective_at=when,
+    )
+    parent = uuid4()
+    citizen.record_custody(
+        holder_id=parent, legal_basis=LegalBasis.parse("FML § 1"), actor=KARIN, effective_at=when
+    )
+    citizen.end_custody(
+        holder_id=parent, reason="Mette came of age", actor=KARIN, effective_at=when
     )
     citizen.erase(
         plan_ids=(plan_id,),
@@ -341,7 +353,81 @@ def intervention_events() -> list[DomainEventProtocol[UUID]]:
     ]
 
 
-ALL_EVENTS = [*citizen_events(), *plan_events(), *intervention_events()]
+def staff_events() -> list[DomainEventProtocol[UUID]]:
+    when = datetime(2026, 1, 5, 8, tzinfo=CPH)
+    admin = Actor(id="bootstrap", kind=ActorKind.SYSTEM)
+    directory = StaffDirectory.bootstrap(first_administrator="admin", actor=admin, effective_at=when)
+    directory.add(staff_id="birgit", actor=admin, effective_at=when)
+    birgit = StaffMember.register(
+        staff_id="birgit",
+        name="Birgit",
+        sector=Sector.SOCIAL,
+        title="socialrådgiver",
+        contact=ContactDetails(phone="+45 70 00 00 00", email="birgit@kommune.dk"),
+        roles=(StaffRole.CASEWORKER, StaffRole.MANAGER),
+        actor=ANNE,
+        effective_at=when,
+    )
+    birgit.change_contact_details(
+        name="Birgit Berg",
+        title="socialrådgiver, team 2",
+        contact=ContactDetails(digital_post="team2@kommune.dk", opening_hours="8-15"),
+        actor=ANNE,
+        effective_at=when,
+    )
+    birgit.grant_role(role=StaffRole.RECORDS_OFFICER, actor=ANNE, effective_at=when)
+    birgit.revoke_role(role=StaffRole.MANAGER, reason="new post", actor=ANNE, effective_at=when)
+    delegation = uuid4()
+    birgit.delegate_authority(
+        delegation_id=delegation,
+        law=Law.SEL,
+        basis="delegationsplan",
+        period=Period(start=date(2026, 1, 5), end=date(2026, 12, 31)),
+        actor=LARS,
+        effective_at=when,
+    )
+    birgit.revoke_delegation(
+        delegation_id=delegation, reason="moved team", actor=LARS, effective_at=when
+    )
+    birgit.leave(reason="retired", actor=ANNE, effective_at=when)
+    return [*directory.collect_events(), *birgit.collect_events()]
+
+
+def access_events() -> list[DomainEventProtocol[UUID]]:
+    when = datetime(2026, 3, 2, 11, tzinfo=CPH)
+    plan_id, citizen_id = uuid4(), uuid4()
+    viewed = AccessRecord.sector_view_read(
+        access_id=uuid4(),
+        plan_id=plan_id,
+        citizen_ids=(citizen_id,),
+        sector=Sector.SOCIAL,
+        as_of=when,
+        items=(),
+        reader=LARS,
+        read_at=when,
+    )
+    disclosed = AccessRecord.disclosed(
+        access_id=uuid4(),
+        what=DISCLOSURES[0],
+        plan_id=plan_id,
+        citizen_ids=(citizen_id,),
+        recipient="Aarhus Kommune",
+        basis="consent",
+        consent_ids=(uuid4(),),
+        detail="as of 2026-03-01",
+        reader=Actor(id="auditor", kind=ActorKind.AUDITOR),
+        read_at=when,
+    )
+    return [*viewed.collect_events(), *disclosed.collect_events()]
+
+
+ALL_EVENTS = [
+    *citizen_events(),
+    *plan_events(),
+    *intervention_events(),
+    *staff_events(),
+    *access_events(),
+]
 
 
 def declared_events(aggregate: type[Aggregate]) -> set[type[Any]]:
@@ -388,7 +474,9 @@ def round_trip(event: DomainEventProtocol[UUID]) -> DomainEventProtocol[UUID]:
 # --- exact round trip ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("aggregate", [Citizen, Plan, Intervention])
+@pytest.mark.parametrize(
+    "aggregate", [Citizen, Plan, Intervention, StaffMember, StaffDirectory, AccessRecord]
+)
 def test_the_fixture_makes_every_event_class_of_every_aggregate(aggregate: type[Aggregate]) -> None:
     made = {type(e) for e in ALL_EVENTS if issubclass(type(e), aggregate.Event)}
 

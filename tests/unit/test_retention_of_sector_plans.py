@@ -332,16 +332,16 @@ def test_the_proposal_and_the_citizens_record_are_saved_together_or_not_at_all(
         "title": "Support contact person",
         "responsible": LARS,
         "planned_period": Period(start=date(2026, 3, 1)),
-        "actor": LARS,
         "effective_at": at(2026, 3, 2),
     }
+    lars = acting(memory_app, LARS)  # (in the staff directory before the count)
     before = memory_app.recorder.max_notification_id()
 
     with pytest.raises(LegalBasisOutsideSector):
-        memory_app.propose_intervention_under_sector_plan(**(fields | {"legal_basis": "BL § 32"}))
+        lars.propose_intervention_under_sector_plan(**(fields | {"legal_basis": "BL § 32"}))
     assert memory_app.recorder.max_notification_id() == before
 
-    intervention = memory_app.propose_intervention_under_sector_plan(**fields)
+    intervention = lars.propose_intervention_under_sector_plan(**fields)
 
     added = memory_app.recorder.select_notifications(start=before + 1, limit=10)
     assert {n.topic.rsplit(".", 1)[1] for n in added} == {
