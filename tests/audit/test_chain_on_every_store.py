@@ -16,14 +16,14 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from oneplan import Keys, OnePlan
 from oneplan.audit import ChainKey, VerificationStatus
 from oneplan.audit.chain import KEY_CHECK_TEXT
-from oneplan.demo import ANNE, run_demo
+from oneplan.demo import run_demo
 from oneplan.errors import (
     AuditChainNotStarted,
     AuditKeyMismatch,
     AuditKeyRequired,
 )
 from oneplan.recorders import AuditedRecorder
-from tests.builders import acting, officer
+from tests.builders import ANNE, acting, officer
 
 
 def _citizen(app: OnePlan, name: str = "Mette") -> None:
@@ -142,28 +142,33 @@ def test_a_chained_record_refuses_another_key(shared_url: str) -> None:
 def test_a_record_that_predates_the_chain_starts_it_on_purpose(shared_url: str) -> None:
     keys = Keys.generate()
     with OnePlan.open(shared_url, keys=attrs.evolve(keys, audit_key=None)) as old:
+        officer(old)  # (the staff directory: Anne and the key custodian, then two citizens)
+        acting(old, ANNE)
+        staff = old.recorder.max_notification_id()
         _citizen(old)
         _citizen(old, "Jonas")
+    last = staff + 2
 
     with OnePlan.open(shared_url, keys=keys) as app:
         with pytest.raises(AuditChainNotStarted) as refused:
             _citizen(app, "Karin")
-        assert refused.value.position == 2
+        assert refused.value.position == last
 
-        assert officer(app).start_audit_chain() == 2
-        assert officer(app).start_audit_chain() == 2  # once started, it stays where it started
+        assert officer(app).start_audit_chain() == last
+        assert officer(app).start_audit_chain() == last  # once started, it stays there
         _citizen(app, "Karin")
         result = app.verify_audit()
 
     assert result.status is VerificationStatus.INTACT, result.summary()
-    assert (result.chain_after, result.chained, result.events) == (2, 1, 3)
-    assert "positions 1-2 predate the chain" in result.summary()
+    assert (result.chain_after, result.chained, result.events) == (last, 1, last + 1)
+    assert f"positions 1-{last} predate the chain" in result.summary()
 
 
 def test_concurrent_writers_keep_one_chain_in_order(shared_url: str) -> None:
     keys = Keys.generate()
     with OnePlan.open(shared_url, keys=keys) as app:
-        _citizen(app)
+        _citizen(app)  # (Anne in the staff directory, and a citizen)
+        first = app.recorder.max_notification_id()
     errors: list[BaseException] = []
 
     def write(name: str) -> None:
@@ -184,7 +189,7 @@ def test_concurrent_writers_keep_one_chain_in_order(shared_url: str) -> None:
     with OnePlan.open(shared_url, keys=keys) as app:
         result = app.verify_audit()
     assert result.status is VerificationStatus.INTACT, result.summary()
-    assert result.chained == 46
+    assert result.chained == first + 45
 
 
 @pytest.mark.postgres

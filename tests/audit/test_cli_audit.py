@@ -14,12 +14,13 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from oneplan import Keys, OnePlan
+from oneplan import Keys, OnePlan, Principal, Sector, StaffRole
 from oneplan.cli import app as cli
 from oneplan.demo import run_demo
 from tests.builders import auditing
 
 runner = CliRunner()
+AUDITOR = ("--as", "auditor:rev-7", "--basis", "Kommunestyrelsesloven § 42")
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     with OnePlan.open(f"sqlite:///{folder / 'demo.db'}", keys=keys) as app:
         run_demo(app, lambda _: None)
     return folder / "demo.db", key_file
+
+
+@pytest.fixture(scope="module")
+def demo_events(demo: tuple[Path, Path]) -> int:
+    """How many events the demo stored (its staff directory included)."""
+    with OnePlan.open(f"sqlite:///{demo[0]}", keys=Keys.read(demo[1])) as app:
+        return app.recorder.max_notification_id()
 
 
 @pytest.fixture
@@ -48,11 +56,15 @@ def run(*args: str, key_file: Path | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_verify_says_intact_and_exits_0(db: Path, demo: tuple[Path, Path]) -> None:
+def test_verify_says_intact_and_exits_0(
+    db: Path, demo: tuple[Path, Path], demo_events: int
+) -> None:
     code, out, _ = run("audit", "verify", "--db", str(db), key_file=demo[1])
 
     assert code == 0
-    assert out.startswith("intact: 40 events read, 40 chain entries verified")
+    assert out.startswith(
+        f"intact: {demo_events} events read, {demo_events} chain entries verified"
+    )
 
 
 def test_verify_names_the_first_broken_position_in_one_line_and_exits_1(
@@ -98,26 +110,27 @@ def test_verify_as_json_reports_the_finding(db: Path, demo: tuple[Path, Path]) -
 
 
 def test_an_anchor_is_written_once_and_catches_a_cut_off_tail(
-    db: Path, demo: tuple[Path, Path], tmp_path: Path
+    db: Path, demo: tuple[Path, Path], demo_events: int, tmp_path: Path
 ) -> None:
     anchor = tmp_path / "kept-elsewhere.json"
     code, out, _ = run("audit", "anchor", "--out", str(anchor), "--db", str(db), key_file=demo[1])
     assert code == 0
-    assert "anchored position 40" in out
+    assert f"anchored position {demo_events}" in out
     code, _, err = run("audit", "anchor", "--out", str(anchor), "--db", str(db), key_file=demo[1])
     assert code == 1
     assert "never overwritten" in err
 
+    kept = demo_events - 2
     with sqlite3.connect(db) as tamper:
-        tamper.execute("DELETE FROM stored_events WHERE rowid > 38")
-        tamper.execute("DELETE FROM oneplan_audit_chain WHERE notification_id > 38")
+        tamper.execute(f"DELETE FROM stored_events WHERE rowid > {kept}")
+        tamper.execute(f"DELETE FROM oneplan_audit_chain WHERE notification_id > {kept}")
 
     assert run("audit", "verify", "--db", str(db), key_file=demo[1])[0] == 0
     code, _, err = run(
         "audit", "verify", "--anchor", str(anchor), "--db", str(db), key_file=demo[1]
     )
     assert code == 1
-    assert err.startswith("oneplan: position 39: truncated:")
+    assert err.startswith(f"oneplan: position {kept + 1}: truncated:")
 
 
 def test_an_unreadable_anchor_is_one_line_and_exit_2(
@@ -158,7 +171,7 @@ def test_export_writes_json_lines_of_one_citizen(db: Path, demo: tuple[Path, Pat
         )
 
     code, out, err = run(
-        "audit", "export", "--citizen", str(mette), "--db", str(db), key_file=demo[1]
+        "audit", "export", "--citizen", str(mette), *AUDITOR, "--db", str(db), key_file=demo[1]
     )
 
     entries = [orjson.loads(line) for line in out.splitlines()]
@@ -184,6 +197,7 @@ def test_export_writes_csv_of_one_actor_since_a_time_to_a_file(
         "csv",
         "--out",
         str(out),
+        *AUDITOR,
         "--db",
         str(db),
         key_file=demo[1],
@@ -208,13 +222,22 @@ def test_start_begins_the_chain_on_a_record_that_predates_it(tmp_path: Path) -> 
     db = tmp_path / "old.db"
     with OnePlan.open(f"sqlite:///{db}", keys=Keys()) as app:
         run_demo(app, lambda _: None)
+        app.as_(Principal.staff("it.admin")).register_staff(
+            staff_id="keys.k",
+            name="Key custodian",
+            sector=Sector.SOCIAL,
+            roles=[StaffRole.KEY_CUSTODIAN],
+        )
+        last = app.recorder.max_notification_id()
 
     code, _, err = run("audit", "verify", "--db", str(db), key_file=keys)
     assert code == 2
     assert "no audit chain" in err
-    code, out, _ = run("audit", "start", "--db", str(db), key_file=keys)
+    code, out, _ = run("audit", "start", "--as", "staff:keys.k", "--db", str(db), key_file=keys)
     assert code == 0
-    assert out.startswith("the audit chain starts after position 40: positions 1-40 predate")
+    assert out.startswith(
+        f"the audit chain starts after position {last}: positions 1-{last} predate"
+    )
 
 
 def test_long_logs_show_a_progress_bar_on_stderr(

@@ -37,6 +37,7 @@ from tests.schema.test_stored_events import MAPPER, RECORDED, _stored
 def _two_plans(app: OnePlan, clock: FixedClock) -> dict[str, Any]:
     """Mette's plan with a paused SEL § 85 intervention read by social services, then
     another citizen's plan."""
+    acting(app, LARS)  # (in the staff directory: named responsible below)
     plan, mette = open_plan(app)
     support = propose(app, plan, mette)
     acting(app, LARS).grant_intervention(intervention_id=support, effective_at=at(2026, 2, 2))

@@ -24,6 +24,7 @@ from oneplan import (
     Money,
     OnePlan,
     Period,
+    Principal,
     Sector,
     SharingNotCovered,
 )
@@ -115,9 +116,26 @@ class InterleavedWrite:
         del self.recorder.insert_events
 
 
+def staffed(app: OnePlan) -> OnePlan:
+    """``app`` with the cast in its staff directory (before any count, and before a
+    second instance names them in a command)."""
+    for member in (ANNE, LARS, PETER, SOFIE):
+        acting(app, member)
+    return app
+
+
+def plan_held_with_lars(app: OnePlan) -> tuple[UUID, UUID]:
+    """An active plan coordinated by Anne, with Lars a participant (so both change it);
+    returns (plan, citizen)."""
+    plan, citizen = open_plan(staffed(app))
+    acting(app, ANNE).add_participant(plan_id=plan, participant=LARS)
+    return plan, citizen
+
+
 def running_intervention(app: OnePlan) -> tuple[UUID, UUID]:
-    """A plan with a granted, started intervention; returns (plan, intervention)."""
-    plan, citizen = open_plan(app)
+    """A plan (Anne coordinating, Lars a participant) with a granted, started
+    intervention Lars is responsible for; returns (plan, intervention)."""
+    plan, citizen = plan_held_with_lars(app)
     intervention = propose(app, plan, citizen)
     acting(app, ANNE).grant_intervention(intervention_id=intervention, effective_at=at(2026, 2, 2))
     acting(app, LARS).start_intervention(intervention_id=intervention, effective_at=at(2026, 2, 3))
@@ -149,7 +167,9 @@ def test_a_receipt_keeps_no_reversible_trace_of_a_cpr_number(clock: FixedClock) 
         command_id = uuid4()
         first = acting(app, ANNE).register_citizen(name="Mette", cpr=cpr, command_id=command_id)
         receipt = app.repository.get(CommandReceipt.id_for(command_id))
-        unkeyed = _fingerprint(RegisterCitizen(name="Mette", cpr=cpr, actor=ANNE), None)
+        unkeyed = _fingerprint(
+            RegisterCitizen(name="Mette", cpr=cpr), None, Principal.staff(ANNE.id)
+        )
 
         assert receipt.fingerprint.startswith("RegisterCitizen:hmac:")
         assert receipt.fingerprint.split(":")[-1] != unkeyed.split(":")[-1]
@@ -269,7 +289,7 @@ def test_a_command_id_reused_for_another_kind_of_command_is_refused(app: OnePlan
 def test_a_refused_command_leaves_its_command_id_free_for_the_corrected_one(
     app: OnePlan,
 ) -> None:
-    plan, citizen = open_plan(app)
+    plan, citizen = open_plan(staffed(app))
     intervention = propose(app, plan, citizen)
     command_id = uuid4()
     with pytest.raises(IllegalTransition):
@@ -337,7 +357,7 @@ def test_a_pause_repeated_through_another_instance_is_answered_not_refused(
 def test_a_retryable_command_is_decided_again_after_a_conflict_and_both_changes_are_stored(
     app: OnePlan, other: OnePlan
 ) -> None:
-    plan, _ = open_plan(app)
+    plan, _ = plan_held_with_lars(app)
     goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     before = stored_events(app)
 
@@ -366,7 +386,7 @@ def test_a_retryable_command_is_decided_again_after_a_conflict_and_both_changes_
 def test_a_retried_command_sees_the_other_writers_change_and_may_then_be_refused(
     app: OnePlan, other: OnePlan
 ) -> None:
-    plan, _ = open_plan(app)
+    plan, _ = plan_held_with_lars(app)
     goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     before = stored_events(app)
 
@@ -459,7 +479,7 @@ def test_a_command_that_must_not_be_retried_raises_a_conflict_and_stores_nothing
 
 
 def test_retries_are_bounded_by_max_retries(app: OnePlan, other: OnePlan) -> None:
-    plan, _ = open_plan(app)
+    plan, _ = plan_held_with_lars(app)
     goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     before = stored_events(app)
 
@@ -488,7 +508,7 @@ def test_retries_are_bounded_by_max_retries(app: OnePlan, other: OnePlan) -> Non
 def test_an_instance_without_retries_refuses_at_the_first_conflict(
     app: OnePlan, other: OnePlan
 ) -> None:
-    plan, _ = open_plan(app)
+    plan, _ = plan_held_with_lars(app)
     goal = acting(app, ANNE).set_goal(plan_id=plan, description="Takes the bus alone")
     app.max_retries = 0
 
@@ -513,7 +533,7 @@ def test_an_instance_without_retries_refuses_at_the_first_conflict(
 def test_a_conflict_on_one_of_several_aggregates_stores_nothing_of_the_command(
     app: OnePlan, other: OnePlan
 ) -> None:
-    mette, mette_consent = citizen_with_consent(app, name="Mette")
+    mette, mette_consent = citizen_with_consent(staffed(app), name="Mette")
     jonas, jonas_consent = citizen_with_consent(app, name="Jonas")
     mette_events = event_names(app, mette)
     app.max_retries = 0
@@ -596,7 +616,7 @@ def test_sharing_fails_closed_after_another_instance_revoked_the_consent(
     two_instances: tuple[OnePlan, OnePlan],
 ) -> None:
     a, b = two_instances
-    plan, citizen = open_plan(a)
+    plan, citizen = open_plan(staffed(a))
     (consent,) = record(a).citizen(citizen).consents
     acting(b, ANNE).revoke_consent(
         given_how="in-meeting",
@@ -645,7 +665,7 @@ def test_an_instance_starts_what_waited_once_another_instance_ended_what_it_wait
     two_instances: tuple[OnePlan, OnePlan],
 ) -> None:
     a, b = two_instances
-    plan, citizen = open_plan(a)
+    plan, citizen = open_plan(staffed(a))
     physio = propose(
         a, plan, citizen, sector=Sector.HEALTH, legal_basis="SUL § 140", responsible=SOFIE
     )

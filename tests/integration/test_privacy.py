@@ -33,9 +33,11 @@ from tests.builders import (
     ALL_SECTORS,
     ANNE,
     LARS,
+    RECORDS,
     acting,
     at,
     auditing,
+    officer,
     record,
     system,
 )
@@ -45,6 +47,12 @@ NAME, CPR, NOTE = "Canaryname Zqxjkv", "0101901234", "canarynote-7f3a9"
 OTHER_NAME, OTHER_CPR = "Otherperson Wvbnm", "0202851234"
 AFTER_RETENTION = datetime(2032, 1, 2, 12, tzinfo=UTC)
 """Plans closed in 2026 under LAB and SEL (5 years) are due on 1 January 2032."""
+
+
+def staffed(app: OnePlan) -> None:
+    """The cast in the staff directory (named in commands, and before any count)."""
+    for member in (ANNE, LARS, RECORDS):
+        acting(app, member)
 
 
 def case_file(
@@ -58,6 +66,7 @@ def case_file(
 ) -> tuple[UUID, UUID]:
     """A citizen with a CPR number, a plan with their wishes, a goal with a progress note
     and an intervention, closed in 2026 (or left open); returns (citizen, plan)."""
+    staffed(app)
     when = at(2026, 2, 2)
     citizen = acting(app, ANNE).register_citizen(name=name, cpr=cpr, effective_at=when)
     members = (citizen,) if household_with is None else (household_with, citizen)
@@ -116,9 +125,7 @@ def case_file(
 
 
 def archive(app: OnePlan, plan_id: UUID) -> None:
-    acting(app, ANNE).deliver_to_archive(
-        plan_id=plan_id, archive="Rigsarkivet", reference="AVID.SA.1"
-    )
+    officer(app).deliver_to_archive(plan_id=plan_id, archive="Rigsarkivet", reference="AVID.SA.1")
 
 
 def stored_rows(app: OnePlan) -> list[tuple[int, Any, int, str, bytes]]:
@@ -170,9 +177,12 @@ def test_a_cpr_number_must_encode_the_birth_date_given(app: OnePlan) -> None:
 def test_a_cpr_number_is_refused_without_the_keys_that_protect_it(
     memory_app: OnePlan,
 ) -> None:
+    anne = acting(memory_app, ANNE)
+    before = memory_app.recorder.max_notification_id()
+
     with pytest.raises(MasterKeyMissing):
-        acting(memory_app, ANNE).register_citizen(name="Someone", cpr=CPR)
-    assert memory_app.recorder.max_notification_id() in (None, 0)
+        anne.register_citizen(name="Someone", cpr=CPR)
+    assert memory_app.recorder.max_notification_id() == before
 
 
 def test_erasure_at_the_end_of_retention_leaves_the_citizen_erased_and_others_untouched(
@@ -185,7 +195,7 @@ def test_erasure_at_the_end_of_retention_leaves_the_citizen_erased_and_others_un
     before = stored_rows(app)
     clock.now = AFTER_RETENTION
 
-    erasure = acting(app, ANNE).erase_citizen(citizen_id=mette)
+    erasure = officer(app).erase_citizen(citizen_id=mette)
 
     assert erasure.keys_destroyed == 3  # the citizen's record, employment, social
     after = stored_rows(app)
@@ -225,12 +235,12 @@ def test_erasure_is_refused_before_the_end_of_retention(app: OnePlan, clock: Fix
     archive(app, plan)
 
     with pytest.raises(RetentionNotEnded) as in_open_plan:
-        acting(app, ANNE).erase_citizen(citizen_id=open_one)
+        officer(app).erase_citizen(citizen_id=open_one)
     with pytest.raises(RetentionNotEnded) as not_yet:
-        acting(app, ANNE).erase_citizen(citizen_id=closed)
+        officer(app).erase_citizen(citizen_id=closed)
     clock.now = datetime(2031, 12, 31, 23, tzinfo=UTC)
     with pytest.raises(RetentionNotEnded):
-        acting(app, ANNE).erase_citizen(citizen_id=closed, legal_basis="FVL § 2")
+        officer(app).erase_citizen(citizen_id=closed, legal_basis="FVL § 2")
 
     assert in_open_plan.value.due is None
     assert not_yet.value.due == date(2032, 1, 1)
@@ -244,11 +254,11 @@ def test_erasure_before_archive_delivery_needs_a_legal_basis(
     clock.now = AFTER_RETENTION
 
     with pytest.raises(NotDeliveredToArchive) as refused:
-        acting(app, ANNE).erase_citizen(citizen_id=citizen)
+        officer(app).erase_citizen(citizen_id=citizen)
     assert refused.value.plan_ids == (plan,)
     assert record(app).citizen(citizen).name == NAME
 
-    acting(app, ANNE).erase_citizen(citizen_id=citizen, legal_basis="FVL § 2")
+    officer(app).erase_citizen(citizen_id=citizen, legal_basis="FVL § 2")
 
     assert record(app).citizen(citizen).name == ERASED
     assert record(app).history(citizen)[-1].legal_basis == LegalBasis.parse("FVL § 2")  # type: ignore[attr-defined]
@@ -258,10 +268,10 @@ def test_nothing_more_is_written_about_an_erased_citizen(app: OnePlan, clock: Fi
     citizen, plan = case_file(app)
     archive(app, plan)
     clock.now = AFTER_RETENTION
-    acting(app, ANNE).erase_citizen(citizen_id=citizen)
+    officer(app).erase_citizen(citizen_id=citizen)
 
     with pytest.raises(CitizenErased):
-        acting(app, ANNE).erase_citizen(citizen_id=citizen)
+        officer(app).erase_citizen(citizen_id=citizen)
     with pytest.raises(CitizenErased):
         acting(app, LARS).record_social_contact_person(citizen_id=citizen, contact_person=LARS)
 
@@ -293,7 +303,7 @@ def test_a_household_plan_keeps_its_shared_fields_until_its_last_member_is_erase
     first, second, plan = household_case_file(app)
     clock.now = AFTER_RETENTION
 
-    one = acting(app, ANNE).erase_citizen(citizen_id=second)
+    one = officer(app).erase_citizen(citizen_id=second)
 
     kept = record(app).plan(plan)
     assert one.households == ()
@@ -301,7 +311,7 @@ def test_a_household_plan_keeps_its_shared_fields_until_its_last_member_is_erase
     assert kept.wishes[first] == "first member's own wishes"
     assert {g.description for g in kept.goals.values()} == {f"goal {NOTE}"}
 
-    last = acting(app, ANNE).erase_citizen(citizen_id=first)
+    last = officer(app).erase_citizen(citizen_id=first)
 
     assert last.households == (plan,)
     assert {g.description for g in record(app).plan(plan).goals.values()} == {ERASED}

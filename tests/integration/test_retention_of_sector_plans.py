@@ -15,17 +15,17 @@ import pytest
 
 from oneplan import (
     Actor,
-    ActorKind,
     IllegalTransition,
     InterventionOutcome,
     NotDeliveredToArchive,
     OnePlan,
     Period,
+    Principal,
     RetentionNotEnded,
     SectorPlanRef,
 )
 from oneplan.aggregates.personal import ERASED
-from tests.builders import ANNE, KARIN, LARS, acting, at, auditing, record, system
+from tests.builders import ANNE, KARIN, LARS, acting, at, auditing, officer, record, system
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import CPR, NAME, OTHER_CPR, OTHER_NAME, archive, case_file
 
@@ -91,7 +91,7 @@ def test_a_comparison_citizen_with_a_running_sector_plan_intervention_is_neither
 
     assert system(app).retention_due() == []
     with pytest.raises(RetentionNotEnded) as refused:
-        acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
+        officer(app).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
     with pytest.raises(IllegalTransition):
         deliver(app, mette)
 
@@ -122,7 +122,7 @@ def test_once_its_interventions_finish_a_sector_plan_is_due_after_its_laws_perio
     assert not due.ready
     clock.now = datetime(2047, 12, 31, tzinfo=UTC)
     with pytest.raises(RetentionNotEnded) as early:
-        acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
+        officer(app).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
     assert early.value.due == date(2048, 1, 1)
 
 
@@ -134,11 +134,11 @@ def test_erasure_before_a_sector_plans_archive_delivery_needs_a_legal_basis(
     clock.now = datetime(2032, 1, 2, tzinfo=UTC)
 
     with pytest.raises(NotDeliveredToArchive) as refused:
-        acting(app, ANNE).erase_citizen(citizen_id=mette)
+        officer(app).erase_citizen(citizen_id=mette)
     assert (refused.value.plan_ids, refused.value.sector_plans) == ((), (SOCIAL,))
     assert record(app).citizen(mette).name == NAME
 
-    erasure = acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
+    erasure = officer(app).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
 
     assert erasure.sector_plans == (SOCIAL,)
     assert record(app).citizen(mette).name == ERASED
@@ -169,7 +169,7 @@ def test_a_delivered_sector_plan_lets_the_citizen_be_erased_and_is_in_the_audit_
     assert (due.sector_plans, due.ready) == ((SOCIAL,), True)
     clock.now = datetime(2032, 1, 2, tzinfo=UTC)
 
-    acting(app, ANNE).erase_citizen(citizen_id=mette)
+    officer(app).erase_citizen(citizen_id=mette)
 
     assert record(app).intervention(intervention).title == ERASED
     assert system(app).retention_due(at=date(2032, 1, 2)) == []
@@ -187,7 +187,7 @@ def test_a_citizen_with_a_plan_and_later_sector_plan_interventions_waits_for_bot
     assert system(app).retention_due(at=date(2040, 1, 1)) == []
     clock.now = datetime(2032, 1, 2, tzinfo=UTC)
     with pytest.raises(RetentionNotEnded) as open_file:
-        acting(app, ANNE).erase_citizen(citizen_id=mette)
+        officer(app).erase_citizen(citizen_id=mette)
     assert (open_file.value.plan_ids, open_file.value.sector_plans) == ((), (SOCIAL,))
 
     finish(app, later, at(2027, 3, 1))
@@ -195,14 +195,14 @@ def test_a_citizen_with_a_plan_and_later_sector_plan_interventions_waits_for_bot
     assert (due.due, due.plan_ids, due.awaiting_archive) == (date(2033, 1, 1), (plan,), ())
     assert due.sector_plans_awaiting_archive == (SOCIAL,)
     with pytest.raises(RetentionNotEnded):  # the plan's period is over, the sector plan's not
-        acting(app, ANNE).erase_citizen(citizen_id=mette)
+        officer(app).erase_citizen(citizen_id=mette)
     clock.now = datetime(2033, 1, 2, tzinfo=UTC)
     with pytest.raises(NotDeliveredToArchive) as waiting:
-        acting(app, ANNE).erase_citizen(citizen_id=mette)
+        officer(app).erase_citizen(citizen_id=mette)
     assert (waiting.value.plan_ids, waiting.value.sector_plans) == ((), (SOCIAL,))
 
     deliver(app, mette)
-    erasure = acting(app, ANNE).erase_citizen(citizen_id=mette)
+    erasure = officer(app).erase_citizen(citizen_id=mette)
 
     assert (erasure.plan_ids, erasure.sector_plans) == ((plan,), (SOCIAL,))
     assert record(app).intervention(later).title == ERASED
@@ -212,8 +212,7 @@ def test_a_citizen_who_withdrew_from_a_plan_waits_for_the_sector_plan_efforts_af
     app: OnePlan, clock: FixedClock
 ) -> None:
     mette, plan = case_file(app, close=False)
-    herself = Actor(id="mette", kind=ActorKind.CITIZEN)
-    acting(app, herself).withdraw_plan(
+    app.as_(Principal.citizen(mette)).withdraw_plan(
         plan_id=plan, reason="my own plans", effective_at=at(2026, 4, 1)
     )
     archive(app, plan)
@@ -221,7 +220,7 @@ def test_a_citizen_who_withdrew_from_a_plan_waits_for_the_sector_plan_efforts_af
     clock.now = datetime(2040, 1, 1, tzinfo=UTC)
 
     with pytest.raises(RetentionNotEnded) as refused:
-        acting(app, ANNE).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
+        officer(app).erase_citizen(citizen_id=mette, legal_basis="FVL § 2")
 
     assert refused.value.sector_plans == (SOCIAL,)
     assert system(app).retention_due() == []

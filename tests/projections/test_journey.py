@@ -39,7 +39,7 @@ from oneplan.values import (
     Sector,
     SectorPlanRef,
 )
-from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, acting, at
+from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, at
 
 VIEW = JourneyView()
 METTE = Actor(id="mette", kind=ActorKind.CITIZEN)
@@ -536,9 +536,10 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
         actor=ANNE,
         effective_at=at(2026, 3, 2),
     )
-    acting(second, ANNE).add_dependency(
+    second.add_dependency(
         on_intervention_id=first.id,
         type=DependencyType.AFTER_END,
+        actor=ANNE,
         effective_at=at(2026, 3, 2),
     )
     second.cancel(reason="not needed", actor=ANNE, effective_at=at(2026, 3, 3))
@@ -547,18 +548,19 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
     first.start(dependency_statuses={}, actor=LARS, effective_at=at(2026, 3, 9))
     first.pause(reason="back pain", actor=LARS, effective_at=at(2026, 3, 10))
     first.resume(actor=LARS, effective_at=at(2026, 3, 20))
-    acting(first, LARS).record_actual_cost(
+    first.record_actual_cost(
         amount=Money.dkk("1250.50"),
         budget_area=BudgetArea.SERVICE,
         period=Period(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        actor=LARS,
         effective_at=at(2026, 3, 31),
     )
     first.complete(outcome=InterventionOutcome.GOALS_MET, actor=LARS, effective_at=at(2026, 4, 1))
     third = course.propose()
     third.grant(decision_id=uuid4(), actor=LARS, effective_at=at(2026, 3, 2))
     third.start(dependency_statuses={}, actor=LARS, effective_at=at(2026, 3, 3))
-    acting(third, ANNE).reassign_responsible(
-        new_responsible=OLE, reason="leave", effective_at=at(2026, 3, 3)
+    third.reassign_responsible(
+        new_responsible=OLE, reason="leave", actor=ANNE, effective_at=at(2026, 3, 3)
     )
     third.stop(reason="moved away", actor=OLE, effective_at=at(2026, 3, 4))
     plan.hold_meeting(
@@ -588,6 +590,13 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
         effective_at=at(2026, 4, 30),
     )
     citizen.record_outcome(outcome=PlanOutcome.WORK, actor=PETER, effective_at=at(2026, 5, 1))
+    holder = uuid4()
+    citizen.record_custody(
+        holder_id=holder, legal_basis=None, actor=KARIN, effective_at=at(2026, 5, 1)
+    )
+    citizen.end_custody(
+        holder_id=holder, reason="a court decided", actor=KARIN, effective_at=at(2026, 5, 2)
+    )
     social = SectorPlanRef(sector=Sector.SOCIAL, legal_basis=LegalBasis.parse("SEL § 141"))
     own = Intervention.propose_under_sector_plan(
         intervention_id=uuid4(),
@@ -653,6 +662,8 @@ def test_every_kind_of_event_reads_as_a_line_of_plain_english() -> None:
         "Benefit paid under LAS § 11: DKK 11,000.00 (2026-04-01..2026-04-30)"
     )
     assert summaries["Citizen.OutcomeRecorded"] == "Outcome recorded: work"
+    assert summaries["Citizen.CustodyRecorded"] == f"Custody recorded: held by {holder}"
+    assert summaries["Citizen.CustodyEnded"] == (f"Custody held by {holder} ended: a court decided")
     assert summaries["Intervention.ProposedUnderSectorPlan"] == (
         "Intervention proposed under the social sector plan: Support contact person (SEL § 85)"
     )

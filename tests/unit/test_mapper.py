@@ -135,7 +135,7 @@ def citizen_events() -> list[DomainEventProtocol[UUID]]:
     )
     parent = uuid4()
     citizen.record_custody(
-        holder_id=parent, legal_basis=LegalBasis.parse("FML § 1"), actor=KARIN, effective_at=when
+        holder_id=parent, legal_basis=LegalBasis.parse("BL § 32"), actor=KARIN, effective_at=when
     )
     citizen.end_custody(
         holder_id=parent, reason="Mette came of age", actor=KARIN, effective_at=when
@@ -356,7 +356,9 @@ def intervention_events() -> list[DomainEventProtocol[UUID]]:
 def staff_events() -> list[DomainEventProtocol[UUID]]:
     when = datetime(2026, 1, 5, 8, tzinfo=CPH)
     admin = Actor(id="bootstrap", kind=ActorKind.SYSTEM)
-    directory = StaffDirectory.bootstrap(first_administrator="admin", actor=admin, effective_at=when)
+    directory = StaffDirectory.bootstrap(
+        first_administrator="admin", actor=admin, effective_at=when
+    )
     directory.add(staff_id="birgit", actor=admin, effective_at=when)
     birgit = StaffMember.register(
         staff_id="birgit",

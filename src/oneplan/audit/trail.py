@@ -28,6 +28,7 @@ from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
+from oneplan.aggregates.staff import StaffDirectory, StaffMember
 from oneplan.projections.audit_index import AuditIndexView
 
 if TYPE_CHECKING:
@@ -110,6 +111,27 @@ def _because(text: str, reason: Any) -> str:
     return f"{text}: {reason}" if reason else text
 
 
+_DISCLOSED = {
+    "citizen-plan": "The citizen's plan",
+    "journey": "The citizen's journey",
+    "access-log": "The citizen's access log",
+    "fhir-export": "The plan as a FHIR bundle",
+    "audit-export": "The audit trail",
+    "full-record": "The full record",
+    "evaluation-extract": "An evaluation extract (pseudonymised)",
+    "cpr-lookup": "A citizen found by CPR number",
+}
+"""What each kind of disclosure (``AccessRecord.DISCLOSURES``) shows, in plain words."""
+
+
+def _disclosed(e: Any) -> str:
+    what = _DISCLOSED.get(e.what, f"{e.what!r}")
+    about = f" of plan {e.plan_id}" if e.plan_id else ""
+    return f"{what}{about} disclosed to {e.recipient} on the basis: {e.basis}" + (
+        f" ({e.detail})" if e.detail else ""
+    )
+
+
 _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
     Citizen.Registered: lambda e: "Citizen registered",
     Citizen.ConsentGranted: lambda e: (
@@ -143,6 +165,11 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
         f"Sector plan {e.sector_plan} ({len(e.intervention_ids)} intervention(s)) delivered "
         f"to {e.archive} as {e.reference}"
     ),
+    Citizen.CustodyRecorded: lambda e: (
+        f"Custody of the citizen recorded: held by citizen {e.holder_id}"
+        + (f", under {e.legal_basis}" if e.legal_basis else "")
+    ),
+    Citizen.CustodyEnded: lambda e: f"Custody held by citizen {e.holder_id} ended",
     Citizen.Erased: lambda e: (
         f"The citizen's personal data erased (data keys destroyed), with {len(e.plan_ids)} "
         "plan(s)" + (f", under {e.legal_basis}" if e.legal_basis else "")
@@ -215,6 +242,28 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
         + (f" as of {e.as_of.isoformat()}" if e.as_of else "")
         + f": {len(e.items)} item(s) shown"
     ),
+    AccessRecord.Disclosed: _disclosed,
+    StaffDirectory.Bootstrapped: lambda e: (
+        f"Staff directory begun, with {e.first_administrator} as its first administrator"
+    ),
+    StaffDirectory.StaffAdded: lambda e: f"{e.staff_id} added to the staff directory",
+    StaffMember.Registered: lambda e: (
+        f"Staff member {e.staff_id} ({e.name}) registered in {_join([e.sector])}"
+        + (f" as {e.title}" if e.title else "")
+        + f", role(s) {_join(e.roles) or 'none'}"
+    ),
+    StaffMember.ContactDetailsChanged: lambda e: (
+        f"Staff member's name, title or contact details changed: {e.name}"
+        + (f", {e.title}" if e.title else "")
+    ),
+    StaffMember.RoleGranted: lambda e: f"Staff role {_join([e.role])} granted",
+    StaffMember.RoleRevoked: lambda e: f"Staff role {_join([e.role])} revoked",
+    StaffMember.AuthorityDelegated: lambda e: (
+        f"Authority under {_join([e.law])} delegated by {e.delegated_by} from "
+        f"{e.period.start}" + (f" to {e.period.end}" if e.period.end else "") + f" ({e.basis})"
+    ),
+    StaffMember.DelegationRevoked: lambda e: f"Delegation {e.delegation_id} revoked",
+    StaffMember.Left: lambda e: "Staff member left: no longer acts nor is assigned",
 }
 
 
@@ -244,6 +293,10 @@ def _legal_bases(e: Any, context: _Context | None) -> tuple[str, ...]:
         return tuple(dict.fromkeys((str(e.sector_plan.legal_basis), str(e.legal_basis))))
     if isinstance(e, Citizen.SectorPlanDeliveredToArchive):
         return (str(e.sector_plan.legal_basis),)
+    if isinstance(e, Citizen.CustodyRecorded):
+        return (str(e.legal_basis),) if e.legal_basis else ()
+    if isinstance(e, StaffMember.AuthorityDelegated):
+        return (str(e.law.value),)
     if isinstance(e, Plan.ParticipantJoined):
         own = context.legal_bases if context else ()
         return (*own, str(e.shared_under_law)) if e.shared_under_law else own
@@ -263,6 +316,8 @@ def _consents(e: Any) -> tuple[UUID, ...]:
         return tuple(e.shared_under_consents)
     if isinstance(e, AccessRecord.SectorViewRead):
         return tuple(dict.fromkeys(c for i in e.items for c in i.consent_ids))
+    if isinstance(e, AccessRecord.Disclosed):
+        return tuple(e.consent_ids)
     return ()
 
 
@@ -272,7 +327,7 @@ def _entry(position: int, e: Any, context: _Context | None) -> AuditEntry:
     plan_id: UUID | None = None
     citizen_ids = context.citizen_ids if context else ()
     intervention_id: UUID | None = None
-    if isinstance(e, AccessRecord.SectorViewRead):
+    if isinstance(e, AccessRecord.SectorViewRead | AccessRecord.Disclosed):
         plan_id, citizen_ids = e.plan_id, tuple(e.citizen_ids)
     elif isinstance(e, Citizen.JoinedPlan | Citizen.LeftPlan):
         plan_id = e.plan_id

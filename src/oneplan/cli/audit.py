@@ -15,7 +15,18 @@ import typer
 from oneplan.audit.anchor import Anchor
 from oneplan.audit.trail import write_csv, write_json, write_jsonl
 from oneplan.audit.verify import Progress, Verification, VerificationStatus
-from oneplan.cli.common import Db, ListFormat, app, as_of_option, echo_json, opened, progress_bar
+from oneplan.cli.common import (
+    AuditBasis,
+    Db,
+    ListFormat,
+    PrincipalText,
+    app,
+    as_of_option,
+    echo_json,
+    opened,
+    principal_option,
+    progress_bar,
+)
 from oneplan.errors import AnchorInvalid
 
 __all__ = ["NOT_VERIFIED", "PROGRESS_FROM", "audit_app"]
@@ -56,16 +67,20 @@ def export(
     out: Annotated[
         Path | None, typer.Option(help="Write to this file (default: standard output).")
     ] = None,
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
-    """Export the audit trail: one entry per stored event (reads of sector views
+    """Export the audit trail: one entry per stored event (reads and other disclosures
     included) with its position, recorded and effective time, actor and sector, the
     action in plain words, the plan, intervention and citizens involved, the legal
     basis, the consents named and the reason. Filters combine; a period alone reads the
-    whole log."""
+    whole log. For auditors (--as auditor:ID --basis ...); the export is itself logged
+    before it starts."""
     start, end = as_of_option(since, "--since"), as_of_option(until, "--until")
+    who = principal_option(principal, basis)
     with opened(db) as oneplan:
-        entries = oneplan.audit_trail(
+        entries = oneplan.as_(who).audit_trail(
             citizen_id=citizen, plan_id=plan, actor_id=actor, since=start, until=end
         )
         binary = open(out, "wb") if out else sys.stdout.buffer  # noqa: SIM115
@@ -176,11 +191,13 @@ def anchor_cmd(
 
 
 @audit_app.command("start")
-def start(db: Db = None) -> None:
+def start(principal: PrincipalText = None, db: Db = None) -> None:
     """Start the audit chain on a record that holds events written without an audit
     key (a chain starts by itself on an empty record). The events stored before it are
-    not covered, and verify says so. Needs the audit key."""
+    not covered, and verify says so. Needs the audit key, and a key custodian
+    (--as staff:ID holding the role key-custodian)."""
+    who = principal_option(principal, writes=True)
     with opened(db) as oneplan:
-        after = oneplan.start_audit_chain()
+        after = oneplan.as_(who).start_audit_chain()
     covered = f"positions 1-{after} predate it and are not covered" if after else "it covers all"
     typer.echo(f"the audit chain starts after position {after}: {covered}")

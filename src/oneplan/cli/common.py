@@ -24,7 +24,6 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from pydantic import ValidationError
 from rich.progress import MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
 from typer.core import TyperGroup
 
@@ -32,47 +31,64 @@ from oneplan.application import OnePlan
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
 from oneplan.persistence import env_for_url
+from oneplan.principals import Principal
 from oneplan.projections import codec
-from oneplan.values import Actor, Sector
 
 __all__ = [
     "DEFAULT_DB",
     "OTHER_COMMANDS",
     "READ_COMMANDS",
+    "AuditBasis",
     "Db",
     "Format",
     "JsonFormat",
     "ListFormat",
     "OnePlanGroup",
+    "PrincipalText",
     "app",
     "as_of_option",
-    "caseworker_option",
     "configured_keys",
     "database_url",
     "echo_json",
     "fail",
     "opened",
+    "principal_option",
     "progress_bar",
     "refuse_another_programs_database",
 ]
 
 DEFAULT_DB = "oneplan.db"
 
+_AUDITOR = ("--as", "auditor:rev-7", "--basis", "Kommunestyrelsesloven § 42")
+"""The example calls' auditor (a principal, not a staff member: no directory entry)."""
+
 READ_COMMANDS: dict[str, tuple[str, ...]] = {
-    "plan show": ("{plan}",),
-    "caseload": ("{coordinator}",),
-    "journey": ("{citizen}",),
-    "export fhir": ("{plan}", "--as-of", "{as_of}"),
-    "retention due": ("--at", "2040-01-01"),
-    "audit export": ("--plan", "{plan}"),
+    "plan show": ("{plan}", "--as", "staff:{coordinator}"),
+    "caseload": ("{coordinator}", "--as", "staff:{coordinator}"),
+    "journey": ("{citizen}", "--as", "staff:{coordinator}"),
+    "access-log": ("{citizen}", *_AUDITOR),
+    "export fhir": (
+        "{plan}",
+        "--recipient",
+        "EHR of the region",
+        "--as-of",
+        "{as_of}",
+        "--as",
+        "staff:{coordinator}",
+    ),
+    "retention due": ("--at", "2040-01-01", "--as", "system:retention-run"),
+    "audit export": ("--plan", "{plan}", *_AUDITOR),
+    "staff list": ("--as", "staff:{coordinator}"),
+    "staff show": ("{coordinator}", "--as", "staff:{coordinator}"),
     "version": (),
 }
 """Every command that shows something, by its path under ``oneplan``, with the arguments
-of an example call. Each takes ``--format json`` and then prints valid JSON on stdout.
-A new read command joins here. In the examples, ``{plan}``, ``{citizen}``,
-``{coordinator}``, ``{intervention}`` and ``{as_of}`` stand for a plan, citizen,
-coordinator, intervention and a time of the demo's record (the conventions test fills
-them in, and adds ``--db`` where the command takes it)."""
+of an example call (its arguments first, then its options, the principal ``--as``
+included). Each takes ``--format json`` and then prints valid JSON on stdout. A new read
+command joins here. In the examples, ``{plan}``, ``{citizen}``, ``{coordinator}``,
+``{intervention}`` and ``{as_of}`` stand for a plan, citizen, coordinator (a staff id),
+intervention and a time of the demo's record (the conventions test fills them in, and
+adds ``--db`` where the command takes it)."""
 
 OTHER_COMMANDS: frozenset[str] = frozenset(
     {
@@ -89,6 +105,13 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "simulate",
         "evaluate",
         "evaluate-key",
+        "staff bootstrap",
+        "staff register",
+        "staff delegate",
+        "staff revoke-delegation",
+        "staff grant-role",
+        "staff revoke-role",
+        "staff leave",
     }
 )
 """Every command that writes or works rather than shows (a new one joins here)."""
@@ -150,6 +173,34 @@ Db = Annotated[
         help="SQLite file or database URL (default: oneplan.db).",
     ),
 ]
+
+
+PrincipalText = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        metavar="PRINCIPAL",
+        envvar="ONEPLAN_PRINCIPAL",
+        show_envvar=True,
+        help="Who is asking, as the host authenticated them: staff:ID (read against the "
+        "staff directory), citizen:UUID, auditor:ID (with --basis) or system:JOB. "
+        "What they may do is read from the record; every disclosure is logged.",
+    ),
+]
+"""The ``--as`` option of every command that discloses personal data or writes; parse
+it with ``principal_option``."""
+
+AuditBasis = Annotated[
+    str | None,
+    typer.Option(
+        "--basis",
+        envvar="ONEPLAN_AUDIT_BASIS",
+        show_envvar=True,
+        help="An auditor's legal basis for the audit (named on every read logged); "
+        "needed with --as auditor:ID, ignored for other principals.",
+    ),
+]
+"""The ``--basis`` option that goes with ``PrincipalText``."""
 
 
 class Format(StrEnum):
@@ -267,10 +318,13 @@ def configured_keys(url: str) -> Keys:
 
 
 @contextmanager
-def opened(db: str | None) -> Iterator[OnePlan]:
-    """The record at ``db``; any oneplan error becomes a one-line message and exit 1."""
+def opened(db: str | None, *, create: bool = False) -> Iterator[OnePlan]:
+    """The record at ``db``; any oneplan error becomes a one-line message and exit 1. A
+    SQLite file that is not there is an error, unless ``create`` (a command that begins
+    a record, such as ``staff bootstrap``) makes it."""
     url = database_url(db)
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
+    if missing and not create:
         raise fail(f"no database at {url.removeprefix('sqlite:///')} (run `oneplan demo`?)")
     refuse_another_programs_database(url)
     try:
@@ -297,15 +351,40 @@ def as_of_option(value: str | None, option: str = "--as-of") -> datetime | None:
     return moment
 
 
-def caseworker_option(value: str, sector: Sector, option: str = "--by") -> Actor:
-    """A caseworker of ``sector`` named by ``option``, or fail with one line saying what
-    a caseworker id may hold."""
+def principal_option(
+    text: str | None,
+    basis: str | None = None,
+    *,
+    default: Principal | None = None,
+    writes: bool = False,
+) -> Principal:
+    """The principal named by ``--as`` (or ``ONEPLAN_PRINCIPAL``), with ``--basis`` (or
+    ``ONEPLAN_AUDIT_BASIS``) for an auditor; ``default`` when none is named, else fail
+    with one line: oneplan never guesses who is asking. A command that ``writes`` has
+    no ``--basis``: an auditor is refused there at once (auditors read only)."""
+    if text is None or not text.strip():
+        if default is not None:
+            return default
+        raise fail("give --as (or ONEPLAN_PRINCIPAL): who is asking")
+    kind = text.strip().partition(":")[0]
+    if writes and kind == "auditor":
+        raise fail(f"--as {text[:80]!r}: auditors read only, and this command writes")
     try:
-        return Actor.caseworker(value, sector)
-    except ValidationError:
+        return Principal.parse(text, basis=basis)
+    except OnePlanError:
+        shown = repr(text[:80])
+        if kind == "auditor" and not (basis or "").strip():
+            raise fail(
+                f"--as {shown} needs --basis (or ONEPLAN_AUDIT_BASIS): the legal basis of the audit"
+            ) from None
+        if kind == "auditor" and len((basis or "").strip()) > 200:
+            raise fail("--basis: the legal basis of the audit is up to 200 characters") from None
+        if kind in ("staff", "citizen", "auditor", "system"):
+            what = "a UUID" if kind == "citizen" else "1-64 letters, digits and . _ @ -"
+            raise fail(f"--as {shown}: after '{kind}:' comes {what}") from None
         raise fail(
-            f"{option} {value[:80]!r} is not a caseworker id (a letter or digit, then up to 63 "
-            "letters, digits, '.', '_', '@' or '-')"
+            f"--as {shown} is not a principal: give staff:ID, citizen:UUID, auditor:ID "
+            "(with --basis) or system:JOB"
         ) from None
 
 

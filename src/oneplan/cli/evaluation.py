@@ -12,18 +12,22 @@ import typer
 
 from oneplan.application import OnePlan
 from oneplan.cli.common import (
+    AuditBasis,
     Db,
     ListFormat,
+    PrincipalText,
     app,
     as_of_option,
     database_url,
     echo_json,
     fail,
     opened,
+    principal_option,
     progress_bar,
     refuse_another_programs_database,
 )
 from oneplan.errors import OnePlanError
+from oneplan.principals import Principal
 from oneplan.simulation import DEFAULT_START, Municipality, simulate
 from oneplan.simulation.simulator import years_after
 
@@ -88,8 +92,13 @@ def simulate_cmd(
     )
 
 
-def _with_progress(oneplan: OnePlan, progress: Any, task: Any) -> Iterator[Any]:
-    for n, event in enumerate(oneplan.all_events(), start=1):
+EVALUATION_JOB = Principal.system("evaluate")
+"""Who reads the record for ``oneplan evaluate`` when no ``--as`` names anyone: the
+application's own system job (the extract is logged as a disclosure of the record)."""
+
+
+def _with_progress(events: Iterator[Any], progress: Any, task: Any) -> Iterator[Any]:
+    for n, event in enumerate(events, start=1):
         if n % 5000 == 0:
             progress.update(task, completed=n)
         yield event
@@ -115,11 +124,18 @@ def evaluate_cmd(
     ] = False,
     plots: Annotated[bool, typer.Option(help="Draw the PNG plots.")] = True,
     format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
     """Compute the evaluation's metrics from the event log (by effective time) and write
-    pseudonymised tables (CSV and Parquet), PNG plots and report.md into --out."""
+    pseudonymised tables (CSV and Parquet), PNG plots and report.md into --out.
+
+    It reads every event, as the system job system:evaluate unless --as (or
+    ONEPLAN_PRINCIPAL) names another system job or an auditor (with --basis); the
+    extract is logged once as a disclosure of the whole record."""
     moment = as_of_option(as_of)
+    who = principal_option(principal, basis, default=EVALUATION_JOB)
     try:
         from oneplan.evaluation import Pseudonymiser, evaluate
         from oneplan.evaluation.report import write_evaluation
@@ -131,7 +147,8 @@ def evaluate_cmd(
         head = int(oneplan.recorder.max_notification_id() or 0)
         with progress_bar() as progress:
             task = progress.add_task("reading events", total=head)
-            evaluation = evaluate(_with_progress(oneplan, progress, task), as_of=moment)
+            events = oneplan.as_(who).evaluation_events()
+            evaluation = evaluate(_with_progress(events, progress, task), as_of=moment)
             progress.update(task, completed=head)
         try:
             written = write_evaluation(

@@ -17,22 +17,26 @@ from rich.text import Text
 from oneplan import __version__
 from oneplan.application import OnePlan
 from oneplan.cli.common import (
+    AuditBasis,
     Db,
     Format,
     ListFormat,
+    PrincipalText,
     app,
     as_of_option,
-    caseworker_option,
     database_url,
     echo_json,
     fail,
     opened,
+    principal_option,
     progress_bar,
     refuse_another_programs_database,
 )
 from oneplan.demo import run_demo
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
+from oneplan.principals import AuditorPrincipal
+from oneplan.projections.access_log import AccessLogState
 from oneplan.projections.sector_view import SectorView
 from oneplan.values import Sector
 
@@ -87,26 +91,32 @@ def plan_show(
     plan_id: Annotated[UUID, typer.Argument(help="The plan's id.")],
     sector: Annotated[
         Sector | None,
-        typer.Option(help="Show the plan as this sector may see it (under consent)."),
-    ] = None,
-    reader: Annotated[
-        str | None,
-        typer.Option(help="Who reads, as a caseworker id (needed with --sector; logged)."),
+        typer.Option(
+            help="Show the sector view: the plan as your sector may see it (under consent); "
+            "the sector must be yours in the staff directory."
+        ),
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The plan as it stood then (ISO, with zone).")
     ] = None,
     format: Annotated[Format, typer.Option(help="text, json, md or html.")] = Format.TEXT,
     language: Annotated[str, typer.Option(help="da or en (the citizen's plan).")] = "da",
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
-    """Show a plan: the citizen's own plan document, or with --sector the sector view,
-    whose every item names the consent or legal basis that allowed it. A sector read is
-    recorded in the access log."""
+    """Show a plan: the citizen's own plan document (to the citizen, a holder of custody,
+    staff holding the plan, or an auditor), or with --sector the sector view of a staff
+    member (--as staff:ID), whose every item names the consent or legal basis that
+    allowed it. Every read is recorded in the access log."""
     moment = as_of_option(as_of)
+    who = principal_option(principal, basis)
+    if sector is not None and format in (Format.MD, Format.HTML):
+        raise fail("a sector view is shown as text or json; md and html are the citizen's plan")
     with opened(db) as oneplan:
+        session = oneplan.as_(who)
         if sector is None:
-            document = oneplan.citizen_plan(
+            document = session.citizen_plan(
                 plan_id,
                 as_of=moment,
                 language=language,
@@ -124,20 +134,11 @@ def plan_show(
             else:
                 typer.echo(document, nl=False)
             return
-        if reader is None:
-            raise fail("--sector needs --reader: every read of a sector view is logged")
-        if format in (Format.MD, Format.HTML):
-            raise fail("a sector view is shown as text or json; md and html are the citizen's plan")
-        view = oneplan.sector_view(
-            plan_id,
-            sector=sector,
-            reader=caseworker_option(reader, sector, "--reader"),
-            as_of=moment,
-        )
-        if format is Format.JSON:
-            echo_json(view)
-        else:
-            _print_sector_view(view)
+        view = session.sector_view(plan_id, sector=sector, as_of=moment)
+    if format is Format.JSON:
+        echo_json(view)
+    else:
+        _print_sector_view(view)
 
 
 def _print_sector_view(view: SectorView) -> None:
@@ -145,9 +146,16 @@ def _print_sector_view(view: SectorView) -> None:
     when = f" as of {view.as_of.isoformat()}" if view.as_of else ""
     console.print(Text(f"Plan {view.plan_id} ({view.status.value}){when}", style="bold"))
     console.print(f"as the {view.sector.value} sector may see it at {view.read_at.isoformat()}\n")
+    shown = list(view.shown())
+    if not shown:
+        console.print(
+            f"nothing: no consent or legal basis lets the {view.sector.value} sector see "
+            "anything of this plan"
+        )
+        return
     table = Table("item", "what", "allowed by", show_lines=False)
-    for kind, _, shown in view.shown():
-        table.add_row(kind, Text(_describe(kind, shown.item)), str(shown.allowed_by))
+    for kind, _, item in shown:
+        table.add_row(kind, Text(_describe(kind, item.item)), str(item.allowed_by))
     console.print(table)
 
 
@@ -181,19 +189,36 @@ def replay(db: Db = None) -> None:
 @app.command("caseload")
 def caseload_cmd(
     coordinator: Annotated[
-        str | None, typer.Argument(help="A coordinator's caseworker id.")
+        str | None,
+        typer.Argument(
+            help="A coordinator's staff id: your own (staff), anyone's (an auditor). "
+            "Without it, every coordinator's figures (an auditor only)."
+        ),
     ] = None,
     paused_days: Annotated[
         int, typer.Option(help="Show interventions paused longer than this many days.")
     ] = 14,
     format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
     """A coordinator's caseload: active plans, goals past due, long pauses, hand-overs
-    received. Without an id, every coordinator's figures."""
+    received. Staff read their own; an auditor reads anyone's, and without an id every
+    coordinator's figures (each read logged)."""
+    who = principal_option(principal, basis)
+    if paused_days < 0:
+        raise fail("--paused-days must be 0 or more")
+    if coordinator is None and not isinstance(who, AuditorPrincipal):
+        raise fail(
+            "every coordinator's caseload is read by an auditor: name a coordinator "
+            f"(your own id{', ' + who.id if who.kind == 'staff' else ''})"
+        )
     with opened(db) as oneplan:
+        session = oneplan.as_(who)
         ids = [coordinator] if coordinator else oneplan.coordinators()
-        loads = [oneplan.caseload(i, paused_longer_than=timedelta(days=paused_days)) for i in ids]
+        pause = timedelta(days=paused_days)
+        loads = [session.caseload(i, paused_longer_than=pause) for i in ids]
     if format is ListFormat.JSON:
         echo_json(loads if coordinator is None else loads[0])
         return
@@ -218,8 +243,10 @@ def caseload_cmd(
         load = loads[0]
         for goal in load.goals_past_due:
             console.print(Text(f"past due {goal.due}: {goal.description} (plan {goal.plan_id})"))
-        for pause in load.long_pauses:
-            console.print(Text(f"paused {pause.days_paused} days: {pause.title}: {pause.reason}"))
+        for pause_ in load.long_pauses:
+            console.print(
+                Text(f"paused {pause_.days_paused} days: {pause_.title}: {pause_.reason}")
+            )
         for hand_over in load.hand_overs_received:
             giver = hand_over.from_coordinator.id
             console.print(Text(f"received {hand_over.at.date()} from {giver}: {hand_over.reason}"))
@@ -229,12 +256,16 @@ def caseload_cmd(
 def journey(
     citizen_id: Annotated[UUID, typer.Argument(help="The citizen's id.")],
     format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
     """A citizen's journey: every contact and change, and the distinct caseworkers and
-    sectors met so far."""
+    sectors met so far. To the citizen, a holder of custody, staff holding the
+    citizen's plan, or an auditor (logged)."""
+    who = principal_option(principal, basis)
     with opened(db) as oneplan:
-        state = oneplan.journey(citizen_id)
+        state = oneplan.as_(who).journey(citizen_id)
     if format is ListFormat.JSON:
         echo_json(state)
         return
@@ -252,6 +283,57 @@ def journey(
         f"{state.caseworker_count} caseworkers met across {len(state.sectors)} sectors: "
         + ", ".join(s.value for s in state.sectors)
     )
+
+
+@app.command("access-log")
+def access_log_cmd(
+    citizen_id: Annotated[UUID, typer.Argument(help="The citizen's id.")],
+    format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
+    db: Db = None,
+) -> None:
+    """Who has seen a citizen's data: every sector view read (when, by whom, as which
+    sector, which items, under which consent or legal basis) and every other disclosure
+    (the citizen's plan, journeys, exports, an auditor's reads). To the citizen, a
+    holder of custody, an auditor or a records officer; a read by anyone but the
+    citizen is itself logged."""
+    who = principal_option(principal, basis)
+    with opened(db) as oneplan:
+        log = oneplan.as_(who).access_log(citizen_id)
+    if format is ListFormat.JSON:
+        echo_json(log)
+        return
+    _print_access_log(log)
+
+
+def _print_access_log(log: AccessLogState) -> None:
+    console = Console()
+    table = Table("read at", "who", "as", "what", "items shown", "allowed by")
+    for entry in log.entries:
+        reader = entry.reader
+        who = reader.id + (f" ({reader.name})" if reader.name else "")
+        if entry.what == "sector-view":
+            shown = ", ".join(f"{n} {kind}" for kind, n in entry.item_counts.items()) or "nothing"
+            allowed = ", ".join(
+                [b.value for b in entry.bases]
+                + [str(c) for c in entry.consent_ids]
+                + [str(b) for b in entry.legal_bases]
+            )
+        else:
+            to_another = entry.recipient and not entry.recipient.endswith(f":{reader.id}")
+            shown = f"to {entry.recipient}" if to_another else ""
+            allowed = entry.basis
+        table.add_row(
+            entry.read_at.isoformat(timespec="seconds"),
+            Text(who),
+            entry.sector.value if entry.sector else reader.kind.value,
+            entry.what,
+            Text(shown),
+            Text(allowed),
+        )
+    console.print(table)
+    console.print(f"{len(log.entries)} reads and disclosures of citizen {log.citizen_id}")
 
 
 @app.command()

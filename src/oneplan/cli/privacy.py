@@ -15,24 +15,26 @@ from rich.console import Console
 from rich.progress import TaskID
 from rich.table import Table
 
-from oneplan.application import Erasure, OnePlan
 from oneplan.cli.common import (
+    AuditBasis,
     Db,
     ListFormat,
+    PrincipalText,
     app,
-    caseworker_option,
     configured_keys,
     database_url,
     echo_json,
     fail,
     opened,
+    principal_option,
     progress_bar,
 )
 from oneplan.cli.keys import keys_app
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
 from oneplan.privacy.retention import RetentionDue
-from oneplan.values import Actor, LegalBasis, Sector, SectorPlanRef
+from oneplan.usecases import Erasure, Session
+from oneplan.values import LegalBasis, SectorPlanRef
 
 __all__ = ["retention_app"]
 
@@ -42,9 +44,6 @@ retention_app = typer.Typer(
 )
 app.add_typer(retention_app, name="retention")
 
-By = Annotated[str, typer.Option("--by", help="Who does it: your caseworker id (recorded).")]
-ActingSector = Annotated[Sector, typer.Option(help="The sector you act for.")]
-
 
 @retention_app.command("due")
 def retention_due(
@@ -52,9 +51,12 @@ def retention_due(
         str | None, typer.Option("--at", help="As of this date (YYYY-MM-DD; default today).")
     ] = None,
     format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
+    principal: PrincipalText = None,
+    basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
-    """List the citizens whose retention has ended.
+    """List the citizens whose retention has ended (for a records officer, --as
+    staff:ID, or the retention run, --as system:JOB).
 
     Every case file of theirs (each coordinated plan, and each of their own sector plans
     that holds interventions) has been closed longer than its legal area's period.
@@ -65,8 +67,9 @@ def retention_due(
         day = date.fromisoformat(at) if at else None
     except ValueError:
         raise fail(f"--at {at!r} is not a date (YYYY-MM-DD)") from None
+    who = principal_option(principal, basis)
     with opened(db) as oneplan:
-        due = oneplan.retention_due(at=day)
+        due = oneplan.as_(who).retention_due(at=day)
     if format is ListFormat.JSON:
         echo_json([_due_json(d) for d in due])
         return
@@ -99,8 +102,6 @@ def _due_json(due: RetentionDue) -> dict[str, object]:
 def retention_deliver(
     archive: Annotated[str, typer.Option(help="The archive that received the case file.")],
     reference: Annotated[str, typer.Option(help="The delivery's reference.")],
-    by: By,
-    sector: ActingSector,
     plan_id: Annotated[
         UUID | None,
         typer.Argument(metavar="PLAN_ID", help="The closed plan (case file) delivered."),
@@ -116,20 +117,22 @@ def retention_deliver(
             "SECTOR:LAW § N[:REFERENCE] ('social:SEL § 141'), as 'retention due' lists it."
         ),
     ] = None,
+    principal: PrincipalText = None,
     db: Db = None,
 ) -> None:
-    """Record that a closed case file was delivered to the public archive.
+    """Record that a closed case file was delivered to the public archive (a records
+    officer: --as staff:ID holding the role records-officer).
 
     The case file is a coordinated plan (PLAN_ID), or one of a citizen's own sector
     plans (--citizen and --sector-plan), closed once every intervention held under it
     has finished."""
-    actor = caseworker_option(by, sector)
+    who = principal_option(principal, writes=True)
     if (plan_id is None) == (sector_plan is None) or (sector_plan is None) != (citizen is None):
         raise fail("give a PLAN_ID, or --citizen and --sector-plan (not both)")
     if plan_id is not None:
         with opened(db) as oneplan:
-            oneplan.deliver_to_archive(
-                plan_id=plan_id, archive=archive, reference=reference, actor=actor
+            oneplan.as_(who).deliver_to_archive(
+                plan_id=plan_id, archive=archive, reference=reference
             )
         typer.echo(f"plan {plan_id} delivered to {archive} ({reference})")
         return
@@ -142,8 +145,8 @@ def retention_deliver(
             "(such as 'social:SEL § 141')"
         ) from None
     with opened(db) as oneplan:
-        oneplan.deliver_sector_plan_to_archive(
-            citizen_id=citizen, sector_plan=ref, archive=archive, reference=reference, actor=actor
+        oneplan.as_(who).deliver_sector_plan_to_archive(
+            citizen_id=citizen, sector_plan=ref, archive=archive, reference=reference
         )
     typer.echo(f"sector plan {ref} of citizen {citizen} delivered to {archive} ({reference})")
 
@@ -151,8 +154,6 @@ def retention_deliver(
 @app.command()
 def erase(
     citizen_ids: Annotated[list[UUID], typer.Argument(help="The citizens to erase.")],
-    by: By,
-    sector: ActingSector,
     reason: Annotated[str, typer.Option(help="Why (recorded; no personal data).")] = (
         "retention ended"
     ),
@@ -163,9 +164,11 @@ def erase(
             "such as the archive's rules on destruction ('FVL § 2')."
         ),
     ] = None,
+    principal: PrincipalText = None,
     db: Db = None,
 ) -> None:
-    """Erase citizens' personal data at the end of retention (crypto-shredding).
+    """Erase citizens' personal data at the end of retention (crypto-shredding), as a
+    records officer (--as staff:ID holding the role records-officer).
 
     Records the erasure, destroys their data keys, and rebuilds the views. Refused
     before the end of retention, and before delivery to the archive unless
@@ -174,10 +177,11 @@ def erase(
         basis = LegalBasis.parse(legal_basis) if legal_basis else None
     except ValueError as e:
         raise fail(f"--legal-basis: {e}") from None
-    actor = caseworker_option(by, sector)
+    who = principal_option(principal, writes=True)
     with opened(db) as oneplan:
+        session = oneplan.as_(who)
         for citizen_id in citizen_ids:
-            done = _erase_one(oneplan, citizen_id, reason, basis, actor)
+            done = _erase_one(session, citizen_id, reason, basis)
             typer.echo(
                 f"erased citizen {citizen_id}: {done.keys_destroyed} data keys destroyed, "
                 f"{len(done.plan_ids)} case files, views rebuilt ({done.events_refolded} events)"
@@ -185,7 +189,7 @@ def erase(
 
 
 def _erase_one(
-    oneplan: OnePlan, citizen_id: UUID, reason: str, basis: LegalBasis | None, actor: Actor
+    session: Session, citizen_id: UUID, reason: str, basis: LegalBasis | None
 ) -> Erasure:
     """Erase one citizen, with a progress bar once the views are being rebuilt."""
     progress = progress_bar()
@@ -199,8 +203,8 @@ def _erase_one(
         progress.update(task, completed=done, total=total)
 
     try:
-        return oneplan.erase_citizen(
-            citizen_id=citizen_id, reason=reason, legal_basis=basis, actor=actor, progress=report
+        return session.erase_citizen(
+            citizen_id=citizen_id, reason=reason, legal_basis=basis, progress=report
         )
     finally:
         if task is not None:
@@ -210,14 +214,17 @@ def _erase_one(
 @keys_app.command("rotate-master")
 def rotate_master(
     out: Annotated[Path, typer.Argument(help="The new key file to write (must not exist).")],
+    principal: PrincipalText = None,
     db: Db = None,
 ) -> None:
-    """Rotate the master key, without encrypting any event again.
+    """Rotate the master key, without encrypting any event again (a key custodian:
+    --as staff:ID holding the role key-custodian).
 
     Writes a new key file (the same audit and CPR keys, a new master key), then wraps
     every data key with the new master key in one transaction. Afterwards point
     ONEPLAN_KEY_FILE at the new file; keep the old one until every backup made under it
     has expired."""
+    who = principal_option(principal, writes=True)
     url = database_url(db)
     try:
         current = configured_keys(url)
@@ -235,7 +242,7 @@ def rotate_master(
     try:
         with opened(db) as oneplan:
             assert new.master_key is not None
-            count = oneplan.rotate_master_key(new.master_key)
+            count = oneplan.as_(who).rotate_master_key(new.master_key)
     except BaseException:
         out.unlink()  # the database still goes with the old key file
         raise

@@ -7,9 +7,9 @@ caseworker does not need the whole log. One row per (citizen, plan or actor; str
 
 - ``c/<citizen id>/<stream id>``: the citizen's own record, every plan they are in,
   every intervention for them (in a plan or under their own sector plan), every read
-  of their plan (``AccessRecord``);
-- ``p/<plan id>/<stream id>``: the plan, its interventions, every read of it, and the
-  record of every citizen who joined it;
+  of their plan and every other disclosure of their data (``AccessRecord``);
+- ``p/<plan id>/<stream id>``: the plan, its interventions, every read or other
+  disclosure of it, and the record of every citizen who joined it;
 - ``a/<actor id>/<stream id>``: every stream the actor changed or read.
 
 Citizen and plan rows are written when a stream begins (or a citizen joins the plan);
@@ -43,8 +43,10 @@ class AuditIndexView(Fold[AuditStream]):
     """Which streams to read for one citizen's, plan's or actor's audit trail."""
 
     name: ClassVar[str] = "audit_index"
-    version: ClassVar[int] = 2
-    """2: interventions under a citizen's own sector plan are in the citizen's rows."""
+    version: ClassVar[int] = 3
+    """2: interventions under a citizen's own sector plan are in the citizen's rows.
+    3: every disclosure of a citizen's data (``AccessRecord.Disclosed``) is in the
+    citizen's rows, and in the plan's when it names one."""
     state_type: ClassVar[type[Any]] = AuditStream
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -62,6 +64,10 @@ class AuditIndexView(Fold[AuditStream]):
         elif isinstance(event, AccessRecord.SectorViewRead):
             keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
             keys.append(f"p/{event.plan_id}/{stream}")
+        elif isinstance(event, AccessRecord.Disclosed):
+            keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
+            if event.plan_id is not None:
+                keys.append(f"p/{event.plan_id}/{stream}")
         elif isinstance(event, Citizen.JoinedPlan):
             keys.append(f"p/{event.plan_id}/{stream}")
         actor = getattr(event, "actor", None)

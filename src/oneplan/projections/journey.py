@@ -101,9 +101,10 @@ class JourneyView(Fold[JourneyState]):
     """Every citizen's journey: one row per citizen."""
 
     name: ClassVar[str] = "journey"
-    version: ClassVar[int] = 4
+    version: ClassVar[int] = 5
     """3: a sector plan's interventions and its delivery to the archive are on the journey.
-    4: each entry is stored as an array of its fields, in order (a third fewer bytes)."""
+    4: each entry is stored as an array of its fields, in order (a third fewer bytes).
+    5: custody recorded and ended are on the child's journey."""
     state_type: ClassVar[type[Any]] = JourneyState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -345,6 +346,17 @@ def _sector_plan_archived(
         f"The {e.sector_plan.sector.value} sector plan ({e.sector_plan.legal_basis}) "
         f"delivered to the archive ({e.archive})",
     )
+
+
+@_on(Citizen.CustodyRecorded)
+def _custody_recorded(state: JourneyState, e: Citizen.CustodyRecorded) -> JourneyState:
+    basis = f" under {e.legal_basis}" if e.legal_basis else ""
+    return _citizen(state, e, f"Custody recorded{basis}: held by {e.holder_id}")
+
+
+@_on(Citizen.CustodyEnded)
+def _custody_ended(state: JourneyState, e: Citizen.CustodyEnded) -> JourneyState:
+    return _citizen(state, e, _because(f"Custody held by {e.holder_id} ended", e.reason))
 
 
 @_on(Citizen.Erased)
