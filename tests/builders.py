@@ -78,7 +78,10 @@ def register_staff(
 ) -> Principal:
     """Register a staff member (by the tests' administrator) and delegate ``laws`` to
     them (by a manager of their sector) from ``since``; returns their principal."""
-    admin = app.as_(Principal.staff(bootstrap(app)))
+    admin_id = bootstrap(app)
+    admin = app.as_(Principal.staff(admin_id))
+    began = admin.staff_member(admin_id).began_at or EPOCH
+    since = max(since, began)  # (a directory someone else began later: the demo's)
     try:
         admin.register_staff(
             staff_id=staff_id, name=name or staff_id, sector=sector, roles=roles, effective_at=since
@@ -94,7 +97,7 @@ def register_staff(
                     name=f"Manager of {sector.value}",
                     sector=sector,
                     roles=(StaffRole.MANAGER,),
-                    effective_at=EPOCH,
+                    effective_at=max(EPOCH, began),
                 )
             _registered(app).add(manager)
         for law in laws:

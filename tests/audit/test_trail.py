@@ -67,6 +67,13 @@ def test_every_stored_event_has_one_entry_in_the_order_recorded(
 
     assert [e.position for e in entries] == list(range(1, app.recorder.max_notification_id() + 1))
     assert all(e.readable for e in entries)
+    export = entries[-1]  # the export itself, logged before it began (rule 14)
+    assert (export.action, export.actor_id, export.actor_kind) == (
+        "AccessRecord.Disclosed",
+        "auditor",
+        "auditor",
+    )
+    assert export.description.startswith("The audit trail disclosed to ")
 
 
 def test_an_entry_says_who_what_when_why_and_under_which_law(
@@ -207,8 +214,12 @@ def test_a_period_is_by_recorded_time(app: OnePlan, clock: FixedClock) -> None:
     assert later
     assert all(e.recorded_at >= split for e in later)  # type: ignore[operator]
     assert {e.stream_id for e in later} >= {ids["jonas"], ids["other_plan"]}
-    assert len(later) + len(earlier) == len(everything)
-    assert mettes_later == []
+    # Each export is logged before it is read: ``later`` holds its own and that of
+    # ``everything``; the two periods split the log as it stood when ``later`` was read.
+    positions = sorted(e.position for e in (*later, *earlier))
+    assert positions == list(range(1, len(everything) + 2))
+    # Mette's business was all done before: only the export of her trail is later.
+    assert [(e.action, e.actor_id) for e in mettes_later] == [("AccessRecord.Disclosed", "auditor")]
 
 
 def test_a_period_needs_times_with_a_zone(memory_app: OnePlan) -> None:
@@ -230,7 +241,8 @@ def test_an_event_that_cannot_be_read_still_has_an_entry(
 
     entries = list(auditing(memory_app).audit_trail())
 
-    unreadable = entries[-1]
+    unreadable, export = entries[-2:]  # (the export's own disclosure is logged after it)
+    assert export.action == "AccessRecord.Disclosed"
     assert not unreadable.readable
     assert (unreadable.stream_id, unreadable.version) == (ids["support"], 5)
     assert unreadable.action == "Intervention.Gone"

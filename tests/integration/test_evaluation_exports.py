@@ -25,16 +25,20 @@ from oneplan import (
     Period,
     PlanOutcome,
     Sector,
+    StaffRole,
 )
 from oneplan.evaluation import Pseudonymiser, evaluate
 from oneplan.evaluation.exports import frames
 from oneplan.evaluation.report import write_evaluation
 from oneplan.simulation import Municipality, simulate
-from tests.builders import acting, record
+from tests.builders import ALL_ROLES, acting, record, register_staff
 
 CLOCK = datetime(2026, 6, 1, tzinfo=UTC)
 SHORT = Municipality(years=1)
 CANARY_WORKER = Actor.caseworker("canary-worker-7q", Sector.EMPLOYMENT, Law.LAB, Law.LAS, Law.SEL)
+CANARY_SINCE = datetime(2023, 1, 1, tzinfo=UTC)
+"""When the canary worker joins the simulated municipality's staff directory (begun in
+2022 by its own administrator), before the canary's course (2023-03-01)."""
 CANARIES = {
     "name": "Kanarie Fuglsang",
     "cpr": "010203-1234",
@@ -49,8 +53,26 @@ CANARIES = {
 }
 
 
+def register_canary_worker(app: OnePlan) -> None:
+    """The canary worker in the simulated municipality's staff directory, with every role
+    and authority under their laws, delegated by a manager of theirs, from CANARY_SINCE."""
+    register_staff(app, CANARY_WORKER.id, Sector.EMPLOYMENT, roles=ALL_ROLES, since=CANARY_SINCE)
+    manager = register_staff(
+        app, "canary-manager", Sector.EMPLOYMENT, roles=(StaffRole.MANAGER,), since=CANARY_SINCE
+    )
+    for law in CANARY_WORKER.authorities:
+        app.as_(manager).delegate_authority(
+            staff_id=CANARY_WORKER.id,
+            law=law,
+            basis="delegation plan (tests)",
+            period=Period(start=CANARY_SINCE.date()),
+            effective_at=CANARY_SINCE,
+        )
+
+
 def plant_canaries(app: OnePlan) -> UUID:
     """A citizen whose every personal field and free text holds a canary."""
+    register_canary_worker(app)
     at = datetime(2023, 3, 1, 10, tzinfo=UTC)
     citizen = acting(app, CANARY_WORKER).register_citizen(
         name=f"{CANARIES['name']} {CANARIES['cpr']}",
@@ -249,6 +271,7 @@ def test_the_metrics_are_the_same_with_personal_data_sealed_and_after_an_erasure
     assert before == evaluate(record(plain).all_events())
 
     comparison = next(c for c in before.citizens if c.cohort == "comparison")
+    register_canary_worker(sealed)
     for sector_plan in record(sealed).citizen(comparison.citizen_id).sector_plans:
         acting(sealed, CANARY_WORKER).deliver_sector_plan_to_archive(
             citizen_id=comparison.citizen_id,

@@ -32,7 +32,6 @@ from oneplan import (
     Period,
     PlanNotFound,
     Sector,
-    plan_bundle,
 )
 from oneplan.cli import app as cli
 from tests.builders import acting, record
@@ -42,6 +41,7 @@ KARIN = Actor.caseworker("karin.f", Sector.CHILDREN_AND_FAMILY, Law.BL, name="Ka
 ANNE = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB, Law.LAS, Law.SEL, name="Anne")
 LARS = Actor.caseworker("lars.s", Sector.SOCIAL, Law.SEL, name="Lars Skov")
 SOFIE = Actor.caseworker("sofie.h", Sector.HEALTH, Law.SUL, name="Sofie Holm")
+RECIPIENT = "the region's electronic health record"
 
 # R5's required value sets (hl7.org/fhir/R5), the oracle the codes are checked against.
 R5_REQUEST_STATUS = {
@@ -107,6 +107,8 @@ class Story:
 
 
 def tell(app: OnePlan) -> Story:
+    for member in (KARIN, ANNE, LARS, SOFIE):
+        acting(app, member)  # (in the staff directory before they are named)
     mette = acting(app, KARIN).register_citizen(
         name="Mette Hansen", birth_date=date(1984, 5, 2), effective_at=at(1, 12)
     )
@@ -116,19 +118,22 @@ def tell(app: OnePlan) -> Story:
     period = Period(start=date(2026, 1, 12), end=date(2027, 12, 31))
     everything = list(InformationCategory)
     old_consent = acting(app, KARIN).grant_consent(
-        given_how="in-meeting", citizen_id=mette, recipient_sectors=[Sector.HOUSING], categories=["goals"],
-        purpose="an earlier housing case", period=period, effective_at=at(1, 12),
+        given_how="in-meeting", citizen_id=mette, recipient_sectors=[Sector.HOUSING],
+        categories=["goals"], purpose="an earlier housing case", period=period,
+        effective_at=at(1, 12),
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN)],
     )  # fmt: skip
     mette_consent = acting(app, KARIN).grant_consent(
-        given_how="in-meeting", citizen_id=mette, purpose="one coordinated family plan", period=period,
+        given_how="in-meeting", citizen_id=mette, purpose="one coordinated family plan",
+        period=period,
         recipient_sectors=[Sector.EMPLOYMENT, Sector.SOCIAL, Sector.HEALTH,
                            Sector.CHILDREN_AND_FAMILY],
         categories=everything, effective_at=at(1, 12),
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name="Mette Hansen")],
     )  # fmt: skip
     jonas_consent = acting(app, KARIN).grant_consent(
-        given_how="in-meeting", citizen_id=jonas, purpose="one coordinated family plan", period=period,
+        given_how="in-meeting", citizen_id=jonas, purpose="one coordinated family plan",
+        period=period,
         recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.SOCIAL, Sector.EMPLOYMENT],
         categories=["goals", "interventions"], effective_at=at(1, 12),
         given_by=[ConsentGiver(kind=ActorKind.GUARDIAN, name="Mette Hansen"),
@@ -136,7 +141,8 @@ def tell(app: OnePlan) -> Story:
     )  # fmt: skip
     plan = acting(app, KARIN).open_plan(
         citizen_ids=[mette, jonas], consent_ids=[mette_consent, jonas_consent],
-        legal_bases=["LAB § 30 b", "BL § 110"], coordinator=KARIN, replaces=[{"sector": "employment", "legal_basis": "LAB § 30 b", "reference": "jobplan"}],
+        legal_bases=["LAB § 30 b", "BL § 110"], coordinator=KARIN,
+        replaces=[{"sector": "employment", "legal_basis": "LAB § 30 b", "reference": "jobplan"}],
         effective_at=at(1, 14),
     )  # fmt: skip
     acting(app, KARIN).record_citizens_wishes(
@@ -161,7 +167,8 @@ def tell(app: OnePlan) -> Story:
     def propose(title: str, sector: Sector, basis: str, who: Actor, goal: UUID) -> UUID:
         return acting(app, ANNE).propose_intervention(
             plan_id=plan, citizen_id=mette, sector=sector, legal_basis=basis, title=title,
-            goal_ids=[goal], responsible=who, planned_cost="14400.00", planned_period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
+            goal_ids=[goal], responsible=who, planned_cost="14400.00",
+            planned_period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
             effective_at=at(2, 3),
         )  # fmt: skip
 
@@ -192,8 +199,8 @@ def tell(app: OnePlan) -> Story:
         reason="the back treatment is over", effective_at=at(3, 2),
     )  # fmt: skip
     acting(app, ANNE).revoke_consent(
-        given_how="in-meeting", citizen_id=mette, consent_id=old_consent, reason="the housing case is closed",
-        effective_at=at(3, 2),
+        given_how="in-meeting", citizen_id=mette, consent_id=old_consent,
+        reason="the housing case is closed", effective_at=at(3, 2),
     )  # fmt: skip
     while_paused = datetime.now(UTC)
     acting(app, SOFIE).resume_intervention(intervention_id=physio, effective_at=at(3, 16))
@@ -208,9 +215,14 @@ def story(memory_app: OnePlan) -> Story:
     return tell(memory_app)
 
 
+def bundle_of(story: Story, plan: UUID, as_of: datetime | None = None) -> Bundle:
+    """``plan`` as a FHIR bundle, exported by its coordinator to the region's record."""
+    return acting(story.app, ANNE).fhir_bundle(plan, recipient=RECIPIENT, as_of=as_of)
+
+
 def export(story: Story, as_of: datetime | None = None) -> dict[str, Any]:
     """The bundle as the JSON another system receives."""
-    bundle = plan_bundle(story.app, story.plan, as_of=as_of)
+    bundle = bundle_of(story, story.plan, as_of=as_of)
     data: dict[str, Any] = orjson.loads(bundle.model_dump_json())
     return data
 
@@ -240,7 +252,7 @@ def references(value: Any) -> Iterator[dict[str, Any]]:
 def test_the_bundle_is_fhir_r5_and_parses_back_with_fhir_resources_unchanged(
     story: Story,
 ) -> None:
-    text = plan_bundle(story.app, story.plan).model_dump_json()
+    text = bundle_of(story, story.plan).model_dump_json()
 
     parsed = Bundle.model_validate_json(text)
 
@@ -458,7 +470,7 @@ def test_as_of_a_time_before_the_plan_existed_finds_no_plan(story: Story) -> Non
     before = record(story.app).history(story.plan)[0].timestamp - timedelta(microseconds=1)
 
     with pytest.raises(PlanNotFound):
-        plan_bundle(story.app, story.plan, as_of=before)
+        bundle_of(story, story.plan, as_of=before)
 
 
 @pytest.mark.parametrize(
@@ -472,13 +484,33 @@ def test_an_as_of_that_is_naive_or_in_the_future_is_refused(
     story: Story, as_of: datetime, refusal: type[Exception]
 ) -> None:
     with pytest.raises(refusal):
-        plan_bundle(story.app, story.plan, as_of=as_of)
+        bundle_of(story, story.plan, as_of=as_of)
 
 
 def test_an_unknown_id_or_a_citizens_id_is_no_plan(story: Story) -> None:
     for not_a_plan in (uuid4(), story.mette):
         with pytest.raises(PlanNotFound):
-            plan_bundle(story.app, not_a_plan)
+            bundle_of(story, not_a_plan)
+
+
+def test_the_export_is_logged_with_its_recipient_and_the_consents_it_travels_under(
+    story: Story,
+) -> None:
+    bundle_of(story, story.plan)
+
+    (logged,) = [
+        e
+        for e in record(story.app).all_events()
+        if type(e).__qualname__ == "AccessRecord.Disclosed"
+    ]
+    assert (logged.what, logged.recipient, logged.actor.id, logged.plan_id) == (
+        "fhir-export",
+        RECIPIENT,
+        ANNE.id,
+        story.plan,
+    )
+    assert set(logged.citizen_ids) == {story.mette, story.jonas}
+    assert set(logged.consent_ids) == {story.mette_consent, story.jonas_consent}
 
 
 def test_the_export_reads_the_same_plan_on_every_storage(app: OnePlan) -> None:
@@ -499,7 +531,8 @@ def test_the_cli_writes_the_bundle_as_it_stood_to_a_file(tmp_path: Path, clock: 
     result = CliRunner().invoke(
         cli,
         ["export", "fhir", str(told.plan), "--db", str(db), "--out", str(out),
-         "--as-of", told.while_paused.isoformat()],
+         "--as-of", told.while_paused.isoformat(), "--recipient", RECIPIENT,
+         "--as", f"staff:{ANNE.id}"],
     )  # fmt: skip
 
     assert result.exit_code == 0, result.stderr

@@ -32,34 +32,52 @@ runner = CliRunner()
 
 PLAN = "00000000-0000-4000-8000-0000000000a1"
 CITIZEN = "00000000-0000-4000-8000-0000000000c1"
+OFFICER = ("--as", "staff:records")
+"""A records officer and key custodian: not in the demo's staff directory, so these
+calls get as far as the directory and stop there (in one line)."""
+ADMIN = ("--as", "staff:it.admin")
+"""The demo's administrator."""
 OTHER_EXAMPLES: dict[str, tuple[str, ...]] = {
     "demo": (),
     "replay": (),
     "keys new": ("{tmp}/new.keys",),
-    "keys rotate-master": ("{tmp}/rotated.keys",),
+    "keys rotate-master": ("{tmp}/rotated.keys", *OFFICER),
     "schema": ("--out", "{tmp}/schema"),
-    "erase": ("{citizen}", "--by", "anne", "--sector", "employment"),
-    "retention deliver": (
-        "{plan}",
-        "--archive",
-        "Rigsarkivet",
-        "--reference",
-        "A-1",
-        "--by",
-        "anne",
-        "--sector",
-        "employment",
-    ),
+    "erase": ("{citizen}", *OFFICER),
+    "retention deliver": ("{plan}", "--archive", "Rigsarkivet", "--reference", "A-1", *OFFICER),
     "audit verify": (),
     "audit anchor": ("--out", "{tmp}/anchor.json"),
-    "audit start": (),
+    "audit start": OFFICER,
     "simulate": ("--citizens", "1", "--years", "1"),
     "evaluate": ("--out", "{tmp}/evaluation"),
     "evaluate-key": ("{tmp}/evaluation.key",),
+    "staff bootstrap": ("--id", "first.admin", "--name", "Ida Thorsen", "--sector", "social"),
+    "staff register": ("ny.kollega", "--name", "Ny Kollega", "--sector", "social", *ADMIN),
+    "staff delegate": (
+        "lars.s",
+        "--law",
+        "SEL",
+        "--basis",
+        "delegation plan, item 4",
+        "--as",
+        "staff:leder.social",
+    ),
+    "staff revoke-delegation": (
+        "lars.s",
+        "00000000-0000-4000-8000-0000000000d1",
+        "--reason",
+        "a new delegation plan",
+        "--as",
+        "staff:leder.social",
+    ),
+    "staff grant-role": ("lars.s", "records-officer", *ADMIN),
+    "staff revoke-role": ("lars.s", "records-officer", "--reason", "moved on", *ADMIN),
+    "staff leave": ("hanne.b", "--reason", "moved on", *ADMIN),
 }
-"""An example call of every command that is not a read (the reads' are in READ_COMMANDS)."""
+"""An example call of every command that is not a read (the reads' are in READ_COMMANDS),
+its principal included."""
 
-CREATES = {"demo", "simulate"}
+CREATES = {"demo", "simulate", "staff bootstrap"}
 """Commands that make a new database where none is (so a missing one is no error)."""
 
 JUNK = ("", "\x00", "-1", "x" * 5_000, "9999-99-99T99:99", "../", "\u202e;DROP TABLE x")
@@ -67,7 +85,7 @@ JUNK = ("", "\x00", "-1", "x" * 5_000, "9999-99-99T99:99", "../", "\u202e;DROP T
 
 def examples(path: str, **values: str) -> list[str]:
     template = READ_COMMANDS[path] if path in READ_COMMANDS else OTHER_EXAMPLES[path]
-    values = {"plan": PLAN, "citizen": CITIZEN, "coordinator": "anne", "as_of": "", **values}
+    values = {"plan": PLAN, "citizen": CITIZEN, "coordinator": "anne.t", "as_of": "", **values}
     args = [a.format(**values) for a in template]
     if "--as-of" in args and not values["as_of"]:
         index = args.index("--as-of")

@@ -1,8 +1,10 @@
 """The CLI's conventions, checked on every command registered on the Typer app (sub-apps
 included), so that a command added later is held to them too: it is registered as a
 read or as another kind of command; its ``--help`` explains it and each of its options;
-a read takes ``--format json`` and prints valid JSON; junk arguments give one line on
-stderr and a non-zero exit, never a traceback."""
+a read takes ``--format json`` and prints valid JSON; a command that discloses personal
+data or writes asks who is asking (``--as``, or ``ONEPLAN_PRINCIPAL``) and fails in one
+line without a principal, or with one that is malformed or not in the staff directory;
+junk arguments give one line on stderr and a non-zero exit, never a traceback."""
 
 from __future__ import annotations
 
@@ -162,17 +164,110 @@ def test_a_value_that_does_not_parse_is_one_line_naming_the_argument(
     assert len(err.strip().splitlines()) == 1
 
 
-def test_the_database_comes_from_the_environment_when_no_flag_names_it(
+def test_the_database_and_the_principal_come_from_the_environment_when_no_flag_names_them(
     record: dict[str, str],
 ) -> None:
     result = runner.invoke(
         app,
         ["journey", record["citizen"], "--format", "json"],
-        env={"ONEPLAN_DATABASE_URL": record["db"]},
+        env={
+            "ONEPLAN_DATABASE_URL": record["db"],
+            "ONEPLAN_PRINCIPAL": f"staff:{record['coordinator']}",
+        },
     )
 
     assert result.exit_code == 0, result.stderr
     assert orjson.loads(result.stdout)["citizen_id"] == record["citizen"]
+
+
+def test_an_auditors_basis_comes_from_the_environment_too(record: dict[str, str]) -> None:
+    call = ["access-log", record["citizen"], "--db", record["db"], "--format", "json"]
+    env = {"ONEPLAN_PRINCIPAL": "auditor:rev-8", "ONEPLAN_AUDIT_BASIS": "KL § 42 (tests)"}
+
+    first = runner.invoke(app, call, env=env)
+    second = runner.invoke(app, call, env=env)
+
+    assert first.exit_code == second.exit_code == 0, first.stderr + second.stderr
+    [read] = [e for e in orjson.loads(second.stdout)["entries"] if e["reader"]["id"] == "rev-8"]
+    assert (read["what"], read["basis"]) == ("access-log", "KL § 42 (tests)")
+
+
+NO_PRINCIPAL = {"ONEPLAN_PRINCIPAL": None, "ONEPLAN_AUDIT_BASIS": None}
+"""The environment of a call that names no principal (whatever the caller's shell holds)."""
+
+
+def _without_principal(args: tuple[str, ...]) -> list[str]:
+    """An example call with its ``--as`` and ``--basis`` (and their values) left out."""
+    kept: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--as", "--basis"):
+            skip = True
+        else:
+            kept.append(arg)
+    return kept
+
+
+PRINCIPAL_COMMANDS = sorted(p for p in COMMANDS if _takes(COMMANDS[p], "--as"))
+
+
+def test_every_command_that_discloses_personal_data_or_writes_asks_who_is_asking() -> None:
+    anonymous = {"version", "replay", "simulate", "schema", "demo", "evaluate-key", "keys new"}
+    anonymous |= {"audit verify", "audit anchor", "staff bootstrap"}
+
+    assert set(PRINCIPAL_COMMANDS) == set(COMMANDS) - anonymous
+
+
+@pytest.mark.parametrize("path", PRINCIPAL_COMMANDS)
+def test_who_is_asking_is_an_option_that_names_its_environment_variable(path: str) -> None:
+    code, out, _ = run(*path.split(), "--help")
+
+    assert code == 0
+    assert "ONEPLAN_PRINCIPAL" in out
+    if _takes(COMMANDS[path], "--basis") and path != "staff delegate":
+        assert "ONEPLAN_AUDIT_BASIS" in out
+
+
+@pytest.mark.parametrize("path", sorted(p for p in READ_COMMANDS if _takes(COMMANDS[p], "--as")))
+def test_a_read_without_a_principal_is_one_line_saying_who_must_be_named(
+    path: str, record: dict[str, str]
+) -> None:
+    args = [*path.split(), *_without_principal(READ_COMMANDS[path])]
+    args = [a.format(**record) for a in args] + ["--db", record["db"], "--format", "json"]
+
+    result = runner.invoke(app, args, env=NO_PRINCIPAL)
+
+    assert result.exit_code == 1
+    assert result.stderr == "oneplan: give --as (or ONEPLAN_PRINCIPAL): who is asking\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("principal", "message"),
+    [
+        ("staff:nobody", "oneplan: staff member nobody is not in the staff directory\n"),
+        ("auditor:rev-7", "needs --basis (or ONEPLAN_AUDIT_BASIS)"),
+        ("anne.t", "is not a principal: give staff:ID, citizen:UUID"),
+        ("citizen:mette", "after 'citizen:' comes a UUID"),
+        ("staff:../etc", "after 'staff:' comes 1-64 letters"),
+    ],
+)
+def test_a_principal_not_in_the_directory_or_malformed_is_one_line(
+    principal: str, message: str, record: dict[str, str]
+) -> None:
+    result = runner.invoke(
+        app,
+        ["plan", "show", record["plan"], "--as", principal, "--db", record["db"]],
+        env=NO_PRINCIPAL,
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("oneplan: ")
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
 
 
 def test_oneplan_without_a_command_shows_what_it_offers() -> None:

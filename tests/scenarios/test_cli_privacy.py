@@ -1,6 +1,7 @@
 """The privacy commands of the CLI on a SQLite file: retention due (text and json),
 archive delivery of plans and of a citizen's sector plans, erasure with its refusals as
-one-line errors, and master-key rotation."""
+one-line errors, and master-key rotation; each done as a principal whose role allows it
+(a records officer, a key custodian, the retention run), and refused to others."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from pathlib import Path
 import orjson
 from typer.testing import CliRunner
 
-from oneplan import Keys, OnePlan
+from oneplan import Keys, OnePlan, Sector
 from oneplan.aggregates.personal import ERASED
 from oneplan.cli import app as cli
-from tests.builders import acting, at, record
+from tests.builders import RECORDS, acting, at, officer, record, register_staff
 from tests.conftest import FixedClock
 from tests.integration.test_canaries_and_keys import key_env
 from tests.integration.test_privacy import NAME, case_file
@@ -21,15 +22,24 @@ from tests.integration.test_retention_of_sector_plans import effort, finish
 
 runner = CliRunner()
 
+OFFICER = ("--as", f"staff:{RECORDS.id}")
+"""A records officer and key custodian (registered by ``officer(app)``)."""
+RETENTION_RUN = ("--as", "system:retention-run")
+AUDITOR = ("--as", "auditor:rev-7", "--basis", "Kommunestyrelsesloven § 42")
+
 
 def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) -> None:
     path, keys = tmp_path / "oneplan.db", Keys.generate()
     with OnePlan.open(f"sqlite:///{path}", clock=FixedClock(), keys=keys) as app:
         citizen, plan = case_file(app)
+        officer(app)
+        register_staff(app, "clerk", Sector.SOCIAL)  # a caseworker, no other role
     env, db = key_env(keys), ["--db", str(path)]
 
     due = runner.invoke(
-        cli, ["retention", "due", "--at", "2032-01-01", "--format", "json", *db], env=env
+        cli,
+        ["retention", "due", "--at", "2032-01-01", "--format", "json", *db, *RETENTION_RUN],
+        env=env,
     )
     assert due.exit_code == 0, due.output
     [row] = orjson.loads(due.stdout)
@@ -39,9 +49,23 @@ def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) 
         [str(plan)],
     )
 
-    early = runner.invoke(
-        cli, ["erase", str(citizen), "--by", "anne", "--sector", "employment", *db], env=env
+    for command in (
+        ["retention", "due", "--at", "2032-01-01"],
+        ["erase", str(citizen)],
+        ["retention", "deliver", str(plan), "--archive", "Rigsarkivet", "--reference", "A-0"],
+    ):
+        refused = runner.invoke(cli, [*command, *db, "--as", "staff:clerk"], env=env)
+        assert refused.exit_code == 1, refused.output
+        assert refused.stderr.startswith("oneplan: staff:clerk may not: ")
+        assert "needs the role records-officer (role_held)" in refused.stderr
+        assert len(refused.stderr.strip().splitlines()) == 1
+    auditor = runner.invoke(cli, ["erase", str(citizen), *db, "--as", "auditor:rev-7"], env=env)
+    assert auditor.exit_code == 1
+    assert auditor.stderr == (
+        "oneplan: --as 'auditor:rev-7': auditors read only, and this command writes\n"
     )
+
+    early = runner.invoke(cli, ["erase", str(citizen), *db, *OFFICER], env=env)
     assert early.exit_code == 1
     assert early.stderr.startswith("oneplan: the retention of citizen")
     assert "Traceback" not in early.output
@@ -56,11 +80,8 @@ def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) 
             "Rigsarkivet",
             "--reference",
             "A-1",
-            "--by",
-            "anne",
-            "--sector",
-            "employment",
             *db,
+            *OFFICER,
         ],
         env=env,
     )
@@ -68,19 +89,23 @@ def test_retention_deliver_erase_and_rotate_on_the_command_line(tmp_path: Path) 
     later = datetime(2032, 1, 2, tzinfo=UTC)
     with OnePlan.open(f"sqlite:///{path}", clock=FixedClock(later), keys=keys) as app:
         acting(app, record(app).plan(plan).coordinator).erase_citizen(citizen_id=citizen)
-    again = runner.invoke(
-        cli, ["erase", str(citizen), "--by", "anne", "--sector", "employment", *db], env=env
-    )
+    again = runner.invoke(cli, ["erase", str(citizen), *db, *OFFICER], env=env)
     assert again.exit_code == 1
     assert "was erased already" in again.stderr
 
     new_file = tmp_path / "new.keys"
-    rotated = runner.invoke(cli, ["keys", "rotate-master", str(new_file), *db], env=env)
+    not_custodian = runner.invoke(
+        cli, ["keys", "rotate-master", str(new_file), *db, "--as", "staff:clerk"], env=env
+    )
+    assert not_custodian.exit_code == 1
+    assert "RotateMasterKey needs the role key-custodian (role_held)" in not_custodian.stderr
+    assert not new_file.exists()  # the new key file goes when the rotation is refused
+    rotated = runner.invoke(cli, ["keys", "rotate-master", str(new_file), *db, *OFFICER], env=env)
     assert rotated.exit_code == 0, rotated.output
     new = Keys.read(new_file)
     assert (new.audit_key, new.cpr_key) == (keys.audit_key, keys.cpr_key)
     assert new.master_key != keys.master_key
-    stale = runner.invoke(cli, ["journey", str(citizen), *db], env=env)
+    stale = runner.invoke(cli, ["journey", str(citizen), *db, *AUDITOR], env=env)
     assert stale.exit_code == 1
     assert "master key" in stale.stderr
     with OnePlan.open(f"sqlite:///{path}", keys=new) as app:
@@ -94,12 +119,13 @@ def test_retention_due_and_deliver_show_a_citizens_sector_plans_on_the_command_l
     with OnePlan.open(f"sqlite:///{path}", clock=FixedClock(), keys=keys) as app:
         citizen, plan = case_file(app)
         finish(app, effort(app, citizen, when=at(2026, 7, 1)), at(2026, 8, 1))
+        officer(app)
     env, db = key_env(keys), ["--db", str(path)]
     deliver = ["retention", "deliver", "--archive", "Rigsarkivet", "--reference", "A-2"]
-    by = ["--by", "lars", "--sector", "social", *db]
+    by = [*db, *OFFICER]
 
     due = runner.invoke(
-        cli, ["retention", "due", "--at", "2032-01-01", "--format", "json", *db], env=env
+        cli, ["retention", "due", "--at", "2032-01-01", "--format", "json", *by], env=env
     )
     assert due.exit_code == 0, due.output
     [row] = orjson.loads(due.stdout)
@@ -113,7 +139,7 @@ def test_retention_due_and_deliver_show_a_citizens_sector_plans_on_the_command_l
         "ready": False,
     }
     text = runner.invoke(
-        cli, ["retention", "due", "--at", "2032-01-01", *db], env={**env, "COLUMNS": "200"}
+        cli, ["retention", "due", "--at", "2032-01-01", *by], env={**env, "COLUMNS": "200"}
     )
     [line] = [line for line in text.stdout.splitlines() if str(citizen) in line]
     cells = [cell.strip() for cell in line.strip("│ ").split("│")]
@@ -138,11 +164,15 @@ def test_retention_due_and_deliver_show_a_citizens_sector_plans_on_the_command_l
     )
     assert delivered.exit_code == 0, delivered.output
     assert delivered.stdout.startswith("sector plan social:SEL § 141 of citizen")
-    trail = runner.invoke(cli, ["audit", "export", "--citizen", str(citizen), *db], env=env)
+    trail = runner.invoke(
+        cli, ["audit", "export", "--citizen", str(citizen), *db, *AUDITOR], env=env
+    )
     assert "Sector plan social:SEL § 141 (1 intervention(s)) delivered to Rigsarkivet" in (
         trail.stdout
     )
     after = runner.invoke(
-        cli, ["retention", "due", "--at", "2032-01-01", "--format", "json", *db], env=env
+        cli,
+        ["retention", "due", "--at", "2032-01-01", "--format", "json", *db, *RETENTION_RUN],
+        env=env,
     )
     assert orjson.loads(after.stdout)[0]["sector_plans_awaiting_archive"] == []

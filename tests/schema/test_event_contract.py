@@ -23,6 +23,7 @@ from oneplan.interop.schemas import (
     stale_files,
     write_schemas,
 )
+from oneplan.usecases import Session
 from tests.fixtures.record_event_fixtures import FIXTURES, SHAPES
 
 ROOT = Path(__file__).parents[2]
@@ -93,8 +94,13 @@ def test_every_events_schema_is_a_valid_json_schema() -> None:
 def test_a_commands_schema_names_the_method_that_takes_it() -> None:
     schema = COMMAND_SCHEMAS["PauseIntervention"]
 
-    assert schema["x-oneplan-method"] == "OnePlan.pause_intervention"
-    assert {"intervention_id", "reason", "actor"} <= set(schema["required"])
+    assert schema["x-oneplan-method"] == "Session.pause_intervention"
+    assert {"intervention_id", "reason"} <= set(schema["required"])
+    assert "actor" not in schema["properties"]  # who sends it is the session's principal
+    for command in COMMAND_SCHEMAS.values():
+        owner, method = command["x-oneplan-method"].split(".")
+        assert owner == "Session"
+        assert callable(getattr(Session, method)), method
 
 
 def test_regenerating_removes_the_schema_of_an_event_that_no_longer_exists(

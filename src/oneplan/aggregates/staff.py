@@ -111,12 +111,17 @@ class StaffMember(OnePlanAggregate):
             aggregate.contact = self.contact
 
     class RoleGranted(OnePlanAggregate.Event):
+        """An administrator granted the staff member a role (records officer, key
+        custodian, manager, ...)."""
+
         role: StaffRole
 
         def apply(self, aggregate: Any) -> None:
             aggregate.roles[self.role] = (self.effective_at, None)
 
     class RoleRevoked(OnePlanAggregate.Event):
+        """An administrator revoked one of the staff member's roles, from then on."""
+
         role: StaffRole
         reason: str
 
@@ -144,6 +149,8 @@ class StaffMember(OnePlanAggregate):
             )
 
     class DelegationRevoked(OnePlanAggregate.Event):
+        """A delegation of authority under a law was revoked, from then on."""
+
         delegation_id: UUID
         reason: str
 
@@ -327,8 +334,8 @@ class StaffMember(OnePlanAggregate):
 
 
 class StaffDirectory(OnePlanAggregate):
-    """The municipality's staff directory: that it was bootstrapped (its first
-    administrator, from configuration) and who is in it."""
+    """The municipality's staff directory (*medarbejderfortegnelse*): that it was
+    bootstrapped (its first administrator, from configuration) and who is in it."""
 
     ID = uuid5(_STAFF, "directory")
 
@@ -348,6 +355,9 @@ class StaffDirectory(OnePlanAggregate):
             aggregate.staff_ids = {}
 
     class StaffAdded(OnePlanAggregate.Event):
+        """A staff member was added to the directory (their record is registered in
+        the same save)."""
+
         staff_id: str
 
         def apply(self, aggregate: Any) -> None:

@@ -126,7 +126,7 @@ _DISCLOSED = {
 
 def _disclosed(e: Any) -> str:
     what = _DISCLOSED.get(e.what, f"{e.what!r}")
-    about = f" of plan {e.plan_id}" if e.plan_id else ""
+    about = f" (plan {e.plan_id})" if e.plan_id else ""
     return f"{what}{about} disclosed to {e.recipient} on the basis: {e.basis}" + (
         f" ({e.detail})" if e.detail else ""
     )

@@ -7,7 +7,7 @@ event class (``module:Aggregate.Event``); the aggregate's id and version are col
 their own. An event of ``class_version`` 2 or more also stores ``class_version``; older
 stored shapes are upcast on read (their recorded shapes are kept in
 ``tests/fixtures/event_shapes.json``). A command's schema describes what a caller may
-send to the ``OnePlan`` method named after it.
+send to the ``Session`` method named after it (``OnePlan.as_(principal).<method>``).
 
 The files are deterministic (sorted keys, one file per event and command), so that
 regenerating after adding an event changes only what the event changed::
@@ -36,8 +36,9 @@ from pydantic import TypeAdapter
 from oneplan import commands as command_module
 from oneplan import values
 from oneplan.aggregates import EVENT_CLASSES
-from oneplan.application import CommandReceipt, OnePlan
+from oneplan.application import CommandReceipt
 from oneplan.commands import COMMANDS
+from oneplan.usecases import Session
 
 __all__ = [
     "DIALECT",
@@ -122,7 +123,7 @@ def _method_name(command: type[Any]) -> str:
 
 
 def _command_doc(command: type[Any]) -> str:
-    method = getattr(OnePlan, _method_name(command), None)
+    method = getattr(Session, _method_name(command), None)
     return _doc(command) or (_doc(method) if method is not None else "")
 
 
@@ -134,7 +135,7 @@ def command_schema(command: type[Any]) -> dict[str, Any]:
         **TypeAdapter(command).json_schema(mode="validation"),
         "title": command.__name__,
         "description": _command_doc(command),
-        "x-oneplan-method": f"OnePlan.{_method_name(command)}",
+        "x-oneplan-method": f"Session.{_method_name(command)}",
     }
 
 
@@ -405,9 +406,10 @@ def render_catalogue(
         "(`module:Aggregate.Event`), its `originator_id` is the aggregate's id and its",
         "`originator_version` the event's position in that aggregate; the `state` is JSON",
         "matching the event's schema. Every event carries `timestamp` (when it was recorded);",
-        "every event of a citizen, plan, intervention or access record also carries `actor`",
-        "(who made the change; nobody is anonymous) and `effective_at` (when it happened in the",
-        "citizen's course), and an aggregate's first event `originator_topic`.",
+        "every event of a citizen, plan, intervention, access record or the staff directory",
+        "also carries `actor` (who made the change, derived from the authenticated principal",
+        "and the staff directory; nobody is anonymous) and `effective_at` (when it happened in",
+        "the citizen's course), and an aggregate's first event `originator_topic`.",
         "`CommandReceipt.Recorded` is bookkeeping: it makes a repeated `command_id` add nothing.",
         "An event's `class_version` changes only with an upcast from the old shape, and an event",
         "of version 2 or more stores `class_version` in its state. The tables below list each",
@@ -453,8 +455,11 @@ def render_catalogue(
         "## Commands",
         "",
         "What a caller sends: each command is a pydantic model in `oneplan.commands`, taken by",
-        "the `OnePlan` method named after it (or given as keyword fields to that method).",
-        "Every command also takes `actor`, and may give `effective_at` and `command_id`.",
+        "the `Session` method named after it, on the session of the principal the host",
+        "authenticated (`app.as_(principal).method(...)`, or keyword fields to that method).",
+        "Who sends it is the session's principal, never a field: the events' `actor` is",
+        "derived from it and the staff directory. Every command may give `effective_at` and",
+        "`command_id`.",
         "",
     ]
     for name, schema in commands.items():
