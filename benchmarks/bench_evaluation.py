@@ -10,10 +10,12 @@ For every storage and size, each phase runs in a process of its own (so its peak
 1. **simulate**: ``oneplan.simulate`` writes the municipality into a fresh database
    through the public application (every command parsed and decided by ``OnePlan``; the
    commands of 25 courses written per transaction with ``OnePlan.batched()``).
-2. **read** (the baseline): ``app.all_events()`` read to the end: paging the notification
-   log and mapping every event, which any evaluation of the log must do.
-3. **evaluate**: ``oneplan.evaluate(app.all_events())``: the same read, folded into every
-   citizen's metrics.
+2. **read** (the baseline): every event of the full record read to the end by a system
+   job (``app.as_(job).record.all_events()``): paging the notification log and mapping
+   every event, which any evaluation of the log must do.
+3. **evaluate**: ``oneplan.evaluate(app.as_(job).evaluation_events())``: the same read
+   (logged once as a disclosure of the whole record), folded into every citizen's
+   metrics.
 4. **export**: the pseudonymised tables and cohort summaries (polars), written as CSV
    and Parquet, the four PNG plots and the report.
 
@@ -56,20 +58,21 @@ def _cpu() -> float:
 
 
 def worker(phase: str, url: str, citizens: int, seed: int, out: str) -> dict[str, Any]:
-    from oneplan import OnePlan, Pseudonymiser, evaluate, simulate
+    from oneplan import OnePlan, Principal, Pseudonymiser, evaluate, simulate
 
     with OnePlan.open(url, clock=lambda: CLOCK) as app:
+        job = app.as_(Principal.system("evaluation"))
         started, cpu = time.perf_counter(), _cpu()
         if phase == "simulate":
             summary = simulate(app, citizens=citizens, seed=seed)
             result: dict[str, Any] = {"citizens": summary.citizens}
         elif phase == "read":
-            result = {"read": sum(1 for _ in app.all_events())}
+            result = {"read": sum(1 for _ in job.record.all_events())}
         elif phase == "evaluate":
-            evaluation = evaluate(app.all_events())
+            evaluation = evaluate(job.evaluation_events())
             result = {"citizens": len(evaluation.citizens)}
         else:
-            evaluation = evaluate(app.all_events())
+            evaluation = evaluate(job.evaluation_events())
             started, cpu = time.perf_counter(), _cpu()
             files = evaluation.write(Path(out), Pseudonymiser.generate())
             result = {"files": len(files)}

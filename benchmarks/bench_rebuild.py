@@ -7,18 +7,19 @@
 For every storage:
 
 1. **The log** is built once through the public ``OnePlan`` application (command
-   methods, keyword fields): households of one citizen (every fifth a parent and a
-   child), each with consents, a plan, wishes, goals and sub-goals, participants, a
-   coordinator hand-over, interventions across sectors (proposed, dependent on the one
-   before, granted, started, paused, resumed, costs, completed), progress notes,
-   coordinating meetings that reassign responsibility, sector-view reads (which record
-   ``AccessRecord`` events), deliveries, a partial consent revocation, a sanction after
-   the social-services contact, and the plan completed. The households' courses are
-   staggered over 18 months and their commands are interleaved in effective-time
-   order, as in a municipality, so one batch of the log touches hundreds of rows.
-   The SQLite file is cached in the temp dir, keyed by the parameters (``--fresh``
-   rebuilds); PostgreSQL gets a fresh schema, dropped at the end unless ``--keep``.
-   The build runs in a process of its own.
+   methods, keyword fields, each command sent as the caseworker or citizen who makes it,
+   after the municipality's staff directory): households of one citizen (every fifth a
+   parent and a child), each with consents, a plan, wishes, goals and sub-goals,
+   participants, a coordinator hand-over, interventions across sectors (proposed,
+   dependent on the one before, granted, started, paused, resumed, costs, completed),
+   progress notes, coordinating meetings that reassign responsibility, sector-view reads
+   (which record ``AccessRecord`` events), deliveries, a partial consent revocation, a
+   sanction after the social-services contact, and the plan completed. The households'
+   courses are staggered over 18 months and their commands are interleaved in
+   effective-time order, as in a municipality, so one batch of the log touches hundreds
+   of rows. The SQLite file is cached in the temp dir, keyed by the parameters
+   (``--fresh`` rebuilds); PostgreSQL gets a fresh schema, dropped at the end unless
+   ``--keep``. The build runs in a process of its own.
 2. **baseline** (bare read-and-map): page through
    ``app.recorder.select_notifications(start, limit=1000, inclusive_of_start=False)``
    and map each notification with ``app.mapper.to_domain_event``: what eventsourcing
@@ -59,12 +60,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from oneplan import OnePlan
+from oneplan import OnePlan, Principal, Session
 from oneplan.values import (
     AchievementStatus,
     Actor,
     ActorKind,
     BudgetArea,
+    ConsentGivenHow,
     ConsentGiver,
     DeliveryChannel,
     DependencyType,
@@ -82,6 +84,7 @@ from oneplan.values import (
     Responsibility,
     Sector,
     SectorPlanRef,
+    StaffRole,
     Target,
 )
 
@@ -93,7 +96,7 @@ DEFAULT_EVENTS_PER_CITIZEN = 100
 PAGE = 1000
 """Notifications per select in the baseline (the runner's ``batch_size`` is the same)."""
 GOAL = 0.75
-WORKLOAD_VERSION = 1
+WORKLOAD_VERSION = 2
 """Bump when the workload changes: cached logs of another version are not reused."""
 CACHE_DIR = os.path.join(tempfile.gettempdir(), "oneplan-bench-rebuild")
 
@@ -134,6 +137,45 @@ class Cast:
     @staticmethod
     def pick(pool: list[Actor], i: int) -> Actor:
         return pool[i % len(pool)]
+
+    def register(self, app: OnePlan) -> None:
+        """The municipality's staff directory (rule 11), before the first course: its
+        first administrator, a manager per sector, every caseworker, and authority under
+        each of their laws delegated by their sector's manager."""
+        since = datetime.combine(FIRST_DAY - timedelta(days=30), datetime.min.time(), tzinfo=UTC)
+        app.bootstrap(
+            staff_id="it.admin", name="IT admin", sector=Sector.SOCIAL, effective_at=since
+        )
+        admin = app.as_(Principal.staff("it.admin"))
+        staff = [*self.family, *self.job, *self.cross, *self.social, *self.health]
+        for sector in dict.fromkeys(a.sector for a in staff):
+            assert sector is not None
+            admin.register_staff(
+                staff_id=f"leder.{sector.value}",
+                name=f"Leder, {sector.value}",
+                sector=sector,
+                roles=[StaffRole.MANAGER],
+                effective_at=since,
+            )
+        for who in staff:
+            assert who.sector is not None
+            admin.register_staff(
+                staff_id=who.id, name=who.name, sector=who.sector, effective_at=since
+            )
+            manager = app.as_(Principal.staff(f"leder.{who.sector.value}"))
+            for law in who.authorities:
+                manager.delegate_authority(
+                    staff_id=who.id,
+                    law=law,
+                    basis="delegationsplan",
+                    period=Period(start=since.date()),
+                    effective_at=since,
+                )
+
+
+def as_(app: OnePlan, who: Actor) -> Session:
+    """The caseworker ``who``, signed in: every command is sent as the one who makes it."""
+    return app.as_(Principal.staff(who.id))
 
 
 StepFn = Callable[..., Any]
@@ -196,23 +238,22 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
 
     @step(0, "register_citizen", "adult")
     def _register_citizen(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.register_citizen(
+        return as_(app, first).register_citizen(
             name=f"Citizen {h}",
             birth_date=date(1970 + h % 30, 1 + h % 12, 1 + h % 28),
-            actor=first,
             effective_at=when,
         )
 
     @step(0, "grant_consent", "adult_consent")
     def _grant_consent(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.grant_consent(
+        return as_(app, first).grant_consent(
             citizen_id=ids["adult"],
             recipient_sectors=ALL_SECTORS,
             categories=ALL_CATEGORIES,
             purpose="one coordinated plan",
             period=period,
             given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name=f"Citizen {h}")],
-            actor=first,
+            given_how=ConsentGivenHow.IN_MEETING,
             effective_at=when,
         )
 
@@ -220,20 +261,20 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
 
         @step(0, "register_citizen", "child")
         def _register_citizen_2(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-            return app.register_citizen(
-                name=f"Child {h}", birth_date=date(2014, 3, 9), actor=first, effective_at=when
+            return as_(app, first).register_citizen(
+                name=f"Child {h}", birth_date=date(2014, 3, 9), effective_at=when
             )
 
         @step(0, "grant_consent", "child_consent")
         def _grant_consent_2(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-            return app.grant_consent(
+            return as_(app, first).grant_consent(
                 citizen_id=ids["child"],
                 recipient_sectors=ALL_SECTORS,
                 categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
                 purpose="one coordinated family plan",
                 period=period,
                 given_by=[ConsentGiver(kind=ActorKind.GUARDIAN, name=f"Citizen {h}")],
-                actor=first,
+                given_how=ConsentGivenHow.IN_MEETING,
                 effective_at=when,
             )
 
@@ -243,7 +284,7 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
         consents = (
             [ids["adult_consent"], ids["child_consent"]] if family else [ids["adult_consent"]]
         )
-        return app.open_plan(
+        return as_(app, first).open_plan(
             citizen_ids=who,
             consent_ids=consents,
             legal_bases=["LAB § 30 b", "SEL § 141 stk. 7"] + (["BL § 110"] if family else []),
@@ -255,20 +296,18 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
                 )
             ],
             coordinator=first,
-            actor=first,
             effective_at=when,
         )
 
     @step(1, "record_citizens_wishes")
     def _record_citizens_wishes(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.record_citizens_wishes(
+        return as_(app, first).record_citizens_wishes(
             plan_id=ids["plan"],
             citizen_id=ids["adult"],
             wishes="Jeg vil gerne arbejde med mennesker igen, og der skal være ro derhjemme.",
             overarching_goal=OverarchingGoal(
                 kind=OverarchingGoalKind.PARTIAL_SELF_SUPPORT, hours_per_week=20
             ),
-            actor=first,
             effective_at=when,
         )
 
@@ -276,12 +315,11 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
 
     @step(1, "set_goal", "goal")
     def _set_goal(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.set_goal(
+        return as_(app, first).set_goal(
             plan_id=ids["plan"],
             description="In work 20 hours a week",
             due=start + timedelta(days=course_end + 365),
             target=Target(measure="hours of work a week", value=Decimal(20), unit="hours"),
-            actor=first,
             effective_at=when,
         )
 
@@ -289,12 +327,11 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
 
         @step(1, "set_goal", key)
         def _set_goal_2(app: OnePlan, ids: dict[str, Any], when: datetime, text: str = text) -> Any:
-            return app.set_goal(
+            return as_(app, first).set_goal(
                 plan_id=ids["plan"],
                 parent_id=ids["goal"],
                 description=text,
                 due=start + timedelta(days=course_end),
-                actor=first,
                 effective_at=when,
             )
 
@@ -304,39 +341,37 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
         def _add_participant(
             app: OnePlan, ids: dict[str, Any], when: datetime, who: Actor = who
         ) -> Any:
-            return app.add_participant(
-                plan_id=ids["plan"], participant=who, actor=first, effective_at=when
+            return as_(app, first).add_participant(
+                plan_id=ids["plan"], participant=who, effective_at=when
             )
 
     @step(2, "deliver_plan")
     def _deliver_plan(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.deliver_plan(
+        return as_(app, first).deliver_plan(
             plan_id=ids["plan"],
             channel=DeliveryChannel.DIGITAL_POST,
-            actor=first,
             effective_at=when,
         )
 
     @step(3, "sector_view")
     def _sector_view(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.sector_view(ids["plan"], sector=Sector.HEALTH, reader=health)
+        return as_(app, health).sector_view(ids["plan"])
 
     @step(5, "record_social_contact_person")
     def _record_social_contact_person(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.record_social_contact_person(
-            citizen_id=ids["adult"], contact_person=social, actor=social, effective_at=when
+        return as_(app, social).record_social_contact_person(
+            citizen_id=ids["adult"], contact_person=social, effective_at=when
         )
 
     @step(8, "hand_over_coordinator")
     def _hand_over_coordinator(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.hand_over_coordinator(
+        return as_(app, first).hand_over_coordinator(
             plan_id=ids["plan"],
             new_coordinator=coordinator,
             previous_stays_as=ParticipantRole.FAMILY_COORDINATOR
             if family
             else ParticipantRole.ADVISORY_PARTNER,
             reason="the plan is in place; the cross-authority caseworker takes over",
-            actor=first,
             effective_at=when,
         )
 
@@ -362,7 +397,7 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
             e: int = e,
             first_day: date = first_day,
         ) -> Any:
-            return app.propose_intervention(
+            return as_(app, coordinator).propose_intervention(
                 plan_id=ids["plan"],
                 citizen_id=ids["child" if for_child else "adult"],
                 sector=sector,
@@ -372,7 +407,6 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
                 responsible=responsible,
                 planned_period=Period(start=first_day, end=first_day + timedelta(days=35)),
                 planned_cost=Money.dkk(f"{12000 + 100 * (e % 50)}.00"),
-                actor=coordinator,
                 effective_at=when,
             )
 
@@ -382,11 +416,10 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
             def _add_dependency(
                 app: OnePlan, ids: dict[str, Any], when: datetime, e: int = e
             ) -> Any:
-                return app.add_dependency(
+                return as_(app, coordinator).add_dependency(
                     intervention_id=ids[f"iv{e}"],
                     on_intervention_id=ids[f"iv{e - 1}"],
                     type=DependencyType.AFTER_START,
-                    actor=coordinator,
                     effective_at=when,
                 )
 
@@ -396,10 +429,9 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
         def _grant(
             app: OnePlan, ids: dict[str, Any], when: datetime, iv: str = iv, r: Actor = r
         ) -> Any:
-            return app.grant_intervention(
+            return as_(app, r).grant_intervention(
                 intervention_id=ids[iv],
                 note="granted at the plan meeting",
-                actor=r,
                 effective_at=when,
             )
 
@@ -407,19 +439,19 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
         def _start(
             app: OnePlan, ids: dict[str, Any], when: datetime, iv: str = iv, r: Actor = r
         ) -> Any:
-            return app.start_intervention(intervention_id=ids[iv], actor=r, effective_at=when)
+            return as_(app, r).start_intervention(intervention_id=ids[iv], effective_at=when)
 
         @step(d + 10, "record_goal_progress")
         def _record_goal_progress(
-            app: OnePlan, ids: dict[str, Any], when: datetime, e: int = e, r: Actor = r
+            app: OnePlan, ids: dict[str, Any], when: datetime, e: int = e
         ) -> Any:
-            return app.record_goal_progress(
+            # by the coordinator: the responsible caseworker is not always on the plan
+            return as_(app, coordinator).record_goal_progress(
                 plan_id=ids["plan"],
                 goal_id=ids["sub1" if e % 2 else "sub2"],
                 achievement=AchievementStatus.IMPROVING,
                 measured_value=Decimal(e + 1),
                 note=f"progress noted after {e + 1} interventions",
-                actor=r,
                 effective_at=when,
             )
 
@@ -427,25 +459,22 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
         def _pause(
             app: OnePlan, ids: dict[str, Any], when: datetime, iv: str = iv, r: Actor = r
         ) -> Any:
-            return app.pause_intervention(
+            return as_(app, r).pause_intervention(
                 intervention_id=ids[iv],
                 reason="the citizen is admitted to hospital",
                 expected_resume=when.date() + timedelta(days=4),
-                actor=r,
                 effective_at=when,
             )
 
         @step(d + 15, "sector_view")
-        def _read(
-            app: OnePlan, ids: dict[str, Any], when: datetime, r: Actor = r, s: Sector = sector
-        ) -> Any:
-            return app.sector_view(ids["plan"], sector=s, reader=r)
+        def _read(app: OnePlan, ids: dict[str, Any], when: datetime, r: Actor = r) -> Any:
+            return as_(app, r).sector_view(ids["plan"])  # their own sector's view
 
         @step(d + 16, "resume_intervention")
         def _resume(
             app: OnePlan, ids: dict[str, Any], when: datetime, iv: str = iv, r: Actor = r
         ) -> Any:
-            return app.resume_intervention(intervention_id=ids[iv], actor=r, effective_at=when)
+            return as_(app, r).resume_intervention(intervention_id=ids[iv], effective_at=when)
 
         for n, day in enumerate((20, 30)):
 
@@ -459,12 +488,11 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
                 n: int = n,
                 fd: date = first_day,
             ) -> Any:
-                return app.record_actual_cost(
+                return as_(app, r).record_actual_cost(
                     intervention_id=ids[iv],
                     amount=Money.dkk(f"{3000 + 250 * n}.00"),
                     budget_area=BudgetArea.SERVICE,
                     period=Period(start=fd, end=fd + timedelta(days=10 * (n + 1))),
-                    actor=r,
                     effective_at=when,
                 )
 
@@ -479,7 +507,7 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
                 r: Actor = r,
                 c: Actor = colleague,
             ) -> Any:
-                return app.hold_meeting(
+                return as_(app, coordinator).hold_meeting(
                     plan_id=ids["plan"],
                     attendees=[
                         MeetingAttendee(id=coordinator.id, sector=coordinator.sector),
@@ -490,7 +518,6 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
                     decisions=["The intervention goes on", f"{c.name} takes over from {r.name}"],
                     responsibilities=[Responsibility(intervention_id=ids[iv], caseworker=c)],
                     next_meeting=when.date() + timedelta(days=50),
-                    actor=coordinator,
                     effective_at=when,
                 )
 
@@ -503,10 +530,9 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
             r: Actor = r,
             e: int = e,
         ) -> Any:
-            return app.complete_intervention(
+            return as_(app, r).complete_intervention(
                 intervention_id=ids[iv],
                 outcome=InterventionOutcome.GOALS_MET if e % 3 else InterventionOutcome.PARTLY_MET,
-                actor=r,
                 effective_at=when,
             )
 
@@ -515,20 +541,18 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
 
         @step(end, "record_social_contact_made")
         def _record_social_contact_made(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-            return app.record_social_contact_made(
+            return as_(app, job).record_social_contact_made(
                 citizen_id=ids["adult"],
                 regarding="missed job training twice",
-                actor=job,
                 effective_at=when,
             )
 
         @step(end + 2, "impose_sanction")
         def _impose_sanction(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-            return app.impose_sanction(
+            return as_(app, job).impose_sanction(
                 citizen_id=ids["adult"],
                 legal_basis="LAS § 36",
                 reason="missed job training",
-                actor=job,
                 effective_at=when,
             )
 
@@ -536,25 +560,23 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
 
         @step(end + 5, "revoke_consent")
         def _revoke_consent(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-            return app.revoke_consent(
+            return app.as_(Principal.citizen(ids["adult"])).revoke_consent(
                 citizen_id=ids["adult"],
                 consent_id=ids["adult_consent"],
                 sectors=[Sector.HEALTH],
                 reason="the treatment is over",
-                actor=coordinator,
                 effective_at=when,
             )
 
     @step(end + 6, "sector_view")
     def _sector_view_3(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.sector_view(ids["plan"], sector=Sector.EMPLOYMENT, reader=coordinator)
+        return as_(app, coordinator).sector_view(ids["plan"])
 
     @step(end + 6, "deliver_plan")
     def _deliver_plan_2(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.deliver_plan(
+        return as_(app, coordinator).deliver_plan(
             plan_id=ids["plan"],
             channel=DeliveryChannel.LETTER,
-            actor=coordinator,
             effective_at=when,
         )
 
@@ -564,16 +586,15 @@ def household_steps(h: int, cast: Cast, citizens: int, episodes: int) -> list[St
         def _complete_goal(
             app: OnePlan, ids: dict[str, Any], when: datetime, key: str = key
         ) -> Any:
-            return app.complete_goal(
-                plan_id=ids["plan"], goal_id=ids[key], actor=coordinator, effective_at=when
+            return as_(app, coordinator).complete_goal(
+                plan_id=ids["plan"], goal_id=ids[key], effective_at=when
             )
 
     @step(end + 10, "complete_plan")
     def _complete_plan(app: OnePlan, ids: dict[str, Any], when: datetime) -> Any:
-        return app.complete_plan(
+        return as_(app, coordinator).complete_plan(
             plan_id=ids["plan"],
             outcome=PlanOutcome.PARTIAL_SELF_SUPPORT,
-            actor=coordinator,
             effective_at=when,
         )
 
@@ -622,6 +643,7 @@ def build_log(url: str, citizens: int, events_per_citizen: int, label: str) -> d
     total_steps = sum(len(s) for s in households)
     clock = SimClock()
     app = OnePlan.open(url, clock=clock)
+    Cast(citizens).register(app)
     ids: list[dict[str, Any]] = [{} for _ in households]
     t0 = last_report = time.perf_counter()
     done = 0
@@ -696,6 +718,7 @@ class Log:
             households, count = workload(self.citizens, self.epc)
             clock = SimClock()
             app = OnePlan.open(self.url, clock=clock)
+            Cast(self.citizens).register(app)
             ids: list[dict[str, Any]] = [{} for _ in households]
             t0 = time.perf_counter()
             for step in interleaved(households):

@@ -7,11 +7,13 @@
 
 Sections (``--only`` / ``--skip``; storages from ``--storage``, default all three):
 
-- ``commands``: oneplan commands against bare eventsourcing saving the same events
-  (``bench_commands``): events/s and p50/p99 latency, memory, SQLite, PostgreSQL.
-  Goal: at least 0.8 of bare eventsourcing's events/s.
-- ``asof``: ``OnePlan.plan(plan_id, as_of=t)`` of a plan of 1,000+ events, with and
-  without snapshots (``bench_asof``). Goal: p50 under 5 ms with snapshots.
+- ``commands``: oneplan commands, each sent as the caseworker or citizen who makes it
+  (the staff directory registered before timing), against bare eventsourcing saving
+  the same events (``bench_commands``): events/s and p50/p99 latency, memory, SQLite,
+  PostgreSQL. Goal: at least 0.8 of bare eventsourcing's events/s.
+- ``asof``: ``app.as_(system).record.plan(plan_id, as_of=t)`` of a plan of 1,000+
+  events, with and without snapshots (``bench_asof``). Goal: p50 under 5 ms with
+  snapshots.
 - ``rebuild``: every view rebuilt against a bare read-and-map of the same log
   (``bench_rebuild``'s log, passes and child process; SQLite and PostgreSQL).
   Goal: at least 0.75.

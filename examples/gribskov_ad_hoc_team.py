@@ -15,7 +15,9 @@ from datetime import UTC, date, datetime
 from oneplan import (
     Actor,
     ActorKind,
+    ConsentGivenHow,
     ConsentGiver,
+    ContactDetails,
     InformationCategory,
     Law,
     MeetingAttendee,
@@ -24,9 +26,11 @@ from oneplan import (
     OverarchingGoalKind,
     ParticipantRole,
     Period,
+    Principal,
     Responsibility,
     Sector,
     SharingNotCovered,
+    StaffRole,
 )
 
 
@@ -39,135 +43,170 @@ def clock() -> datetime:
     return on(12, 1)
 
 
-henrik = Actor.caseworker("henrik.b", Sector.CHILDREN_AND_FAMILY, Law.BL, name="Henrik Bach")
-susanne = Actor.caseworker("susanne.l", Sector.EDUCATION, Law.FGU, Law.STU, name="Susanne Lund")
-rikke = Actor.caseworker("rikke.d", Sector.HEALTH, Law.SUL, name="Rikke Dahl")
+STAFF = (  # id, name, sector, the laws their manager delegates to them
+    ("henrik.b", "Henrik Bach", Sector.CHILDREN_AND_FAMILY, (Law.BL,)),
+    ("susanne.l", "Susanne Lund", Sector.EDUCATION, (Law.FGU, Law.STU)),
+    ("rikke.d", "Rikke Dahl", Sector.HEALTH, (Law.SUL,)),
+)
 
 with OnePlan.open("memory://", clock=clock) as app:
-    amalie = app.register_citizen(
-        name="Amalie Jensen", birth_date=date(2009, 1, 20), actor=henrik, effective_at=on(2, 2)
+    # Gribskov's staff directory (rule 11), before the story starts: the first administrator
+    # registers a manager per sector and the caseworkers; each manager delegates authority
+    # under a law (bemyndigelse) to the caseworkers of their sector.
+    since = on(1, 2)
+    app.bootstrap(
+        staff_id="it.admin", name="Ib Thorup", sector=Sector.CHILDREN_AND_FAMILY, effective_at=since
+    )
+    admin = app.as_(Principal.staff("it.admin"))
+    for sector in dict.fromkeys(sector for _, _, sector, _ in STAFF):
+        admin.register_staff(
+            staff_id=f"leder.{sector.value}",
+            name=f"Leder, {sector.value}",
+            sector=sector,
+            roles=[StaffRole.MANAGER],
+            effective_at=since,
+        )
+    for staff_id, name, sector, laws in STAFF:
+        admin.register_staff(
+            staff_id=staff_id,
+            name=name,
+            sector=sector,
+            contact=ContactDetails(phone="72 49 60 00", email=f"{staff_id}@gribskov.dk"),
+            effective_at=since,
+        )
+        for law in laws:
+            app.as_(Principal.staff(f"leder.{sector.value}")).delegate_authority(
+                staff_id=staff_id,
+                law=law,
+                basis="Gribskov Kommunes delegationsplan",
+                period=Period(start=since.date()),
+                effective_at=since,
+            )
+    henrik = app.as_(Principal.staff("henrik.b"))
+    susanne = app.as_(Principal.staff("susanne.l"))
+
+    amalie = henrik.register_citizen(
+        name="Amalie Jensen", birth_date=date(2009, 1, 20), effective_at=on(2, 2)
     )
     custody_and_amalie = [
         ConsentGiver(kind=ActorKind.GUARDIAN, name="Helle Jensen"),
         ConsentGiver(kind=ActorKind.CITIZEN, name="Amalie Jensen"),
     ]
-    consent = app.grant_consent(
+    consent = henrik.grant_consent(
         citizen_id=amalie,
         recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.EDUCATION],
         categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
         purpose="a coordinated youth effort",
         period=Period(start=date(2026, 2, 2), end=date(2027, 1, 19)),
         given_by=custody_and_amalie,
-        actor=henrik,
+        given_how=ConsentGivenHow.IN_MEETING,
         effective_at=on(2, 2),
     )
-    plan = app.open_plan(
+    plan = henrik.open_plan(
         citizen_ids=[amalie],
         consent_ids=[consent],
         legal_bases=["BL § 110"],
-        coordinator=henrik,
-        actor=henrik,
+        coordinator="henrik.b",
         effective_at=on(2, 3),
     )
-    app.record_citizens_wishes(
+    henrik.record_citizens_wishes(
         plan_id=plan,
         citizen_id=amalie,
         wishes="Jeg vil gerne starte på en uddannelse, men jeg kan ikke overskue det.",
         overarching_goal=OverarchingGoal(kind=OverarchingGoalKind.EDUCATION),
-        actor=henrik,
         effective_at=on(2, 3),
     )
-    goal = app.set_goal(
+    goal = henrik.set_goal(
         plan_id=plan,
         description="Amalie starts at FGU in August",
         due=date(2026, 8, 31),
-        actor=henrik,
         effective_at=on(2, 3),
     )
-    app.add_participant(
+    henrik.add_participant(
         plan_id=plan,
-        participant=susanne,
+        participant="susanne.l",
         role=ParticipantRole.ADVISORY_PARTNER,
-        actor=henrik,
         effective_at=on(2, 3),
     )
     print("Gribskov: Henrik (children and family) coordinates Amalie's plan (she is 17);")
     print("  Susanne, who knows the education laws, is his formal advisory partner.")
 
-    bridge = app.propose_intervention(
+    bridge = henrik.propose_intervention(
         plan_id=plan,
         citizen_id=amalie,
         sector=Sector.EDUCATION,
         legal_basis="FGU § 2",
         title="Bridge-building visits at the FGU school",
         goal_ids=[goal],
-        responsible=susanne,
+        responsible="susanne.l",
         planned_period=Period(start=date(2026, 3, 1), end=date(2026, 7, 31)),
         planned_cost="8000.00",
-        actor=henrik,
         effective_at=on(2, 10),
     )
     print("\nAnxiety keeps Amalie from the visits. The team wants the health department in:")
     try:
-        app.add_participant(plan_id=plan, participant=rikke, actor=henrik, effective_at=on(3, 16))
+        henrik.add_participant(plan_id=plan, participant="rikke.d", effective_at=on(3, 16))
     except SharingNotCovered as refused:
         print(f"  Not yet ({refused.rule}): {refused}")
-    app.grant_consent(
+    henrik.grant_consent(
         citizen_id=amalie,
         recipient_sectors=[Sector.HEALTH],
         categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
         purpose="help with anxiety as part of the youth effort",
         period=Period(start=date(2026, 3, 16), end=date(2027, 1, 19)),
         given_by=custody_and_amalie,
-        actor=henrik,
+        given_how=ConsentGivenHow.IN_MEETING,
         effective_at=on(3, 16),
     )
-    app.add_participant(plan_id=plan, participant=rikke, actor=henrik, effective_at=on(3, 16))
+    henrik.add_participant(plan_id=plan, participant="rikke.d", effective_at=on(3, 16))
     print("  Amalie and her mother consent to sharing with health; Rikke joins the team.")
 
-    course = app.propose_intervention(
+    course = henrik.propose_intervention(
         plan_id=plan,
         citizen_id=amalie,
         sector=Sector.HEALTH,
         legal_basis="SUL § 119",
         title="Anxiety course for young people",
         goal_ids=[goal],
-        responsible=henrik,
+        responsible="henrik.b",
         planned_period=Period(start=date(2026, 3, 23), end=date(2026, 6, 12)),
         planned_cost="6500.00",
-        actor=henrik,
         effective_at=on(3, 17),
     )
-    app.hold_meeting(
+    henrik.hold_meeting(
         plan_id=plan,
         attendees=[
-            MeetingAttendee(id="henrik.b", sector=Sector.CHILDREN_AND_FAMILY),
-            MeetingAttendee(id="susanne.l", sector=Sector.EDUCATION),
-            MeetingAttendee(id="rikke.d", sector=Sector.HEALTH),
-            MeetingAttendee(id="amalie", kind=ActorKind.CITIZEN),
+            MeetingAttendee(id="henrik.b"),
+            MeetingAttendee(id="susanne.l"),
+            MeetingAttendee(id="rikke.d"),
+            MeetingAttendee(id=str(amalie), kind=ActorKind.CITIZEN),
         ],
         decisions=[
             "The anxiety course comes first; the school visits continue after it",
             "Health takes part in the team until August",
         ],
-        responsibilities=[
-            Responsibility(intervention_id=course, caseworker=rikke),
-            Responsibility(intervention_id=bridge, caseworker=susanne),
+        responsibilities=[  # each caseworker by id: their sector comes from the directory
+            Responsibility(
+                intervention_id=course, caseworker=Actor.caseworker("rikke.d", Sector.HEALTH)
+            ),
+            Responsibility(
+                intervention_id=bridge, caseworker=Actor.caseworker("susanne.l", Sector.EDUCATION)
+            ),
         ],
         next_meeting=date(2026, 5, 4),
-        actor=henrik,
         effective_at=on(3, 18),
     )
     print("  An ad-hoc meeting: health cannot say no; it is made responsible for the course.")
 
     print("\nThe team around Amalie's plan:")
-    team = app.plan(plan)
+    record = app.as_(Principal.system("story")).record  # the story's own account of the record
+    team = record.plan(plan)
     print(f"  coordinator: {team.coordinator}")
     for participant in team.participants.values():
         print(f"  {participant.role.value}: {participant.actor}")
-    for intervention in app.interventions_of(plan):
+    for intervention in record.interventions_of(plan):
         print(f"  {intervention.title}: {intervention.responsible} is responsible")
-    view = app.sector_view(plan, sector=Sector.EDUCATION, reader=susanne)
+    view = susanne.sector_view(plan)  # the education sector's: Susanne's, from the directory
     print("The advisory partner's view, each item with what allowed it:")
     for kind, _, shown in view.shown():
         print(f"  {kind}: {shown.allowed_by.basis.value}")

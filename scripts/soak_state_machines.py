@@ -30,7 +30,7 @@ from tests.property.test_plan_and_intervention_state_machine import (
 from tests.property.test_sector_views import SectorViews
 
 MACHINES: dict[str, tuple[type[RuleBasedStateMachine], int]] = {
-    "whole": (WholeApplication, 25),
+    "whole": (WholeApplication, 40),
     "plans": (PlanAndInterventionMachine, 50),
     "sector-views": (SectorViews, 30),
 }

@@ -410,7 +410,7 @@ class OnePlan(Application[UUID]):
         effective_at: datetime | None = None,
     ) -> UUID:
         """Begin a fresh municipality's staff directory with its first administrator
-        (from configuration: ``oneplan staff bootstrap`` or ``ONEPLAN_ADMINISTRATOR``),
+        (from configuration: ``oneplan staff bootstrap``, or the host's own setup),
         recorded by the system job ``bootstrap``. Refused once the directory exists
         (``IllegalTransition``): from then on, administrators register staff. Returns
         the administrator's record id."""

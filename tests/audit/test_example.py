@@ -19,9 +19,12 @@ def test_the_auditor_reads_the_past_plan_and_sees_the_change_named(
     account = capsys.readouterr().out
     assert "Support contact person was not-started; now it is on-hold" in account
     assert "Intervention paused [SEL § 85] (back pain flared up)" in account
-    # 10 events of the staff directory, 11 of the course (a read), 3 reads by the auditor (logged)
-    assert "intact: 24 events read, 24 chain entries verified" in account
-    assert "broken - position 20: modified:" in account
+    # The auditor's reads are disclosures, logged and shown to the citizen.
+    assert "Mette's log: rev-7 read audit-export (revision, kommunestyrelsesloven § 42)" in account
+    # 13 events of the staff directory (the directory, a manager and a caseworker per sector,
+    # a delegation each), 11 of the course (a read), 3 reads by the auditor (logged)
+    assert "intact: 27 events read, 27 chain entries verified" in account
+    assert "broken - position 23: modified:" in account
 
 
 def test_the_auditors_example_imports_only_from_the_public_api() -> None:

@@ -1,8 +1,13 @@
 """A Hypothesis state machine over the OnePlan application: plans and interventions.
 
 Every Plan and Intervention command is drawn, valid and invalid, against a small model
-of what the record should say. A refusal must be a ``OnePlanError`` (one the model
-names, where the rule is clear) and must store nothing. After every step the domain's
+of what the record should say, sent by a principal: mostly one who holds the plan or the
+intervention (the model's own reading of rules 11-12: its coordinator, co-coordinators
+and participants, its opener while it has no coordinator; an intervention's responsible
+caseworker, the plan's coordinators, staff of its sector with authority under its law),
+sometimes any caseworker, or a citizen principal acting for nobody they may. A refusal
+must be a ``OnePlanError`` (one the model names, where the rule is clear) and must store
+nothing. After every step the domain's
 invariants hold for every plan and intervention, and replay equals live: each aggregate
 folded from its stored events equals the aggregate the command saved.
 """
@@ -60,6 +65,7 @@ from oneplan import (
     Law,
     LegalBasisOutsideSector,
     MeetingAttendee,
+    NotPermitted,
     OnePlan,
     OnePlanError,
     ParticipantNotFound,
@@ -69,9 +75,12 @@ from oneplan import (
     PlanNotFound,
     PlanOutcome,
     PlanStatus,
+    Principal,
     Responsibility,
     Sector,
+    Session,
     SharingNotCovered,
+    StaffNotFound,
 )
 from oneplan.aggregates.base import OnePlanAggregate
 from tests.builders import ANNE, HOUSING, KARIN, LARS, PETER, SOFIE, acting, record
@@ -90,8 +99,35 @@ WAITING = (DependencyType.AFTER_END, DependencyType.AFTER, DependencyType.AFTER_
 MIA = Actor.caseworker("mia", Sector.EDUCATION, Law.STU, Law.FGU)
 CITIZEN = Actor(id="mette", kind=ActorKind.CITIZEN)
 GUARDIAN = Actor(id="guardian-1", kind=ActorKind.GUARDIAN)
+"""Named as staff (a coordinator, a participant, a responsible): ids the staff
+directory does not know. Sending a command: citizen principals who are no citizen of
+any plan here (acting for someone else)."""
+IMPOSTORS = {
+    CITIZEN.id: Principal.citizen(UUID("00000000-0000-4000-8000-0000000c1712")),
+    GUARDIAN.id: Principal.citizen(UUID("00000000-0000-4000-8000-00000009a4d1")),
+}
 CASEWORKERS = (ANNE, PETER, LARS, SOFIE, KARIN, HOUSING, MIA)
-ACTORS = st.sampled_from((*CASEWORKERS, CITIZEN, GUARDIAN))
+"""Registered in the staff directory before the course, each with their sector and the
+authority under their laws (``acting``)."""
+BY_ID = {a.id: a for a in CASEWORKERS}
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Send as one of those who hold the plan (or the intervention), as the model says:
+    the ``n``-th of them."""
+
+    n: int
+
+
+SELF = "the citizen"
+"""Send as the citizen themself (a citizen principal)."""
+Sender = Actor | Holder | str
+HOLDERS = st.integers(0, 3).map(Holder)
+ACTORS: st.SearchStrategy[Sender] = st.integers(0, 2).flatmap(
+    lambda n: st.sampled_from((*CASEWORKERS, CITIZEN, GUARDIAN)) if n == 2 else HOLDERS
+)
+"""Mostly someone who may (a holder), else any caseworker or an impostor."""
 
 # The model's own table of which sector acts under which law (rule 2).
 SECTOR_LAWS = (
@@ -148,7 +184,9 @@ def text_ok(value: str, max_length: int = 500) -> bool | None:
     if any(not ch.isascii() or "\x1c" <= ch <= "\x1f" for ch in value):
         return None
     stripped = value.strip()
-    if not stripped or any(ord(ch) < 32 and ch not in "\n\t" for ch in stripped):
+    if not stripped or any(
+        (ord(ch) < 32 and ch not in "\n\t") or ord(ch) == 127 for ch in stripped
+    ):
         return False
     return len(stripped) <= max_length
 
@@ -225,6 +263,7 @@ class PlanModel:
     citizen_ids: tuple[UUID, ...]
     began_at: datetime
     status: PlanStatus
+    opened_by: str
     coordinator: str | None = None
     participants: dict[str, ParticipantRole] = field(default_factory=dict)
     intervention_ids: list[UUID] = field(default_factory=list)
@@ -243,6 +282,7 @@ class GoalModel:
 @dataclass
 class InterventionModel:
     plan_id: UUID
+    sector: Sector
     law: Law
     began_at: datetime
     responsible: str
@@ -263,6 +303,8 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         app = RecordingOnePlan.open("memory://", clock=FixedClock(NOW))
         assert isinstance(app, RecordingOnePlan)
         self.app = app
+        for caseworker in CASEWORKERS:  # (the staff directory, before the course)
+            acting(app, caseworker)
         self.t = START
         self.citizen_models: dict[UUID, CitizenModel] = {}
         self.plan_models: dict[UUID, PlanModel] = {}
@@ -326,6 +368,69 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             return False
         covered = all(recipient.sector in self.citizen_models[c].sectors for c in citizen_ids)
         return covered or override
+
+    # --- who may (rules 11-12, as the model reads them) ---------------------------------
+
+    def _session(self, sender: Actor | str, citizen: UUID | None = None) -> Session:
+        """The session of a caseworker, of an impostor, or of ``citizen`` (``SELF``)."""
+        if sender == SELF:
+            assert citizen is not None
+            return self.app.as_(Principal.citizen(citizen))
+        assert isinstance(sender, Actor)
+        if sender.id in IMPOSTORS:
+            return self.app.as_(IMPOSTORS[sender.id])
+        return self.app.as_(Principal.staff(sender.id))
+
+    @staticmethod
+    def _resolve(sender: Sender, who_may: list[str]) -> Actor | str:
+        """A ``Holder`` as the caseworker it names among ``who_may`` (any caseworker when
+        nobody may, the command is then refused)."""
+        if not isinstance(sender, Holder):
+            return sender
+        ids = who_may or [a.id for a in CASEWORKERS]
+        return BY_ID[ids[sender.n % len(ids)]]
+
+    @staticmethod
+    def _holding(pm: PlanModel) -> list[str]:
+        """Who changes the plan: its coordinator and participants (its opener while it
+        has no coordinator)."""
+        return sorted({pm.coordinator or pm.opened_by, *pm.participants})
+
+    @staticmethod
+    def _coordinating(pm: PlanModel, *, opener: bool = True) -> list[str]:
+        """Who pulls sectors in and changes the coordinator: the coordinator and
+        co-coordinators (family coordinators too); the opener of a plan that has none."""
+        found = {
+            cid
+            for cid, role in pm.participants.items()
+            if role in (ParticipantRole.CO_COORDINATOR, ParticipantRole.FAMILY_COORDINATOR)
+        }
+        if pm.coordinator is not None:
+            found.add(pm.coordinator)
+        elif not found and opener:
+            found.add(pm.opened_by)
+        return sorted(found)
+
+    def _holding_intervention(self, im: InterventionModel) -> list[str]:
+        """Who takes an intervention's steps: its responsible caseworker, its plan's
+        coordinators, and staff of its sector with authority under its law."""
+        pm = self.plan_models[im.plan_id]
+        return sorted(
+            {
+                im.responsible,
+                *self._coordinating(pm, opener=False),
+                *(a.id for a in CASEWORKERS if a.sector is im.sector and im.law in a.authorities),
+            }
+        )
+
+    @staticmethod
+    def _may(expect: Expect, sender: Actor | str, who_may: list[str]) -> None:
+        """``NotPermitted`` unless the sender is a caseworker among ``who_may`` (the
+        citizen themself, ``SELF``, is judged by the rule that draws them)."""
+        if sender != SELF:
+            expect.refuse(
+                NotPermitted, when=not (isinstance(sender, Actor) and sender.id in who_may)
+            )
 
     def _open_plans(self) -> int:
         return sum(pm.status in OPEN for pm in self.plan_models.values())
@@ -456,6 +561,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             citizen_ids=(citizen_id,),
             began_at=self.t,
             status=PlanStatus.ACTIVE if covered else PlanStatus.DRAFT,
+            opened_by=ANNE.id,
             coordinator=coordinator.id if covered else None,
         )
         self.citizen_models[citizen_id].plan_id = plan_id
@@ -487,6 +593,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             citizen_ids=(citizen_id,),
             began_at=self.t,
             status=PlanStatus.ACTIVE,
+            opened_by=LARS.id,
             coordinator=LARS.id,
         )
         self.citizen_models[citizen_id].plan_id = plan_id
@@ -499,7 +606,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             self._attempt(
                 Expect(),
                 partial(
-                    self.app.propose_intervention,
+                    acting(self.app, LARS).propose_intervention,
                     plan_id=plan_id,
                     intervention_id=intervention_id,
                     citizen_id=citizen_id,
@@ -508,22 +615,25 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                     title="Support contact person",
                     responsible=by,
                     planned_period=Period(start=date(2026, 2, 1), end=date(2026, 12, 31)),
-                    actor=LARS,
                     effective_at=self.t,
                 ),
             )
             self._attempt(
                 Expect(),
                 partial(
-                    self.app.grant_intervention,
+                    acting(self.app, by).grant_intervention,
                     intervention_id=intervention_id,
                     decision_id=self._new_id(6),
-                    actor=by,
                     effective_at=self.t,
                 ),
             )
             self.intervention_models[intervention_id] = InterventionModel(
-                plan_id=plan_id, law=law, began_at=self.t, responsible=by.id, granted=True
+                plan_id=plan_id,
+                sector=sector,
+                law=law,
+                began_at=self.t,
+                responsible=by.id,
+                granted=True,
             )
             self.plan_models[plan_id].intervention_ids.append(intervention_id)
             ids.append(intervention_id)
@@ -574,7 +684,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         data: st.DataObject,
         consents: str,
         coordinator: Actor | None,
-        actor: Actor,
+        actor: Sender,
         legal_basis: str,
         id_in_use: bool,
         advance: int,
@@ -602,13 +712,14 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(InvalidInput, when=legal_basis == "not a law" or id_in_use)
         e.refuse(ConsentMissing, when=any(m.consent_id not in consent_ids for m in models))
         e.refuse(InvalidInput, when=len(set(citizen_ids)) != len(citizen_ids))
-        e.refuse(InvalidInput, when=not actor.is_caseworker)
+        e.refuse(NotPermitted, when=not actor.is_caseworker)  # staff open plans
         e.refuse(CitizenAlreadyInPlan, when=any(m.plan_id is not None for m in models))
         if coordinator is not None:
             e.refuse(SharingNotCovered, when=not self._shares(citizen_ids, coordinator, False))
+            e.refuse(StaffNotFound, when=not coordinator.is_caseworker)
         ok, plan_id = self._attempt(
             e,
-            lambda: acting(self.app, actor).open_plan(
+            lambda: self._session(actor).open_plan(
                 plan_id=new_id,
                 citizen_ids=citizen_ids,
                 consent_ids=consent_ids,
@@ -623,6 +734,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             citizen_ids=citizen_ids,
             began_at=at,
             status=PlanStatus.ACTIVE if coordinator else PlanStatus.DRAFT,
+            opened_by=actor.id,
             coordinator=coordinator.id if coordinator else None,
         )
         for m in models:
@@ -644,7 +756,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                 )
             ),
         ),
-        actor=ACTORS,
+        actor=st.one_of(ACTORS, st.just(SELF)),
         advance=ADVANCE,
     )
     def record_citizens_wishes(
@@ -653,7 +765,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         data: st.DataObject,
         wishes: str,
         overarching_goal: dict[str, Any],
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
@@ -663,6 +775,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             label="citizen_id",
         )
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
         e.refuse(InvalidInput, when=citizen not in pm.citizen_ids)
         e.refuse(
@@ -673,7 +788,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(wishes, max_length=10_000)
         self._attempt(
             e,
-            lambda: acting(self.app, actor).record_citizens_wishes(
+            lambda: self._session(sender, citizen).record_citizens_wishes(
                 plan_id=plan,
                 citizen_id=citizen,
                 wishes=wishes,
@@ -690,18 +805,21 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def assign_coordinator(
-        self, plan: UUID, coordinator: Actor, override: bool, actor: Actor, advance: int
+        self, plan: UUID, coordinator: Actor, override: bool, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._coordinating(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(SharingNotCovered, when=not self._shares(pm.citizen_ids, coordinator, override))
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
-        e.refuse(InvalidInput, when=not coordinator.is_caseworker)
+        e.refuse(StaffNotFound, when=not coordinator.is_caseworker)
         e.refuse(CoordinatorRequired, when=pm.coordinator is not None)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).assign_coordinator(
+            lambda: self._session(sender).assign_coordinator(
                 plan_id=plan,
                 coordinator=coordinator,
                 override_legal_basis=OVERRIDE if override else None,
@@ -730,20 +848,23 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         reason: str,
         stays_as: ParticipantRole | None,
         override: bool,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._coordinating(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(SharingNotCovered, when=not self._shares(pm.citizen_ids, new, override))
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
-        e.refuse(InvalidInput, when=not new.is_caseworker)
+        e.refuse(StaffNotFound, when=not new.is_caseworker)
         e.refuse(CoordinatorRequired, when=pm.coordinator in (None, new.id))
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).hand_over_coordinator(
+            lambda: self._session(sender).hand_over_coordinator(
                 plan_id=plan,
                 new_coordinator=new,
                 reason=reason,
@@ -774,22 +895,25 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         participant: Actor,
         role: ParticipantRole,
         override: bool,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._coordinating(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(SharingNotCovered, when=not self._shares(pm.citizen_ids, participant, override))
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
-        e.refuse(InvalidInput, when=not participant.is_caseworker)
+        e.refuse(StaffNotFound, when=not participant.is_caseworker)
         e.refuse(
             IllegalTransition,
             when=participant.id in pm.participants or participant.id == pm.coordinator,
         )
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).add_participant(
+            lambda: self._session(sender).add_participant(
                 plan_id=plan,
                 participant=participant,
                 role=role,
@@ -808,7 +932,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def remove_participant(
-        self, plan: UUID, data: st.DataObject, reason: str, actor: Actor, advance: int
+        self, plan: UUID, data: st.DataObject, reason: str, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
@@ -818,13 +942,16 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             label="caseworker_id",
         )
         e = Expect()
+        who_may = self._coordinating(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, [*who_may, caseworker_id])  # (or they leave by themself)
         e.refuse(InvalidInput, when=caseworker_id == "bad id!")
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
         e.refuse(ParticipantNotFound, when=caseworker_id not in pm.participants)
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).remove_participant(
+            lambda: self._session(sender).remove_participant(
                 plan_id=plan,
                 caseworker_id=caseworker_id,
                 reason=reason,
@@ -854,7 +981,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         due: date | None,
         status: GoalStatus,
         description: str,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> Any:
         """A goal, or a sub-goal of any goal drawn (of this plan or not)."""
@@ -869,6 +996,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             label="parent_id",
         )
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
         e.refuse(
             InvalidInput,
@@ -887,7 +1017,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(description)
         ok, goal_id = self._attempt(
             e,
-            lambda: acting(self.app, actor).set_goal(
+            lambda: self._session(sender).set_goal(
                 plan_id=plan,
                 goal_id=self._new_id(4),
                 parent_id=parent_id,
@@ -923,12 +1053,15 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         description: str | None,
         due: date | None,
         status: GoalStatus | None,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
         plan = in_plan or self.goal_models[goal].plan_id
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         gm = self._goal_refusals(e, goal, plan)
         new_status = status or (gm.status if gm else GoalStatus.ACTIVE)
         e.refuse(InvalidInput, when=new_status.is_finished)
@@ -958,7 +1091,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.text(reason)
         ok, result = self._attempt(
             e,
-            lambda: acting(self.app, actor).revise_goal(
+            lambda: self._session(sender).revise_goal(
                 plan_id=plan,
                 goal_id=goal,
                 reason=reason,
@@ -989,17 +1122,20 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         in_plan: UUID | None,
         achievement: AchievementStatus,
         measured_value: str | None,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
         plan = in_plan or self.goal_models[goal].plan_id
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._goal_refusals(e, goal, plan)
         e.refuse(InvalidInput, when=measured_value in ("NaN", "123456789012345"))
         self._attempt(
             e,
-            lambda: acting(self.app, actor).record_goal_progress(
+            lambda: self._session(sender).record_goal_progress(
                 plan_id=plan,
                 goal_id=goal,
                 achievement=achievement,
@@ -1021,17 +1157,20 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         goal: UUID,
         in_plan: UUID | None,
         achievement: AchievementStatus,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
         plan = in_plan or self.goal_models[goal].plan_id
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         gm = self._goal_refusals(e, goal, plan)
         e.refuse(IllegalTransition, when=self._open_children(goal))
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).complete_goal(
+            lambda: self._session(sender).complete_goal(
                 plan_id=plan, goal_id=goal, achievement=achievement, effective_at=at
             ),
         )
@@ -1047,17 +1186,20 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def cancel_goal(
-        self, goal: UUID, in_plan: UUID | None, reason: str, actor: Actor, advance: int
+        self, goal: UUID, in_plan: UUID | None, reason: str, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         plan = in_plan or self.goal_models[goal].plan_id
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         gm = self._goal_refusals(e, goal, plan)
         e.refuse(IllegalTransition, when=self._open_children(goal))
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).cancel_goal(
+            lambda: self._session(sender).cancel_goal(
                 plan_id=plan, goal_id=goal, reason=reason, effective_at=at
             ),
         )
@@ -1087,7 +1229,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         attendees: list[Actor],
         decisions: list[str],
         next_in_days: int | None,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         """A coordinating meeting deciding who is responsible for which intervention
@@ -1114,11 +1256,14 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         ids = [iid for iid, _ in picks]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(InvalidInput, when=not attendees)
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
         e.refuse(InterventionOutsidePlan, when=any(i not in pm.intervention_ids for i in ids))
         e.refuse(InvalidInput, when=len(set(ids)) != len(ids))
-        e.refuse(InvalidInput, when=any(not a.is_caseworker for _, a in picks))
+        e.refuse(StaffNotFound, when=any(not a.is_caseworker for _, a in picks))
         e.refuse(InvalidInput, when=next_meeting is not None and next_meeting < at.date())
         for decision in decisions:
             e.text(decision)
@@ -1132,7 +1277,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).hold_meeting(
+            lambda: self._session(sender).hold_meeting(
                 plan_id=plan,
                 meeting_id=self._new_id(7),
                 attendees=[
@@ -1152,15 +1297,18 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
 
     @rule(plan=plans, channel=st.sampled_from(list(DeliveryChannel)), actor=ACTORS, advance=ADVANCE)
     def deliver_plan(
-        self, plan: UUID, channel: DeliveryChannel, actor: Actor, advance: int
+        self, plan: UUID, channel: DeliveryChannel, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD))
         ok, version = self._attempt(
             e,
-            lambda: acting(self.app, actor).deliver_plan(
+            lambda: self._session(sender).deliver_plan(
                 plan_id=plan, channel=channel, effective_at=at
             ),
         )
@@ -1169,15 +1317,18 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             assert version == pm.delivered
 
     @rule(plan=plans, reason=SHORT_TEXTS, actor=ACTORS, advance=ADVANCE)
-    def put_plan_on_hold(self, plan: UUID, reason: str, actor: Actor, advance: int) -> None:
+    def put_plan_on_hold(self, plan: UUID, reason: str, actor: Sender, advance: int) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status is not PlanStatus.ACTIVE)
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).put_plan_on_hold(
+            lambda: self._session(sender).put_plan_on_hold(
                 plan_id=plan, reason=reason, effective_at=at
             ),
         )
@@ -1185,27 +1336,33 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             pm.status = PlanStatus.ON_HOLD
 
     @rule(plan=plans, actor=ACTORS, advance=ADVANCE)
-    def resume_plan(self, plan: UUID, actor: Actor, advance: int) -> None:
+    def resume_plan(self, plan: UUID, actor: Sender, advance: int) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status is not PlanStatus.ON_HOLD)
         ok, _ = self._attempt(
-            e, lambda: acting(self.app, actor).resume_plan(plan_id=plan, effective_at=at)
+            e, lambda: self._session(sender).resume_plan(plan_id=plan, effective_at=at)
         )
         if ok:
             pm.status = PlanStatus.ACTIVE
 
     @precondition(lambda self: self._open_plans() >= 2)  # one stays open for the course
     @rule(plan=plans, outcome=st.sampled_from(list(PlanOutcome)), actor=ACTORS, advance=ADVANCE)
-    def complete_plan(self, plan: UUID, outcome: PlanOutcome, actor: Actor, advance: int) -> None:
+    def complete_plan(self, plan: UUID, outcome: PlanOutcome, actor: Sender, advance: int) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD))
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).complete_plan(
+            lambda: self._session(sender).complete_plan(
                 plan_id=plan, outcome=outcome, effective_at=at
             ),
         )
@@ -1216,19 +1373,23 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
     @precondition(lambda self: self._open_plans() >= 2)  # one stays open for the course
     @rule(
         plan=plans,
-        actor=mostly(st.sampled_from((CITIZEN, GUARDIAN)), st.sampled_from(CASEWORKERS)),
+        actor=st.one_of(st.just(SELF), ACTORS),
         reason=st.sampled_from(("", "I want my sector plans back")),
         advance=ADVANCE,
     )
-    def withdraw_plan(self, plan: UUID, actor: Actor, reason: str, advance: int) -> None:
+    def withdraw_plan(self, plan: UUID, actor: Sender, reason: str, advance: int) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
-        e.refuse(InvalidInput, when=actor.is_caseworker)
+        # the citizen (or a guardian) withdraws, never a caseworker (the plan's rule)
+        e.refuse(InvalidInput, when=isinstance(sender, Actor) and sender.is_caseworker)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).withdraw_plan(
+            lambda: self._session(sender, pm.citizen_ids[0]).withdraw_plan(
                 plan_id=plan, reason=reason, effective_at=at
             ),
         )
@@ -1238,15 +1399,18 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self._open_plans() >= 2)  # one stays open for the course
     @rule(plan=plans, reason=SHORT_TEXTS, actor=ACTORS, advance=ADVANCE)
-    def enter_plan_in_error(self, plan: UUID, reason: str, actor: Actor, advance: int) -> None:
+    def enter_plan_in_error(self, plan: UUID, reason: str, actor: Sender, advance: int) -> None:
         at = self._tick(advance)
         pm = self.plan_models[plan]
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status is PlanStatus.ENTERED_IN_ERROR)
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).enter_plan_in_error(
+            lambda: self._session(sender).enter_plan_in_error(
                 plan_id=plan, reason=reason, effective_at=at
             ),
         )
@@ -1282,7 +1446,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         period_ok: bool,
         granted_at_once: bool,
         id_in_use: bool,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> Any:
         """Proposed, and if ``granted_at_once``, granted by a caseworker with authority;
@@ -1304,6 +1468,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             label="goal_ids",
         )
         e = Expect()
+        who_may = self._holding(self.plan_models[plan])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(IllegalTransition, when=pm.status not in OPEN)
         e.refuse(InterventionOutsidePlan, when=citizen not in pm.citizen_ids)
         for goal_id in goal_ids:
@@ -1311,12 +1478,12 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             e.refuse(GoalNotFound, when=gm is None or gm.plan_id != plan)
             e.refuse(IllegalTransition, when=gm is not None and gm.status.is_finished)
         e.refuse(LegalBasisOutsideSector, when=not lawful)
-        e.refuse(InvalidInput, when=not responsible.is_caseworker)
+        e.refuse(StaffNotFound, when=not responsible.is_caseworker)
         e.text(title)
         e.refuse(InvalidInput, when=not period_ok or id_in_use)
         ok, intervention_id = self._attempt(
             e,
-            lambda: acting(self.app, actor).propose_intervention(
+            lambda: self._session(sender).propose_intervention(
                 plan_id=plan,
                 intervention_id=new_id,
                 citizen_id=citizen,
@@ -1337,12 +1504,15 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         if not ok or intervention_id is None:
             return multiple()
         law = Law(legal_basis.split(" ")[0])
-        self.intervention_models[intervention_id] = InterventionModel(
-            plan_id=plan, law=law, began_at=at, responsible=responsible.id
+        im = self.intervention_models[intervention_id] = InterventionModel(
+            plan_id=plan, sector=sector, law=law, began_at=at, responsible=responsible.id
         )
         pm.intervention_ids.append(intervention_id)
-        if granted_at_once:
-            authorised = next(a for a in CASEWORKERS if law in a.authorities)
+        holding = self._holding_intervention(im)
+        authorised = next(
+            (a for a in CASEWORKERS if a.id in holding and law in a.authorities), None
+        )
+        if granted_at_once and authorised is not None:
             self._attempt(
                 Expect(),
                 lambda: acting(self.app, authorised).grant_intervention(
@@ -1363,21 +1533,28 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
     def grant_intervention(
         self, intervention: UUID, data: st.DataObject, note: str, advance: int
     ) -> None:
-        """With and without authority under the intervention's law (rule 3)."""
+        """With and without authority under the intervention's law (rule 3), by those who
+        hold the intervention and by others."""
         at = self._tick(advance)
         im = self.intervention_models[intervention]
-        authorised = [a for a in CASEWORKERS if im.law in a.authorities]
-        actor = data.draw(
+        who_may = self._holding_intervention(im)
+        authorised = [a for a in CASEWORKERS if a.id in who_may and im.law in a.authorities]
+        actor: Sender = data.draw(
             mostly(st.sampled_from(authorised), ACTORS, one_in=3) if authorised else ACTORS,
             label="actor",
         )
+        sender = self._resolve(actor, who_may)
         e = Expect()
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.NOT_STARTED, S.SCHEDULED)
         e.refuse(IllegalTransition, when=im.granted)
-        e.refuse(AuthorityMissing, when=not (actor.is_caseworker and im.law in actor.authorities))
+        e.refuse(
+            AuthorityMissing,
+            when=not (isinstance(sender, Actor) and im.law in sender.authorities),
+        )
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).grant_intervention(
+            lambda: self._session(sender).grant_intervention(
                 intervention_id=intervention,
                 decision_id=self._new_id(6),
                 note=note,
@@ -1395,16 +1572,19 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def schedule_intervention(
-        self, intervention: UUID, start_on: date, actor: Actor, advance: int
+        self, intervention: UUID, start_on: date, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.NOT_STARTED, S.SCHEDULED)
         e.refuse(IllegalTransition, when=start_on == im.scheduled_start)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).schedule_intervention(
+            lambda: self._session(sender).schedule_intervention(
                 intervention_id=intervention, start_on=start_on, effective_at=at
             ),
         )
@@ -1418,11 +1598,14 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         actor=ACTORS,
         advance=ADVANCE,
     )
-    def start_intervention(self, intervention: UUID, actor: Actor, advance: int) -> None:
+    def start_intervention(self, intervention: UUID, actor: Sender, advance: int) -> None:
         """With and without what it waits for having happened (rule 6)."""
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.NOT_STARTED, S.SCHEDULED)
         e.refuse(IllegalTransition, when=not im.granted)
         e.refuse(
@@ -1434,7 +1617,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         )
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).start_intervention(
+            lambda: self._session(sender).start_intervention(
                 intervention_id=intervention, effective_at=at
             ),
         )
@@ -1457,7 +1640,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         intervention: UUID,
         reason: str,
         resume_in_days: int | None,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         """With blank and real reasons (rule 5)."""
@@ -1467,12 +1650,15 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             at.date() + timedelta(days=resume_in_days) if resume_in_days is not None else None
         )
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.IN_PROGRESS)
         e.refuse(InvalidInput, when=expected_resume is not None and expected_resume < at.date())
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).pause_intervention(
+            lambda: self._session(sender).pause_intervention(
                 intervention_id=intervention,
                 reason=reason,
                 expected_resume=expected_resume,
@@ -1484,15 +1670,18 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.intervention_models)
     @rule(intervention=fitting(lambda m: m.status is S.ON_HOLD), actor=ACTORS, advance=ADVANCE)
-    def resume_intervention(self, intervention: UUID, actor: Actor, advance: int) -> None:
+    def resume_intervention(self, intervention: UUID, actor: Sender, advance: int) -> None:
         """Only a paused intervention resumes, and a paused one always can (rule 5)."""
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.ON_HOLD)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).resume_intervention(
+            lambda: self._session(sender).resume_intervention(
                 intervention_id=intervention, effective_at=at
             ),
         )
@@ -1507,15 +1696,18 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def complete_intervention(
-        self, intervention: UUID, outcome: InterventionOutcome, actor: Actor, advance: int
+        self, intervention: UUID, outcome: InterventionOutcome, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.IN_PROGRESS)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).complete_intervention(
+            lambda: self._session(sender).complete_intervention(
                 intervention_id=intervention, outcome=outcome, effective_at=at
             ),
         )
@@ -1530,16 +1722,19 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def stop_intervention(
-        self, intervention: UUID, reason: str, actor: Actor, advance: int
+        self, intervention: UUID, reason: str, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.IN_PROGRESS, S.ON_HOLD)
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).stop_intervention(
+            lambda: self._session(sender).stop_intervention(
                 intervention_id=intervention, reason=reason, effective_at=at
             ),
         )
@@ -1554,16 +1749,19 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def cancel_intervention(
-        self, intervention: UUID, reason: str, actor: Actor, advance: int
+        self, intervention: UUID, reason: str, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         self._lifecycle(e, im, S.NOT_STARTED, S.SCHEDULED)
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).cancel_intervention(
+            lambda: self._session(sender).cancel_intervention(
                 intervention_id=intervention, reason=reason, effective_at=at
             ),
         )
@@ -1578,18 +1776,21 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         advance=ADVANCE,
     )
     def reassign_responsible(
-        self, intervention: UUID, new: Actor, reason: str, actor: Actor, advance: int
+        self, intervention: UUID, new: Actor, reason: str, actor: Sender, advance: int
     ) -> None:
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(InterventionFinished, when=im.status in FINISHED)
-        e.refuse(InvalidInput, when=not new.is_caseworker)
+        e.refuse(StaffNotFound, when=not new.is_caseworker)
         e.refuse(IllegalTransition, when=new.id == im.responsible)
         e.text(reason)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).reassign_responsible(
+            lambda: self._session(sender).reassign_responsible(
                 intervention_id=intervention,
                 new_responsible=new,
                 reason=reason,
@@ -1613,17 +1814,20 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         amount: str,
         budget_area: BudgetArea,
         period_ok: bool,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         at = self._tick(advance)
         im = self.intervention_models[intervention]
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         e.refuse(InterventionFinished, when=im.status in FINISHED)
         e.refuse(InvalidInput, when=amount in ("-1", "1.234") or not period_ok)
         self._attempt(
             e,
-            lambda: acting(self.app, actor).record_actual_cost(
+            lambda: self._session(sender).record_actual_cost(
                 intervention_id=intervention,
                 amount=amount,
                 budget_area=budget_area,
@@ -1648,7 +1852,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         intervention: UUID,
         data: st.DataObject,
         kind: DependencyType,
-        actor: Actor,
+        actor: Sender,
         advance: int,
     ) -> None:
         """Including on itself, across plans, on what does not exist, and closing a cycle."""
@@ -1662,6 +1866,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             label="on_intervention_id",
         )
         e = Expect()
+        who_may = self._holding_intervention(self.intervention_models[intervention])
+        sender = self._resolve(actor, who_may)
+        self._may(e, sender, who_may)
         other = self.intervention_models.get(on)
         if other is None:
             e.refuse(InterventionNotFound)
@@ -1674,7 +1881,7 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(IllegalTransition, when=im.status in STARTED and kind in WAITING)
         ok, _ = self._attempt(
             e,
-            lambda: acting(self.app, actor).add_dependency(
+            lambda: self._session(sender).add_dependency(
                 intervention_id=intervention,
                 on_intervention_id=on,
                 type=kind,
@@ -1713,29 +1920,27 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         some_plan = next(iter(self.plan_models), None)
         wrong = some_citizen if of_another_kind else UNKNOWN
         e = Expect()
+        anne = self._session(ANNE)
         call: Callable[[], object]
         if command == "deliver_plan":
             e.refuse(PlanNotFound)
-            call = partial(self.app.deliver_plan, plan_id=wrong, actor=ANNE, effective_at=at)
+            call = partial(anne.deliver_plan, plan_id=wrong, effective_at=at)
         elif command == "hand_over_coordinator":
             e.refuse(PlanNotFound)
             call = partial(
-                self.app.hand_over_coordinator,
+                anne.hand_over_coordinator,
                 plan_id=wrong,
                 new_coordinator=LARS,
                 reason="leave",
-                actor=ANNE,
                 effective_at=at,
             )
         elif command == "set_goal":
             e.refuse(PlanNotFound)
-            call = partial(
-                self.app.set_goal, plan_id=wrong, description="a goal", actor=ANNE, effective_at=at
-            )
+            call = partial(anne.set_goal, plan_id=wrong, description="a goal", effective_at=at)
         elif command == "propose_intervention":
             e.refuse(PlanNotFound)
             call = partial(
-                self.app.propose_intervention,
+                anne.propose_intervention,
                 plan_id=wrong,
                 citizen_id=some_citizen,
                 sector=Sector.SOCIAL,
@@ -1743,51 +1948,47 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
                 title="Support contact person",
                 responsible=LARS,
                 planned_period={"start": "2026-02-01"},
-                actor=ANNE,
                 effective_at=at,
             )
         elif command == "open_plan":
             citizen = (some_plan or UNKNOWN) if of_another_kind else UNKNOWN
             e.refuse(CitizenNotFound)
             call = partial(
-                self.app.open_plan,
+                anne.open_plan,
                 citizen_ids=[citizen],
                 consent_ids=[UNKNOWN],
                 legal_bases=["LAB § 30 b"],
-                actor=ANNE,
                 effective_at=at,
             )
         elif command == "start_intervention":
             e.refuse(InterventionNotFound)
-            call = partial(
-                self.app.start_intervention, intervention_id=wrong, actor=ANNE, effective_at=at
-            )
+            call = partial(anne.start_intervention, intervention_id=wrong, effective_at=at)
         elif command == "pause_intervention":
             e.refuse(InterventionNotFound)
             call = partial(
-                self.app.pause_intervention,
+                anne.pause_intervention,
                 intervention_id=wrong,
                 reason="ill",
-                actor=ANNE,
                 effective_at=at,
             )
         elif command == "add_dependency":
             e.refuse(InterventionNotFound)
             call = partial(
-                self.app.add_dependency,
+                anne.add_dependency,
                 intervention_id=wrong,
                 on_intervention_id=wrong,
-                actor=ANNE,
                 effective_at=at,
             )
         else:
             e.refuse(GoalNotFound if some_plan else PlanNotFound)
+            holder = (  # (the plan exists: its holder sends it, the goal does not)
+                BY_ID[self._holding(self.plan_models[some_plan])[0]] if some_plan else ANNE
+            )
             call = partial(
-                self.app.record_goal_progress,
+                self._session(holder).record_goal_progress,
                 plan_id=some_plan or wrong,
                 goal_id=wrong,
                 achievement=AchievementStatus.IMPROVING,
-                actor=ANNE,
                 effective_at=at,
             )
         if some_plan is not None and command == "record_goal_progress":
@@ -1810,9 +2011,10 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
         e.refuse(
             InterventionFinished, when=when == "before its course began" and im.status in FINISHED
         )
+        responsible = BY_ID[im.responsible]  # (one who may: only the time is wrong)
         self._attempt(
             e,
-            lambda: acting(self.app, ANNE).record_actual_cost(
+            lambda: self._session(responsible).record_actual_cost(
                 intervention_id=intervention,
                 amount="10.00",
                 budget_area=BudgetArea.SERVICE,
@@ -1834,8 +2036,9 @@ class PlanAndInterventionMachine(RuleBasedStateMachine):
             when=when != "in the future"
             and pm.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD),
         )
+        holder = BY_ID[self._holding(pm)[0]]  # (one who may: only the time is wrong)
         self._attempt(
-            e, lambda: acting(self.app, ANNE).deliver_plan(plan_id=plan, effective_at=effective_at)
+            e, lambda: self._session(holder).deliver_plan(plan_id=plan, effective_at=effective_at)
         )
 
     # --- invariants, after every step ----------------------------------------------------

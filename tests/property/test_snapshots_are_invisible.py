@@ -65,7 +65,8 @@ def check_course(url: str, seed: int, citizens: int, interval: int, data: st.Dat
         app._cache.clear()
         for stream_id, kind in streams.items():
             events = record(app).history(stream_id)
-            read = app.plan if kind is Plan else app.intervention
+            raw = record(app)
+            read = raw.plan if kind is Plan else raw.intervention
 
             whole: Any = None
             for event in events:

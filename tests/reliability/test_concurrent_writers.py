@@ -32,6 +32,7 @@ from tests.reliability.workers import (
     read_report,
     rebuilt,
     receipt_of,
+    register_staff,
     registering,
     runner,
     tag_of_fact,
@@ -140,7 +141,8 @@ def test_processes_registering_one_cpr_number_at_once_register_one_citizen(
     shared_url: str, tmp_path: Path
 ) -> None:
     keys = Keys.generate()
-    OnePlan.open(shared_url, keys=keys).close()
+    with OnePlan.open(shared_url, keys=keys) as app:
+        register_staff(app)  # (once, before the registrars start)
     cprs = [f"0101{year:02d}1234" for year in range(80, 92)]
     ctx = context()
     start = ctx.Event()
@@ -210,10 +212,11 @@ def test_a_writer_waits_for_another_that_holds_the_sqlite_write_lock_less_than_t
     sqlite_url: str, tmp_path: Path
 ) -> None:
     with OnePlan.open(sqlite_url) as app:
+        anne = acting(app, ANNE)  # (registered in the staff directory before the lock)
         before = count_events(app)
         holder = locked_for(tmp_path, env_for_url(sqlite_url)["SQLITE_DBNAME"], 1.0)
 
-        citizen = acting(app, ANNE).register_citizen(name="Mette", birth_date="1984-05-02")
+        citizen = anne.register_citizen(name="Mette", birth_date="1984-05-02")
         returned = time.monotonic()
 
         holder.join(30)
@@ -233,13 +236,14 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
 ) -> None:
     env = {**env_for_url(sqlite_url), "SQLITE_LOCK_TIMEOUT": "1"}
     with OnePlan(env, keys=keys) as app:
+        anne = acting(app, ANNE)  # (registered in the staff directory before the lock)
         before = count_events(app)
         release = tmp_path / "release"
         holder = locked_for(tmp_path, env["SQLITE_DBNAME"], 60.0, until=release)
         command_id = uuid4()
 
         with pytest.raises(StorageError, match="locked"):
-            acting(app, ANNE).register_citizen(
+            anne.register_citizen(
                 name="Mette", birth_date="1984-05-02", cpr=cpr, command_id=command_id
             )
         failed = time.monotonic()
@@ -249,7 +253,7 @@ def test_a_writer_that_waits_past_the_sqlite_lock_timeout_fails_typed_and_stores
         assert failed < wait_for(tmp_path / "lock.jsonl", "released")["released"]
         assert count_events(app) == before
         # the same command, sent again once the lock is free, takes effect once
-        citizen = acting(app, ANNE).register_citizen(
+        citizen = anne.register_citizen(
             name="Mette", birth_date="1984-05-02", cpr=cpr, command_id=command_id
         )
         assert count_events(app) == before + 2  # the registration and its receipt

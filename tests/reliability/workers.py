@@ -44,6 +44,8 @@ from oneplan import (
     OnePlan,
     OnePlanError,
     Period,
+    Principal,
+    Session,
 )
 from oneplan import commands as c
 from oneplan.application import CommandReceipt
@@ -59,6 +61,11 @@ from tests.builders import (
     propose,
     record,
 )
+
+STAFF = (ANNE, LARS)
+"""Who the writers send as. Each worker process sends as a staff principal the parent
+registered in the staff directory before starting it (``register_staff``): processes
+never register staff at once."""
 
 # --- starting processes ------------------------------------------------------------
 
@@ -120,11 +127,28 @@ class Shared:
     plans: tuple[tuple[UUID, UUID, tuple[UUID, ...], UUID], ...]
 
 
+def register_staff(app: OnePlan) -> None:
+    """Register the writers' staff (``STAFF``) in the staff directory, once, before any
+    worker starts."""
+    for staff in STAFF:
+        acting(app, staff)
+
+
+def as_staff(app: OnePlan, staff: Any) -> Session:
+    """The session of a staff member already in the directory (a worker's: registering
+    is the parent's, before the workers start)."""
+    return app.as_(Principal.staff(staff.id))
+
+
 def prepare(app: OnePlan, plans: int = 2, goals: int = 2) -> Shared:
-    """Open ``plans`` plans, each with ``goals`` goals and a running intervention."""
+    """Register the writers' staff, and open ``plans`` plans, each with ``goals`` goals
+    and a running intervention; Lars (responsible for it) joins each plan, so that both
+    write to it."""
+    register_staff(app)
     made = []
     for _ in range(plans):
         plan, citizen = open_plan(app)
+        acting(app, ANNE).add_participant(plan_id=plan, participant=LARS, role="caseworker")
         goal_ids = tuple(
             acting(app, ANNE).set_goal(plan_id=plan, description=f"Goal {n}") for n in range(goals)
         )
@@ -146,8 +170,24 @@ def method_name(command: c.Command) -> str:
     return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")
 
 
+SENDERS: dict[str, Any] = {
+    "RecordGoalProgress": LARS,
+    "ReviseGoal": ANNE,
+    "RecordActualCost": LARS,
+    "SetGoal": ANNE,
+    "PauseIntervention": LARS,
+    "ResumeIntervention": LARS,
+    "RegisterCitizen": ANNE,
+    "GrantConsent": ANNE,
+    "OpenPlan": ANNE,
+}
+"""Who sends each kind of command the writers send (a plan's coordinator, Anne, or
+Lars, a participant and the responsible caseworker of its intervention)."""
+
+
 def send(app: OnePlan, command: c.Command) -> Any:
-    result: Any = getattr(app, method_name(command))(command)
+    session = as_staff(app, SENDERS[type(command).__name__])
+    result: Any = getattr(session, method_name(command))(command)
     return result
 
 
@@ -166,7 +206,6 @@ def progress(plan: UUID, goal: UUID, tag: int) -> c.RecordGoalProgress:
         goal_id=goal,
         achievement=AchievementStatus.IMPROVING,
         measured_value=Decimal(tag),
-        actor=LARS,
         command_id=uuid4(),
     )
 
@@ -178,7 +217,6 @@ def revision(plan: UUID, goal: UUID, tag: int) -> c.ReviseGoal:
         goal_id=goal,
         description=f"Revised goal {tag}",
         reason="the citizen asked",
-        actor=ANNE,
         command_id=uuid4(),
     )
 
@@ -190,7 +228,6 @@ def cost(intervention: UUID, tag: int) -> c.RecordActualCost:
         amount=Decimal(tag),
         budget_area=BudgetArea.SERVICE,
         period=Period(start=date(2026, 3, 1), end=date(2026, 3, 31)),
-        actor=LARS,
         command_id=uuid4(),
     )
 
@@ -203,10 +240,9 @@ def new_case(tag: int) -> Iterator[c.Command]:
     serial, rest = tag % 4000, tag // 4000
     day, month, year = 1 + rest % 28, 1 + rest // 28 % 12, rest // 336 % 100
     cpr = f"{day:02d}{month:02d}{year:02d}{serial:04d}"
-    yield c.RegisterCitizen(
-        citizen_id=citizen, name=f"Citizen {tag}", cpr=cpr, actor=ANNE, command_id=uuid4()
-    )
+    yield c.RegisterCitizen(citizen_id=citizen, name=f"Citizen {tag}", cpr=cpr, command_id=uuid4())
     yield c.GrantConsent(
+        given_how="in-meeting",
         citizen_id=citizen,
         consent_id=consent,
         recipient_sectors=ALL_SECTORS,
@@ -214,7 +250,6 @@ def new_case(tag: int) -> Iterator[c.Command]:
         purpose="one coordinated plan",
         period=Period(start=date(2026, 1, 1), end=date(2028, 12, 31)),
         given_by=(ConsentGiver(kind=ActorKind.CITIZEN),),
-        actor=ANNE,
         command_id=uuid4(),
     )
     yield c.OpenPlan(
@@ -223,7 +258,6 @@ def new_case(tag: int) -> Iterator[c.Command]:
         consent_ids=(consent,),
         legal_bases=("LAB § 30 b",),
         coordinator=ANNE,
-        actor=ANNE,
         command_id=uuid4(),
     )
 
@@ -278,7 +312,6 @@ def crash_writer(
                         plan_id=plan,
                         goal_id=uuid4(),
                         description=f"Goal {tag}",
-                        actor=ANNE,
                         command_id=uuid4(),
                     )
                 )
@@ -289,16 +322,11 @@ def crash_writer(
                         c.PauseIntervention(
                             intervention_id=intervention,
                             reason=f"pause {tag}",
-                            actor=LARS,
                             command_id=uuid4(),
                         )
                     )
                 else:
-                    run(
-                        c.ResumeIntervention(
-                            intervention_id=intervention, actor=LARS, command_id=uuid4()
-                        )
-                    )
+                    run(c.ResumeIntervention(intervention_id=intervention, command_id=uuid4()))
             elif kind == "cost":
                 run(cost(intervention, tag))
             else:
@@ -747,7 +775,7 @@ def killed_erasure(url: str, keys: Keys, now: datetime, citizen_id: UUID, kill_a
             app.sealer.destroy = die  # type: ignore[method-assign]
         else:
             app.views.rebuild = die  # type: ignore[method-assign]
-        acting(app, ANNE).erase_citizen(citizen_id=citizen_id)
+        as_staff(app, ANNE).erase_citizen(citizen_id=citizen_id)
     raise AssertionError("the erasure should have been killed")
 
 
@@ -762,7 +790,7 @@ def registering(url: str, keys: Keys, cprs: list[str], start: Any, report_path: 
         start.wait()
         for cpr in cprs:
             try:
-                citizen = acting(app, ANNE).register_citizen(name=f"Citizen {cpr}", cpr=cpr)
+                citizen = as_staff(app, ANNE).register_citizen(name=f"Citizen {cpr}", cpr=cpr)
                 report.write(cpr=cpr, citizen=str(citizen))
             except OnePlanError as e:
                 report.write(cpr=cpr, error=type(e).__name__)
@@ -782,4 +810,4 @@ def killed_after_claiming(url: str, keys: Keys, citizen_id: UUID, cpr: str) -> N
             raise AssertionError("killed")
 
         app.key_store.claim_cpr_hash = claim_and_die  # type: ignore[method-assign]
-        acting(app, ANNE).register_citizen(citizen_id=citizen_id, name="Mette", cpr=cpr)
+        as_staff(app, ANNE).register_citizen(citizen_id=citizen_id, name="Mette", cpr=cpr)

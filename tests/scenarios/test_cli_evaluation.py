@@ -161,3 +161,21 @@ def test_evaluate_without_the_evaluation_extra_says_how_to_install_it(
     assert (
         err == "oneplan: the evaluation extra is not installed: pip install 'oneplan[evaluation]'\n"
     )
+
+
+def test_evaluate_reads_as_its_system_job_and_refuses_staff_and_citizens(
+    simulated: Path, tmp_path: Path
+) -> None:
+    code, out, _ = run("evaluate", "--help")
+    assert code == 0
+    assert "system:evaluate" in " ".join(out.split())
+
+    citizen = "citizen:00000000-0000-4000-8000-0000000000c1"
+    code, _, err = run(
+        "evaluate", "--db", str(simulated), "--out", str(tmp_path / "o"), "--as", citizen
+    )
+
+    assert code == 1
+    assert err.startswith(f"oneplan: {citizen} may not: read an evaluation extract")
+    assert "(full_record_to_auditors_and_system_jobs)" in err
+    assert not (tmp_path / "o").exists()

@@ -31,7 +31,8 @@ STORIES: dict[str, tuple[str, ...]] = {
         "withheld-intervention: consent",
     ),
     "cross_authority_caseworker.py": (
-        "ole.p holds no authority under SEL",
+        "Ole cannot grant the contact person: staff:ole.p may not: GrantIntervention",
+        "social staff with authority under SEL (intervention_changed_by_those_holding_it)",
         "grants the SEL § 85 contact person herself, 2 days after the plan",
         "The job training waits",
         "Job training in a canteen kitchen [LAB § 32]: in-progress, granted by Ditte",

@@ -145,9 +145,9 @@ def evaluate_cmd(
         pseudonyms = Pseudonymiser.from_env_or_file(key_file, not_one_of=oneplan.keys)
         pseudonyms = pseudonyms or Pseudonymiser.generate()
         head = int(oneplan.recorder.max_notification_id() or 0)
+        events = oneplan.as_(who).evaluation_events()  # checked and logged, then read
         with progress_bar() as progress:
             task = progress.add_task("reading events", total=head)
-            events = oneplan.as_(who).evaluation_events()
             evaluation = evaluate(_with_progress(events, progress, task), as_of=moment)
             progress.update(task, completed=head)
         try:

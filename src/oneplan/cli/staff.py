@@ -184,7 +184,8 @@ def delegate(
     first = _day(start, "--from") or (when["effective_at"].date() if when else None)
     last = _day(until, "--until")
     with opened(db) as oneplan:
-        period = {"start": first or oneplan.clock().date(), "end": last}
+        now = oneplan.clock()
+        period = {"start": first or now.date(), "end": last}
         delegation = oneplan.as_(who).delegate_authority(
             staff_id=staff_id, law=law, basis=basis, period=period, **when
         )
@@ -195,6 +196,13 @@ def delegate(
         + f": delegation {delegation}",
         err=True,
     )
+    if first is not None and first < (when["effective_at"] if when else now).date():
+        typer.echo(
+            f"note: it holds from when it took effect ({'--effective-at' if when else 'now'}), "
+            f"not before: to record a delegation that really began on {first}, give "
+            f"--effective-at that day as well",
+            err=True,
+        )
 
 
 @staff_app.command("revoke-delegation")

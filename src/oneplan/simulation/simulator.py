@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from oneplan.application import OnePlan
 from oneplan.errors import InvalidInput
@@ -83,6 +83,9 @@ _STOP_REASONS = ("did not show up", "the offer closed", "needs changed")
 _CANCEL_REASONS = ("no longer needed", "another effort came first")
 _REASSIGN_REASONS = ("caseworker changed jobs", "caseworker on leave", "workload")
 _HANDOVER_REASONS = ("coordinator changed jobs", "the family's needs changed", "workload")
+
+_DELEGATIONS = uuid5(NAMESPACE_URL, "urn:oneplan:simulation:delegation")
+"""The simulated delegations' ids: the same municipality from the same seed."""
 
 
 @dataclass
@@ -184,6 +187,7 @@ class Staff:
                 manager_of = app.as_(Principal.staff(f"manager-{actor.sector.value}"))
                 for law in actor.authorities:
                     manager_of.delegate_authority(
+                        delegation_id=uuid5(_DELEGATIONS, f"{actor.id}/{law.value}"),
                         staff_id=actor.id,
                         law=law,
                         basis="the municipality's delegation plan",

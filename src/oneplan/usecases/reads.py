@@ -123,9 +123,13 @@ class Reads(Area):
         self.app._log_access(record, f"the {what} of {plan_id or citizen_ids or 'the record'}")
 
     def _holders(self, plan: PlanState) -> set[str]:
+        """Who holds the plan, as the writes' rule says (``policies._holding_plan``): its
+        coordinator and participants, or whoever opened it while it has no coordinator."""
         held = set(plan.participants)
         if plan.coordinator is not None:
             held.add(plan.coordinator.id)
+        elif plan.opened_by is not None:
+            held.add(plan.opened_by.id)
         return held
 
     # --- the sector view -------------------------------------------------------------
@@ -261,15 +265,19 @@ class Reads(Area):
         app._citizen_state(citizen_id)
         citizen = app._load(Citizen, citizen_id)
         policies.access_log_to_the_citizen_or_auditors(caller, citizen)
-        own = isinstance(self.principal, CitizenPrincipal)
+        # (a holder of custody reading a child's log is another reader: logged)
+        own = (
+            isinstance(self.principal, CitizenPrincipal) and self.principal.citizen_id == citizen_id
+        )
         rows: list[AccessLogState] = app.views.rows(AccessLogView.name, f"{citizen_id}/")
         whole: list[AccessLogState] = app.views.rows(AccessLogView.name, f"{WHOLE_RECORD}/")
         if not own:
-            basis = (
-                self.principal.basis
-                if isinstance(self.principal, AuditorPrincipal)
-                else "records officer's inquiry"
-            )
+            if isinstance(self.principal, AuditorPrincipal):
+                basis = self.principal.basis
+            elif isinstance(self.principal, CitizenPrincipal):
+                basis = "holder of custody"
+            else:
+                basis = "records officer's inquiry"
             self._disclose(caller, "access-log", citizen_ids=(citizen_id,), basis=basis)
         return AccessLogView.merged(citizen_id, rows, whole)
 
