@@ -276,6 +276,8 @@ class Reads(Area):
                 basis = self.principal.basis
             elif isinstance(self.principal, CitizenPrincipal):
                 basis = "holder of custody"
+            elif isinstance(self.principal, SystemPrincipal):
+                basis = "system job's processing"
             else:
                 basis = "records officer's inquiry"
             self._disclose(caller, "access-log", citizen_ids=(citizen_id,), basis=basis)
