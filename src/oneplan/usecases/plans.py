@@ -259,8 +259,8 @@ class PlanCommands(Area):
     @command(c.WithdrawPlan)
     def withdraw_plan(self, cmd: c.WithdrawPlan, d: Deciding) -> UUID:
         """The citizen withdraws: the plan ends, the sector plans resume, history stays.
-        Sent by the citizen (or a holder of custody) as principal, or recorded by staff
-        holding the plan."""
+        Sent by the citizen (or a holder of custody) as principal; staff holding the plan
+        pass the trust rule, but the plan refuses a withdrawal by a caseworker."""
         plan = d.get(Plan, cmd.plan_id)
         if isinstance(d.principal, CitizenPrincipal):
             members = [d.get(Citizen, cid) for cid in plan.citizen_ids]
