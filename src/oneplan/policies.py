@@ -85,15 +85,24 @@ class Caller:
         return NotPermitted(message, rule=rule, principal=str(self.principal), **ids)
 
 
-def _holding_plan(plan: Plan) -> set[str]:
+def plan_holders(
+    participant_ids: Iterable[str], coordinator_id: str | None, opened_by: str | None
+) -> set[str]:
     """The staff ids who hold a plan: its coordinator and every participant (a plan
-    opened without a coordinator is held by whoever opened it until it has one)."""
-    held = set(plan.participants)
-    if plan.coordinator is not None:
-        held.add(plan.coordinator.id)
-    elif plan.opened_by:
-        held.add(plan.opened_by)
+    opened without a coordinator is held by whoever opened it until it has one). Writes
+    judge it on the aggregate, reads on the plan view: both through here."""
+    held = set(participant_ids)
+    if coordinator_id is not None:
+        held.add(coordinator_id)
+    elif opened_by:
+        held.add(opened_by)
     return held
+
+
+def _holding_plan(plan: Plan) -> set[str]:
+    return plan_holders(
+        plan.participants, plan.coordinator.id if plan.coordinator else None, plan.opened_by
+    )
 
 
 def _coordinating(plan: Plan) -> set[str]:

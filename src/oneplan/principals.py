@@ -18,6 +18,7 @@ coordinator and participants from the plan.
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from typing import ClassVar
 from uuid import UUID
 
@@ -46,7 +47,7 @@ def _valid_id(kind: str, value: str) -> str:
 
 
 @attrs.frozen
-class Principal:
+class Principal(ABC):
     """Base of the four principals. Build them with ``Principal.staff(id)``,
     ``Principal.citizen(id)``, ``Principal.auditor(id, basis=...)`` and
     ``Principal.system(job)``; ``Principal.parse("staff:anne.t")`` reads the text form
@@ -110,8 +111,9 @@ class Principal:
         )
 
     @property
+    @abstractmethod
     def id(self) -> str:
-        raise NotImplementedError
+        """The principal's id: a staff id, a citizen's UUID, an auditor's id, a job."""
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.id}"

@@ -344,7 +344,7 @@ class Citizen(OnePlanAggregate):
         legal_basis: LegalBasis | None
 
         def apply(self, aggregate: Any) -> None:
-            custody = dict(getattr(aggregate, "custody", {}))
+            custody = dict(aggregate.custody)
             custody[self.holder_id] = (self.effective_at, None)
             aggregate.custody = custody
 
@@ -727,7 +727,7 @@ class Citizen(OnePlanAggregate):
         """Who holds custody of the citizen at ``at``, as recorded."""
         return tuple(
             holder
-            for holder, (start, end) in getattr(self, "custody", {}).items()
+            for holder, (start, end) in self.custody.items()
             if start <= at and (end is None or at < end)
         )
 

@@ -30,7 +30,6 @@ from oneplan.aggregates.staff import StaffMember, staff_member_id
 from oneplan.errors import EffectiveTimeInvalid, InvalidInput, NotFound, StaffNotFound
 from oneplan.policies import Caller, citizen_acts_for_self_or_child_in_custody
 from oneplan.principals import (
-    AuditorPrincipal,
     CitizenPrincipal,
     Principal,
     StaffPrincipal,
@@ -161,9 +160,20 @@ class Area:
             cmd, lambda work, at: decide(Deciding(principal, work, at)), load, principal
         )
 
-    @property
-    def is_auditor(self) -> bool:
-        return isinstance(self.principal, AuditorPrincipal)
+    def caller_now(self) -> Caller:
+        """The principal resolved against the record now, for what is no command on one
+        aggregate (reads, erasure, keys): ``StaffNotFound`` for a staff id the directory
+        does not hold now."""
+        at = self.app.clock()
+        staff = None
+        if isinstance(self.principal, StaffPrincipal):
+            try:
+                staff = self.app._load(StaffMember, staff_member_id(self.principal.staff_id))
+            except NotFound:
+                raise StaffNotFound(self.principal.staff_id) from None
+            if not staff.active_at(at):
+                raise StaffNotFound(self.principal.staff_id)
+        return Caller(self.principal, at, staff)
 
 
 @overload

@@ -18,7 +18,6 @@ from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import CitizenErased, KeyConfigurationError, MasterKeyMissing
 from oneplan.keys import KEY_BYTES
-from oneplan.policies import Caller
 from oneplan.privacy.retention import CaseFile, RetentionDue, retention_ends
 from oneplan.projections.citizen_view import CitizenState, CitizenView, SectorPlanRow
 from oneplan.projections.plan_view import PlanState, PlanView
@@ -48,17 +47,7 @@ class PrivacyCommands(Area):
 
     def _require_role(self, role: StaffRole, command: str) -> None:
         """``role_held`` now (for what is not a command on one aggregate)."""
-        at = self.app.clock()
-        staff = None
-        if self.principal.kind == "staff":
-            from oneplan.aggregates.staff import StaffMember, staff_member_id
-            from oneplan.errors import NotFound, StaffNotFound
-
-            try:
-                staff = self.app._load(StaffMember, staff_member_id(self.principal.id))
-            except NotFound:
-                raise StaffNotFound(self.principal.id) from None
-        policies.role_held(Caller(self.principal, at, staff), role, command)
+        policies.role_held(self.caller_now(), role, command)
 
     @command(c.DeliverToArchive)
     def deliver_to_archive(self, cmd: c.DeliverToArchive, d: Deciding) -> UUID:

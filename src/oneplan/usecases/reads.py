@@ -28,15 +28,13 @@ from oneplan.aggregates.base import OnePlanAggregate, recording
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.aggregates.staff import StaffMember, staff_member_id
 from oneplan.audit.trail import AuditEntry
 from oneplan.errors import (
+    CitizenNotFound,
     CprNotFound,
     EffectiveTimeInvalid,
     InvalidInput,
     NotFound,
-    StaffNotFound,
-    StorageError,
 )
 from oneplan.policies import Caller
 from oneplan.principals import (
@@ -58,7 +56,7 @@ from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState
 from oneplan.projections.sector_view import SectorView, sector_view
 from oneplan.usecases.base import Area
-from oneplan.values import Actor, ActorKind, CprNumber, LegalBasis, Sector, StaffRole
+from oneplan.values import Actor, ActorKind, CprNumber, LegalBasis, Sector
 
 __all__ = ["FullRecord", "Reads"]
 
@@ -69,18 +67,6 @@ class Reads(Area):
     """Reads of the record, each checked and logged."""
 
     # --- who is reading ------------------------------------------------------------
-
-    def _caller_now(self) -> Caller:
-        at = self.app.clock()
-        staff = None
-        if isinstance(self.principal, StaffPrincipal):
-            try:
-                staff = self.app._load(StaffMember, staff_member_id(self.principal.staff_id))
-            except NotFound:
-                raise StaffNotFound(self.principal.staff_id) from None
-            if not staff.active_at(at):
-                raise StaffNotFound(self.principal.staff_id)
-        return Caller(self.principal, at, staff)
 
     def _reader(self, caller: Caller) -> Actor:
         p = caller.principal
@@ -123,14 +109,12 @@ class Reads(Area):
         self.app._log_access(record, f"the {what} of {plan_id or citizen_ids or 'the record'}")
 
     def _holders(self, plan: PlanState) -> set[str]:
-        """Who holds the plan, as the writes' rule says (``policies._holding_plan``): its
-        coordinator and participants, or whoever opened it while it has no coordinator."""
-        held = set(plan.participants)
-        if plan.coordinator is not None:
-            held.add(plan.coordinator.id)
-        elif plan.opened_by is not None:
-            held.add(plan.opened_by.id)
-        return held
+        """Who holds the plan (the view's copy of it), as the writes' rule says."""
+        return policies.plan_holders(
+            plan.participants,
+            plan.coordinator.id if plan.coordinator is not None else None,
+            plan.opened_by.id if plan.opened_by is not None else None,
+        )
 
     # --- the sector view -------------------------------------------------------------
 
@@ -146,7 +130,7 @@ class Reads(Area):
         directory gives the reader (``sector``, if given, must be it). The read is
         recorded in the access log, naming every item shown and the consent or legal
         basis that allowed it."""
-        caller = self._caller_now()
+        caller = self.caller_now()
         if caller.staff is None:
             raise policies.DisclosureRefused(
                 "read a sector view: staff read sector views (auditors read the full record)",
@@ -210,7 +194,7 @@ class Reads(Area):
             lang, fmt = Language(language), DocumentFormat(format)
         except ValueError as e:
             raise InvalidInput("RenderCitizenPlan", [{"loc": (), "msg": str(e)}]) from None
-        caller = self._caller_now()
+        caller = self.caller_now()
         app = self.app
         app.views.catch_up()
         plan = app._plan_state(plan_id, as_of)
@@ -237,13 +221,11 @@ class Reads(Area):
         """The citizen's journey: every contact and change on their record, and the
         caseworkers and sectors met so far. To the citizen, a holder of custody, staff
         holding the citizen's plan, or an auditor; logged."""
-        caller = self._caller_now()
+        caller = self.caller_now()
         app = self.app
         app.views.catch_up()
         state: JourneyState | None = app.views.get(JourneyView.name, citizen_id)
         if state is None:
-            from oneplan.errors import CitizenNotFound
-
             raise CitizenNotFound(citizen_id)
         citizen = app._load(Citizen, citizen_id)
         holders: set[str] = set()
@@ -259,7 +241,7 @@ class Reads(Area):
         exports, an auditor's reads, extracts of the whole record). To the citizen, a
         holder of custody, an auditor or a records officer; a read by anyone but the
         citizen is itself logged."""
-        caller = self._caller_now()
+        caller = self.caller_now()
         app = self.app
         app.views.catch_up()
         app._citizen_state(citizen_id)
@@ -296,7 +278,7 @@ class Reads(Area):
         paused longer than ``paused_longer_than``, and the hand-overs they received.
         Staff read their own (``coordinator_id`` omitted or their own id); auditors
         read anyone's (logged)."""
-        caller = self._caller_now()
+        caller = self.caller_now()
         if isinstance(self.principal, AuditorPrincipal):
             if coordinator_id is None:
                 raise InvalidInput("Caseload", [{"loc": ("coordinator_id",), "msg": "name whose"}])
@@ -333,7 +315,7 @@ class Reads(Area):
             raise InvalidInput(
                 "FindCitizenByCpr", [{"loc": ("cpr",), "msg": "is not a valid CPR number"}]
             ) from None
-        caller = self._caller_now()
+        caller = self.caller_now()
         if not isinstance(self.principal, SystemPrincipal):
             policies.staff_only(caller, "FindCitizenByCpr")
         app = self.app
@@ -375,7 +357,7 @@ class Reads(Area):
                 raise InvalidInput(
                     "ExportFhir", [{"loc": ("legal_basis",), "msg": "is not a legal basis"}]
                 ) from None
-        caller = self._caller_now()
+        caller = self.caller_now()
         app = self.app
         app.views.catch_up()
         plan = app._plan_state(plan_id, None)
@@ -438,7 +420,7 @@ class Reads(Area):
         for name, moment in (("since", since), ("until", until)):
             if moment is not None and moment.tzinfo is None:
                 raise EffectiveTimeInvalid.because("AuditTrail", "must be timezone-aware", name)
-        caller = self._caller_now()
+        caller = self.caller_now()
         basis = policies.audit_export_to_auditors(caller)
         app = self.app
         citizens: tuple[UUID, ...] = ()
@@ -476,7 +458,7 @@ class Reads(Area):
         """Every event, for an evaluation extract (``oneplan.evaluate``; its exports are
         pseudonymised): by a system job or an auditor. The extract is logged once, as a
         disclosure of the whole record, not per citizen."""
-        caller = self._caller_now()
+        caller = self.caller_now()
         policies.full_record_to_auditors_and_system_jobs(caller, "an evaluation extract")
         self._disclose(
             caller,
@@ -492,7 +474,7 @@ class Reads(Area):
         """The full record, unfiltered (every sector's content, health included): for
         auditors (every read logged, under their legal basis) and the application's own
         system jobs. Refused to any other principal."""
-        caller = self._caller_now()
+        caller = self.caller_now()
         policies.full_record_to_auditors_and_system_jobs(caller, "the full record")
         return FullRecord(self, caller)
 
@@ -570,6 +552,3 @@ class FullRecord:
         """Every event in recorded order (the notification log), mapped to objects."""
         self._logged((), "every event")
         return self._app._all_events()
-
-
-_unused = (StorageError, StaffRole)
