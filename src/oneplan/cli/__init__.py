@@ -9,6 +9,7 @@ from oneplan.cli import keys as _keys  # noqa: F401
 from oneplan.cli import plans as _plans  # noqa: F401
 from oneplan.cli import privacy as _privacy  # noqa: F401
 from oneplan.cli import schema as _schema  # noqa: F401
+from oneplan.cli import serve as _serve  # noqa: F401
 from oneplan.cli import staff as _staff  # noqa: F401
 from oneplan.cli.common import app, database_url
 

@@ -96,6 +96,7 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "replay",
         "keys new",
         "schema",
+        "serve",
         "erase",
         "keys rotate-master",
         "retention deliver",

@@ -9,6 +9,7 @@ at its top.
 
 from __future__ import annotations
 
+from oneplan.usecases.changes import Changes
 from oneplan.usecases.citizens import CitizenCommands
 from oneplan.usecases.interventions import InterventionCommands
 from oneplan.usecases.plans import PlanCommands
@@ -26,6 +27,7 @@ class Session(
     StaffCommands,
     PrivacyCommands,
     Reads,
+    Changes,
 ):
     """Every command and read of oneplan, sent by one principal (``OnePlan.as_``). The
     principal says who; what they may do is read from the record."""
