@@ -184,10 +184,10 @@ _READ_PROBLEMS = _problems(401, 403, 404, 422, 503)
 _COMMAND_PROBLEMS = _problems(401, 403, 404, 409, 422, 503)
 
 
-def _object(description: str, media_type: str = "application/json") -> dict[int | str, Any]:
-    return {
-        200: {"description": description, "content": {media_type: {"schema": {"type": "object"}}}}
-    }
+def _object(
+    description: str, media_type: str = "application/json", kind: str = "object"
+) -> dict[int | str, Any]:
+    return {200: {"description": description, "content": {media_type: {"schema": {"type": kind}}}}}
 
 
 def create_app(
@@ -565,7 +565,9 @@ def create_app(
         return _json(session(principal).access_log(citizen_id))
 
     @api.get(
-        "/staff", tags=["reads"], responses={**_object("The staff directory"), **_READ_PROBLEMS}
+        "/staff",
+        tags=["reads"],
+        responses={**_object("The staff directory", kind="array"), **_READ_PROBLEMS},
     )
     def staff(principal: Caller) -> Response:
         """The staff directory: work details (not personal data; not logged)."""
