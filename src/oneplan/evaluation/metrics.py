@@ -47,11 +47,17 @@ if TYPE_CHECKING:
     from oneplan.evaluation.pseudonyms import Pseudonymiser
 
 __all__ = [
+    "AGE_BANDS",
     "CitizenMetrics",
     "CostMonth",
     "Evaluation",
     "FirstStart",
     "GoalRecord",
+    "InterventionSpell",
+    "OutcomeRecord",
+    "PlanSpell",
+    "age_band",
+    "entry_cohort",
     "evaluate",
     "month_of",
     "spread_by_month",
@@ -87,6 +93,28 @@ def spread_by_month(amount: Decimal, first: date, last: date | None) -> list[tup
         booked = cumulative
         month = following
     return out
+
+
+AGE_BANDS = ((0, "0-17"), (18, "18-24"), (25, "25-29"), (30, "30-39"), (40, "40-49"),
+             (50, "50-59"), (60, "60+"))  # fmt: skip
+"""Age bands at entry: (lowest age, label). 30 is where kontanthjælp's rates change."""
+
+UNKNOWN_AGE = "unknown"
+WORK_OR_EDUCATION = frozenset({PlanOutcome.WORK, PlanOutcome.EDUCATION})
+
+
+def age_band(birth_date: date | None, on: date) -> str:
+    """The age band (``AGE_BANDS``) of someone born on ``birth_date`` on the day ``on``;
+    ``unknown`` without a birth date (erased, or never given)."""
+    if birth_date is None:
+        return UNKNOWN_AGE
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return [label for lowest, label in AGE_BANDS if age >= lowest][-1] if age >= 0 else "0-17"
+
+
+def entry_cohort(entry: date) -> str:
+    """The half-year a citizen entered in, such as ``2023-H2``."""
+    return f"{entry.year}-H{1 if entry.month <= 6 else 2}"
 
 
 # --- results -------------------------------------------------------------------------
@@ -128,6 +156,37 @@ class GoalRecord:
 
 
 @attrs.frozen
+class PlanSpell:
+    """A time the citizen's course was held in a coordinated plan: from joining it to
+    leaving it (completed, withdrawn, entered in error), or still in it (``left_at`` None)."""
+
+    citizen_id: UUID
+    joined_at: datetime
+    left_at: datetime | None
+
+
+@attrs.frozen
+class InterventionSpell:
+    """An intervention of the citizen's that started: from its start to its end
+    (completed or stopped), or still running (``ended_at`` None)."""
+
+    citizen_id: UUID
+    sector: Sector
+    legal_basis: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@attrs.frozen
+class OutcomeRecord:
+    """A follow-up of the citizen's course (``Citizen.OutcomeRecorded``)."""
+
+    citizen_id: UUID
+    recorded_at: datetime
+    outcome: PlanOutcome
+
+
+@attrs.frozen
 class CitizenMetrics:
     """One citizen's metrics, as of the evaluation's horizon."""
 
@@ -138,6 +197,8 @@ class CitizenMetrics:
     household: bool
     """In a plan for more than one citizen (a family plan)."""
     registered_at: datetime
+    """Entry: when the citizen was registered (``Citizen.Registered``), the same origin
+    for both cohorts (the time-to-event analyses count from it)."""
     course_start: datetime
     """When the first coordinated plan was opened for the citizen (plan cohort), or when
     the citizen was registered (comparison cohort)."""
@@ -179,6 +240,24 @@ class CitizenMetrics:
     """The outcome of the citizen's last completed plan (None: none completed)."""
     withdrew: bool
     """The citizen's plan was withdrawn by the citizen."""
+    age_band: str = UNKNOWN_AGE
+    """Age band at entry (``AGE_BANDS``), from the birth date; ``unknown`` once erased."""
+    benefit_at_start: str | None = None
+    """The legal basis of the benefit paid for the day of entry (or the first paid within
+    31 days of it), such as ``LAS § 11``; None: no benefit at entry."""
+    benefit_monthly_at_start: Decimal | None = None
+    """That benefit's amount per month (its amount over its period's days, times
+    30.4375): the rate the citizen entered on, in DKK."""
+    outcome_at: datetime | None = None
+    """When the latest follow-up (``outcome``) was recorded."""
+    work_or_education_at: datetime | None = None
+    """The first follow-up that recorded work or education (the event the cumulative
+    incidence counts); None: none by the horizon."""
+
+    @property
+    def entry_cohort(self) -> str:
+        """The half-year of entry (``2023-H2``)."""
+        return entry_cohort(self.registered_at.date())
 
 
 @attrs.frozen
@@ -193,6 +272,13 @@ class Evaluation:
     caseworkers_met: dict[UUID, tuple[datetime, ...]]
     """When each citizen met each of their caseworkers (first met, sorted)."""
     events: int
+    plan_spells: tuple[PlanSpell, ...] = ()
+    intervention_spells: tuple[InterventionSpell, ...] = ()
+    outcomes: tuple[OutcomeRecord, ...] = ()
+    """Every follow-up, in order of the citizens and then of time."""
+    benefits: tuple[CostMonth, ...] = ()
+    """Benefits paid (``Citizen.BenefitPaid``) by month: part of ``costs`` (transfers),
+    apart from any other cost booked to transfers."""
 
     def citizen(self, citizen_id: UUID) -> CitizenMetrics:
         return next(c for c in self.citizens if c.citizen_id == citizen_id)
@@ -240,20 +326,25 @@ class Evaluation:
 class _CitizenFacts:
     __slots__ = (
         "benefits",
+        "birth_date",
         "intervention_ids",
         "met",
         "outcomes",
         "plan_ids",
         "registered_at",
+        "spells",
     )
 
     def __init__(self) -> None:
         self.registered_at: datetime | None = None
+        self.birth_date: date | None = None
+        self.spells: list[list[Any]] = []
+        """[plan id, joined at, left at or None] per plan joined."""
         self.plan_ids: list[UUID] = []
         self.intervention_ids: list[UUID] = []
         self.met: dict[str, tuple[datetime, Sector | None]] = {}
-        self.benefits: list[tuple[Sector, Law, Decimal, date, date | None]] = []
-        """(sector, law, amount, first day, last day) of each benefit paid."""
+        self.benefits: list[tuple[Sector, Law, Decimal, date, date | None, str]] = []
+        """(sector, law, amount, first day, last day, legal basis) of each benefit paid."""
         self.outcomes: list[tuple[datetime, int, PlanOutcome]] = []
 
 
@@ -340,11 +431,24 @@ class _Fold:
         self.meet((e.originator_id,), (e.actor,), at)
         if isinstance(e, Citizen.Registered):
             facts.registered_at = at
+            facts.birth_date = e.birth_date  # (only its age band at entry is kept)
         elif isinstance(e, Citizen.JoinedPlan):
             facts.plan_ids.append(e.plan_id)
+            facts.spells.append([e.plan_id, at, None])
+        elif isinstance(e, Citizen.LeftPlan):
+            for spell in facts.spells:
+                if spell[0] == e.plan_id and spell[2] is None:
+                    spell[2] = at
         elif isinstance(e, Citizen.BenefitPaid):
             facts.benefits.append(
-                (e.sector, e.legal_basis.law, e.amount.amount, e.period.start, e.period.end)
+                (
+                    e.sector,
+                    e.legal_basis.law,
+                    e.amount.amount,
+                    e.period.start,
+                    e.period.end,
+                    str(e.legal_basis),
+                )
             )
         elif isinstance(e, Citizen.OutcomeRecorded):
             facts.outcomes.append((at, e.originator_version, e.outcome))
@@ -421,6 +525,10 @@ class _Fold:
         costs: list[CostMonth] = []
         goals: list[GoalRecord] = []
         met_times: dict[UUID, tuple[datetime, ...]] = {}
+        plan_spells: list[PlanSpell] = []
+        spells: list[InterventionSpell] = []
+        outcomes: list[OutcomeRecord] = []
+        benefits: list[CostMonth] = []
         for citizen_id, c in self.citizens.items():
             if c.registered_at is None:
                 continue  # a stream we saw only part of (as_of before its registration)
@@ -448,6 +556,17 @@ class _Fold:
                 paused += _paused_seconds(i, end)
             citizen_costs = self.cost_months(citizen_id, c, interventions, horizon_month)
             costs += citizen_costs
+            benefits += self.benefit_months(citizen_id, c, horizon_month)
+            plan_spells += (PlanSpell(citizen_id, s[1], s[2]) for s in c.spells)
+            spells += (
+                InterventionSpell(citizen_id, i.sector, i.legal_basis, i.started_at, i.ended_at)
+                for i in started
+                if i.started_at is not None
+            )
+            followed = sorted(c.outcomes)
+            outcomes += (OutcomeRecord(citizen_id, at, outcome) for at, _, outcome in followed)
+            into = next((at for at, _, o in followed if o in WORK_OR_EDUCATION), None)
+            benefit, monthly = _benefit_at_start(c)
             plan_goals = [
                 GoalRecord(citizen_id, plan_id, goal_id, g[1], g[0], g[2], g[3])
                 for plan_id in c.plan_ids
@@ -498,6 +617,11 @@ class _Fold:
                     outcome=outcome,
                     plan_outcome=max(completed)[1] if completed else None,
                     withdrew=any(p.closed == "withdrawn" for p in plans),
+                    age_band=age_band(c.birth_date, c.registered_at.date()),
+                    benefit_at_start=benefit,
+                    benefit_monthly_at_start=monthly,
+                    outcome_at=followed[-1][0] if followed else None,
+                    work_or_education_at=into,
                 )
             )
         rows.sort(key=lambda r: (r.course_start, str(r.citizen_id)))
@@ -514,6 +638,19 @@ class _Fold:
             ),
             caseworkers_met=met_times,
             events=self.count,
+            plan_spells=tuple(
+                sorted(plan_spells, key=lambda p: (order[p.citizen_id], p.joined_at))
+            ),
+            intervention_spells=tuple(
+                sorted(
+                    spells,
+                    key=lambda i: (order[i.citizen_id], i.started_at, i.sector, i.legal_basis),
+                )
+            ),
+            outcomes=tuple(sorted(outcomes, key=lambda o: (order[o.citizen_id], o.recorded_at))),
+            benefits=tuple(
+                sorted(benefits, key=lambda m: (order[m.citizen_id], m.month, m.sector))
+            ),
         )
 
     def cost_months(
@@ -531,7 +668,7 @@ class _Fold:
                 for month, amount in spread_by_month(total, first, last):
                     if month <= horizon_month:
                         totals[(month, i.sector, area)] += amount
-        for sector, _, total, first, last in c.benefits:
+        for sector, _, total, first, last, _ in c.benefits:
             for month, amount in spread_by_month(total, first, last):
                 if month <= horizon_month:
                     totals[(month, sector, BudgetArea.TRANSFERS)] += amount
@@ -539,6 +676,34 @@ class _Fold:
             CostMonth(citizen_id, month, sector, area, amount)
             for (month, sector, area), amount in sorted(totals.items())
         ]
+
+    def benefit_months(
+        self, citizen_id: UUID, c: _CitizenFacts, horizon_month: date
+    ) -> list[CostMonth]:
+        """Benefits alone, spread over the months of their periods as ``cost_months``."""
+        totals: dict[tuple[date, Sector], Decimal] = defaultdict(Decimal)
+        for sector, _, total, first, last, _ in c.benefits:
+            for month, amount in spread_by_month(total, first, last):
+                if month <= horizon_month:
+                    totals[(month, sector)] += amount
+        return [
+            CostMonth(citizen_id, month, sector, BudgetArea.TRANSFERS, amount)
+            for (month, sector), amount in sorted(totals.items())
+        ]
+
+
+def _benefit_at_start(c: _CitizenFacts) -> tuple[str | None, Decimal | None]:
+    """The legal basis and monthly rate of the benefit paid at entry: for a period that
+    holds the day of entry, else the first to begin within 31 days after it."""
+    assert c.registered_at is not None
+    entry = c.registered_at.date()
+    for _, _, amount, first, last, basis in sorted(c.benefits, key=lambda b: (b[3], b[5], b[2])):
+        end = last or first
+        if first <= entry <= end or 0 <= (first - entry).days <= 31:
+            days = (end - first).days + 1
+            monthly = amount * Decimal("30.4375") / days
+            return basis, monthly.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    return None, None
 
 
 RECORD_KEEPING = frozenset(
