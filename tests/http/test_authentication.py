@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from oneplan.server.auth import Jwks
 from tests.http.conftest import Service, start_service
 from tests.http.idp import IdentityProvider, serving_jwks
 
@@ -166,3 +168,18 @@ def test_keys_from_a_jwks_url_are_cached_and_a_rotation_is_picked_up(tmp_path: P
     assert first.status_code == again.status_code == rotated.status_code == 200
     assert fetched == 1  # (cached)
     assert len(fetches) == 2  # (fetched again for the new key id)
+
+
+def test_a_jwks_file_is_read_again_when_it_changes(tmp_path: Path) -> None:
+    idp = IdentityProvider()
+    path = idp.write_jwks(tmp_path / "jwks.json")
+    jwks = Jwks(str(path))
+    old = idp.current
+    assert jwks.key(old) is not None
+
+    new = idp.rotate()
+    idp.write_jwks(path)
+    os.utime(path, (time.time() + 5, time.time() + 5))  # (a new modification time)
+
+    assert jwks.key(new) is not None
+    assert jwks.key("key-99") is None
