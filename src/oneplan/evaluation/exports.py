@@ -13,6 +13,7 @@ computed).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -591,9 +592,10 @@ def _incidence_rows(group: pl.DataFrame, months: Sequence[int]) -> list[Any]:
 def _incidence(citizens: pl.DataFrame) -> pl.DataFrame:
     """The cumulative incidence of work or education by month since entry, per cohort:
     one minus the Kaplan-Meier estimate, time from entry to the first follow-up that
-    recorded work or education, censored at the horizon."""
-    longest = int(_float(citizens["days_at_risk"].max()) / DAYS_PER_MONTH)
-    months = range(longest + 1)
+    recorded work or education, censored at the horizon. Whole months from 0 to the
+    first past the longest time observed."""
+    longest = math.ceil(_float(citizens["days_at_risk"].max()) / DAYS_PER_MONTH)
+    months = range(longest + 1)  # (the last month is past everyone: nobody is at risk)
     rows = []
     for cohort in COHORTS:
         group = citizens.filter(pl.col("cohort") == cohort)
