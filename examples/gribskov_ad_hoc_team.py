@@ -13,7 +13,6 @@ Run it: ``python examples/gribskov_ad_hoc_team.py`` (in memory; takes a second).
 from datetime import UTC, date, datetime
 
 from oneplan import (
-    Actor,
     ActorKind,
     ConsentGivenHow,
     ConsentGiver,
@@ -27,7 +26,7 @@ from oneplan import (
     ParticipantRole,
     Period,
     Principal,
-    Responsibility,
+    ResponsibilityFor,
     Sector,
     SharingNotCovered,
     StaffRole,
@@ -186,12 +185,8 @@ with OnePlan.open("memory://", clock=clock) as app:
             "Health takes part in the team until August",
         ],
         responsibilities=[  # each caseworker by id: their sector comes from the directory
-            Responsibility(
-                intervention_id=course, caseworker=Actor.caseworker("rikke.d", Sector.HEALTH)
-            ),
-            Responsibility(
-                intervention_id=bridge, caseworker=Actor.caseworker("susanne.l", Sector.EDUCATION)
-            ),
+            ResponsibilityFor(intervention_id=course, caseworker="rikke.d"),
+            ResponsibilityFor(intervention_id=bridge, caseworker="susanne.l"),
         ],
         next_meeting=date(2026, 5, 4),
         effective_at=on(3, 18),

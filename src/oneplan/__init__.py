@@ -13,6 +13,7 @@ from oneplan.aggregates.staff import Delegation, StaffMember
 from oneplan.application import Clock, Erasure, OnePlan, system_clock
 from oneplan.audit import Anchor, Breach, Finding, Verification, VerificationStatus
 from oneplan.audit.trail import AuditEntry
+from oneplan.commands import ResponsibilityFor
 from oneplan.errors import (
     AnchorInvalid,
     AuditChainBroken,
@@ -225,6 +226,7 @@ __all__ = [
     "ProjectionRunner",
     "Pseudonymiser",
     "Responsibility",
+    "ResponsibilityFor",
     "RetentionClass",
     "RetentionDue",
     "RetentionNotEnded",

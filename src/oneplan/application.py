@@ -79,7 +79,7 @@ from oneplan.projections.citizen_view import CitizenState, CitizenView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
 from oneplan.projections.stores import store_for_env
-from oneplan.recorders import AuditedRecorder, application_recorder
+from oneplan.recorders import READ_VERSIONS, AuditedRecorder, application_recorder
 from oneplan.snapshots import (
     SNAPSHOT_INTERVAL_VARIABLE,
     AggregateSnapshot,
@@ -166,32 +166,65 @@ class _Work:
         self.aggregates: dict[UUID, OnePlanAggregate] = {}
         self.unverified: set[UUID] = set()
         """Taken from the cache without asking the store for newer events."""
+        self.peeked: dict[UUID, OnePlanAggregate] = {}
+        """Only read (``peek``), not cloned."""
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         found = self.aggregates.get(aggregate_id)
         if found is None:
-            cached = self.app._cache.get(aggregate_id) if self.optimistic else None
-            if cached is not None:
-                found = cached.clone()
-                self.unverified.add(aggregate_id)
-            else:
-                found = self.app._load(cls, aggregate_id)
+            cached = self.peeked.pop(aggregate_id, None)  # (read first: the same version)
+            if cached is None and self.optimistic:
+                cached = self.app._cache.get(aggregate_id)
+                if cached is not None:
+                    self.unverified.add(aggregate_id)
+            found = cached.clone() if cached is not None else self.app._load(cls, aggregate_id)
             self.aggregates[aggregate_id] = found
         if not isinstance(found, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return found
 
+    def peek(self, cls: type[A], aggregate_id: UUID) -> A:
+        """An aggregate the command only reads (a caller's staff record, a plan a policy
+        asks about): the one this attempt changes if it has it, else the cached copy
+        itself, uncloned (cached objects are never changed). The caller must not change
+        it; its version is checked at the save like any other read."""
+        found = self.aggregates.get(aggregate_id) or self.peeked.get(aggregate_id)
+        if found is None:
+            found = self.app._cache.get(aggregate_id) if self.optimistic else None
+            if found is None:
+                found = self.app._load(cls, aggregate_id)
+            else:
+                self.unverified.add(aggregate_id)
+            self.peeked[aggregate_id] = found
+        if not isinstance(found, cls):
+            raise _NOT_FOUND[cls](aggregate_id)
+        return found
+
     def stale(self, *, including_changed: bool = False) -> list[UUID]:
-        """Unverified aggregates that have newer events in the store. Those being
-        written are left to the save, which checks that their versions follow on."""
+        """Unverified aggregates that have newer events in the store (one query each:
+        asked only when a command is refused, or writes nothing). Those being written
+        are left to the save, which checks that their versions follow on."""
         return [
             aggregate_id
             for aggregate_id in self.unverified
-            if (including_changed or not self.aggregates[aggregate_id].pending_events)
+            if (including_changed or not self._read(aggregate_id).pending_events)
             and self.app.recorder.select_events(
-                aggregate_id, gt=self.aggregates[aggregate_id].version, limit=1
+                aggregate_id, gt=self._read(aggregate_id).version, limit=1
             )
         ]
+
+    def _read(self, aggregate_id: UUID) -> OnePlanAggregate:
+        return self.aggregates.get(aggregate_id) or self.peeked[aggregate_id]
+
+    def read_versions(self) -> dict[UUID, int]:
+        """The unverified aggregates the command read and does not write, at the
+        versions it was decided on: the save checks them under the write lock, in its
+        own transaction (``oneplan.recorders.StaleRead``), instead of a query each."""
+        return {
+            aggregate_id: aggregate.version
+            for aggregate_id in self.unverified
+            if not (aggregate := self._read(aggregate_id)).pending_events
+        }
 
     def add(self, aggregate: OnePlanAggregate) -> None:
         self.aggregates[aggregate.id] = aggregate
@@ -724,10 +757,6 @@ class OnePlan(Application[UUID]):
                     raise  # refused on up-to-date state
                 self._cache.evict(stale)  # refused on a stale cached copy: decide again
                 continue
-            stale = work.stale()
-            if stale:
-                self._cache.evict(stale)
-                continue
             changed: list[Aggregate] = list(work.changed())
             if receipt_id is not None:
                 changed.append(
@@ -739,9 +768,14 @@ class OnePlan(Application[UUID]):
                         result=str(result),
                     )
                 )
+            if not changed:
+                stale = work.stale()
+                if stale:  # decided on a stale cached copy, and nothing to save
+                    self._cache.evict(stale)
+                    continue
             try:
-                self._save(changed)
-            except IntegrityError:
+                self._save(changed, work.read_versions())
+            except IntegrityError:  # (a concurrent writer, or a stale read: StaleRead)
                 self._cache.evict(work.aggregates)
                 if receipt_id is not None:
                     earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
@@ -801,12 +835,18 @@ class OnePlan(Application[UUID]):
             self._take_snapshots(batch)
             self._notify(recordings)
 
-    def _save(self, aggregates: list[Aggregate]) -> None:
+    def _save(self, aggregates: list[Aggregate], read: dict[UUID, int] | None = None) -> None:
         """``Application.save`` for our own aggregates, without its per-object protocol
         checks (which cost more than the rest of an in-memory save on Python 3.11).
+        ``read``: the aggregates the command was decided on and does not write, with
+        their versions; the write is refused (``StaleRead``) if any has a later one.
         Inside ``batched()`` the events wait for the end of the batch."""
         batch = self._batch if self._batch_thread == threading.get_ident() else None
         processing: ProcessingEvent[UUID] = batch if batch is not None else ProcessingEvent()
+        if read:
+            reads = processing.saved_kwargs.setdefault(READ_VERSIONS, {})
+            for aggregate_id, version in read.items():
+                reads[aggregate_id] = min(version, reads.get(aggregate_id, version))
         for aggregate in aggregates:
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate

@@ -96,6 +96,7 @@ __all__ = [
     "RegisterCitizen",
     "RegisterStaff",
     "RemoveParticipant",
+    "ResponsibilityFor",
     "ResumeIntervention",
     "ResumePlan",
     "ReviseGoal",
@@ -128,6 +129,27 @@ is accepted for its id alone: the sector and authorities recorded come from the
 directory at the command's effective time)."""
 
 Reason = Annotated[OptionalText, Field(max_length=2_000)]
+
+
+def _responsibility(value: Any) -> Any:
+    """A recorded ``Responsibility`` (an ``Actor`` as caseworker) is taken for its ids."""
+    if isinstance(value, Responsibility):
+        return {"intervention_id": value.intervention_id, "caseworker": value.caseworker.id}
+    return value
+
+
+class ResponsibilityFor(BaseModel):
+    """A meeting's decision that a staff member is responsible for an intervention: the
+    caseworker named by their staff id (their sector and authorities are read from the
+    directory at the meeting's effective time)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    intervention_id: UUID
+    caseworker: StaffRef
+
+
+MeetingResponsibility = Annotated[ResponsibilityFor, BeforeValidator(_responsibility)]
 ShortText = Annotated[Text, Field(max_length=500)]
 
 
@@ -336,7 +358,9 @@ class HoldMeeting(Command):
     meeting_id: UUID | None = None
     attendees: tuple[MeetingAttendee, ...] = Field(min_length=1)
     decisions: tuple[ShortText, ...] = ()
-    responsibilities: tuple[Responsibility, ...] = ()
+    responsibilities: tuple[MeetingResponsibility, ...] = ()
+    """Who is responsible for which intervention: ``{"intervention_id", "caseworker":
+    staff id}`` (a ``Responsibility`` with an ``Actor`` is taken for its ids)."""
     next_meeting: date | None = None
 
 

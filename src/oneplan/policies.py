@@ -12,7 +12,7 @@ Rules inside one aggregate live in that aggregate; rules across aggregates in
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
@@ -195,14 +195,19 @@ def coordinator_pulls_sectors_in(caller: Caller, plan: Plan, command: str) -> No
 
 
 def intervention_changed_by_those_holding_it(
-    caller: Caller, intervention: Intervention, plan: Plan | None, command: str
+    caller: Caller,
+    intervention: Intervention,
+    plan: Plan | Callable[[], Plan | None] | None,
+    command: str,
 ) -> None:
     """An intervention's steps are taken by its responsible caseworker, the plan's
     coordinator (or co-coordinator), or staff of its sector holding authority under its
-    law at the time."""
+    law at the time. ``plan``: its plan, or how to read it (only when needed)."""
     staff_only(caller, command)
     if caller.staff_id == intervention.responsible.id:
         return
+    if callable(plan):
+        plan = plan()
     if plan is not None and caller.staff_id in _coordinating(plan):
         return
     if caller.sector is intervention.sector and caller.holds_authority_under(

@@ -35,8 +35,10 @@ from oneplan.errors import (
 from oneplan.recorders import (
     CHAIN_TABLE,
     META_TABLE,
+    READ_VERSIONS,
     AuditedRecorder,
     ChainRow,
+    StaleRead,
     _hex,
     _rows,
     _single,
@@ -144,6 +146,11 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 "FROM {schema}.{table} WHERE (originator_id, originator_version) IN "
                 "(SELECT * FROM unnest(%s::{id_type}[], %s::bigint[]))"
             ).format(schema=schema, table=table, id_type=id_type),
+            "stale": SQL(
+                "SELECT originator_id FROM {schema}.{table} WHERE (originator_id, "
+                "originator_version) IN (SELECT * FROM unnest(%s::{id_type}[], %s::bigint[])) "
+                "LIMIT 1"
+            ).format(schema=schema, table=table, id_type=id_type),
             "has_event": SQL("SELECT 1 FROM {schema}.{table} WHERE notification_id = %s").format(
                 schema=schema, table=table
             ),
@@ -222,6 +229,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
         from psycopg.rows import tuple_row
 
         sql = self._sql
+        decided_on: dict[UUID, int] = kwargs.pop(READ_VERSIONS, None) or {}
         keyed = self.audit_key is not None
         known, previous = self._previous_macs(stored_events) if keyed else ({}, {})
         with self.datastore.get_connection() as conn:
@@ -231,7 +239,12 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                     self._lock_table(curs)
                     self._notify_channel(curs)
                 cursor = conn.cursor(row_factory=tuple_row)
-                meta = last = head = heads = None
+                meta = last = head = heads = stale = None
+                if decided_on:  # read under the lock, in the same round trip
+                    stale = conn.cursor(row_factory=tuple_row)
+                    stale.execute(
+                        sql["stale"], (list(decided_on), [v + 1 for v in decided_on.values()])
+                    )
                 if self._start is None:
                     meta = conn.cursor(row_factory=tuple_row)
                     meta.execute(sql["meta"])
@@ -258,6 +271,9 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                     ),
                 )
                 pipeline.sync()
+                changed = stale.fetchone() if stale is not None else None
+                if changed is not None:
+                    raise StaleRead(f"{changed[0]} has changed since it was read")
                 inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
                 positions = [
                     inserted[(s.originator_id, s.originator_version)] for s in stored_events

@@ -30,6 +30,7 @@ from uuid import UUID
 from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
+    IntegrityError,
     Notification,
     OperationalError,
     PersistenceError,
@@ -58,12 +59,25 @@ from oneplan.errors import (
 __all__ = [
     "CHAIN_TABLE",
     "META_TABLE",
+    "READ_VERSIONS",
     "AuditedRecorder",
     "ChainRow",
     "MemoryRecorder",
     "SQLiteRecorder",
+    "StaleRead",
     "application_recorder",
 ]
+
+READ_VERSIONS = "read_versions"
+"""The keyword argument of ``insert_events`` naming the aggregates a command read and
+does not write, each with the version it was decided on (``{id: version}``)."""
+
+
+class StaleRead(IntegrityError):
+    """A write refused in its own transaction because an aggregate its command read (and
+    does not write) has a newer version in the store than the one it was decided on.
+    The application evicts it and decides the command again."""
+
 
 CHAIN_TABLE = "oneplan_audit_chain"
 META_TABLE = "oneplan_audit_meta"
@@ -248,6 +262,7 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
     ) -> tuple[Sequence[int] | None, list[ChainEntry]]:
         """Insert the events and (with a key) their chain entries; refuse as
         ``_check_start`` says."""
+        self._check_reads(c, kwargs.pop(READ_VERSIONS, None))
         read = self._start or self._read_start(c)
         last = self._last_position(c) if read is None and self.audit_key is not None else None
         start = self._check_start(read, last)
@@ -268,6 +283,18 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
         )
         c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?)", entries)
         return positions, entries
+
+    def _check_reads(self, c: SQLiteCursor, read: dict[UUID, int] | None) -> None:
+        """Under the write lock: refuse the write if an aggregate it was decided on has
+        a version after the one read (``StaleRead``)."""
+        for aggregate_id, version in (read or {}).items():
+            c.execute(
+                f"SELECT 1 FROM {self.events_table_name} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (_hex(aggregate_id), version + 1),
+            )
+            if c.fetchone() is not None:
+                raise StaleRead(f"{aggregate_id} has changed since version {version}")
 
     def start_chain(self) -> ChainStart:
         """Start the audit chain after the last event stored now (or return its start,
@@ -413,6 +440,10 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self._database_lock:
+            for aggregate_id, version in (kwargs.pop(READ_VERSIONS, None) or {}).items():
+                index = self._stored_events_index.get(str(aggregate_id))
+                if index is not None and version + 1 in index:
+                    raise StaleRead(f"{aggregate_id} has changed since version {version}")
             self._assert_uniqueness(stored_events, **kwargs)
             start = start_from_meta(self._meta)
             start = self._check_start(start, len(self._stored_events))
@@ -421,7 +452,7 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
             positions = self._update_table(stored_events, **kwargs)
             if start is not None and positions:
                 assert self.audit_key is not None
-                last = max(self._chain) if self._chain else None
+                last = next(reversed(self._chain)) if self._chain else None
                 head = None if last is None else (self._chain[last].seq, self._chain[last].mac)
                 for entry in link(
                     self.audit_key, head, self._stream_macs, _rows(stored_events, positions)
@@ -476,7 +507,7 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         )
 
     def last_chain_entry(self) -> ChainEntry | None:
-        return self._chain[max(self._chain)] if self._chain else None
+        return self._chain[next(reversed(self._chain))] if self._chain else None
 
     def has_event_at(self, position: int) -> bool:
         return 0 < position <= len(self._stored_events)

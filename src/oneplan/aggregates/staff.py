@@ -11,6 +11,7 @@ stored in the clear, like the caseworker named on an event.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -33,9 +34,16 @@ __all__ = ["Delegation", "StaffDirectory", "StaffMember", "staff_member_id"]
 _STAFF = uuid5(NAMESPACE_URL, "urn:oneplan:staff")
 
 
+@functools.lru_cache(maxsize=8192)
 def staff_member_id(staff_id: str) -> UUID:
     """The stream id of a staff member's record (one per directory id)."""
     return uuid5(_STAFF, staff_id)
+
+
+@functools.lru_cache(maxsize=8192)
+def _caseworker(staff_id: str, sector: Sector, authorities: tuple[Law, ...], name: str) -> Actor:
+    """``Actor.caseworker``, made once per distinct value (an ``Actor`` is frozen)."""
+    return Actor.caseworker(staff_id, sector, *authorities, name=name)
 
 
 @attrs.frozen
@@ -328,9 +336,7 @@ class StaffMember(OnePlanAggregate):
     def actor_at(self, at: datetime) -> Actor:
         """The ``Actor`` recorded on events this staff member makes at ``at``: their
         sector and the authorities the directory gives them then."""
-        return Actor.caseworker(
-            self.staff_id, self.sector, *self.authorities_at(at), name=self.name
-        )
+        return _caseworker(self.staff_id, self.sector, self.authorities_at(at), self.name)
 
 
 class StaffDirectory(OnePlanAggregate):

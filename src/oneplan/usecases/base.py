@@ -57,9 +57,14 @@ class Deciding:
         self.work = work
         self.at = at
         self._caller: Caller | None = None
+        self._actor: Actor | None = None
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         return self.work.get(cls, aggregate_id)
+
+    def read(self, cls: type[A], aggregate_id: UUID) -> A:
+        """An aggregate this command only reads and never changes (``_Work.peek``)."""
+        return self.work.peek(cls, aggregate_id)
 
     def add(self, aggregate: OnePlanAggregate) -> None:
         self.work.add(aggregate)
@@ -70,21 +75,24 @@ class Deciding:
         if self._caller is None:
             staff = None
             if isinstance(self.principal, StaffPrincipal):
-                staff = self.staff(self.principal.staff_id)
+                staff = self.staff(self.principal.staff_id, changing=False)
             self._caller = Caller(self.principal, self.at, staff)
         return self._caller
 
-    def staff(self, staff_id: str) -> StaffMember:
-        """A staff member's record; ``StaffNotFound`` if the directory has none."""
+    def staff(self, staff_id: str, *, changing: bool = True) -> StaffMember:
+        """A staff member's record; ``StaffNotFound`` if the directory has none. With
+        ``changing=False``, one only read (a caller's, a colleague named in a command)."""
         try:
-            return self.work.get(StaffMember, staff_member_id(staff_id))
+            if changing:
+                return self.work.get(StaffMember, staff_member_id(staff_id))
+            return self.work.peek(StaffMember, staff_member_id(staff_id))
         except NotFound:
             raise StaffNotFound(staff_id) from None
 
     def staff_actor(self, staff_id: str) -> Actor:
         """A staff member named in a command, as the directory gives them at the effective
         time (their sector and their authorities then)."""
-        member = self.staff(staff_id)
+        member = self.staff(staff_id, changing=False)
         if not member.active_at(self.at):
             raise StaffNotFound(staff_id)
         return member.actor_at(self.at)
@@ -93,6 +101,11 @@ class Deciding:
     def actor(self) -> Actor:
         """Who the events record as having made the change: derived from the principal
         and the record, never from input."""
+        if self._actor is None:
+            self._actor = self._derive_actor()
+        return self._actor
+
+    def _derive_actor(self) -> Actor:
         p = self.principal
         caller = self.caller
         if caller.staff is not None:
@@ -117,11 +130,13 @@ class Deciding:
             return Actor(id=str(self.principal.citizen_id), kind=kind)
         return self.actor
 
-    def responsibilities(self, given: tuple[Responsibility, ...]) -> tuple[Responsibility, ...]:
+    def responsibilities(
+        self, given: tuple[c.ResponsibilityFor, ...]
+    ) -> tuple[Responsibility, ...]:
         """A meeting's responsibilities with each caseworker read from the directory."""
         return tuple(
             Responsibility(
-                intervention_id=r.intervention_id, caseworker=self.staff_actor(r.caseworker.id)
+                intervention_id=r.intervention_id, caseworker=self.staff_actor(r.caseworker)
             )
             for r in given
         )

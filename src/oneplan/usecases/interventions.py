@@ -25,8 +25,10 @@ class InterventionCommands(Area):
     def _held(self, d: Deciding, intervention_id: UUID, command: str) -> Intervention:
         """The intervention, after ``intervention_changed_by_those_holding_it``."""
         intervention = d.get(Intervention, intervention_id)
-        plan = d.get(Plan, intervention.plan_id) if intervention.plan_id else None
-        policies.intervention_changed_by_those_holding_it(d.caller, intervention, plan, command)
+        plan_id = intervention.plan_id
+        policies.intervention_changed_by_those_holding_it(
+            d.caller, intervention, lambda: d.read(Plan, plan_id) if plan_id else None, command
+        )
         return intervention
 
     def _new_id(self, given: UUID | None, command: str) -> UUID:
