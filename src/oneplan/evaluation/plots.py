@@ -4,6 +4,7 @@ draws 95% intervals where it shows an estimate (``oneplan.evaluation.statistics`
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,12 @@ def _cost_since_entry(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
     return figure
 
 
+def _estimate(row: dict[str, Any] | None, column: str) -> float:
+    """A row's estimate, NaN where there is none (matplotlib draws nothing for NaN)."""
+    value = None if row is None else row.get(column)
+    return math.nan if value is None else float(value)
+
+
 def _costs_by_sector(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
     rows = tables["cost_per_citizen_month"].filter(
         (pl.col("sector") != "all") & pl.col("cohort").is_in(COHORTS)
@@ -252,16 +259,22 @@ def _costs_by_sector(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
         sectors = [
             s
             for s in dict.fromkeys(part["sector"].to_list())
-            if max(part.filter(pl.col("sector") == s)["per_citizen_month"].to_list(), default=0)
+            if max(
+                (v for v in part.filter(pl.col("sector") == s)["per_citizen_month"] if v),
+                default=0,
+            )
         ]
         width = 0.8 / max(1, len(cohorts))
         for n, cohort in enumerate(cohorts):
             mine = part.filter(pl.col("cohort") == cohort)
             values = {r["sector"]: r for r in mine.iter_rows(named=True)}
             x = [i + (n - (len(cohorts) - 1) / 2) * width for i in range(len(sectors))]
-            y = [values[s]["per_citizen_month"] for s in sectors]
-            low = [values[s]["per_citizen_month"] - values[s]["ci_low"] for s in sectors]
-            high = [values[s]["ci_high"] - values[s]["per_citizen_month"] for s in sectors]
+            # (a cohort without citizen-months has no estimate there: no bar, no whisker)
+            y = [_estimate(values.get(s), "per_citizen_month") for s in sectors]
+            low = [v - _estimate(values.get(s), "ci_low") for s, v in zip(sectors, y, strict=True)]
+            high = [
+                _estimate(values.get(s), "ci_high") - v for s, v in zip(sectors, y, strict=True)
+            ]
             axis.bar(
                 x,
                 y,
