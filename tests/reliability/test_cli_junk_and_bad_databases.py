@@ -51,6 +51,9 @@ OTHER_EXAMPLES: dict[str, tuple[str, ...]] = {
     "simulate": ("--citizens", "1", "--years", "1"),
     "evaluate": ("--out", "{tmp}/evaluation"),
     "evaluate-key": ("{tmp}/evaluation.key",),
+    # (the junk calls give no OIDC settings, so serve refuses before it listens; the
+    # database checks give them, pointing at a JWKS file that is never read)
+    "serve": ("--port", "0"),
     "staff bootstrap": ("--id", "first.admin", "--name", "Ida Thorsen", "--sector", "social"),
     "staff register": ("ny.kollega", "--name", "Ny Kollega", "--sector", "social", *ADMIN),
     "staff delegate": (
@@ -142,11 +145,17 @@ def corrupt_file(tmp_path: Path) -> Path:
 
 KEYS = key_env(Keys.generate())
 """Keys configured, so that the commands that need them get as far as the database."""
+OIDC = {
+    "ONEPLAN_OIDC_ISSUER": "https://idp.example.dk",
+    "ONEPLAN_OIDC_AUDIENCE": "oneplan",
+    "ONEPLAN_OIDC_JWKS": "/nonexistent/jwks.json",
+}
+"""OIDC settings, so that ``serve`` gets as far as the database."""
 
 
 def invoke(path: str, db: str, tmp_path: Path, **env: str) -> Result:
     args = [*examples(path, tmp=str(tmp_path)), "--db", db]
-    return runner.invoke(app, args, env={**KEYS, **env})
+    return runner.invoke(app, args, env={**KEYS, **OIDC, **env})
 
 
 @pytest.mark.parametrize(
