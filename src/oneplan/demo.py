@@ -164,7 +164,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
             InformationCategory.PROGRESS_NOTES,
             InformationCategory.MEETING_DECISIONS,
         ],
-        purpose="one coordinated family plan",
+        purpose="én koordineret familieplan",
         period=period,
         given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name="Mette Hansen")],
         given_how=ConsentGivenHow.IN_MEETING,
@@ -175,7 +175,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
             effective_at=_at(date(2026, 1, 12)),
             recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.SOCIAL],
             categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
-            purpose="one coordinated family plan",
+            purpose="én koordineret familieplan",
             period=period,
             given_by=[ConsentGiver(kind=ActorKind.CITIZEN, name="Jonas Hansen")],
             given_how=ConsentGivenHow.IN_MEETING,
@@ -190,7 +190,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         effective_at=_at(date(2026, 1, 12)),
         recipient_sectors=[Sector.CHILDREN_AND_FAMILY, Sector.SOCIAL, Sector.EMPLOYMENT],
         categories=[InformationCategory.GOALS, InformationCategory.INTERVENTIONS],
-        purpose="one coordinated family plan",
+        purpose="én koordineret familieplan",
         period=period,
     )
     say(
@@ -239,24 +239,24 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
     work_goal = app.as_(KARIN).set_goal(
         plan_id=plan,
         effective_at=_at(date(2026, 1, 14)),
-        description="In work 20 hours a week",
+        description="I arbejde 20 timer om ugen",
         due=date(2027, 6, 30),
-        target=Target(measure="hours of work a week", value=Decimal(20), unit="hours"),
+        target=Target(measure="timer i arbejde om ugen", value=Decimal(20), unit="timer"),
     )
     bus_goal = app.as_(KARIN).set_goal(
         plan_id=plan,
         parent_id=work_goal,
         effective_at=_at(date(2026, 1, 14)),
-        description="Takes the bus alone to the job training",
+        description="Tager bussen alene til jobtræningen",
         due=date(2026, 3, 31),
     )
     back_goal = app.as_(KARIN).set_goal(
         plan_id=plan,
         parent_id=work_goal,
         effective_at=_at(date(2026, 1, 14)),
-        description="Back pain allows four hours of work at a time",
+        description="Kan arbejde fire timer ad gangen uden rygsmerter",
         due=date(2026, 9, 30),
-        target=Target(measure="hours without pain", value=Decimal(4), unit="hours"),
+        target=Target(measure="timer uden smerter", value=Decimal(4), unit="timer"),
     )
     say(
         "5. Goal: in work 20 hours a week by June 2027; sub-goals: the bus alone by March, "
@@ -267,7 +267,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         plan_id=plan,
         new_coordinator=ANNE,
         previous_stays_as=ParticipantRole.FAMILY_COORDINATOR,
-        reason="the family plan is in place; the family coordinator steps back",
+        reason="familieplanen er på plads; familiekoordinatoren træder et skridt tilbage",
         effective_at=_at(date(2026, 2, 2)),
     )
     for caseworker in (PETER, LARS):
@@ -285,7 +285,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         citizen_id=mette,
         sector=Sector.HEALTH,
         legal_basis="SUL § 140",
-        title="Physiotherapy for back pain",
+        title="Fysioterapi mod rygsmerter",
         goal_ids=[back_goal],
         responsible=SOFIE,
         planned_period=Period(start=date(2026, 2, 9), end=date(2026, 5, 29)),
@@ -297,7 +297,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         citizen_id=mette,
         sector=Sector.SOCIAL,
         legal_basis="SEL § 85",
-        title="Support contact person",
+        title="Støtte- og kontaktperson",
         goal_ids=[bus_goal],
         responsible=LARS,
         planned_period=Period(start=date(2026, 2, 9), end=date(2026, 12, 31)),
@@ -309,7 +309,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         citizen_id=mette,
         sector=Sector.EMPLOYMENT,
         legal_basis="LAB § 32",
-        title="Job training in a care home",
+        title="Jobtræning på et plejecenter",
         goal_ids=[work_goal],
         responsible=ANNE,
         planned_period=Period(start=date(2026, 6, 1), end=date(2026, 11, 30)),
@@ -330,7 +330,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
     app.as_(ANNE).grant_intervention(
         intervention_id=contact,
         effective_at=_at(date(2026, 2, 4)),
-        note="granted on the spot by the cross-authority caseworker",
+        note="bevilget på stedet af den tværmyndige sagsbehandler",
     )
     app.as_(SOFIE).grant_intervention(intervention_id=physio, effective_at=_at(date(2026, 2, 4)))
     app.as_(ANNE).grant_intervention(intervention_id=training, effective_at=_at(date(2026, 2, 4)))
@@ -352,7 +352,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         say(f"   Job training cannot start yet: {refused.__class__.__name__}")
     app.as_(SOFIE).pause_intervention(
         intervention_id=physio,
-        reason="Mette is admitted to hospital",
+        reason="Mette er indlagt på hospitalet",
         expected_resume=date(2026, 3, 16),
         effective_at=_at(date(2026, 3, 2)),
     )
@@ -363,7 +363,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         plan_id=plan,
         goal_id=bus_goal,
         achievement=AchievementStatus.ACHIEVED,
-        note="took the bus alone three weeks running",
+        note="tog bussen alene tre uger i træk",
         effective_at=_at(date(2026, 3, 27)),
     )
     app.as_(ANNE).complete_goal(plan_id=plan, goal_id=bus_goal, effective_at=_at(date(2026, 3, 30)))
@@ -391,8 +391,8 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
             MeetingAttendee(id=str(mette), kind=ActorKind.CITIZEN),
         ],
         decisions=[
-            "Job training starts now, three days a week",
-            "The contact person goes with Mette the first week",
+            "Jobtræningen begynder nu, tre dage om ugen",
+            "Kontaktpersonen tager med Mette den første uge",
         ],
         responsibilities=[
             Responsibility(
@@ -411,7 +411,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         citizen_id=mette,
         consent_id=mette_consent,
         sectors=[Sector.HEALTH],
-        reason="the back treatment is over",
+        reason="rygbehandlingen er slut",
         effective_at=_at(date(2026, 6, 15)),
     )
     try:
@@ -423,7 +423,7 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
     try:
         app.as_(HANNE).set_goal(
             plan_id=plan,
-            description="Moves to a smaller flat",
+            description="Flytter i en mindre lejlighed",
             effective_at=_at(date(2026, 6, 16)),
         )
     except OnePlanError as refused:
@@ -433,20 +433,20 @@ def run_demo(app: OnePlan, say: Callable[[str], Any] = print) -> UUID:
         app.as_(PETER).impose_sanction(
             citizen_id=mette,
             legal_basis="LAS § 36",
-            reason="missed job training",
+            reason="udeblev fra jobtræningen",
             effective_at=_at(date(2026, 7, 6)),
         )
     except OnePlanError as refused:
         say(f"13. {refused}")
     app.as_(PETER).record_social_contact_made(
         citizen_id=mette,
-        regarding="missed job training twice",
+        regarding="udeblev fra jobtræningen to gange",
         effective_at=_at(date(2026, 7, 6)),
     )
     app.as_(PETER).impose_sanction(
         citizen_id=mette,
         legal_basis="LAS § 36",
-        reason="missed job training",
+        reason="udeblev fra jobtræningen",
         effective_at=_at(date(2026, 7, 8)),
     )
     say("    After Peter has called Lars, the sanction is allowed.")

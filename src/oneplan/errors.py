@@ -41,6 +41,8 @@ __all__ = [
     "InvalidInput",
     "KeyConfigurationError",
     "LegalBasisOutsideSector",
+    "LetterConfigurationError",
+    "LetterRenderingUnavailable",
     "MasterKeyMismatch",
     "MasterKeyMissing",
     "NotDeliveredToArchive",
@@ -120,6 +122,17 @@ class MasterKeyMissing(KeyConfigurationError):
     """Personal data needs the master key: the database holds encrypted data but no
     ``ONEPLAN_MASTER_KEY`` is configured, or a CPR number was given without the master
     and CPR keys (a CPR number is never stored in plaintext)."""
+
+
+class LetterConfigurationError(OnePlanError, ValueError):
+    """The citizen's letter's sender is misconfigured: ``ONEPLAN_MUNICIPALITY_LOGO`` is not
+    a readable PNG, JPEG or SVG file, or ``ONEPLAN_RECORD_LANGUAGE`` is not da or en
+    (``setting`` names it)."""
+
+
+class LetterRenderingUnavailable(OnePlanError):
+    """The citizen's letter cannot be made as a PDF here: WeasyPrint (the ``letter``
+    extra) or the system libraries it needs (Pango) are not installed."""
 
 
 class StorageError(OnePlanError):

@@ -28,7 +28,8 @@ def test_a_course_sent_over_http_is_read_back_through_the_sessions_reads(service
         view = anne.get(f"/plans/{ids['plan']}/sector-view").json()
         markdown = anne.get(f"/plans/{ids['plan']}/citizen-plan", params={"language": "en"})
         html = anne.get(f"/plans/{ids['plan']}/citizen-plan", params={"format": "html"})
-        envelope = anne.get(f"/plans/{ids['plan']}/citizen-plan", params={"format": "json"})
+        letter = anne.get(f"/plans/{ids['plan']}/citizen-plan", params={"format": "json"})
+        pdf = anne.get(f"/plans/{ids['plan']}/citizen-plan", params={"format": "pdf"})
         bundle = anne.get(f"/plans/{ids['plan']}/fhir", params={"recipient": "EOJ Nord"})
         caseload = anne.get("/caseload").json()
         journey = anne.get(f"/citizens/{ids['citizen']}/journey").json()
@@ -39,7 +40,10 @@ def test_a_course_sent_over_http_is_read_back_through_the_sessions_reads(service
     assert "take the bus alone" in markdown.text
     assert html.headers["content-type"].startswith("text/html")
     assert "<html" in html.text
-    assert envelope.json()["document"].startswith("# ")
+    assert letter.json()["plan_id"] == ids["plan"]
+    assert [g["description"] for g in letter.json()["goals"]] == ["take the bus alone"]
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
     assert bundle.headers["content-type"] == "application/fhir+json"
     assert bundle.json()["resourceType"] == "Bundle"
     assert ids["plan"] in [p["plan_id"] for p in caseload["active_plans"]]

@@ -208,9 +208,9 @@ def test_the_seeds_story_ends_with_an_active_plan_held_by_the_new_coordinator(
     assert contact.responsible.id == "lars.s"
 
     goals = {g.description: g for g in plan.goals.values()}
-    work = goals["In work 20 hours a week"]
-    bus = goals["Takes the bus alone to the job training"]
-    back = goals["Back pain allows four hours of work at a time"]
+    work = goals["I arbejde 20 timer om ugen"]
+    bus = goals["Tager bussen alene til jobtræningen"]
+    back = goals["Kan arbejde fire timer ad gangen uden rygsmerter"]
     assert (work.status, work.parent_id) == (GoalStatus.ACTIVE, None)
     assert (bus.status, bus.achievement, bus.parent_id) == (
         GoalStatus.COMPLETED,

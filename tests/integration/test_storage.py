@@ -289,7 +289,7 @@ def test_values_come_back_with_their_exact_types(shared_url: str, clock: FixedCl
         back_goal = next(
             g.goal_id
             for g in record(writer).plan(plan_id).goals.values()
-            if g.description.startswith("Back")
+            if g.description.startswith("Kan arbejde fire timer")
         )
         writer.as_(demo.ANNE).record_goal_progress(
             plan_id=plan_id,
@@ -321,13 +321,13 @@ def test_values_come_back_with_their_exact_types(shared_url: str, clock: FixedCl
     assert type(plan.participants["karin.f"].shared_under_consents) is tuple
 
     goals = {g.description: g for g in plan.goals.values()}
-    work = goals["In work 20 hours a week"]
+    work = goals["I arbejde 20 timer om ugen"]
     assert type(work.due) is date
     assert work.due == date(2027, 6, 30)
     assert work.target is not None
     assert type(work.target.value) is Decimal
     assert work.target.value == Decimal(20)
-    back = goals["Back pain allows four hours of work at a time"]
+    back = goals["Kan arbejde fire timer ad gangen uden rygsmerter"]
     assert back.achievement is AchievementStatus.IMPROVING
     assert type(back.measured_value) is Decimal
     assert str(back.measured_value) == "2.50"

@@ -54,8 +54,8 @@ def assert_tells_the_story(run: subprocess.CompletedProcess[str], url: str) -> N
     assert "The plan as it stands" in out
     assert "status: active; coordinator: Anne Thomsen (employment)" in out
     assert "participant: Karin Friis (children-and-family) as family-coordinator" in out
-    assert "Physiotherapy for back pain [SUL § 140] completed" in out
-    assert "Job training in a care home [LAB § 32] in-progress, responsible Peter Juhl" in out
+    assert "Fysioterapi mod rygsmerter [SUL § 140] completed" in out
+    assert "Jobtræning på et plejecenter [LAB § 32] in-progress, responsible Peter Juhl" in out
     assert "42 events recorded; nothing edited, nothing deleted." in out  # custody, Lars
     assert f"\nStored in {url}\n" in out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,7 +20,6 @@ from oneplan.application import OnePlan
 from oneplan.cli.common import (
     AuditBasis,
     Db,
-    Format,
     ListFormat,
     PrincipalText,
     app,
@@ -35,6 +35,7 @@ from oneplan.cli.common import (
 from oneplan.demo import run_demo
 from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
+from oneplan.letter import CitizenLetter, LetterFormat, render_letter
 from oneplan.principals import AuditorPrincipal
 from oneplan.projections.access_log import AccessLogState
 from oneplan.projections.sector_view import SectorView
@@ -86,6 +87,17 @@ plan_app = typer.Typer(help="Read a plan.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
 
+class ShowFormat(StrEnum):
+    """What ``plan show`` prints: the citizen's letter as text (Markdown), its parts as
+    JSON, Markdown, HTML or PDF; a sector view as text or JSON."""
+
+    TEXT = "text"
+    JSON = "json"
+    MD = "md"
+    HTML = "html"
+    PDF = "pdf"
+
+
 @plan_app.command("show")
 def plan_show(
     plan_id: Annotated[UUID, typer.Argument(help="The plan's id.")],
@@ -99,46 +111,64 @@ def plan_show(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The plan as it stood then (ISO, with zone).")
     ] = None,
-    format: Annotated[Format, typer.Option(help="text, json, md or html.")] = Format.TEXT,
-    language: Annotated[str, typer.Option(help="da or en (the citizen's plan).")] = "da",
+    format: Annotated[
+        ShowFormat,
+        typer.Option(
+            help="text, json, md, html or pdf (the citizen's letter; pdf needs --out); "
+            "a sector view: text or json."
+        ),
+    ] = ShowFormat.TEXT,
+    language: Annotated[str, typer.Option(help="da or en (the citizen's letter).")] = "da",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write the letter to this file instead of printing it."),
+    ] = None,
     principal: PrincipalText = None,
     basis: AuditBasis = None,
     db: Db = None,
 ) -> None:
-    """Show a plan: the citizen's own plan document (to the citizen, a holder of custody,
-    staff holding the plan, or an auditor), or with --sector the sector view of a staff
-    member (--as staff:ID), whose every item names the consent or legal basis that
-    allowed it. Every read is recorded in the access log."""
+    """Show a plan: the citizen's letter (the plan in plain words, the coordinator's
+    contact details, what the citizen can do, who has looked at their data since the
+    last letter; to the citizen, a holder of custody, staff holding the plan, or an
+    auditor), or with --sector the sector view of a staff member (--as staff:ID), whose
+    every item names the consent or legal basis that allowed it. Every read is recorded
+    in the access log; sending the letter is recorded with deliver_plan, as before.
+
+    The letter's sender is the municipality configured by ONEPLAN_MUNICIPALITY_NAME and
+    ONEPLAN_MUNICIPALITY_ADDRESS (docs/letter.md)."""
     moment = as_of_option(as_of)
     who = principal_option(principal, basis)
-    if sector is not None and format in (Format.MD, Format.HTML):
-        raise fail("a sector view is shown as text or json; md and html are the citizen's plan")
+    if sector is not None and format not in (ShowFormat.TEXT, ShowFormat.JSON):
+        raise fail("a sector view is shown as text or json; md, html and pdf are the letter's")
+    if sector is not None and out is not None:
+        raise fail("--out writes the citizen's letter; a sector view is printed")
+    if format is ShowFormat.PDF and out is None:
+        raise fail("a PDF is written to a file: add --out FILE")
     with opened(db) as oneplan:
         session = oneplan.as_(who)
         if sector is None:
-            document = session.citizen_plan(
-                plan_id,
-                as_of=moment,
-                language=language,
-                format="html" if format is Format.HTML else "markdown",
-            )
-            if format is Format.JSON:
-                echo_json(
-                    {
-                        "plan_id": plan_id,
-                        "as_of": moment,
-                        "language": language,
-                        "markdown": document,
-                    }
-                )
+            letter = session.citizen_letter(plan_id, as_of=moment, language=language)
+            content = _render(letter, format)
+            if out is None:
+                typer.echo(content.decode(), nl=False)
             else:
-                typer.echo(document, nl=False)
+                try:
+                    out.write_bytes(content)
+                except OSError as e:
+                    raise fail(f"cannot write {out}: {e.strerror}") from None
             return
         view = session.sector_view(plan_id, sector=sector, as_of=moment)
-    if format is Format.JSON:
+    if format is ShowFormat.JSON:
         echo_json(view)
     else:
         _print_sector_view(view)
+
+
+def _render(letter: CitizenLetter, format: ShowFormat) -> bytes:
+    """The letter in the chosen format (text is its Markdown; JSON ends in a newline)."""
+    text = format in (ShowFormat.TEXT, ShowFormat.MD)
+    content, _ = render_letter(letter, LetterFormat.MARKDOWN if text else format.value)
+    return content + b"\n" if format is ShowFormat.JSON else content
 
 
 def _print_sector_view(view: SectorView) -> None:

@@ -35,6 +35,7 @@ from oneplan import commands
 from oneplan.aggregates.staff import StaffMember
 from oneplan.application import OnePlan
 from oneplan.errors import InvalidInput, OnePlanError
+from oneplan.letter import render_letter
 from oneplan.principals import (
     AuditorPrincipal,
     Principal,
@@ -172,6 +173,7 @@ def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "Something named does not exist",
         409: "A rule of the domain, or a concurrent writer, refused it; nothing was written",
         422: "The input is invalid (InvalidInput names each field)",
+        501: "A PDF was asked for where the letter extra (WeasyPrint) is not installed",
         503: "The store failed, or the service is not configured for this",
     }
     return {
@@ -466,14 +468,17 @@ def create_app(
         tags=["reads"],
         responses={
             200: {
-                "description": "The citizen's own plan, as a document",
+                "description": "The citizen's own plan, as the letter fit for Digital Post "
+                "(docs/letter.md)",
                 "content": {
                     "text/markdown": {"schema": {"type": "string"}},
                     "text/html": {"schema": {"type": "string"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
                     "application/json": {"schema": {"type": "object"}},
                 },
             },
             **_READ_PROBLEMS,
+            **_problems(501),
         },
     )
     def citizen_plan(
@@ -482,29 +487,18 @@ def create_app(
         as_of: AsOf = None,
         language: Annotated[Literal["da", "en"], Query(description="Danish or English")] = "da",
         format: Annotated[
-            Literal["markdown", "html", "json"],
-            Query(description="markdown, html, or json (the Markdown document in an envelope)"),
+            Literal["markdown", "html", "pdf", "json"],
+            Query(
+                description="markdown, html, pdf (tagged PDF/A-2a; needs the letter extra) "
+                "or json (the letter's parts as data: sender, goals, coordinator, access, ...)"
+            ),
         ] = "markdown",
     ) -> Response:
-        """The citizen's own plan (borgerens plan): to the citizen, a holder of custody,
-        staff holding the plan, an auditor; logged."""
-        rendered = "markdown" if format == "json" else format
-        document = session(principal).citizen_plan(
-            plan_id, as_of=as_of, language=language, format=rendered
-        )
-        if format == "json":
-            return _json(
-                {
-                    "plan_id": plan_id,
-                    "language": language,
-                    "format": "markdown",
-                    "document": document,
-                }
-            )
-        media = (
-            "text/markdown; charset=utf-8" if format == "markdown" else "text/html; charset=utf-8"
-        )
-        return Response(document, media_type=media)
+        """The citizen's own plan (borgerens plan) as their letter: to the citizen, a holder
+        of custody, staff holding the plan, an auditor; logged."""
+        letter = session(principal).citizen_letter(plan_id, as_of=as_of, language=language)
+        content, media_type = render_letter(letter, format)
+        return Response(content, media_type=media_type)
 
     @api.get(
         "/plans/{plan_id}/fhir",

@@ -16,6 +16,8 @@ from oneplan.errors import (
     ConcurrencyConflict,
     InvalidInput,
     KeyConfigurationError,
+    LetterConfigurationError,
+    LetterRenderingUnavailable,
     NotFound,
     NotPermitted,
     OnePlanError,
@@ -72,7 +74,9 @@ def status_for(error: OnePlanError, principal: Principal | None = None) -> int:
         return 409
     if isinstance(error, AuditChainNotStarted | AuditChainBroken):
         return 409
-    if isinstance(error, KeyConfigurationError | StorageError):
+    if isinstance(error, LetterRenderingUnavailable):
+        return 501  # (a PDF where the letter extra is not installed)
+    if isinstance(error, KeyConfigurationError | StorageError | LetterConfigurationError):
         return 503
     return 400
 

@@ -28,6 +28,7 @@ from oneplan.aggregates.base import OnePlanAggregate, recording
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
+from oneplan.aggregates.staff import StaffMember, staff_member_id
 from oneplan.audit.trail import AuditEntry
 from oneplan.errors import (
     CitizenNotFound,
@@ -36,6 +37,7 @@ from oneplan.errors import (
     InvalidInput,
     NotFound,
 )
+from oneplan.letter import CitizenLetter, Municipality, StaffContact, build_letter
 from oneplan.policies import Caller
 from oneplan.principals import (
     AuditorPrincipal,
@@ -51,7 +53,7 @@ from oneplan.projections.caseload import (
     CaseloadView,
     caseload,
 )
-from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
+from oneplan.projections.citizen_plan import DocumentFormat, Language
 from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState
 from oneplan.projections.sector_view import SectorView, sector_view
@@ -187,11 +189,42 @@ class Reads(Area):
         format: DocumentFormat | str = DocumentFormat.MARKDOWN,
     ) -> str:
         """The citizen's own plan (*borgerens plan*) as a readable document, as it stood at
-        ``as_of`` (or now): Danish or English, Markdown or HTML. No internal notes. To
-        the citizen, a holder of custody, staff holding the plan, or an auditor
+        ``as_of`` (or now): the letter of ``citizen_letter`` as Markdown or HTML. To the
+        citizen, a holder of custody, staff holding the plan, or an auditor
         (``citizen_plan_to_the_citizen_or_those_holding_it``); logged."""
         try:
-            lang, fmt = Language(language), DocumentFormat(format)
+            fmt = DocumentFormat(format)
+        except ValueError as e:
+            raise InvalidInput("RenderCitizenPlan", [{"loc": (), "msg": str(e)}]) from None
+        letter = self._letter(plan_id, as_of, language, None, fmt.value)
+        return letter.markdown() if fmt is DocumentFormat.MARKDOWN else letter.html()
+
+    def citizen_letter(
+        self,
+        plan_id: UUID,
+        *,
+        as_of: datetime | None = None,
+        language: Language | str = Language.DA,
+        sender: Municipality | None = None,
+    ) -> CitizenLetter:
+        """The citizen's plan as a letter fit for Digital Post (``oneplan.letter``), as it
+        stood at ``as_of`` (or now), in Danish or English: the municipality as sender
+        (``sender``, or ``Municipality.from_env()``), the coordinator's contact details
+        from the staff directory, and who has looked at the citizen's data since the last
+        letter from the access log. Render it with ``.html()``, ``.pdf()``,
+        ``.markdown()`` or ``.as_dict()``. The same rule and log as ``citizen_plan``."""
+        return self._letter(plan_id, as_of, language, sender, "letter")
+
+    def _letter(
+        self,
+        plan_id: UUID,
+        as_of: datetime | None,
+        language: Language | str,
+        sender: Municipality | None,
+        form: str,
+    ) -> CitizenLetter:
+        try:
+            lang = Language(language)
         except ValueError as e:
             raise InvalidInput("RenderCitizenPlan", [{"loc": (), "msg": str(e)}]) from None
         caller = self.caller_now()
@@ -203,9 +236,34 @@ class Reads(Area):
             caller, self._holders(plan), members
         )
         citizens = {cid: app._citizen_state(cid) for cid in plan.citizen_ids}
-        document = render_citizen_plan(
-            plan, citizens, language=lang, format=fmt, as_of=as_of or app.clock()
+        staff: dict[str, StaffContact] = {}
+        for actor in (plan.coordinator, *plan.co_coordinators()):
+            if actor is None or actor.kind is not ActorKind.CASEWORKER:
+                continue
+            try:
+                member = app._load(StaffMember, staff_member_id(actor.id))
+            except NotFound:  # named on events written before the staff directory
+                continue
+            staff[actor.id] = StaffContact(
+                name=member.name, title=member.title, contact=member.contact
+            )
+        whole: list[AccessLogState] = app.views.rows(AccessLogView.name, f"{WHOLE_RECORD}/")
+        access = {
+            cid: AccessLogView.merged(
+                cid, app.views.rows(AccessLogView.name, f"{cid}/"), whole
+            ).entries
+            for cid in plan.citizen_ids
+        }
+        letter = build_letter(
+            plan,
+            citizens,
+            as_of=as_of or app.clock(),
+            language=lang,
+            sender=sender if sender is not None else Municipality.from_env(),
+            staff=staff,
+            access=access,
         )
+        since = f", access log since {letter.access.since}" if letter.access else ""
         self._disclose(
             caller,
             "citizen-plan",
@@ -213,9 +271,11 @@ class Reads(Area):
             citizen_ids=plan.citizen_ids,
             basis=basis,
             consent_ids=plan.consent_ids,
-            detail=f"{fmt.value}, {lang.value}" + (f", as of {as_of.isoformat()}" if as_of else ""),
+            detail=f"{form}, {lang.value}"
+            + (f", as of {as_of.isoformat()}" if as_of else "")
+            + since,
         )
-        return document
+        return letter
 
     def journey(self, citizen_id: UUID) -> JourneyState:
         """The citizen's journey: every contact and change on their record, and the
