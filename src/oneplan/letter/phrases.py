@@ -674,6 +674,49 @@ _HOUSEHOLD_DA = attrs.evolve(
         "Siden planen blev lavet den {date}, har disse set jeres oplysninger i planen:"
     ),
     access_none="Ingen har set jeres oplysninger i planen i den periode.",
+    access_more=(
+        "I har hver især ret til at se hele listen over, hvem der har set jeres oplysninger. "
+        "Kontakt jeres koordinator, hvis I vil have den."
+    ),
+    access_what={
+        **_DA.access_what,
+        "sector-view": "Så den del af jeres plan, som {sector} må se",
+        "citizen-plan": "Læste jeres plan",
+        "fhir-export": "Sendte jeres plan til {recipient}",
+        "caseload": "Så jeres plan i en sagsoversigt",
+    },
+    access_basis={
+        **_DA.access_basis,
+        "consent": "Jeres samtykke",
+        "own-sector": "Deres egen indsats for jer",
+        "staff holding the plan": "De arbejder med jeres plan",
+        "staff holding the citizen's plan": "De arbejder med jeres plan",
+    },
+    heading_actions="Det kan I gøre",
+    actions=(
+        (
+            "Kommentere planen",
+            "Hvis noget i planen ikke passer, eller I vil tilføje noget med jeres egne ord, "
+            "så kontakt jeres koordinator. Det, I siger, kommer med i planen.",
+        ),
+        (
+            "Bede om et møde",
+            "I kan altid bede om et koordinerende møde, også før det næste planlagte møde. "
+            "Kontakt jeres koordinator.",
+        ),
+        (
+            "Trække jer fra planen",
+            "Planen bygger på jeres samtykke, hver for sig. Hver af jer kan til enhver tid "
+            "trække sit samtykke tilbage og trække sig fra planen. Så gælder de enkelte "
+            "områders egne planer igen, og intet af det, der er skrevet, bliver slettet.",
+        ),
+        (
+            "Klage",
+            "Er I uenige i en afgørelse om en indsats, kan I klage. Hvordan og hvornår står "
+            "i klagevejledningen i afgørelsen, og jeres koordinator kan hjælpe jer. Er I "
+            "utilfredse med, hvordan jeres oplysninger er brugt, kan I klage til Datatilsynet.",
+        ),
+    ),
 )
 
 PHRASES: Mapping[tuple[Language, bool], Phrases] = {
