@@ -304,9 +304,12 @@ class StaffMember(OnePlanAggregate):
 
     def _require_here(self, command: str, at: datetime) -> None:
         if not self.active_at(at):
-            raise IllegalTransition(
-                f"{self.staff_id} has left the municipality", staff_id=self.staff_id
+            state = (
+                "has left the municipality"
+                if self.left_at is not None and at >= self.left_at
+                else f"is not registered yet at {at.isoformat()}"
             )
+            raise IllegalTransition(f"{self.staff_id} {state}", staff_id=self.staff_id)
 
     # --- what the record says, at a time ---------------------------------------------
 
