@@ -61,6 +61,7 @@ from oneplan.errors import (
     SharingNotCovered,
     StaffNotFound,
     StorageError,
+    ViewsAheadOfLog,
 )
 from oneplan.evaluation import CitizenMetrics, Evaluation, Pseudonymiser, evaluate
 from oneplan.keys import Keys
@@ -251,6 +252,7 @@ __all__ = [
     "Target",
     "Verification",
     "VerificationStatus",
+    "ViewsAheadOfLog",
     "__version__",
     "commands",
     "evaluate",

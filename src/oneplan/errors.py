@@ -60,6 +60,7 @@ __all__ = [
     "SharingNotCovered",
     "StaffNotFound",
     "StorageError",
+    "ViewsAheadOfLog",
 ]
 
 
@@ -428,3 +429,13 @@ class ProjectionFailed(StorageError):
 
     def __init__(self, message: str, *, position: int) -> None:
         super().__init__(message, position=position)
+
+
+class ViewsAheadOfLog(StorageError):
+    """The views' tracking position (``position``) lies beyond the log's last event
+    (``head``): catching up from there would skip every event up to it. Refused when the
+    projection runner starts (and whenever another runner moved the position), rather
+    than fold nothing and show views the log does not give."""
+
+    def __init__(self, message: str, *, position: int, head: int) -> None:
+        super().__init__(message, position=position, head=head)

@@ -14,6 +14,7 @@ from oneplan.audit.verify import (
     Verifier,
     make_anchor,
 )
+from oneplan.audit.views import Check, Difference, ViewsVerification, verify_views
 
 __all__ = [
     "Anchor",
@@ -22,10 +23,14 @@ __all__ = [
     "ChainKey",
     "ChainSource",
     "ChainStart",
+    "Check",
+    "Difference",
     "Finding",
     "Progress",
     "Verification",
     "VerificationStatus",
     "Verifier",
+    "ViewsVerification",
     "make_anchor",
+    "verify_views",
 ]

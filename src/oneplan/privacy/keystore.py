@@ -78,6 +78,14 @@ class KeyStore(ABC):
     def keys_of(self, subjects: Iterable[str]) -> list[DataKeyRow]: ...
 
     @abstractmethod
+    def data_keys(self) -> list[DataKeyRow]:
+        """Every data key row, live or destroyed (for verification)."""
+
+    @abstractmethod
+    def cpr_index(self) -> list[tuple[str, str]]:
+        """Every entry of the CPR index: (CPR hash, citizen id) (for verification)."""
+
+    @abstractmethod
     def destroy(self, subjects: Iterable[str], *, at: str) -> list[str]:
         """Destroy every live data key of ``subjects`` and their CPR hashes; return the
         ids of the keys destroyed."""
@@ -143,6 +151,12 @@ class MemoryKeyStore(KeyStore):
     def keys_of(self, subjects: Iterable[str]) -> list[DataKeyRow]:
         wanted = set(subjects)
         return [row for row in self._keys.values() if row.subject in wanted]
+
+    def data_keys(self) -> list[DataKeyRow]:
+        return list(self._keys.values())
+
+    def cpr_index(self) -> list[tuple[str, str]]:
+        return sorted(self._cpr.items())
 
     def destroy(self, subjects: Iterable[str], *, at: str) -> list[str]:
         wanted = set(subjects)
@@ -316,6 +330,16 @@ class _SQLKeyStore(KeyStore):
             )
             rows.extend(r for r in map(_row, found) if r is not None)
         return rows
+
+    def data_keys(self) -> list[DataKeyRow]:
+        found = self._read(f"SELECT {_KEY_COLUMNS} FROM {{p}}oneplan_data_keys ORDER BY key_id")
+        return [r for r in map(_row, found) if r is not None]
+
+    def cpr_index(self) -> list[tuple[str, str]]:
+        found = self._read(
+            "SELECT cpr_hash, citizen_id FROM {p}oneplan_cpr_index ORDER BY cpr_hash"
+        )
+        return [(str(h), str(c)) for h, c in found]
 
     def destroy(self, subjects: Iterable[str], *, at: str) -> list[str]:
         destroyed: list[str] = []

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Notification
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.errors import ProjectionFailed, StorageError
+from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 
@@ -230,8 +230,26 @@ class ProjectionRunner:
             position = 0
         if position != self._position:
             self._forget(complete=False)
+            self._refuse_position_beyond_the_log(position)
             self._position = position
         return position
+
+    def _refuse_position_beyond_the_log(self, position: int) -> None:
+        """Rule 16: a tracking position this runner did not write (at its start, or moved
+        by another runner) must lie within the log; one beyond the log's last event would
+        skip every event up to it, so it is refused rather than trusted."""
+        if position <= 0:
+            return
+        head = self._head()
+        if position > head:
+            raise ViewsAheadOfLog(
+                f"the views' tracking position {position} lies beyond the log's last event "
+                f"{head}: events would be skipped. Rebuild the views from the log "
+                "(`oneplan replay`, ProjectionRunner.rebuild) and verify them "
+                "(`oneplan audit verify --views`)",
+                position=position,
+                head=head,
+            )
 
     def _fold_batch(
         self, position: int, notifications: Sequence[Notification], until_time: datetime | None
