@@ -58,8 +58,12 @@ def sharing_fails_closed(
     override_legal_basis: LegalBasis | None,
 ) -> tuple[tuple[UUID, ...], LegalBasis | None]:
     """Rule 9: a caseworker of another sector sees the plan only where each citizen's
-    active consent covers that sector, or under a named legal basis (an override,
-    recorded as such). Returns what the sharing travels with: consent ids, or the law."""
+    active consent names that sector (for any category), or under a named legal basis
+    (an override, recorded as such). Returns what the sharing travels with: the ids of
+    every consent naming the sector, and the override's legal basis **whenever one is
+    given**, even where consents name the sector too (a consent may name it for other
+    categories than the override covers: ``sector_view``). An override given is never
+    dropped: the caller and the auditor see it recorded beside the consents."""
     sector = recipient.sector
     if sector is None:
         raise SharingNotCovered(
@@ -74,16 +78,14 @@ def sharing_fails_closed(
             consent_ids.extend(covering)
         else:
             uncovered.append(citizen.id)
-    if not uncovered:
-        return tuple(consent_ids), None
-    if override_legal_basis is not None:
-        return tuple(consent_ids), override_legal_basis
-    raise SharingNotCovered(
-        f"no active consent lets the {sector.value} sector see the plan of "
-        f"{', '.join(str(c) for c in uncovered)}; give one, or an override's legal basis",
-        citizen_ids=tuple(uncovered),
-        sector=sector,
-    )
+    if uncovered and override_legal_basis is None:
+        raise SharingNotCovered(
+            f"no active consent lets the {sector.value} sector see the plan of "
+            f"{', '.join(str(c) for c in uncovered)}; give one, or an override's legal basis",
+            citizen_ids=tuple(uncovered),
+            sector=sector,
+        )
+    return tuple(dict.fromkeys(consent_ids)), override_legal_basis
 
 
 def dependency_in_same_plan(intervention: Intervention, other: Intervention) -> None:

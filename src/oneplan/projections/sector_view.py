@@ -15,9 +15,15 @@ and no sign that it exists, with two exceptions the consent itself allows:
 
 The plan's coordinator and co-coordinators see what the plan's own consents (those it
 was opened under) cover, whatever sector they belong to. A caseworker who joined the
-plan under a legal basis instead of a consent (an override) gives their sector the
-goals, interventions and meeting decisions under that legal basis, never health or
-notes. Every item names what allowed it (``Shown.allowed_by``).
+plan under an override (a legal basis named when they were added, rule 9) gives their
+sector, while they take part, what coordinating needs under that legal basis: the goals
+(and the citizen's wishes), other sectors' interventions (not health-sector ones, not
+costs) and meeting decisions; never health, costs, progress notes or contact details.
+A consent is used first: an item a consent allows names the consent, the override
+allows the rest of what it covers, whether or not a consent also names the sector for
+some other category. Every item names what allowed it (``Shown.allowed_by``), and the
+view lists on which basis the sector's own caseworkers take part
+(``SectorView.participants``; the coordinator and co-coordinators see every participant's).
 
 Revoking a consent, or its period ending, removes the access at once: consents are
 judged at the time of reading, whatever time the plan is read as of.
@@ -37,6 +43,7 @@ from oneplan.projections.plan_view import (
     GoalItem,
     InterventionItem,
     MeetingItem,
+    ParticipantItem,
     PlanState,
     ProgressNote,
 )
@@ -53,6 +60,7 @@ from oneplan.values import (
 )
 
 __all__ = [
+    "OVERRIDE_CATEGORIES",
     "AllowedBy",
     "GoalNote",
     "SectorView",
@@ -134,6 +142,12 @@ class SectorView:
     interventions: tuple[Shown[InterventionItem], ...] = ()
     withheld_interventions: tuple[Shown[WithheldIntervention], ...] = ()
     meetings: tuple[Shown[MeetingItem], ...] = ()
+    participants: tuple[ParticipantItem, ...] = ()
+    """On which basis caseworkers take part in the plan (rule 9): each with the consents
+    naming their sector (``shared_under_consents``) and the override's legal basis given
+    when they were added (``shared_under_law``). The reading sector's own caseworkers;
+    every participant when the reader is the plan's coordinator or a co-coordinator (who
+    pulls sectors in). Who takes part, not the plan's content: no item of its own."""
 
     def shown(self) -> Iterator[tuple[str, str, Shown[Any]]]:
         """Every item shown, as (kind, id, item)."""
@@ -173,7 +187,9 @@ class SectorView:
         return tuple(seen)
 
 
-_OVERRIDE_CATEGORIES = frozenset({C.GOALS, C.INTERVENTIONS, C.MEETING_DECISIONS})
+OVERRIDE_CATEGORIES = frozenset({C.GOALS, C.INTERVENTIONS, C.MEETING_DECISIONS})
+"""What an override (a participant's recorded legal basis, rule 9) lets their sector see:
+what coordinating needs, and no more (never health, costs, progress notes, contact details)."""
 _OWN = AllowedBy(DisclosureBasis.OWN_SECTOR)
 
 
@@ -208,6 +224,8 @@ class _Access:
             ),
             None,
         )
+        """The override recorded for the first of the sector's participants who joined
+        under one (it ends when they leave the plan)."""
 
     def consents(self, category: C, citizen_ids: tuple[UUID, ...]) -> tuple[UUID, ...] | None:
         """Consents covering ``category`` for every one of ``citizen_ids`` (None: not all)."""
@@ -241,7 +259,7 @@ class _Access:
             consent_ids.extend(ids)
         else:
             return AllowedBy(DisclosureBasis.CONSENT, consent_ids=tuple(dict.fromkeys(consent_ids)))
-        if self.override is not None and _OVERRIDE_CATEGORIES.issuperset(categories):
+        if self.override is not None and OVERRIDE_CATEGORIES.issuperset(categories):
             return AllowedBy(DisclosureBasis.LEGAL_BASIS, legal_basis=self.override)
         return None
 
@@ -319,6 +337,10 @@ def sector_view(
             consent_ids = tuple(dict.fromkeys((*allowed.consent_ids, *costs.consent_ids)))
             interventions.append(Shown(item, attrs.evolve(allowed, consent_ids=consent_ids)))
 
+    participants = tuple(
+        p for p in plan.participants.values() if access.coordinating or p.actor.sector is sector
+    )
+
     meetings: list[Shown[MeetingItem]] = []
     decisions_allowed = access.allows(C.MEETING_DECISIONS, citizen_ids=everyone)
     for meeting in plan.meetings:
@@ -338,4 +360,5 @@ def sector_view(
         interventions=tuple(interventions),
         withheld_interventions=tuple(withheld),
         meetings=tuple(meetings),
+        participants=participants,
     )
