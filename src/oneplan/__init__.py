@@ -11,11 +11,20 @@ from oneplan.aggregates.personal import ERASED
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
 from oneplan.aggregates.staff import Delegation, StaffMember
 from oneplan.application import Clock, Erasure, OnePlan, system_clock
-from oneplan.audit import Anchor, Breach, Finding, Verification, VerificationStatus
+from oneplan.audit import (
+    Anchor,
+    AnchorPublicKey,
+    Breach,
+    Finding,
+    Verification,
+    VerificationStatus,
+    verify_read_only,
+)
 from oneplan.audit.trail import AuditEntry
 from oneplan.commands import ResponsibilityFor
 from oneplan.errors import (
     AnchorInvalid,
+    AnchorSignatureInvalid,
     AuditChainBroken,
     AuditChainNotStarted,
     AuditKeyMismatch,
@@ -50,16 +59,19 @@ from oneplan.errors import (
     NotFound,
     NotPermitted,
     OnePlanError,
+    OutOfOrderInEffectiveTime,
     ParticipantNotFound,
     PlanNotFound,
     ProjectionFailed,
     RetentionNotEnded,
     RuleViolation,
+    SanctionBackdatedBeforeSocialContact,
     SanctionBeforeSocialContact,
     SectorPlanNotFound,
     SectorPlanReplaced,
     SharingNotCovered,
     StaffNotFound,
+    StartBackdatedBeforeDependency,
     StorageError,
     ViewsAheadOfLog,
 )
@@ -135,6 +147,8 @@ __all__ = [
     "AllowedBy",
     "Anchor",
     "AnchorInvalid",
+    "AnchorPublicKey",
+    "AnchorSignatureInvalid",
     "AuditChainBroken",
     "AuditChainNotStarted",
     "AuditEntry",
@@ -212,6 +226,7 @@ __all__ = [
     "NotPermitted",
     "OnePlan",
     "OnePlanError",
+    "OutOfOrderInEffectiveTime",
     "OverarchingGoal",
     "OverarchingGoalKind",
     "Participant",
@@ -233,6 +248,7 @@ __all__ = [
     "RetentionNotEnded",
     "RetentionPolicy",
     "RuleViolation",
+    "SanctionBackdatedBeforeSocialContact",
     "SanctionBeforeSocialContact",
     "Sector",
     "SectorPlanNotFound",
@@ -247,6 +263,7 @@ __all__ = [
     "StaffNotFound",
     "StaffPrincipal",
     "StaffRole",
+    "StartBackdatedBeforeDependency",
     "StorageError",
     "SystemPrincipal",
     "Target",
@@ -258,4 +275,5 @@ __all__ = [
     "evaluate",
     "simulate",
     "system_clock",
+    "verify_read_only",
 ]

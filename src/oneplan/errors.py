@@ -8,11 +8,13 @@ about each.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 __all__ = [
     "AnchorInvalid",
+    "AnchorSignatureInvalid",
     "AuditChainBroken",
     "AuditChainNotStarted",
     "AuditKeyMismatch",
@@ -49,17 +51,20 @@ __all__ = [
     "NotFound",
     "NotPermitted",
     "OnePlanError",
+    "OutOfOrderInEffectiveTime",
     "ParticipantNotFound",
     "PlanNotFound",
     "ProjectionFailed",
     "RetentionNotEnded",
     "RuleViolation",
+    "SanctionBackdatedBeforeSocialContact",
     "SanctionBeforeSocialContact",
     "SectorPlanNotFound",
     "SectorPlanReplaced",
     "SharingNotCovered",
     "StaffNotFound",
     "StorageError",
+    "StartBackdatedBeforeDependency",
     "ViewsAheadOfLog",
 ]
 
@@ -194,6 +199,24 @@ class AnchorInvalid(OnePlanError, ValueError):
 
     def __init__(self, message: str, *, source: str = "<data>") -> None:
         super().__init__(message, source=source)
+
+
+class AnchorSignatureInvalid(OnePlanError):
+    """An anchor's signature does not hold: altered, forged, signed with another key
+    (``signing_key_id`` versus ``public_key_id``), or signed with the audit key (HMAC)
+    where the anchor signing key's (Ed25519) was expected. ``position`` is the anchor's."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int,
+        signing_key_id: str | None,
+        public_key_id: str | None,
+    ) -> None:
+        super().__init__(
+            message, position=position, signing_key_id=signing_key_id, public_key_id=public_key_id
+        )
 
 
 # --- not found ----------------------------------------------------------------------
@@ -439,3 +462,50 @@ class ViewsAheadOfLog(StorageError):
 
     def __init__(self, message: str, *, position: int, head: int) -> None:
         super().__init__(message, position=position, head=head)
+class OutOfOrderInEffectiveTime(RuleViolation):
+    """Rule 15: a command effective before a step already recorded in the citizen's
+    course, which it would contradict there. ``command`` and ``effective_at`` name the
+    refused command; ``recorded_step`` (an event name), ``recorded_at`` (its effective
+    time) and ``recorded_in`` (the id of the citizen or intervention holding it) name
+    the recorded step; the ids involved are attributes too."""
+
+    rule = "rules hold in the citizen's course"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        command: str,
+        effective_at: datetime,
+        recorded_step: str,
+        recorded_at: datetime,
+        recorded_in: UUID,
+        **ids: Any,
+    ) -> None:
+        super().__init__(
+            message,
+            command=command,
+            effective_at=effective_at,
+            recorded_step=recorded_step,
+            recorded_at=recorded_at,
+            recorded_in=recorded_in,
+            **ids,
+        )
+
+
+class SanctionBackdatedBeforeSocialContact(OutOfOrderInEffectiveTime, SanctionBeforeSocialContact):
+    """Rules 8 and 15: a sanction effective before the contact with the citizen's
+    social-services contact person that the record holds (``recorded_at``): in the
+    citizen's course the sanction would come first."""
+
+    rule = "Randers sanction rule"
+
+
+class StartBackdatedBeforeDependency(OutOfOrderInEffectiveTime, DependencyNotSatisfied):
+    """Rules 6 and 15: a start effective before what it waits for held: the awaited
+    intervention (``waits_for_id``, ``recorded_in``) ended (or started, for
+    ``after-start``; was cancelled) only at ``recorded_at``."""
+
+    rule = "wait for dependency"
+
+

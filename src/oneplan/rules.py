@@ -20,9 +20,10 @@ from oneplan.errors import (
     NotDeliveredToArchive,
     RetentionNotEnded,
     SharingNotCovered,
+    StartBackdatedBeforeDependency,
 )
 from oneplan.privacy.retention import CaseFile, RetentionPolicy, retention_ends
-from oneplan.values import Actor, DependencyType, LegalBasis
+from oneplan.values import Actor, DependencyType, InterventionStatus, LegalBasis
 
 __all__ = [
     "dependency_in_same_plan",
@@ -30,6 +31,7 @@ __all__ = [
     "no_dependency_cycle",
     "plan_needs_consent",
     "sharing_fails_closed",
+    "wait_for_dependency_in_the_course",
 ]
 
 _WAITING = (DependencyType.AFTER_END, DependencyType.AFTER, DependencyType.AFTER_START)
@@ -175,3 +177,43 @@ def erasure_only_at_end_of_retention(
             plan_ids=tuple(f.plan_id for f in waiting if f.plan_id),
             sector_plans=tuple(f.sector_plan for f in waiting if f.sector_plan),
         )
+
+
+def wait_for_dependency_in_the_course(
+    intervention: Intervention, awaited: Iterable[Intervention], at: datetime
+) -> None:
+    """Rule 6 in the citizen's course (rule 15): an intervention that waits for another
+    starts no earlier than the step it waits for is effective. ``after-end``/``after``:
+    the other's end (completed or stopped); ``after-start``: its start; a cancelled one
+    holds nothing back from its cancellation on. A start backdated before that step is
+    ``StartBackdatedBeforeDependency``, naming both; one that has not happened at all is
+    the aggregate's ``DependencyNotSatisfied``."""
+    kinds = {d.on_intervention_id: d.type for d in intervention.dependencies}
+    for other in awaited:
+        kind = kinds.get(other.id)
+        if kind not in _WAITING:
+            continue
+        step: str | None
+        since: datetime | None
+        if other.status is InterventionStatus.CANCELLED:
+            step, since = "Cancelled", other.ended_at
+        elif kind is DependencyType.AFTER_START:
+            step, since = "Started", other.started_at
+        elif other.status.has_ended:
+            step = "Completed" if other.status is InterventionStatus.COMPLETED else "Stopped"
+            since = other.ended_at
+        else:
+            continue
+        if since is not None and at < since:
+            raise StartBackdatedBeforeDependency(
+                f"rule 6 in the course: intervention {intervention.id} cannot start at "
+                f"{at.isoformat()}: it waits ({kind.value}) for {other.id}, "
+                f"{step.lower()} only at {since.isoformat()}",
+                command="StartIntervention",
+                effective_at=at,
+                recorded_step=step,
+                recorded_at=since,
+                recorded_in=other.id,
+                intervention_id=intervention.id,
+                waits_for_id=other.id,
+            )

@@ -130,6 +130,9 @@ INTERVENTION_STATE: dict[str, Any] = {
     "end_reason": str | None,
     "actual_costs": tuple[CostEntry, ...],
     "dependencies": tuple[Dependency, ...],
+    "last_step": str | None,
+    "last_step_at": datetime | None,
+    "responsible_since": datetime | None,
 }
 
 _SCHEMAS: dict[type[OnePlanAggregate], dict[str, Any]] = {

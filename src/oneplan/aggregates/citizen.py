@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -20,7 +20,9 @@ from oneplan.errors import (
     IllegalTransition,
     InvalidInput,
     LegalBasisOutsideSector,
+    OutOfOrderInEffectiveTime,
     RetentionNotEnded,
+    SanctionBackdatedBeforeSocialContact,
     SanctionBeforeSocialContact,
     SectorPlanNotFound,
     SectorPlanReplaced,
@@ -44,7 +46,7 @@ from oneplan.values import (
     cpr_birth_date,
 )
 
-__all__ = ["Citizen", "Consent", "SectorPlanFile", "age_on"]
+__all__ = ["Citizen", "Consent", "RandersStep", "SectorPlanFile", "age_on", "randers_breaches"]
 
 SANCTION_LAWS = frozenset({Law.LAS, Law.LAB})
 """The laws the employment authority sanctions under (benefit cuts)."""
@@ -53,6 +55,39 @@ SANCTION_LAWS = frozenset({Law.LAS, Law.LAB})
 def age_on(birth_date: date, day: date) -> int:
     """Whole years of age on ``day``."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+@attrs.frozen
+class RandersStep:
+    """One step of the Randers rule's course (rule 8), at its effective time: a contact
+    person recorded (``ref`` their id), contacted (``ref`` their id), or a sanction
+    imposed (``ref`` its id)."""
+
+    step: str
+    """The event: ``SocialContactPersonRecorded``, ``SocialContactPersonContacted`` or
+    ``SanctionImposed``."""
+    effective_at: datetime
+    ref: str
+
+
+def randers_breaches(course: Iterable[RandersStep]) -> list[RandersStep]:
+    """The sanctions that break the Randers rule in the citizen's course (rule 15): in
+    effective time (steps at the same time in the order recorded), a sanction while a
+    contact person is recorded needs a contact with them since that person was recorded
+    and since the previous sanction."""
+    person: str | None = None
+    contacted = False
+    breaches: list[RandersStep] = []
+    for step in sorted(course, key=lambda s: s.effective_at):
+        if step.step == "SocialContactPersonRecorded":
+            person, contacted = step.ref, False
+        elif step.step == "SocialContactPersonContacted":
+            contacted = True
+        else:
+            if person is not None and not contacted:
+                breaches.append(step)
+            contacted = False
+    return breaches
 
 
 @attrs.frozen
@@ -122,6 +157,10 @@ class Citizen(OnePlanAggregate):
         self.social_contact_person: Actor | None = None
         self.social_contact_made_since_last_sanction = False
         self.sanction_ids: tuple[UUID, ...] = ()
+        self.randers_course: tuple[RandersStep, ...] = ()
+        """The contact person recorded, the contacts and the sanctions, in the order
+        recorded, each at its effective time: the Randers rule is judged on them in
+        effective time (``randers_breaches``)."""
         self.plan_id: UUID | None = None
         self.past_plan_ids: tuple[UUID, ...] = ()
         self.erased = False
@@ -226,6 +265,12 @@ class Citizen(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.social_contact_person = self.contact_person
             aggregate.social_contact_made_since_last_sanction = False
+            aggregate.randers_course = (
+                *aggregate.randers_course,
+                RandersStep(
+                    "SocialContactPersonRecorded", self.effective_at, self.contact_person.id
+                ),
+            )
 
     class SocialContactPersonContacted(OnePlanAggregate.Event):
         """The employment authority contacted the citizen's social-services contact
@@ -238,6 +283,12 @@ class Citizen(OnePlanAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.social_contact_made_since_last_sanction = True
+            aggregate.randers_course = (
+                *aggregate.randers_course,
+                RandersStep(
+                    "SocialContactPersonContacted", self.effective_at, self.contact_person_id
+                ),
+            )
 
     class SanctionImposed(OnePlanAggregate.Event):
         """The employment authority sanctioned the citizen (*sanktion*: cut benefits)."""
@@ -251,6 +302,10 @@ class Citizen(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.sanction_ids = (*aggregate.sanction_ids, self.sanction_id)
             aggregate.social_contact_made_since_last_sanction = False
+            aggregate.randers_course = (
+                *aggregate.randers_course,
+                RandersStep("SanctionImposed", self.effective_at, str(self.sanction_id)),
+            )
 
     class BenefitPaid(OnePlanAggregate.Event):
         """A benefit (*overførselsindkomst*, such as kontanthjælp) was paid to the citizen
@@ -563,6 +618,9 @@ class Citizen(OnePlanAggregate):
             raise IllegalTransition(
                 f"{contact_person.id} is already the contact person", citizen_id=self.id
             )
+        self._require_after_randers_steps(
+            "RecordSocialContactPerson", effective_at, self.randers_course
+        )
         self._record(
             self.SocialContactPersonRecorded,
             actor=actor,
@@ -579,6 +637,11 @@ class Citizen(OnePlanAggregate):
                 f"citizen {self.id} has no social-services contact person recorded",
                 citizen_id=self.id,
             )
+        self._require_after_randers_steps(
+            "RecordSocialContactMade",
+            effective_at,
+            [s for s in self.randers_course if s.step == "SocialContactPersonRecorded"],
+        )
         self._record(
             self.SocialContactPersonContacted,
             actor=actor,
@@ -610,7 +673,7 @@ class Citizen(OnePlanAggregate):
                 citizen_id=self.id,
                 caseworker_id=actor.id,
             )
-        self.check_randers_sanction_rule()
+        self.check_randers_sanction_rule(effective_at, sanction_id)
         self._record(
             self.SanctionImposed,
             actor=actor,
@@ -620,18 +683,100 @@ class Citizen(OnePlanAggregate):
             reason=require_text("ImposeSanction", "reason", reason),
         )
 
-    def check_randers_sanction_rule(self) -> None:
+    def check_randers_sanction_rule(self, at: datetime, sanction_id: UUID | None = None) -> None:
         """The Randers sanction rule: no sanction before the citizen's social-services
         contact person has been contacted (once per sanction). A citizen with no contact
-        person recorded has nobody to contact, and the rule does not apply."""
+        person recorded has nobody to contact, and the rule does not apply.
+
+        Judged in the citizen's course (rule 15): a sanction effective at ``at`` needs
+        the contact effective before it (``SanctionBeforeSocialContact``, or
+        ``SanctionBackdatedBeforeSocialContact`` when the contact recorded is effective
+        only after it), and must not take the contact a sanction already recorded later
+        in the course was imposed on (``OutOfOrderInEffectiveTime``)."""
         if self.social_contact_person is None:
             return
-        if not self.social_contact_made_since_last_sanction:
+        self._check_effective_at("SanctionImposed", at)
+        candidate = RandersStep("SanctionImposed", at, str(sanction_id or "(this sanction)"))
+        before = {id(b) for b in randers_breaches(self.randers_course)}
+        new = [
+            b for b in randers_breaches((*self.randers_course, candidate)) if id(b) not in before
+        ]
+        if not new:
+            return
+        if new[0] is candidate:
+            later = [
+                s
+                for s in self.randers_course
+                if s.step == "SocialContactPersonContacted" and s.effective_at > at
+            ]
+            person = self.contact_person_at(at) or (
+                self.social_contact_person.id if self.social_contact_person else ""
+            )
+            if later:
+                contact = min(later, key=lambda s: s.effective_at)
+                raise SanctionBackdatedBeforeSocialContact(
+                    f"Randers rule: a sanction of citizen {self.id} effective "
+                    f"{at.isoformat()} comes before the contact with {contact.ref} in social "
+                    f"services, effective {contact.effective_at.isoformat()}; contact "
+                    "them before the sanction's time, or date the sanction after the contact",
+                    command="ImposeSanction",
+                    effective_at=at,
+                    recorded_step=contact.step,
+                    recorded_at=contact.effective_at,
+                    recorded_in=self.id,
+                    citizen_id=self.id,
+                    contact_person_id=person,
+                )
             raise SanctionBeforeSocialContact(
-                f"Randers rule: contact {self.social_contact_person.id} in social services "
-                f"before sanctioning citizen {self.id}",
+                f"Randers rule: contact {person} in social services before sanctioning "
+                f"citizen {self.id}",
                 citizen_id=self.id,
-                contact_person_id=self.social_contact_person.id,
+                contact_person_id=person,
+            )
+        recorded = new[0]
+        raise OutOfOrderInEffectiveTime(
+            f"ImposeSanction: a sanction of citizen {self.id} effective {at.isoformat()} "
+            f"would take the contact that sanction {recorded.ref}, recorded effective "
+            f"{recorded.effective_at.isoformat()}, was imposed on (Randers rule)",
+            command="ImposeSanction",
+            effective_at=at,
+            recorded_step=recorded.step,
+            recorded_at=recorded.effective_at,
+            recorded_in=self.id,
+            citizen_id=self.id,
+            sanction_id=recorded.ref,
+        )
+
+    def contact_person_at(self, at: datetime) -> str | None:
+        """The social-services contact person in the citizen's course at ``at``."""
+        person = None
+        for step in sorted(self.randers_course, key=lambda s: s.effective_at):
+            if step.effective_at > at:
+                break
+            if step.step == "SocialContactPersonRecorded":
+                person = step.ref
+        return person
+
+    def _require_after_randers_steps(
+        self, command: str, effective_at: datetime, steps: Iterable[RandersStep]
+    ) -> None:
+        """Rule 15 for the Randers course: a new contact person is recorded after every
+        step recorded (the contacts and sanctions before were of the one before), a
+        contact after the current contact person was recorded."""
+        self._check_effective_at(command, effective_at)
+        later = [s for s in steps if s.effective_at > effective_at]
+        if later:
+            latest = max(later, key=lambda s: s.effective_at)
+            raise OutOfOrderInEffectiveTime(
+                f"{command}: citizen {self.id} at {effective_at.isoformat()} would come "
+                f"before {latest.step} ({latest.ref}) recorded effective "
+                f"{latest.effective_at.isoformat()} (Randers rule)",
+                command=command,
+                effective_at=effective_at,
+                recorded_step=latest.step,
+                recorded_at=latest.effective_at,
+                recorded_in=self.id,
+                citizen_id=self.id,
             )
 
     def pay_benefit(

@@ -18,6 +18,7 @@ from oneplan.errors import (
     InterventionFinished,
     InvalidInput,
     LegalBasisOutsideSector,
+    OutOfOrderInEffectiveTime,
 )
 from oneplan.values import (
     LAW_SECTORS,
@@ -80,6 +81,13 @@ def require_legal_basis_in_sector(
         )
 
 
+def _stepped(aggregate: Any, step: str, at: datetime) -> None:
+    """Keep the latest lifecycle step in effective time (a stream recorded before rule
+    15 was checked may hold its steps out of order: the latest is still the latest)."""
+    if aggregate.last_step_at is None or at >= aggregate.last_step_at:
+        aggregate.last_step, aggregate.last_step_at = step, at
+
+
 class Intervention(OnePlanAggregate):
     """One effort (*indsats*) by one sector under one legal basis, supporting goals of a
     plan, with exactly one responsible caseworker, a planned period and a budget."""
@@ -113,6 +121,14 @@ class Intervention(OnePlanAggregate):
         self.end_reason: str | None = None
         self.actual_costs: tuple[CostEntry, ...] = ()
         self.dependencies: tuple[Dependency, ...] = ()
+        self.last_step: str | None = None
+        """The latest step of its lifecycle (an event name: ``Started``, ``Paused``, ...)
+        in the citizen's course; its steps are recorded in effective time (rule 15)."""
+        self.last_step_at: datetime | None = None
+        """The effective time of ``last_step``."""
+        self.responsible_since: datetime | None = None
+        """When the responsible caseworker became responsible (the proposal or the latest
+        reassignment, in effective time)."""
 
     # --- events ----------------------------------------------------------------------
 
@@ -147,6 +163,7 @@ class Intervention(OnePlanAggregate):
                 "budget_area",
             ):
                 setattr(aggregate, name, getattr(self, name))
+            aggregate.responsible_since = self.effective_at
 
     class ProposedUnderSectorPlan(OnePlanAggregate.Created):
         """An intervention was proposed under the citizen's own sector plan (*handleplan*),
@@ -180,6 +197,7 @@ class Intervention(OnePlanAggregate):
                 "budget_area",
             ):
                 setattr(aggregate, name, getattr(self, name))
+            aggregate.responsible_since = self.effective_at
 
     class Granted(OnePlanAggregate.Event):
         """A decision (*afgørelse*) granted the intervention."""
@@ -205,6 +223,7 @@ class Intervention(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = S.SCHEDULED
             aggregate.scheduled_start = self.start_on
+            _stepped(aggregate, "Scheduled", self.effective_at)
 
     class Started(OnePlanAggregate.Event):
         """The intervention started."""
@@ -212,6 +231,7 @@ class Intervention(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = S.IN_PROGRESS
             aggregate.started_at = self.effective_at
+            _stepped(aggregate, "Started", self.effective_at)
 
     class Paused(OnePlanAggregate.Event):
         """The intervention was paused (*sat i bero*), with a reason and an expected resume date."""
@@ -226,6 +246,7 @@ class Intervention(OnePlanAggregate):
             aggregate.pause_reason = self.reason
             aggregate.expected_resume = self.expected_resume
             aggregate.paused_at = self.effective_at
+            _stepped(aggregate, "Paused", self.effective_at)
 
     class Resumed(OnePlanAggregate.Event):
         """The paused intervention resumed."""
@@ -235,6 +256,7 @@ class Intervention(OnePlanAggregate):
             aggregate.pause_reason = None
             aggregate.expected_resume = None
             aggregate.paused_at = None
+            _stepped(aggregate, "Resumed", self.effective_at)
 
     class Completed(OnePlanAggregate.Event):
         """The intervention was completed, with its outcome."""
@@ -248,6 +270,7 @@ class Intervention(OnePlanAggregate):
             aggregate.status = S.COMPLETED
             aggregate.outcome = self.outcome
             aggregate.ended_at = self.effective_at
+            _stepped(aggregate, "Completed", self.effective_at)
 
     class Stopped(OnePlanAggregate.Event):
         """The intervention was ended early, after it had started."""
@@ -260,6 +283,7 @@ class Intervention(OnePlanAggregate):
             aggregate.status = S.STOPPED
             aggregate.end_reason = self.reason
             aggregate.ended_at = self.effective_at
+            _stepped(aggregate, "Stopped", self.effective_at)
 
     class Cancelled(OnePlanAggregate.Event):
         """The intervention was withdrawn before it started."""
@@ -272,6 +296,7 @@ class Intervention(OnePlanAggregate):
             aggregate.status = S.CANCELLED
             aggregate.end_reason = self.reason
             aggregate.ended_at = self.effective_at
+            _stepped(aggregate, "Cancelled", self.effective_at)
 
     class ResponsibleReassigned(OnePlanAggregate.Event):
         """Another caseworker became responsible for the intervention."""
@@ -284,6 +309,7 @@ class Intervention(OnePlanAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.responsible = self.new_responsible
+            aggregate.responsible_since = self.effective_at
 
     class ActualCostRecorded(OnePlanAggregate.Event):
         """An actual cost of the intervention was booked to a budget area."""
@@ -422,6 +448,7 @@ class Intervention(OnePlanAggregate):
 
     def schedule(self, *, start_on: date, actor: Actor, effective_at: datetime) -> None:
         self._require_status("ScheduleIntervention", S.NOT_STARTED, S.SCHEDULED)
+        self._require_in_course_order("ScheduleIntervention", effective_at)
         if start_on == self.scheduled_start:
             raise IllegalTransition(
                 f"intervention {self.id} is already scheduled for {start_on}",
@@ -445,6 +472,21 @@ class Intervention(OnePlanAggregate):
                 intervention_id=self.id,
                 status=self.status,
             )
+        self._check_effective_at("Started", effective_at)
+        if effective_at < self.decision.decided_at:
+            raise OutOfOrderInEffectiveTime(
+                f"StartIntervention: intervention {self.id} cannot start at "
+                f"{effective_at.isoformat()}, before the decision {self.decision.decision_id} "
+                f"granting it (effective {self.decision.decided_at.isoformat()})",
+                command="StartIntervention",
+                effective_at=effective_at,
+                recorded_step="Granted",
+                recorded_at=self.decision.decided_at,
+                recorded_in=self.id,
+                intervention_id=self.id,
+                decision_id=self.decision.decision_id,
+            )
+        self._require_in_course_order("StartIntervention", effective_at)
         self.check_dependencies(dependency_statuses)
         self._record(self.Started, actor=actor, effective_at=effective_at)
 
@@ -471,6 +513,7 @@ class Intervention(OnePlanAggregate):
     ) -> None:
         """Rule 5: a paused intervention has a reason."""
         self._require_status("PauseIntervention", S.IN_PROGRESS)
+        self._require_in_course_order("PauseIntervention", effective_at)
         if expected_resume is not None and expected_resume < effective_at.date():
             raise InvalidInput(
                 "PauseIntervention", [{"loc": ("expected_resume",), "msg": "is before the pause"}]
@@ -486,12 +529,14 @@ class Intervention(OnePlanAggregate):
     def resume(self, *, actor: Actor, effective_at: datetime) -> None:
         """Rule 5: only a paused intervention resumes."""
         self._require_status("ResumeIntervention", S.ON_HOLD)
+        self._require_in_course_order("ResumeIntervention", effective_at)
         self._record(self.Resumed, actor=actor, effective_at=effective_at)
 
     def complete(
         self, *, outcome: InterventionOutcome, note: str = "", actor: Actor, effective_at: datetime
     ) -> None:
         self._require_status("CompleteIntervention", S.IN_PROGRESS)
+        self._require_in_course_order("CompleteIntervention", effective_at)
         self._record(
             self.Completed,
             actor=actor,
@@ -503,6 +548,7 @@ class Intervention(OnePlanAggregate):
     def stop(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         """End early, after it started."""
         self._require_status("StopIntervention", S.IN_PROGRESS, S.ON_HOLD)
+        self._require_in_course_order("StopIntervention", effective_at)
         self._record(
             self.Stopped,
             actor=actor,
@@ -513,6 +559,7 @@ class Intervention(OnePlanAggregate):
     def cancel(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         """Withdraw before it started."""
         self._require_status("CancelIntervention", S.NOT_STARTED, S.SCHEDULED)
+        self._require_in_course_order("CancelIntervention", effective_at)
         self._record(
             self.Cancelled,
             actor=actor,
@@ -529,6 +576,19 @@ class Intervention(OnePlanAggregate):
         if new_responsible.id == self.responsible.id:
             raise IllegalTransition(
                 f"{new_responsible.id} is already responsible for intervention {self.id}",
+                intervention_id=self.id,
+            )
+        self._check_effective_at("ResponsibleReassigned", effective_at)
+        if self.responsible_since is not None and effective_at < self.responsible_since:
+            raise OutOfOrderInEffectiveTime(
+                f"ReassignResponsible: intervention {self.id} cannot pass from "
+                f"{self.responsible.id} at {effective_at.isoformat()}: they are responsible "
+                f"only from {self.responsible_since.isoformat()} (rule 4 in the course)",
+                command="ReassignResponsible",
+                effective_at=effective_at,
+                recorded_step="ResponsibleReassigned",
+                recorded_at=self.responsible_since,
+                recorded_in=self.id,
                 intervention_id=self.id,
             )
         self._record(
@@ -623,6 +683,24 @@ class Intervention(OnePlanAggregate):
                 f"{command}: intervention {self.id} is {self.status.value} and never changes again",
                 intervention_id=self.id,
                 status=self.status,
+            )
+
+    def _require_in_course_order(self, command: str, effective_at: datetime) -> None:
+        """Rule 15: a lifecycle step is not effective before the latest one recorded (a
+        resume before its pause, a start before its schedule, an end before a resume
+        would each contradict the course as recorded)."""
+        self._check_effective_at(command, effective_at)
+        if self.last_step_at is not None and effective_at < self.last_step_at:
+            raise OutOfOrderInEffectiveTime(
+                f"{command}: intervention {self.id} at {effective_at.isoformat()} would come "
+                f"before its step {self.last_step} recorded effective "
+                f"{self.last_step_at.isoformat()}; its steps are in the order of the course",
+                command=command,
+                effective_at=effective_at,
+                recorded_step=self.last_step or "",
+                recorded_at=self.last_step_at,
+                recorded_in=self.id,
+                intervention_id=self.id,
             )
 
     def _require_status(self, command: str, *allowed: InterventionStatus) -> None:

@@ -129,10 +129,13 @@ class InterventionCommands(Area):
 
     @command(c.StartIntervention)
     def start_intervention(self, cmd: c.StartIntervention, d: Deciding) -> UUID:
-        """Start an intervention; rule 6 waits for the ones it depends on."""
+        """Start an intervention; rule 6 waits for the ones it depends on, in the citizen's
+        course (``wait_for_dependency_in_the_course``: not before what it waits for)."""
         intervention = self._held(d, cmd.intervention_id, "StartIntervention")
-        statuses = {dep: d.get(Intervention, dep).status for dep in intervention.waits_for}
+        awaited = [d.get(Intervention, dep) for dep in intervention.waits_for]
+        statuses = {other.id: other.status for other in awaited}
         intervention.start(dependency_statuses=statuses, actor=d.actor, effective_at=d.at)
+        rules.wait_for_dependency_in_the_course(intervention, awaited, d.at)
         return intervention.id
 
     @command(c.PauseIntervention)
