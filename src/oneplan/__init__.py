@@ -11,11 +11,20 @@ from oneplan.aggregates.personal import ERASED
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
 from oneplan.aggregates.staff import Delegation, StaffMember
 from oneplan.application import Clock, Erasure, OnePlan, system_clock
-from oneplan.audit import Anchor, Breach, Finding, Verification, VerificationStatus
+from oneplan.audit import (
+    Anchor,
+    AnchorPublicKey,
+    Breach,
+    Finding,
+    Verification,
+    VerificationStatus,
+    verify_read_only,
+)
 from oneplan.audit.trail import AuditEntry
 from oneplan.commands import ResponsibilityFor
 from oneplan.errors import (
     AnchorInvalid,
+    AnchorSignatureInvalid,
     AuditChainBroken,
     AuditChainNotStarted,
     AuditKeyMismatch,
@@ -138,6 +147,8 @@ __all__ = [
     "AllowedBy",
     "Anchor",
     "AnchorInvalid",
+    "AnchorPublicKey",
+    "AnchorSignatureInvalid",
     "AuditChainBroken",
     "AuditChainNotStarted",
     "AuditEntry",
@@ -264,4 +275,5 @@ __all__ = [
     "evaluate",
     "simulate",
     "system_clock",
+    "verify_read_only",
 ]

@@ -46,7 +46,7 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.aggregates.staff import StaffDirectory, StaffMember
-from oneplan.audit.anchor import Anchor
+from oneplan.audit.anchor import Anchor, AnchorPublicKey
 from oneplan.audit.chain import ChainKey
 from oneplan.audit.trail import AuditEntry, audit_entries
 from oneplan.audit.verify import ChainSource, Progress, Verification, Verifier, make_anchor
@@ -536,23 +536,44 @@ class OnePlan(Application[UUID]):
         return self.views.keys(CaseloadView.name)
 
     def verify_audit(
-        self, *, anchor: Anchor | None = None, progress: Progress | None = None
+        self,
+        *,
+        anchor: Anchor | None = None,
+        anchor_public_key: AnchorPublicKey | None = None,
+        progress: Progress | None = None,
     ) -> Verification:
         """Replay the stored log and its audit chain (the bytes as stored, never decrypted)
-        and report the first place they disagree, checked against ``anchor`` if given.
-        Without the audit key only the chain's structure can be checked."""
+        and report the first place they disagree, checked against ``anchor`` if given
+        (its signature with ``anchor_public_key`` when given: then only an Ed25519
+        anchor signed by it passes; else an Ed25519 anchor with the configured signing
+        key's public key, an HMAC one with the audit key). Without the audit key only
+        the chain's structure can be checked. An auditor without write access or the
+        personal-data keys: ``oneplan.audit.verify_read_only``."""
+        public_key = anchor_public_key
+        if public_key is None and anchor is not None and anchor.algorithm == "ed25519":
+            public_key = self.keys.anchor_public_key()
         try:
             return Verifier(
-                self._chain_source(), self._audit_key(), anchor=anchor, progress=progress
+                self._chain_source(),
+                self._audit_key(),
+                anchor=anchor,
+                public_key=public_key,
+                progress=progress,
             ).run()
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read the log to verify it: {e}") from e
 
     def make_audit_anchor(self, *, progress: Progress | None = None) -> Anchor:
-        """Verify the log, then sign an anchor of its chain to keep elsewhere (``Anchor.write``)."""
+        """Verify the log, then sign an anchor of its chain to keep elsewhere
+        (``Anchor.write``): with the anchor signing key (Ed25519) when one is configured,
+        else with the audit key (HMAC)."""
         try:
             return make_anchor(
-                self._chain_source(), self._audit_key(), made_at=self.clock(), progress=progress
+                self._chain_source(),
+                self._audit_key(),
+                made_at=self.clock(),
+                progress=progress,
+                signing_key=self.keys.anchor_signer(),
             )
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read the log to anchor it: {e}") from e

@@ -14,6 +14,7 @@ from uuid import UUID
 
 __all__ = [
     "AnchorInvalid",
+    "AnchorSignatureInvalid",
     "AuditChainBroken",
     "AuditChainNotStarted",
     "AuditKeyMismatch",
@@ -62,8 +63,8 @@ __all__ = [
     "SectorPlanReplaced",
     "SharingNotCovered",
     "StaffNotFound",
-    "StartBackdatedBeforeDependency",
     "StorageError",
+    "StartBackdatedBeforeDependency",
     "ViewsAheadOfLog",
 ]
 
@@ -198,6 +199,24 @@ class AnchorInvalid(OnePlanError, ValueError):
 
     def __init__(self, message: str, *, source: str = "<data>") -> None:
         super().__init__(message, source=source)
+
+
+class AnchorSignatureInvalid(OnePlanError):
+    """An anchor's signature does not hold: altered, forged, signed with another key
+    (``signing_key_id`` versus ``public_key_id``), or signed with the audit key (HMAC)
+    where the anchor signing key's (Ed25519) was expected. ``position`` is the anchor's."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        position: int,
+        signing_key_id: str | None,
+        public_key_id: str | None,
+    ) -> None:
+        super().__init__(
+            message, position=position, signing_key_id=signing_key_id, public_key_id=public_key_id
+        )
 
 
 # --- not found ----------------------------------------------------------------------
@@ -426,6 +445,23 @@ class NotDeliveredToArchive(RuleViolation):
     rule = "erasure only after archive delivery"
 
 
+class ProjectionFailed(StorageError):
+    """A view could not fold the log at ``position``: the event there cannot be read, or
+    the fold refused it. Nothing of that batch was written; the runner stops there
+    rather than skip an event."""
+
+    def __init__(self, message: str, *, position: int) -> None:
+        super().__init__(message, position=position)
+
+
+class ViewsAheadOfLog(StorageError):
+    """The views' tracking position (``position``) lies beyond the log's last event
+    (``head``): catching up from there would skip every event up to it. Refused when the
+    projection runner starts (and whenever another runner moved the position), rather
+    than fold nothing and show views the log does not give."""
+
+    def __init__(self, message: str, *, position: int, head: int) -> None:
+        super().__init__(message, position=position, head=head)
 class OutOfOrderInEffectiveTime(RuleViolation):
     """Rule 15: a command effective before a step already recorded in the citizen's
     course, which it would contradict there. ``command`` and ``effective_at`` name the
@@ -473,20 +509,3 @@ class StartBackdatedBeforeDependency(OutOfOrderInEffectiveTime, DependencyNotSat
     rule = "wait for dependency"
 
 
-class ProjectionFailed(StorageError):
-    """A view could not fold the log at ``position``: the event there cannot be read, or
-    the fold refused it. Nothing of that batch was written; the runner stops there
-    rather than skip an event."""
-
-    def __init__(self, message: str, *, position: int) -> None:
-        super().__init__(message, position=position)
-
-
-class ViewsAheadOfLog(StorageError):
-    """The views' tracking position (``position``) lies beyond the log's last event
-    (``head``): catching up from there would skip every event up to it. Refused when the
-    projection runner starts (and whenever another runner moved the position), rather
-    than fold nothing and show views the log does not give."""
-
-    def __init__(self, message: str, *, position: int, head: int) -> None:
-        super().__init__(message, position=position, head=head)

@@ -6,9 +6,13 @@ environment or in a key file of their own) and never stored with the data.
 - ``master_key``: wraps the per-citizen data keys that encrypt personal data at rest.
 - ``cpr_key``: keys the hash by which a citizen is found from their CPR number
   (HMAC-SHA256); it stays the same when the master key is rotated.
+- ``anchor_signing_key``: signs anchors of the audit chain (Ed25519, the 32-byte
+  private key); auditors are given its public key only (``anchor_public_key``), which
+  checks anchors and cannot make them.
 
 Each is 32 random bytes, written as base64 (``Keys.generate().write(path)`` makes a key
-file). Configure them with ``ONEPLAN_AUDIT_KEY`` and ``ONEPLAN_MASTER_KEY``, or with
+file). Configure them with ``ONEPLAN_AUDIT_KEY``, ``ONEPLAN_MASTER_KEY``,
+``ONEPLAN_CPR_KEY`` and ``ONEPLAN_ANCHOR_SIGNING_KEY``, or with
 ``ONEPLAN_KEY_FILE`` naming a file of ``NAME=value`` lines; a variable set in the
 environment wins over the file. A feature whose key is not configured is off.
 """
@@ -21,11 +25,14 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import attrs
 
 from oneplan.errors import KeyConfigurationError
+
+if TYPE_CHECKING:
+    from oneplan.audit.anchor import AnchorPublicKey, AnchorSigningKey
 
 __all__ = ["KEY_BYTES", "Keys"]
 
@@ -58,11 +65,13 @@ class Keys:
     audit_key: bytes | None = None
     master_key: bytes | None = None
     cpr_key: bytes | None = None
+    anchor_signing_key: bytes | None = None
 
     VARIABLES: ClassVar[Mapping[str, str]] = {
         "audit_key": "ONEPLAN_AUDIT_KEY",
         "master_key": "ONEPLAN_MASTER_KEY",
         "cpr_key": "ONEPLAN_CPR_KEY",
+        "anchor_signing_key": "ONEPLAN_ANCHOR_SIGNING_KEY",
     }
     """Which environment variable (and key-file line) configures which key."""
 
@@ -72,6 +81,19 @@ class Keys:
         )
         return f"Keys({shown})"
 
+    def anchor_signer(self) -> AnchorSigningKey | None:
+        """The anchor signing key, ready to sign (None: anchors are signed with the
+        audit key)."""
+        from oneplan.audit.anchor import AnchorSigningKey
+
+        key = self.anchor_signing_key
+        return None if key is None else AnchorSigningKey(key)
+
+    def anchor_public_key(self) -> AnchorPublicKey | None:
+        """The public key of the anchor signing key: what auditors are given."""
+        signer = self.anchor_signer()
+        return None if signer is None else signer.public_key
+
     @classmethod
     def generate(cls) -> Self:
         """Fresh random keys, every one set."""
@@ -80,7 +102,7 @@ class Keys:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
         """The keys in ``ONEPLAN_KEY_FILE`` (if set), overridden by ``ONEPLAN_AUDIT_KEY``,
-        ``ONEPLAN_MASTER_KEY`` and ``ONEPLAN_CPR_KEY``."""
+        ``ONEPLAN_MASTER_KEY``, ``ONEPLAN_CPR_KEY`` and ``ONEPLAN_ANCHOR_SIGNING_KEY``."""
         env = os.environ if environ is None else environ
         values: dict[str, bytes | None] = {}
         key_file = env.get("ONEPLAN_KEY_FILE")

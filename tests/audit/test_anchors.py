@@ -127,7 +127,8 @@ def test_without_the_key_an_anchor_still_shows_a_cut_off_tail() -> None:
     [
         (b"", "is not an anchor"),
         (b"[]", "is not an anchor"),
-        (b'{"format": "oneplan-audit-anchor/2"}', "format"),
+        (b'{"format": "oneplan-audit-anchor/3"}', "format"),
+        (b'{"format": "oneplan-audit-anchor/2"}', "Field required"),
     ],
 )
 def test_what_is_not_an_anchor_is_refused_naming_why(data: bytes, says: str) -> None:

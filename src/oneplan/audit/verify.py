@@ -19,9 +19,15 @@ from typing import Any, Protocol
 
 import attrs
 
-from oneplan.audit.anchor import Anchor
+from oneplan.audit.anchor import ED25519, Anchor, AnchorPublicKey, AnchorSigningKey
 from oneplan.audit.chain import ZERO, ChainEntry, ChainKey, ChainStart
-from oneplan.errors import AuditChainBroken, AuditChainNotStarted, AuditKeyRequired
+from oneplan.errors import (
+    AnchorInvalid,
+    AnchorSignatureInvalid,
+    AuditChainBroken,
+    AuditChainNotStarted,
+    AuditKeyRequired,
+)
 
 __all__ = [
     "Breach",
@@ -118,7 +124,8 @@ class VerificationStatus(StrEnum):
     """The log differs from what was chained: see ``finding``."""
     UNVERIFIED = "unverified"
     """Nothing wrong was found, but the log could not be verified: no audit key (only the
-    structure was checked), or no chain at all. ``reason`` says which."""
+    structure was checked), no chain at all, or an Ed25519 anchor without its public key
+    (its signature unchecked). ``reason`` says which."""
 
 
 @attrs.frozen
@@ -140,6 +147,10 @@ class Verification:
     """Whether the MACs were recomputed (only with the audit key)."""
     anchor_position: int | None = None
     """The anchor's last position, when an anchor was checked."""
+    anchor_signed_by: str | None = None
+    """Whose signature on the anchor was checked: ``ed25519 <key id>`` (the anchor
+    signing key's public key) or ``hmac-sha256 <key id>`` (the audit key); None when
+    no anchor was given or its signature could not be checked."""
     finding: Finding | None = None
     reason: str = ""
     """Why the log is unverified (empty otherwise)."""
@@ -159,6 +170,7 @@ class Verification:
             covered = f"; positions 1-{self.chain_after} predate the chain and are not covered"
         anchored = (
             f"; matches the anchor at position {self.anchor_position}"
+            + (f" (signature {self.anchor_signed_by})" if self.anchor_signed_by else "")
             if self.anchor_position is not None
             else ""
         )
@@ -224,12 +236,16 @@ class Verifier:
         key: ChainKey | None,
         *,
         anchor: Anchor | None = None,
+        public_key: AnchorPublicKey | None = None,
         progress: Progress | None = None,
     ) -> None:
         self.source = source
         self.key = key
         self.anchor = anchor
+        self.public_key = public_key
+        """Checks an Ed25519 anchor's signature (and then requires one)."""
         self.progress = progress
+        self.anchor_signed_by: str | None = None
         self.heads: dict[bytes, tuple[bytes, int]] = {}
         """Each stream's last MAC (zero bytes before the chain) and version."""
         self.head: tuple[int, int, bytes] = (0, 0, ZERO)
@@ -259,6 +275,16 @@ class Verifier:
             if collecting:
                 gc.enable()
         seq = self.head[1]
+        if self.anchor is not None and self.anchor_signed_by is None and self.key is not None:
+            return self._result(
+                VerificationStatus.UNVERIFIED,
+                reason=(
+                    f"every MAC verified, and the log matches the anchor at position "
+                    f"{self.anchor.position}, but the anchor's signature was not checked: it "
+                    f"is signed with Ed25519 key {self.anchor.signing_key_id}; give its public "
+                    "key (--anchor-public-key FILE)"
+                ),
+            )
         if self.key is None:
             return self._result(
                 VerificationStatus.UNVERIFIED,
@@ -281,6 +307,7 @@ class Verifier:
             key_id=None if start is None else start.key_id,
             macs_checked=self.key is not None,
             anchor_position=None if self.anchor is None else self.anchor.position,
+            anchor_signed_by=self.anchor_signed_by,
             **fields,
         )
 
@@ -340,15 +367,7 @@ class Verifier:
             )
         if anchor is None:
             return
-        if key is not None and not anchor.signed_by(key):
-            raise _Stop(
-                Finding(
-                    anchor.position,
-                    Breach.ANCHOR,
-                    "the anchor's signature does not verify with the audit key: the anchor was "
-                    "altered, or made with another key",
-                )
-            )
+        self._check_anchor_signature(anchor)
         if anchor.key_id != start.key_id:
             raise _Stop(
                 Finding(
@@ -367,6 +386,25 @@ class Verifier:
                     f"position {anchor.chain_after}: the chain was restarted",
                 )
             )
+
+    def _check_anchor_signature(self, anchor: Anchor) -> None:
+        """The anchor's signature, with the public key when given (then only an Ed25519
+        anchor signed by it passes), else with the audit key (an HMAC anchor). Left
+        unchecked (``anchor_signed_by`` None) when neither key can check it."""
+        key, public_key = self.key, self.public_key
+        if public_key is None and (anchor.algorithm == ED25519 or key is None):
+            return
+        try:
+            anchor.check_signature(public_key=public_key, audit_key=key)
+        except AnchorSignatureInvalid as e:
+            raise _Stop(Finding(anchor.position, Breach.ANCHOR, str(e))) from None
+        except AnchorInvalid:  # pragma: no cover - a key for it was given (above)
+            return
+        self.anchor_signed_by = (
+            f"{ED25519} {anchor.signing_key_id}"
+            if anchor.algorithm == ED25519
+            else f"{anchor.algorithm} {anchor.key_id}"
+        )
 
     def _replay(self, start: ChainStart) -> None:
         source, progress = self.source, self.progress
@@ -733,10 +771,12 @@ def make_anchor(
     *,
     made_at: datetime,
     progress: Progress | None = None,
+    signing_key: AnchorSigningKey | None = None,
 ) -> Anchor:
-    """Verify the whole log with ``key``, then sign an anchor of its chain as it stands;
-    never over a broken log (``AuditChainBroken``), nor without the key
-    (``AuditKeyRequired``) or a chain (``AuditChainNotStarted``)."""
+    """Verify the whole log with ``key``, then sign an anchor of its chain as it stands,
+    with ``signing_key`` (Ed25519) when given, else with ``key`` (HMAC); never over a
+    broken log (``AuditChainBroken``), nor without the key (``AuditKeyRequired``) or a
+    chain (``AuditChainNotStarted``)."""
     if key is None:
         raise AuditKeyRequired("making an anchor needs the audit key")
     verifier = Verifier(source, key, progress=progress)
@@ -761,4 +801,5 @@ def make_anchor(
             if mac != ZERO
         },
         made_at=made_at,
+        signing_key=signing_key,
     )

@@ -131,7 +131,8 @@ class ViewsVerification:
         if self.difference is not None:
             total = sum(self.differences.values())
             where = ", ".join(f"{n} in {name}" for name, n in self.differences.items())
-            return f"views: {self.difference} ({total} differences: {where})"
+            plural = "" if total == 1 else "s"
+            return f"views: {self.difference} ({total} difference{plural}: {where})"
         if self.status is VerificationStatus.UNVERIFIED:
             return f"views: not verified: {self.reason}"
         behind = self.head - self.position

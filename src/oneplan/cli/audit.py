@@ -15,6 +15,7 @@ import typer
 from oneplan.audit.anchor import Anchor
 from oneplan.audit.trail import write_csv, write_json, write_jsonl
 from oneplan.audit.verify import Progress, Verification, VerificationStatus
+from oneplan.audit.views import ViewsVerification, verify_views
 from oneplan.cli.common import (
     AuditBasis,
     Db,
@@ -111,6 +112,15 @@ def verify(
             "rewritten with the key."
         ),
     ] = None,
+    views: Annotated[
+        bool,
+        typer.Option(
+            "--views",
+            help="Also fold the log into fresh views and compare every stored view row, the "
+            "views' tracking position, the CPR index and the data keys with it (needs the "
+            "master key; docs/audit.md, Views and indexes).",
+        ),
+    ] = False,
     format: Annotated[ListFormat, typer.Option(help="text or json.")] = ListFormat.TEXT,
     db: Db = None,
 ) -> None:
@@ -132,6 +142,9 @@ def verify(
                 result = oneplan.verify_audit(anchor=checkpoint, progress=report)
         else:
             result = oneplan.verify_audit(anchor=checkpoint)
+    if views:
+        _report_with_views(result, _verify_views(db), format)
+        return
     _report(result, format)
 
 
@@ -201,3 +214,38 @@ def start(principal: PrincipalText = None, db: Db = None) -> None:
         after = oneplan.as_(who).start_audit_chain()
     covered = f"positions 1-{after} predate it and are not covered" if after else "it covers all"
     typer.echo(f"the audit chain starts after position {after}: {covered}")
+
+
+def _verify_views(db: str | None) -> ViewsVerification:
+    """``verify_views`` on the record opened as the application opens it (the fold
+    decrypts with the master key), with a progress bar (on stderr) for long logs."""
+    with opened(db) as oneplan:
+        head = int(oneplan.recorder.max_notification_id() or 0)
+        if head < PROGRESS_FROM:
+            return verify_views(oneplan)
+        with progress_bar() as progress:
+            task = progress.add_task("folding the log to compare the views", total=head)
+            return verify_views(
+                oneplan,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+            )
+
+
+def _report_with_views(log: Verification, views: ViewsVerification, format: ListFormat) -> None:
+    """Both verifications: with --format json one object ``{"log": ..., "views": ...}``.
+    A line on stderr for each that is broken or not verified; exit 1 when either is
+    broken, else 2 when either could not be verified, else 0 (both lines on stdout)."""
+    if format is ListFormat.JSON:
+        echo_json({"log": log, "views": views})
+    results = (log, views)
+    broken = [r for r in results if r.status is VerificationStatus.BROKEN]
+    unverified = [r for r in results if r.status is VerificationStatus.UNVERIFIED]
+    for result in (*broken, *unverified):
+        typer.echo(f"oneplan: {result.summary()}", err=True)
+    if broken:
+        raise typer.Exit(1)
+    if unverified:
+        raise typer.Exit(NOT_VERIFIED)
+    if format is ListFormat.TEXT:
+        typer.echo(log.summary())
+        typer.echo(views.summary())
