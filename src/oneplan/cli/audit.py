@@ -12,7 +12,8 @@ from uuid import UUID
 
 import typer
 
-from oneplan.audit.anchor import Anchor
+from oneplan.audit.anchor import ED25519, Anchor, AnchorPublicKey
+from oneplan.audit.readonly import read_only_log, verify_read_only
 from oneplan.audit.trail import write_csv, write_json, write_jsonl
 from oneplan.audit.verify import Progress, Verification, VerificationStatus
 from oneplan.audit.views import ViewsVerification, verify_views
@@ -23,12 +24,16 @@ from oneplan.cli.common import (
     PrincipalText,
     app,
     as_of_option,
+    configured_keys,
+    database_url,
     echo_json,
+    fail,
     opened,
     principal_option,
     progress_bar,
 )
-from oneplan.errors import AnchorInvalid
+from oneplan.errors import AnchorInvalid, OnePlanError
+from oneplan.keys import Keys
 
 __all__ = ["NOT_VERIFIED", "PROGRESS_FROM", "audit_app"]
 
@@ -112,6 +117,13 @@ def verify(
             "rewritten with the key."
         ),
     ] = None,
+    anchor_public_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="The anchor signing key's public key (PEM): the anchor must be signed "
+            "with it (Ed25519)."
+        ),
+    ] = None,
     views: Annotated[
         bool,
         typer.Option(
@@ -126,26 +138,46 @@ def verify(
 ) -> None:
     """Replay the stored log and its audit chain, and say whether it is intact.
 
+    Opens the database read-only (a write-protected copy, a PostgreSQL role with SELECT
+    only) and needs only the audit key: nothing is decrypted, written or projected.
+
     Exits 0 when every chained event verifies with the audit key (and matches the
-    anchor); 1 with one line naming the first broken position and what is wrong; 2 when
-    the log cannot be verified (no audit key: only the chain's structure is checked; no
-    chain; an unreadable anchor)."""
+    anchor, whose signature verifies); 1 with one line naming the first broken position
+    and what is wrong (a forged anchor too); 2 when the log cannot be verified (no audit
+    key: only the chain's structure is checked; no chain; an unreadable anchor or public
+    key; an Ed25519 anchor without its public key)."""
     checkpoint = _anchor(anchor)
-    with opened(db) as oneplan:
-        head = int(oneplan.recorder.max_notification_id() or 0)
-        if head >= PROGRESS_FROM:
-            with progress_bar() as progress:
-                task = progress.add_task("verifying the log", total=head)
-                report: Progress = lambda done, total: progress.update(  # noqa: E731
-                    task, completed=done, total=total
-                )
-                result = oneplan.verify_audit(anchor=checkpoint, progress=report)
-        else:
-            result = oneplan.verify_audit(anchor=checkpoint)
+    url = database_url(db)
+    try:
+        keys = configured_keys(url)
+        public_key = _public_key(anchor_public_key, checkpoint, keys)
+        result = _verify_read_only(url, keys.audit_key, checkpoint, public_key)
+    except OnePlanError as e:
+        raise fail(str(e)) from None
     if views:
         _report_with_views(result, _verify_views(db), format)
         return
     _report(result, format)
+
+
+def _verify_read_only(
+    url: str, audit_key: bytes | None, anchor: Anchor | None, public_key: AnchorPublicKey | None
+) -> Verification:
+    """``verify_read_only``, with a progress bar (on stderr) for long logs."""
+    with read_only_log(url) as log:
+        head = int(log.max_notification_id() or 0)
+    if head < PROGRESS_FROM:
+        return verify_read_only(
+            url, audit_key=audit_key, anchor=anchor, anchor_public_key=public_key
+        )
+    with progress_bar() as progress:
+        task = progress.add_task("verifying the log", total=head)
+        report: Progress = lambda done, total: progress.update(  # noqa: E731
+            task, completed=done, total=total
+        )
+        return verify_read_only(
+            url, audit_key=audit_key, anchor=anchor, anchor_public_key=public_key, progress=report
+        )
 
 
 def _anchor(path: Path | None) -> Anchor | None:
@@ -156,6 +188,20 @@ def _anchor(path: Path | None) -> Anchor | None:
     except AnchorInvalid as e:
         typer.echo(f"oneplan: {e}", err=True)
         raise typer.Exit(NOT_VERIFIED) from None
+
+
+def _public_key(path: Path | None, anchor: Anchor | None, keys: Keys) -> AnchorPublicKey | None:
+    """The public key given (the anchor must then be signed with it); else, for an
+    Ed25519 anchor, the configured signing key's."""
+    if path is not None:
+        try:
+            return AnchorPublicKey.read(path)
+        except AnchorInvalid as e:
+            typer.echo(f"oneplan: {e}", err=True)
+            raise typer.Exit(NOT_VERIFIED) from None
+    if anchor is not None and anchor.algorithm == ED25519:
+        return keys.anchor_public_key()
+    return None
 
 
 def _report(result: Verification, format: ListFormat) -> None:
@@ -197,9 +243,15 @@ def anchor_cmd(
     except OSError as e:
         typer.echo(f"oneplan: cannot write {out}: {e.strerror}", err=True)
         raise typer.Exit(1) from None
+    signed = (
+        f"signed with Ed25519 key {made.signing_key_id}"
+        if made.algorithm == ED25519
+        else "signed with the audit key (HMAC): set ONEPLAN_ANCHOR_SIGNING_KEY to sign with a "
+        "key auditors cannot sign with"
+    )
     typer.echo(
         f"anchored position {made.position} (chain entry {made.seq}, {len(made.streams)} "
-        f"streams, key {made.key_id}) in {out}: keep it away from the database"
+        f"streams, key {made.key_id}) in {out}, {signed}: keep it away from the database"
     )
 
 
