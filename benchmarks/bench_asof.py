@@ -14,7 +14,9 @@ every read folds the stream from its first event), taking turns read by read, so
 load of a shared machine falls on both alike. Each read is timed (wall,
 ``perf_counter_ns``); CPU time (``process_time``) is summed per side. Both sides must
 return the same version for every read. Also timed: cold loads of the plan now (the
-aggregate cache emptied before each).
+aggregate cache emptied before each). The record has every key (throwaway ones unless
+``ONEPLAN_KEY_FILE`` or the key variables name them), so snapshots are sealed and MACed
+and each read checks the MAC of the snapshot it uses.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import bench_commands as bc
 
 from oneplan.application import OnePlan
+from oneplan.keys import Keys
 from oneplan.principals import Principal
 from oneplan.values import AchievementStatus, MeetingAttendee, Sector
 
@@ -100,8 +103,11 @@ def _pct(data: list[float], q: float) -> float:
 
 def measure(url: str, events: int, reads: int, seed: int = 8) -> dict[str, Any]:
     """Build the plan at ``url`` and time as-of reads and cold loads, with and without
-    snapshots."""
-    app = OnePlan.open(url)
+    snapshots. With every key (throwaway ones unless configured): a database file opened
+    without an audit or master key keeps no snapshots (rule 16: nothing could tell its
+    rows from anyone's), and every documented setup has them."""
+    keys = Keys.from_env()
+    app = OnePlan.open(url, keys=keys if keys.audit_key and keys.master_key else Keys.generate())
     try:
         t0 = time.perf_counter()
         plan_id = build_long_plan(app, events)

@@ -32,6 +32,7 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    EventStore,
     IntegrityError,
     MapperDeserialisationError,
     PersistenceError,
@@ -62,6 +63,7 @@ from oneplan.errors import (
     NotFound,
     OnePlanError,
     PlanNotFound,
+    SnapshotRejected,
     StorageError,
 )
 from oneplan.keys import Keys
@@ -83,9 +85,14 @@ from oneplan.recorders import READ_VERSIONS, AuditedRecorder, application_record
 from oneplan.snapshots import (
     SNAPSHOT_INTERVAL_VARIABLE,
     AggregateSnapshot,
+    SnapshotAuthenticator,
+    SnapshotMapper,
+    beyond_head,
+    check_snapshots,
     recorded_until,
     snapshot_interval,
     snapshotted,
+    with_snapshot_check,
 )
 from oneplan.usecases.base import parse
 from oneplan.usecases.privacy import Erasure
@@ -315,12 +322,16 @@ class OnePlan(Application[UUID]):
             ) from None
         try:
             super().__init__(env=settings)
-            if self.snapshot_interval and self.snapshots is None:
-                self.snapshots = self.construct_snapshot_store()
+            self.snapshots = self._snapshot_store(settings)
         except (PersistenceError, sqlite3.Error) as e:  # (a file that is not a database)
             raise StorageError(f"cannot open the event store: {e}") from e
         self.clock: Clock = clock or system_clock
         self._cache = _AggregateCache(self.cache_size)
+        self.snapshots_rejected = 0
+        """Snapshot rows this process met and ignored (rule 16): each is logged once, and
+        ``verify_audit`` reports every one in the store."""
+        self._snapshots_logged: set[tuple[str, int]] = set()
+        self._snapshots_lock = threading.Lock()
         self._settings = settings
         self._views: ProjectionRunner | None = None
         self._views_lock = threading.Lock()
@@ -336,6 +347,25 @@ class OnePlan(Application[UUID]):
         except BaseException:
             super().close()
             raise
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        """The snapshot store: rows MACed under a key held outside the database
+        (``oneplan.snapshots.SnapshotMapper``; rule 16)."""
+        return EventStore(
+            mapper=SnapshotMapper(self.mapper, SnapshotAuthenticator.for_keys(self.keys)),
+            recorder=self.factory.aggregate_recorder(purpose="snapshots"),
+        )
+
+    def _snapshot_store(self, settings: Mapping[str, str]) -> EventStore[UUID] | None:
+        """The snapshot store, or None: with an interval of 0, and in a database file
+        opened without any key (nothing would tell its snapshots from anyone's)."""
+        if not self.snapshot_interval:
+            return None
+        in_memory = settings.get("PERSISTENCE_MODULE", "eventsourcing.popo") == "eventsourcing.popo"
+        if not in_memory and SnapshotAuthenticator.for_keys(self.keys) is None:
+            _log.info("snapshots are off: no audit or master key to authenticate them")
+            return None
+        return self.snapshots or self.construct_snapshot_store()
 
     def _open_key_store(self, settings: Mapping[str, str]) -> None:
         """Encryption is on whenever a master key is configured; a database that holds
@@ -553,13 +583,14 @@ class OnePlan(Application[UUID]):
         if public_key is None and anchor is not None and anchor.algorithm == "ed25519":
             public_key = self.keys.anchor_public_key()
         try:
-            return Verifier(
+            result = Verifier(
                 self._chain_source(),
                 self._audit_key(),
                 anchor=anchor,
                 public_key=public_key,
                 progress=progress,
             ).run()
+            return self._verify_snapshots(result)
         except _READ_ERRORS as e:
             raise StorageError(f"cannot read the log to verify it: {e}") from e
 
@@ -595,6 +626,24 @@ class OnePlan(Application[UUID]):
 
     def _audit_key(self) -> ChainKey | None:
         return getattr(self.recorder, "audit_key", None)
+
+    def _verify_snapshots(self, result: Verification) -> Verification:
+        """Rule 16: every stored snapshot row checked (its MAC, its version against its
+        stream's last event) once the log verifies; a row that fails makes the
+        verification broken (``Breach.SNAPSHOT``, naming the first). Unchecked without a
+        snapshot store or a key to check it with."""
+        if self.snapshots is None or result.finding is not None:
+            return result
+        mapper = cast(SnapshotMapper, self.snapshots.mapper)
+        if mapper.authenticator is None:
+            return result
+
+        def head_of(stream_id: UUID | str) -> int | None:
+            last = self.recorder.select_events(cast(UUID, stream_id), desc=True, limit=1)
+            return last[0].originator_version if last else None
+
+        check = check_snapshots(self.snapshots.recorder, mapper, head_of)
+        return with_snapshot_check(result, check)
 
     def _chain_source(self) -> ChainSource:
         if not isinstance(self.recorder, AuditedRecorder):
@@ -679,23 +728,50 @@ class OnePlan(Application[UUID]):
         self, aggregate_id: UUID, version: int | None, as_of: datetime | None = None
     ) -> AggregateSnapshot | None:
         """The latest usable snapshot of ``aggregate_id`` at or before ``version`` whose
-        events were all recorded by ``as_of`` (None: there is none; fold from the start)."""
+        events were all recorded by ``as_of`` (None: there is none; fold from the start).
+        Rule 16: a row that is not oneplan's (no MAC, or one that fails) or that claims a
+        version its stream does not hold is passed over and reported, never used."""
         if self.snapshots is None:
             return None
+        mapper = cast(SnapshotMapper, self.snapshots.mapper)
         lte, limit = version, 6  # newest first, in growing pages (a query costs a round trip)
         while True:
             found = self.snapshots.recorder.select_events(
                 aggregate_id, lte=lte, desc=True, limit=limit
             )
-            for stored in found:
-                if as_of is None or recorded_until(stored, self.mapper) <= as_of:
-                    snapshot = self.snapshots.mapper.to_domain_event(stored)
-                    if isinstance(snapshot, AggregateSnapshot) and snapshot.usable:
-                        return snapshot
+            for row in found:
+                try:
+                    stored = mapper.authentic(row)
+                except SnapshotRejected as e:
+                    self._snapshot_rejected(e)
+                    continue
+                if as_of is not None and recorded_until(stored, mapper.inner) > as_of:
+                    continue
+                snapshot = mapper.inner.to_domain_event(stored)
+                if not (isinstance(snapshot, AggregateSnapshot) and snapshot.usable):
                     return None  # erased (older ones too) or written with another schema
+                at = snapshot.originator_version
+                if not self.recorder.select_events(aggregate_id, gt=at - 1, lte=at, limit=1):
+                    last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+                    head = last[0].originator_version if last else 0
+                    self._snapshot_rejected(beyond_head(aggregate_id, at, head))
+                    continue
+                return snapshot
             if len(found) < limit:
                 return None
             lte, limit = found[-1].originator_version - 1, limit * 2
+
+    def _snapshot_rejected(self, rejected: SnapshotRejected) -> None:
+        """Count a snapshot row passed over, and log it (once per row and process)."""
+        row = (str(rejected.stream_id), rejected.version)
+        with self._snapshots_lock:
+            self.snapshots_rejected += 1
+            if row in self._snapshots_logged:
+                return
+            if len(self._snapshots_logged) > 10_000:
+                self._snapshots_logged.clear()
+            self._snapshots_logged.add(row)
+        _log.warning("snapshot ignored, the events are folded instead: %s", rejected.message)
 
     def _load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
         """The aggregate now (from the cache, brought up to date) or at ``version``."""
@@ -907,7 +983,10 @@ class OnePlan(Application[UUID]):
         """Snapshot the plan or intervention ``aggregate_id`` as it was at ``version``
         (now, if None), folded from its latest snapshot and the events after it."""
         if self.snapshots is None:
-            raise StorageError(f"snapshots are off ({SNAPSHOT_INTERVAL_VARIABLE}=0)")
+            raise StorageError(
+                f"snapshots are off ({SNAPSHOT_INTERVAL_VARIABLE}=0, or a database file "
+                "opened without an audit or master key)"
+            )
         snapshot = self._snapshot(aggregate_id, version)
         aggregate: Any = snapshot.mutate() if snapshot else None
         until = snapshot.recorded_until if snapshot else None

@@ -62,6 +62,7 @@ __all__ = [
     "SectorPlanNotFound",
     "SectorPlanReplaced",
     "SharingNotCovered",
+    "SnapshotRejected",
     "StaffNotFound",
     "StorageError",
     "StartBackdatedBeforeDependency",
@@ -149,6 +150,21 @@ class CiphertextRejected(StorageError):
     """A sealed (encrypted) part of a stored event failed authentication: it was altered,
     or moved from another row (its associated data names the stream, version, topic
     and data key it was sealed for). ``stream_id`` and ``version`` name the row."""
+
+
+class SnapshotRejected(StorageError):
+    """A stored snapshot row is not one oneplan wrote (rule 16): it carries no MAC, or
+    its MAC fails under the configured key (altered, moved from another row or stream,
+    written without the key), or it claims a version its stream does not hold.
+    ``stream_id`` and ``version`` name the row, ``reason`` says which. Reads never raise
+    it: they ignore the row and fold the events (``oneplan.snapshots``)."""
+
+    stream_id: UUID | str
+    version: int
+    reason: str
+
+    def __init__(self, message: str, *, stream_id: UUID | str, version: int, reason: str) -> None:
+        super().__init__(message, stream_id=stream_id, version=version, reason=reason)
 
 
 # --- the audit chain ----------------------------------------------------------------

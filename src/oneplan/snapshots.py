@@ -21,21 +21,34 @@ events after the snapshot.
   snapshot folds. A read as of a recorded time uses the latest snapshot whose
   ``recorded_until`` is at or before it (so it folds exactly the events a fold from
   the start would), then folds the rest of the stream.
+- A snapshot is authenticated (rule 16: derived data is never trusted as evidence):
+  every stored row carries an HMAC-SHA256 (``SnapshotAuthenticator``) under a key
+  derived from the audit key (or, where none is configured, the master key), both held
+  outside the database, over all of the row: the stream id, the version, the stored
+  topic and the stored state (which holds the aggregate's topic, its state, the wishes,
+  ``recorded_until``, the schema, the time it was taken and the sealed parts). A row
+  whose MAC is missing or fails, or that claims a version its stream does not hold, is
+  ignored (the aggregate is folded from its events), logged and counted
+  (``OnePlan.snapshots_rejected``), and reported by ``oneplan audit verify``
+  (``check_snapshots``); it is never read as state. Without any key a database file
+  cannot tell its own snapshots from anyone's, so snapshots are then kept only in
+  memory (``memory://``) and are off on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, Union, get_args, get_origin
 from uuid import UUID
 
 import attrs
 import orjson
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import AggregateRecorder, Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
@@ -43,6 +56,8 @@ from oneplan.aggregates.base import OnePlanAggregate
 from oneplan.aggregates.intervention import CostEntry, Decision, Dependency, Intervention
 from oneplan.aggregates.personal import Personal, PersonalField, texts_by_citizen
 from oneplan.aggregates.plan import Goal, Meeting, Participant, Plan
+from oneplan.errors import SnapshotRejected
+from oneplan.keys import Keys
 from oneplan.projections.base import codec
 from oneplan.values import (
     Actor,
@@ -59,16 +74,27 @@ from oneplan.values import (
     SectorPlanRef,
 )
 
+if TYPE_CHECKING:
+    from oneplan.audit.verify import Verification
+
 __all__ = [
     "DEFAULT_SNAPSHOT_INTERVAL",
     "INTERVENTION_STATE",
     "PLAN_STATE",
     "SNAPSHOT_INTERVAL_VARIABLE",
     "AggregateSnapshot",
+    "SnapshotAuthenticator",
+    "SnapshotCheck",
+    "SnapshotMapper",
     "SnapshotSchemaOutdated",
+    "beyond_head",
+    "check_snapshot_rows",
+    "check_snapshots",
+    "read_only_snapshot_check",
     "recorded_until",
     "snapshot_interval",
     "snapshotted",
+    "with_snapshot_check",
 ]
 
 SNAPSHOT_INTERVAL_VARIABLE = "ONEPLAN_SNAPSHOT_INTERVAL"
@@ -301,3 +327,310 @@ class AggregateSnapshot(Snapshot):
         state["_pending_events"] = []
         aggregate.__dict__.update(state)
         return aggregate
+
+
+# --- authentication (rule 16) ----------------------------------------------------------
+
+_MAGIC = b"oneplan-snapshot-mac-v1:"
+"""How an authenticated row's stored state begins: then the MAC (32 bytes), then the
+state as the event mapper wrote it."""
+_MAC_BYTES = 32
+
+
+def _stream_bytes(stream_id: UUID | str) -> bytes:
+    if isinstance(stream_id, UUID):
+        return stream_id.bytes
+    try:
+        return UUID(str(stream_id)).bytes
+    except ValueError:
+        return str(stream_id).encode()
+
+
+class SnapshotAuthenticator:
+    """MACs and checks stored snapshot rows under a key held outside the database."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = hmac.new(key, b"oneplan snapshot rows v1", hashlib.sha256).digest()
+        """Derived from the configured key, so no MAC made here is valid anywhere else."""
+
+    @classmethod
+    def for_keys(cls, keys: Keys) -> SnapshotAuthenticator | None:
+        """The authenticator under the audit key (the key an auditor holds), else the
+        master key (None: neither is configured)."""
+        key = keys.audit_key or keys.master_key
+        return cls(key) if key else None
+
+    def mac(self, stream_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+        """The MAC of a row: every column, each delimited by its length."""
+        stream = _stream_bytes(stream_id)
+        named = topic.encode()
+        message = b"".join(
+            (
+                len(stream).to_bytes(2, "big"),
+                stream,
+                version.to_bytes(8, "big", signed=True),
+                len(named).to_bytes(4, "big"),
+                named,
+                state,
+            )
+        )
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def sign(self, stored: StoredEvent) -> StoredEvent:
+        """The row with its MAC in front of its state."""
+        state = bytes(stored.state)
+        mac = self.mac(stored.originator_id, stored.originator_version, stored.topic, state)
+        return StoredEvent(
+            originator_id=stored.originator_id,
+            originator_version=stored.originator_version,
+            topic=stored.topic,
+            state=_MAGIC + mac + state,
+        )
+
+    def open(self, stored: StoredEvent) -> StoredEvent:
+        """The row as the event mapper wrote it, once its MAC holds; ``SnapshotRejected``
+        when it has none or it fails."""
+        data = bytes(stored.state)
+        stream, version = stored.originator_id, stored.originator_version
+        if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + _MAC_BYTES:
+            raise SnapshotRejected(
+                f"the snapshot of {stream} at version {version} carries no MAC: written "
+                "without the key (or before snapshots were authenticated)",
+                stream_id=stream,
+                version=version,
+                reason="no MAC",
+            )
+        mac = data[len(_MAGIC) : len(_MAGIC) + _MAC_BYTES]
+        state = data[len(_MAGIC) + _MAC_BYTES :]
+        if not hmac.compare_digest(mac, self.mac(stream, version, stored.topic, state)):
+            raise SnapshotRejected(
+                f"the snapshot of {stream} at version {version} fails authentication: "
+                "altered, moved from another row or stream, or written with another key",
+                stream_id=stream,
+                version=version,
+                reason="MAC fails",
+            )
+        return StoredEvent(
+            originator_id=stream, originator_version=version, topic=stored.topic, state=state
+        )
+
+
+class SnapshotMapper(Mapper[UUID]):
+    """The snapshot store's mapper: the event mapper (``inner``: sealing, exact JSON),
+    with every row MACed on the way out and checked on the way in (no MAC checks
+    without an ``authenticator``: only in memory, where nothing else writes)."""
+
+    def __init__(self, inner: Mapper[UUID], authenticator: SnapshotAuthenticator | None) -> None:
+        super().__init__(
+            transcoder=inner.transcoder, compressor=inner.compressor, cipher=inner.cipher
+        )
+        self.inner = inner
+        self.authenticator = authenticator
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        stored = self.inner.to_stored_event(domain_event)
+        return self.authenticator.sign(stored) if self.authenticator else stored
+
+    def authentic(self, stored: StoredEvent) -> StoredEvent:
+        """The row as the event mapper wrote it; ``SnapshotRejected`` if not ours."""
+        return self.authenticator.open(stored) if self.authenticator else stored
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        return self.inner.to_domain_event(self.authentic(stored_event))
+
+
+@attrs.frozen
+class SnapshotCheck:
+    """What a check of every stored snapshot row found (``check_snapshots``)."""
+
+    rows: int
+    """Snapshot rows read."""
+    rejected: tuple[SnapshotRejected, ...]
+    """The rows that are not oneplan's or claim a version beyond their stream's head."""
+
+    def summary(self) -> str:
+        """One line naming the first rejected row and how many there are."""
+        if not self.rejected:
+            return f"{self.rows} snapshot rows authenticated"
+        first = self.rejected[0]
+        return (
+            f"{len(self.rejected)} of {self.rows} snapshot rows rejected (never read as "
+            f"state; delete them, docs/audit.md), the first: {first.message}"
+        )
+
+
+def snapshot_streams(recorder: AggregateRecorder) -> list[UUID | str]:
+    """Every stream that has a row in the snapshot table of ``recorder`` (SQLite,
+    PostgreSQL or memory)."""
+    table = getattr(recorder, "events_table_name", None)
+    datastore = getattr(recorder, "datastore", None)
+    if table is None or datastore is None:  # memory: the recorder's own index
+        index = getattr(recorder, "_stored_events_index", {})
+        return [UUID(s) for s, versions in list(index.items()) if versions]
+    schema = getattr(datastore, "schema", None)
+    if schema is None:  # SQLite
+        with datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT DISTINCT originator_id FROM {table}")
+            convert: Callable[[Any], UUID | str] = recorder.convert_originator_id  # type: ignore[attr-defined]
+            return [convert(row[0]) for row in c.fetchall()]
+    from psycopg.sql import SQL, Identifier
+
+    query = SQL("SELECT DISTINCT originator_id FROM {}.{}").format(
+        Identifier(schema), Identifier(table)
+    )
+    with datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(query)
+        return [row["originator_id"] for row in curs.fetchall()]
+
+
+def check_snapshots(
+    recorder: AggregateRecorder,
+    mapper: SnapshotMapper,
+    head_of: Callable[[UUID | str], int | None],
+) -> SnapshotCheck:
+    """Every stored snapshot row of ``recorder`` checked (``check_snapshot_rows``)."""
+    rows = (row for stream in snapshot_streams(recorder) for row in recorder.select_events(stream))
+    return check_snapshot_rows(rows, mapper.authentic, head_of)
+
+
+def check_snapshot_rows(
+    rows: Iterable[StoredEvent],
+    authentic: Callable[[StoredEvent], StoredEvent],
+    head_of: Callable[[UUID | str], int | None],
+) -> SnapshotCheck:
+    """Each stored snapshot row checked: its MAC (``authentic`` raises
+    ``SnapshotRejected``) and its version against its stream's last version
+    (``head_of``: None for a stream with no events). Reads only stored bytes: no
+    personal data is opened."""
+    count = 0
+    rejected: list[SnapshotRejected] = []
+    heads: dict[Any, int] = {}
+    for row in rows:
+        count += 1
+        try:
+            authentic(row)
+        except SnapshotRejected as e:
+            rejected.append(e)
+            continue
+        stream = row.originator_id
+        if stream not in heads:
+            heads[stream] = head_of(stream) or 0
+        if row.originator_version > heads[stream]:
+            rejected.append(beyond_head(stream, row.originator_version, heads[stream]))
+    return SnapshotCheck(rows=count, rejected=tuple(rejected))
+
+
+def beyond_head(stream: UUID | str, version: int, head: int) -> SnapshotRejected:
+    """The error for a snapshot row at a version its stream does not hold."""
+    return SnapshotRejected(
+        f"the snapshot of {stream} claims version {version}, beyond its stream's last "
+        f"event ({head})",
+        stream_id=stream,
+        version=version,
+        reason="beyond the stream's head",
+    )
+
+
+def with_snapshot_check(result: Verification, check: SnapshotCheck | None) -> Verification:
+    """A log's verification with its snapshot rows' check added: a rejected row makes it
+    broken (``Breach.SNAPSHOT``, naming the first and how many) unless the log itself
+    already is (its breach comes first). ``check`` None: the rows were not checked."""
+    from oneplan.audit.verify import Breach, Finding, VerificationStatus
+
+    if check is None or result.finding is not None:
+        return result
+    if not check.rejected:
+        return attrs.evolve(result, snapshots=check.rows)
+    return attrs.evolve(
+        result,
+        status=VerificationStatus.BROKEN,
+        snapshots=check.rows,
+        finding=Finding(0, Breach.SNAPSHOT, check.summary()),
+    )
+
+
+def read_only_snapshot_check(
+    connection: Any, audit_key: bytes | None, schema: str | None = None
+) -> SnapshotCheck | None:
+    """The snapshot rows of a record opened read-only (``oneplan.audit.readonly``: a
+    ``sqlite3`` connection, or a psycopg one with ``schema``) checked with a key derived
+    from ``audit_key`` alone. None where they cannot be: no key, no snapshot table, or
+    (PostgreSQL) a role without ``SELECT`` on it."""
+    if audit_key is None:
+        return None
+    authentic = SnapshotAuthenticator(audit_key).open
+    if schema is None:
+        return _sqlite_snapshot_check(connection, authentic)
+    return _postgres_snapshot_check(connection, schema, authentic)
+
+
+def _sqlite_snapshot_check(
+    connection: Any, authentic: Callable[[StoredEvent], StoredEvent]
+) -> SnapshotCheck | None:
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_snapshots'"
+    ).fetchall()
+    if not found:
+        return None
+    heads = dict(
+        connection.execute(
+            "SELECT originator_id, MAX(originator_version) FROM stored_events WHERE "
+            "originator_id IN (SELECT originator_id FROM stored_snapshots) GROUP BY originator_id"
+        ).fetchall()
+    )
+    rows = (
+        StoredEvent(
+            originator_id=_uuid_or_text(r[0]), originator_version=r[1], topic=r[2], state=r[3]
+        )
+        for r in connection.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_snapshots "
+            "ORDER BY originator_id, originator_version"
+        )
+    )
+    return check_snapshot_rows(rows, authentic, lambda s: heads.get(_stored_id(s)))
+
+
+def _uuid_or_text(value: str) -> UUID | str:
+    try:
+        return UUID(value)
+    except ValueError:
+        return value
+
+
+def _stored_id(stream: UUID | str) -> str:
+    """A stream id as the SQLite tables store it."""
+    return stream.hex if isinstance(stream, UUID) else stream
+
+
+def _postgres_snapshot_check(
+    connection: Any, schema: str, authentic: Callable[[StoredEvent], StoredEvent]
+) -> SnapshotCheck | None:
+    from psycopg.sql import SQL, Identifier
+
+    table = SQL("{}.{}").format(Identifier(schema), Identifier("oneplan_snapshots"))
+    events = SQL("{}.{}").format(Identifier(schema), Identifier("oneplan_events"))
+    readable = connection.execute(
+        "SELECT has_table_privilege(c.oid, 'SELECT') FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = 'oneplan_snapshots'",
+        (schema,),
+    ).fetchall()
+    if not readable or not readable[0][0]:
+        return None
+    heads = dict(
+        connection.execute(
+            SQL(
+                "SELECT originator_id, MAX(originator_version) FROM {} WHERE originator_id IN "
+                "(SELECT originator_id FROM {}) GROUP BY originator_id"
+            ).format(events, table)
+        ).fetchall()
+    )
+    rows = (
+        StoredEvent(originator_id=r[0], originator_version=r[1], topic=r[2], state=bytes(r[3]))
+        for r in connection.execute(
+            SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {} "
+                "ORDER BY originator_id, originator_version"
+            ).format(table)
+        ).fetchall()
+    )
+    return check_snapshot_rows(rows, authentic, heads.get)

@@ -169,11 +169,16 @@ def test_a_snapshot_interval_that_is_not_a_whole_number_is_refused(
 def test_with_interval_0_nothing_is_snapshotted_and_reads_fold_the_events(
     sqlite_url: str, clock: FixedClock
 ) -> None:
-    with OnePlan({**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "1"}, clock=clock) as app:
+    keys = Keys.generate()
+    with OnePlan(
+        {**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "1"}, clock=clock, keys=keys
+    ) as app:
         plan, _ = open_plan(app)
         acting(app, ANNE).set_goal(plan_id=plan, description="a goal")
         assert len(snapshots_of(app, plan)) == len(record(app).history(plan)) > 1
-    with OnePlan({**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "0"}, clock=clock) as off:
+    with OnePlan(
+        {**env_for_url(sqlite_url), "ONEPLAN_SNAPSHOT_INTERVAL": "0"}, clock=clock, keys=keys
+    ) as off:
         assert off.snapshots is None
         assert state_of(record(off).plan(plan)) == folded(off, plan)
 

@@ -55,11 +55,27 @@ def verify_read_only(
     key = ChainKey(audit_key) if audit_key is not None else None
     with read_only_log(url) as log:
         try:
-            return Verifier(
+            result = Verifier(
                 log, key, anchor=anchor, public_key=anchor_public_key, progress=progress
             ).run()
+            return _with_snapshots(result, log, audit_key)
         except (sqlite3.Error, _postgres_errors()) as e:
             raise StorageError(f"cannot read the log to verify it: {e}") from e
+
+
+def _with_snapshots(
+    result: Verification, log: ChainSource, audit_key: bytes | None
+) -> Verification:
+    """Rule 16: the snapshot rows checked too, with the audit key alone, in the same read
+    transaction (``oneplan.snapshots.read_only_snapshot_check``)."""
+    from oneplan.snapshots import read_only_snapshot_check, with_snapshot_check
+
+    if isinstance(log, _SQLiteLog):
+        return with_snapshot_check(result, read_only_snapshot_check(log._connection, audit_key))
+    if isinstance(log, _PostgresLog):
+        check = read_only_snapshot_check(log._connection, audit_key, log.schema)
+        return with_snapshot_check(result, check)
+    return result  # pragma: no cover - read_only_log yields one of the two
 
 
 @contextmanager
@@ -241,6 +257,7 @@ class _PostgresLog:
         from psycopg.sql import SQL, Identifier
 
         self._connection = connection
+        self.schema = schema
         names = {
             "events": SQL("{}.{}").format(Identifier(schema), Identifier(_POSTGRES_EVENTS)),
             "chain": SQL("{}.{}").format(Identifier(schema), Identifier(_CHAIN)),

@@ -103,6 +103,10 @@ class Breach(StrEnum):
     rewritten by someone holding the key, or it is another record's anchor."""
     MALFORMED = "malformed"
     """A stored row or the chain's metadata is not what a recorder writes."""
+    SNAPSHOT = "snapshot"
+    """A snapshot row oneplan did not write (no MAC, or one that fails under the key) or
+    that claims a version beyond its stream's last event: outside the log, never read
+    as state (rule 16), and reported once the log itself verifies."""
 
 
 @attrs.frozen
@@ -114,6 +118,8 @@ class Finding:
     detail: str
 
     def __str__(self) -> str:
+        if self.position <= 0:  # not in the log (a snapshot row)
+            return f"{self.breach.value}: {self.detail}"
         return f"position {self.position}: {self.breach.value}: {self.detail}"
 
 
@@ -154,6 +160,9 @@ class Verification:
     finding: Finding | None = None
     reason: str = ""
     """Why the log is unverified (empty otherwise)."""
+    snapshots: int | None = None
+    """Snapshot rows checked (their MACs, and their versions against their streams'
+    last events); None where none were (no snapshot store, or no key to check them)."""
 
     @property
     def intact(self) -> bool:
@@ -174,9 +183,13 @@ class Verification:
             if self.anchor_position is not None
             else ""
         )
+        snapshots = (
+            f"; {self.snapshots} snapshot rows authenticated" if self.snapshots is not None else ""
+        )
         return (
             f"intact: {self.events} events read, {self.chained} chain entries verified with "
             f"key {self.key_id} up to position {self.last_position}{anchored}{covered}"
+            f"{snapshots}"
         )
 
     def raise_if_broken(self) -> None:
