@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from itertools import chain
 from pathlib import Path
 from statistics import median
 from typing import TYPE_CHECKING, Any
@@ -75,10 +76,42 @@ def month_of(day: date) -> date:
 def spread_by_month(amount: Decimal, first: date, last: date | None) -> list[tuple[date, Decimal]]:
     """``amount`` spread evenly over the days from ``first`` to ``last`` (inclusive),
     summed per calendar month, in whole øre; the shares add up to ``amount`` exactly
-    (each month gets the rounded cumulative share less the months before it). A period
-    without an end is booked on its first day."""
+    (each month gets the rounded cumulative share less the months before it, the
+    cumulative share rounded half to even). A period without an end is booked on its
+    first day."""
     if last is None or last <= first:
         return [(month_of(first), amount)]
+    oere = amount.scaleb(2)
+    if amount.is_signed() or oere != oere.to_integral_value():
+        return _spread_by_month_in_decimals(amount, first, last)
+    # in whole øre, as integers: the same shares, without a Decimal division per month
+    whole, start, end = int(oere), first.toordinal(), last.toordinal()
+    total_days = end - start + 1
+    out: list[tuple[date, Decimal]] = []
+    booked, year, month = 0, first.year, first.month
+    while True:
+        following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        to_day = min(end, following.toordinal() - 1)
+        cumulative = _half_even(whole * (to_day - start + 1), total_days)
+        out.append((date(year, month, 1), Decimal(cumulative - booked).scaleb(-2)))
+        if to_day == end:
+            return out
+        booked, year, month = cumulative, following.year, following.month
+
+
+def _half_even(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (denominator > 0) rounded to an integer, half to even."""
+    quotient, remainder = divmod(numerator, denominator)
+    if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+def _spread_by_month_in_decimals(
+    amount: Decimal, first: date, last: date
+) -> list[tuple[date, Decimal]]:
+    """``spread_by_month`` in Decimal arithmetic: for an amount below zero or not in
+    whole øre (its signed zeros and digits kept as Decimal keeps them)."""
     total_days = (last - first).days + 1
     out: list[tuple[date, Decimal]] = []
     done_days, booked = 0, Decimal(0)
@@ -518,178 +551,191 @@ class _Fold:
     # --- the metrics ---------------------------------------------------------------
 
     def result(self) -> Evaluation:
+        """Every citizen's metrics and facts, in the order of their course's start (then
+        id): each citizen's facts are made and ordered on their own, then laid end to end
+        in that order, so the work per citizen does not grow with the municipality (no
+        sort over every cost month, goal or spell of everyone)."""
         horizon = self.as_of or self.latest or datetime.min
         horizon_month = month_of(horizon.date())
-        rows: list[CitizenMetrics] = []
-        firsts: list[FirstStart] = []
-        costs: list[CostMonth] = []
-        goals: list[GoalRecord] = []
+        parts: list[_CitizenResult] = []
         met_times: dict[UUID, tuple[datetime, ...]] = {}
-        plan_spells: list[PlanSpell] = []
-        spells: list[InterventionSpell] = []
-        outcomes: list[OutcomeRecord] = []
-        benefits: list[CostMonth] = []
         for citizen_id, c in self.citizens.items():
             if c.registered_at is None:
                 continue  # a stream we saw only part of (as_of before its registration)
-            plans = [self.plans[p] for p in c.plan_ids if p in self.plans]
-            course_start = min((p.opened_at for p in plans), default=c.registered_at)
-            interventions = sorted(
-                (self.interventions[i] for i in c.intervention_ids),
-                key=lambda i: (i.proposed_at, str(i.intervention_id)),
-            )  # (sums of floats are then the same whatever order the streams arrived in)
-            started = [i for i in interventions if i.started_at is not None]
-            first_by_basis: dict[str, _InterventionFacts] = {}
-            for i in sorted(started, key=lambda i: (i.started_at, i.legal_basis)):
-                first_by_basis.setdefault(i.legal_basis, i)
-            for basis, i in sorted(first_by_basis.items()):
-                assert i.started_at is not None
-                firsts.append(
-                    FirstStart(citizen_id, basis, i.sector, _days(i.started_at - course_start))
-                )
-            first_start = min((i.started_at for i in started if i.started_at), default=None)
-            running = paused = 0.0
-            for i in started:
-                assert i.started_at is not None
-                end = i.ended_at or horizon
-                running += max(0.0, (end - i.started_at).total_seconds())
-                paused += _paused_seconds(i, end)
-            citizen_costs = self.cost_months(citizen_id, c, interventions, horizon_month)
-            costs += citizen_costs
-            benefits += self.benefit_months(citizen_id, c, horizon_month)
-            plan_spells += (PlanSpell(citizen_id, s[1], s[2]) for s in c.spells)
-            spells += (
-                InterventionSpell(citizen_id, i.sector, i.legal_basis, i.started_at, i.ended_at)
-                for i in started
-                if i.started_at is not None
+            met_times[citizen_id] = tuple(sorted(t for t, _ in c.met.values()))
+            parts.append(self.citizen_result(citizen_id, c, horizon, horizon_month))
+        # (the same order whatever the order the streams arrived in)
+        parts.sort(key=lambda part: (part.row.course_start, str(part.row.citizen_id)))
+        return Evaluation(
+            horizon=horizon,
+            citizens=tuple(part.row for part in parts),
+            first_starts=tuple(chain.from_iterable(part.firsts for part in parts)),
+            costs=tuple(chain.from_iterable(part.costs for part in parts)),
+            goals=tuple(chain.from_iterable(part.goals for part in parts)),
+            caseworkers_met=met_times,
+            events=self.count,
+            plan_spells=tuple(chain.from_iterable(part.plan_spells for part in parts)),
+            intervention_spells=tuple(chain.from_iterable(part.spells for part in parts)),
+            outcomes=tuple(chain.from_iterable(part.outcomes for part in parts)),
+            benefits=tuple(chain.from_iterable(part.benefits for part in parts)),
+        )
+
+    def citizen_result(
+        self, citizen_id: UUID, c: _CitizenFacts, horizon: datetime, horizon_month: date
+    ) -> _CitizenResult:
+        """One citizen's metrics row and facts, each list in its order within the citizen."""
+        assert c.registered_at is not None
+        plans = [self.plans[p] for p in c.plan_ids if p in self.plans]
+        course_start = min((p.opened_at for p in plans), default=c.registered_at)
+        interventions = sorted(
+            (self.interventions[i] for i in c.intervention_ids),
+            key=lambda i: (i.proposed_at, str(i.intervention_id)),
+        )  # (sums of floats are then the same whatever order the streams arrived in)
+        started = [i for i in interventions if i.started_at is not None]
+        first_by_basis: dict[str, _InterventionFacts] = {}
+        for i in sorted(started, key=lambda i: (i.started_at, i.legal_basis)):
+            first_by_basis.setdefault(i.legal_basis, i)
+        firsts = []
+        for basis, i in sorted(first_by_basis.items()):
+            assert i.started_at is not None
+            firsts.append(
+                FirstStart(citizen_id, basis, i.sector, _days(i.started_at - course_start))
             )
-            followed = sorted(c.outcomes)
-            outcomes += (OutcomeRecord(citizen_id, at, outcome) for at, _, outcome in followed)
-            into = next((at for at, _, o in followed if o in WORK_OR_EDUCATION), None)
-            benefit, monthly = _benefit_at_start(c)
-            plan_goals = [
+        first_start = min((i.started_at for i in started if i.started_at), default=None)
+        running = paused = 0.0
+        for i in started:
+            assert i.started_at is not None
+            end = i.ended_at or horizon
+            running += max(0.0, (end - i.started_at).total_seconds())
+            paused += _paused_seconds(i, end)
+        benefit_totals = self.benefit_totals(c, horizon_month)
+        citizen_costs = self.cost_months(citizen_id, interventions, benefit_totals, horizon_month)
+        followed = sorted(c.outcomes)
+        into = next((at for at, _, o in followed if o in WORK_OR_EDUCATION), None)
+        benefit, monthly = _benefit_at_start(c)
+        plan_goals = sorted(
+            (
                 GoalRecord(citizen_id, plan_id, goal_id, g[1], g[0], g[2], g[3])
                 for plan_id in c.plan_ids
                 if plan_id in self.plans
                 for goal_id, g in self.plans[plan_id].goals.items()
-            ]
-            goals += plan_goals
-            achieved = [g for g in plan_goals if g.achieved_at is not None]
-            met_times[citizen_id] = tuple(sorted(t for t, _ in c.met.values()))
-            completed = [p.outcome for p in plans if p.outcome is not None]
-            outcome = max(c.outcomes)[2] if c.outcomes else None
-            rows.append(
-                CitizenMetrics(
-                    citizen_id=citizen_id,
-                    cohort="plan" if c.plan_ids else "comparison",
-                    household=any(len(p.citizen_ids) > 1 for p in plans),
-                    registered_at=c.registered_at,
-                    course_start=course_start,
-                    months_observed=_months_between(month_of(course_start.date()), horizon_month),
-                    caseworkers=len(c.met),
-                    contact_points=len(
-                        {(i.sector, i.law) for i in interventions}
-                        | {(sector, law) for sector, law, *_ in c.benefits}
-                    ),
-                    sectors=len({s for _, s in c.met.values() if s is not None}),
-                    coordinator_changes=sum(p.hand_overs for p in plans),
-                    interventions=len(interventions),
-                    interventions_started=len(started),
-                    days_to_first_intervention=(
-                        _days(first_start - course_start) if first_start else None
-                    ),
-                    goals_set=len(plan_goals),
-                    goals_achieved=len(achieved),
-                    median_days_to_achievement=(
-                        median(_days(g.achieved_at - g.set_at) for g in achieved if g.achieved_at)
-                        if achieved
-                        else None
-                    ),
-                    paused_share=(paused / running) if running > 0 else None,
-                    service_cost=sum(
-                        (m.amount for m in citizen_costs if m.budget_area is BudgetArea.SERVICE),
-                        Decimal(0),
-                    ),
-                    transfers=sum(
-                        (m.amount for m in citizen_costs if m.budget_area is BudgetArea.TRANSFERS),
-                        Decimal(0),
-                    ),
-                    outcome=outcome,
-                    plan_outcome=max(completed)[1] if completed else None,
-                    withdrew=any(p.closed == "withdrawn" for p in plans),
-                    age_band=age_band(c.birth_date, c.registered_at.date()),
-                    benefit_at_start=benefit,
-                    benefit_monthly_at_start=monthly,
-                    outcome_at=followed[-1][0] if followed else None,
-                    work_or_education_at=into,
-                )
-            )
-        rows.sort(key=lambda r: (r.course_start, str(r.citizen_id)))
-        order = {r.citizen_id: n for n, r in enumerate(rows)}  # the same whatever the arrival
-        return Evaluation(
-            horizon=horizon,
-            citizens=tuple(rows),
-            first_starts=tuple(sorted(firsts, key=lambda f: (order[f.citizen_id], f.legal_basis))),
-            costs=tuple(
-                sorted(costs, key=lambda m: (order[m.citizen_id], m.month, m.sector, m.budget_area))
             ),
-            goals=tuple(
-                sorted(goals, key=lambda g: (order[g.citizen_id], g.set_at, str(g.goal_id)))
+            key=lambda g: (g.set_at, str(g.goal_id)),
+        )
+        achieved = [g for g in plan_goals if g.achieved_at is not None]
+        completed = [p.outcome for p in plans if p.outcome is not None]
+        outcome = max(c.outcomes)[2] if c.outcomes else None
+        row = CitizenMetrics(
+            citizen_id=citizen_id,
+            cohort="plan" if c.plan_ids else "comparison",
+            household=any(len(p.citizen_ids) > 1 for p in plans),
+            registered_at=c.registered_at,
+            course_start=course_start,
+            months_observed=_months_between(month_of(course_start.date()), horizon_month),
+            caseworkers=len(c.met),
+            contact_points=len(
+                {(i.sector, i.law) for i in interventions}
+                | {(sector, law) for sector, law, *_ in c.benefits}
             ),
-            caseworkers_met=met_times,
-            events=self.count,
-            plan_spells=tuple(
-                sorted(plan_spells, key=lambda p: (order[p.citizen_id], p.joined_at))
+            sectors=len({s for _, s in c.met.values() if s is not None}),
+            coordinator_changes=sum(p.hand_overs for p in plans),
+            interventions=len(interventions),
+            interventions_started=len(started),
+            days_to_first_intervention=(_days(first_start - course_start) if first_start else None),
+            goals_set=len(plan_goals),
+            goals_achieved=len(achieved),
+            median_days_to_achievement=(
+                median(_days(g.achieved_at - g.set_at) for g in achieved if g.achieved_at)
+                if achieved
+                else None
             ),
-            intervention_spells=tuple(
-                sorted(
-                    spells,
-                    key=lambda i: (order[i.citizen_id], i.started_at, i.sector, i.legal_basis),
-                )
+            paused_share=(paused / running) if running > 0 else None,
+            service_cost=sum(
+                (m.amount for m in citizen_costs if m.budget_area is BudgetArea.SERVICE),
+                Decimal(0),
             ),
-            outcomes=tuple(sorted(outcomes, key=lambda o: (order[o.citizen_id], o.recorded_at))),
-            benefits=tuple(
-                sorted(benefits, key=lambda m: (order[m.citizen_id], m.month, m.sector))
+            transfers=sum(
+                (m.amount for m in citizen_costs if m.budget_area is BudgetArea.TRANSFERS),
+                Decimal(0),
             ),
+            outcome=outcome,
+            plan_outcome=max(completed)[1] if completed else None,
+            withdrew=any(p.closed == "withdrawn" for p in plans),
+            age_band=age_band(c.birth_date, c.registered_at.date()),
+            benefit_at_start=benefit,
+            benefit_monthly_at_start=monthly,
+            outcome_at=followed[-1][0] if followed else None,
+            work_or_education_at=into,
+        )
+        return _CitizenResult(
+            row=row,
+            firsts=firsts,
+            costs=citizen_costs,
+            goals=plan_goals,
+            plan_spells=sorted(
+                (PlanSpell(citizen_id, s[1], s[2]) for s in c.spells), key=lambda p: p.joined_at
+            ),
+            spells=sorted(
+                (
+                    InterventionSpell(citizen_id, i.sector, i.legal_basis, i.started_at, i.ended_at)
+                    for i in started
+                    if i.started_at is not None
+                ),
+                key=lambda i: (i.started_at, i.sector, i.legal_basis),
+            ),
+            outcomes=[OutcomeRecord(citizen_id, at, outcome) for at, _, outcome in followed],
+            benefits=[
+                CostMonth(citizen_id, month, sector, BudgetArea.TRANSFERS, amount)
+                for (month, sector), amount in sorted(benefit_totals.items())
+            ],
         )
 
+    @staticmethod
+    def benefit_totals(c: _CitizenFacts, horizon_month: date) -> dict[tuple[date, Sector], Decimal]:
+        """Benefits paid, spread over the months of their periods up to the horizon's
+        month, summed per (month, sector)."""
+        totals: dict[tuple[date, Sector], Decimal] = defaultdict(Decimal)
+        for sector, _, total, first, last, _ in c.benefits:
+            for month, amount in spread_by_month(total, first, last):
+                if month <= horizon_month:
+                    totals[(month, sector)] += amount
+        return totals
+
+    @staticmethod
     def cost_months(
-        self,
         citizen_id: UUID,
-        c: _CitizenFacts,
         interventions: list[_InterventionFacts],
+        benefits: dict[tuple[date, Sector], Decimal],
         horizon_month: date,
     ) -> list[CostMonth]:
-        """Costs and benefits spread over the months of their periods, up to the horizon's
-        month, summed per (month, sector, budget area)."""
+        """Costs (spread over the months of their periods, up to the horizon's month) and
+        benefits (``benefit_totals``), summed per (month, sector, budget area)."""
         totals: dict[tuple[date, Sector, BudgetArea], Decimal] = defaultdict(Decimal)
         for i in interventions:
             for area, total, first, last in i.costs:
                 for month, amount in spread_by_month(total, first, last):
                     if month <= horizon_month:
                         totals[(month, i.sector, area)] += amount
-        for sector, _, total, first, last, _ in c.benefits:
-            for month, amount in spread_by_month(total, first, last):
-                if month <= horizon_month:
-                    totals[(month, sector, BudgetArea.TRANSFERS)] += amount
+        for (month, sector), amount in benefits.items():
+            totals[(month, sector, BudgetArea.TRANSFERS)] += amount
         return [
             CostMonth(citizen_id, month, sector, area, amount)
             for (month, sector, area), amount in sorted(totals.items())
         ]
 
-    def benefit_months(
-        self, citizen_id: UUID, c: _CitizenFacts, horizon_month: date
-    ) -> list[CostMonth]:
-        """Benefits alone, spread over the months of their periods as ``cost_months``."""
-        totals: dict[tuple[date, Sector], Decimal] = defaultdict(Decimal)
-        for sector, _, total, first, last, _ in c.benefits:
-            for month, amount in spread_by_month(total, first, last):
-                if month <= horizon_month:
-                    totals[(month, sector)] += amount
-        return [
-            CostMonth(citizen_id, month, sector, BudgetArea.TRANSFERS, amount)
-            for (month, sector), amount in sorted(totals.items())
-        ]
+
+@attrs.define
+class _CitizenResult:
+    """One citizen's row and facts, before they are laid end to end in citizen order."""
+
+    row: CitizenMetrics
+    firsts: list[FirstStart]
+    costs: list[CostMonth]
+    goals: list[GoalRecord]
+    plan_spells: list[PlanSpell]
+    spells: list[InterventionSpell]
+    outcomes: list[OutcomeRecord]
+    benefits: list[CostMonth]
 
 
 def _benefit_at_start(c: _CitizenFacts) -> tuple[str | None, Decimal | None]:
