@@ -51,7 +51,8 @@ def write_plots(tables: dict[str, pl.DataFrame], out: Path) -> list[Path]:
         ("goal_progression.png", _goals),
     ):
         figure = draw(plt, tables)
-        figure.tight_layout()
+        if figure.get_layout_engine() is None:  # (a plot with a legend under it sets its own)
+            figure.tight_layout()
         figure.savefig(out / name, dpi=110)
         plt.close(figure)
         written.append(out / name)
@@ -234,7 +235,14 @@ def _cost_since_entry(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
         axis.set_xlabel("months since entry (months with 20 or more citizens)")
         axis.set_ylabel(f"{area} per citizen in the month (DKK)")
         axis.set_ylim(bottom=0)
-        axis.legend(fontsize=7, loc="lower center", title=f"shaded: {INTERVAL}")
+        # (under the axes: inside, the legend hid the curves' tails)
+        axis.legend(
+            fontsize=7,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.14),
+            title=f"shaded: {INTERVAL}",
+            title_fontsize=8,
+        )
     figure.suptitle(PLOTS["cost_per_citizen_month.png"])
     return figure
 
@@ -282,14 +290,37 @@ def _costs_by_sector(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
                 yerr=[low, high],
                 capsize=3,
                 color=COLOURS[cohort],
-                label=f"{cohort} (n = {_n(citizens, cohort):,})",
+                label=_months_label(tables["cost_per_citizen_month"], citizens, cohort),
             )
         axis.set_xticks(range(len(sectors)), sectors, rotation=20, fontsize=8)
+        axis.set_xlabel("sector", fontsize=8)
         axis.set_ylabel(f"{area} per citizen-month (DKK)")
         axis.set_title(area)
-        axis.legend(fontsize=8, title=f"whiskers: {INTERVAL}")
+    handles, labels = axes[0].get_legend_handles_labels()
+    # (one legend under both panels: inside a panel it hid the bars)
+    figure.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncols=max(1, len(labels)),
+        fontsize=8,
+        title=f"whiskers: {INTERVAL}",
+        title_fontsize=8,
+    )
     figure.suptitle(PLOTS["costs_by_sector.png"])
+    figure.set_layout_engine("tight", rect=(0, 0.1, 1, 1))
     return figure
+
+
+def _months_label(overall: pl.DataFrame, citizens: pl.DataFrame, cohort: str) -> str:
+    """``cohort (n = citizens; citizen-months)``: what a cost per citizen-month is over."""
+    row = overall.filter(
+        (pl.col("cohort") == cohort)
+        & (pl.col("sector") == "all")
+        & (pl.col("budget_area") == "total")
+    )
+    months = int(row["citizen_months"][0] or 0) if row.height else 0
+    return f"{cohort} (n = {_n(citizens, cohort):,}; {months:,} citizen-months)"
 
 
 def _goals(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
