@@ -159,6 +159,8 @@ INTERVENTION_STATE: dict[str, Any] = {
     "last_step": str | None,
     "last_step_at": datetime | None,
     "responsible_since": datetime | None,
+    "latest_event": str | None,
+    "latest_at": datetime | None,
 }
 
 _SCHEMAS: dict[type[OnePlanAggregate], dict[str, Any]] = {
@@ -455,7 +457,7 @@ class SnapshotCheck:
         first = self.rejected[0]
         return (
             f"{len(self.rejected)} of {self.rows} snapshot rows rejected (never read as "
-            f"state; delete them, docs/audit.md), the first: {first.message}"
+            f"state; delete them: docs/operations.md), the first: {first.message}"
         )
 
 
