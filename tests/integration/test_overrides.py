@@ -4,14 +4,28 @@ sector sees what it covers, and the plan says on which basis each participant sh
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from uuid import UUID
 
+import orjson
 import pytest
+from eventsourcing.persistence import StoredEvent
 
-from oneplan import ActorKind, ConsentGiver, InformationCategory, OnePlan, Period, Sector
+from oneplan import (
+    Actor,
+    ActorKind,
+    ConsentGiver,
+    InformationCategory,
+    Law,
+    OnePlan,
+    Period,
+    Sector,
+)
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import SharingNotCovered
+from oneplan.persistence import OnePlanMapper
+from oneplan.projections.sector_view import SharedUnder
 from oneplan.values import DisclosureBasis as Basis
 from oneplan.values import LegalBasis, MeetingAttendee
 from tests.builders import (
@@ -22,10 +36,12 @@ from tests.builders import (
     acting,
     at,
     auditing,
+    citizen_with_consent,
     open_plan,
     propose,
     record,
 )
+from tests.fixtures.record_event_fixtures import FIXTURES
 
 C = InformationCategory
 RSL = LegalBasis.model_validate("RSL § 11 c")
@@ -251,3 +267,100 @@ def test_costs_a_consent_covers_travel_with_an_intervention_the_override_shows(
     assert shown.item.planned_cost is not None
     assert (shown.allowed_by.basis, shown.allowed_by.legal_basis) == (Basis.LEGAL_BASIS, RSL)
     assert shown.allowed_by.consent_ids == (costs,)
+
+
+HANS = Actor.caseworker("hans", Sector.HOUSING, Law.ABL)
+"""A colleague of the housing coordinator: reads as the housing sector, coordinates nothing."""
+
+
+def test_an_override_given_when_handing_over_is_recorded_and_covers_the_coordinators_sector(
+    app: OnePlan,
+) -> None:
+    _cast(app)
+    acting(app, HANS)
+    plan, citizen, social, _ = _a_course(app)
+    health_only = _consent_to_housing(app, citizen, C.HEALTH)
+
+    acting(app, ANNE).hand_over_coordinator(
+        plan_id=plan,
+        new_coordinator=HOUSING,
+        reason="the home is what matters now",
+        override_legal_basis="RSL § 11 c",
+    )
+
+    (handed,) = [e for e in record(app).history(plan) if isinstance(e, Plan.CoordinatorHandedOver)]
+    assert handed.shared_under_consents == (health_only,)
+    assert handed.shared_under_law == RSL
+    colleague = acting(app, HANS).sector_view(plan)
+    assert colleague.coordinator_shared_under == SharedUnder((health_only,), RSL)
+    assert [i.item.intervention_id for i in colleague.interventions] == [social]
+    allowed = {
+        (kind, s.allowed_by.basis, s.allowed_by.legal_basis) for kind, _, s in colleague.shown()
+    }
+    assert allowed == {
+        ("goal", Basis.LEGAL_BASIS, RSL),
+        ("intervention", Basis.LEGAL_BASIS, RSL),
+        ("meeting", Basis.LEGAL_BASIS, RSL),
+        ("coordinator", Basis.OWN_SECTOR, None),
+    }
+    assert acting(app, LARS).sector_view(plan).coordinator_shared_under is None
+
+    acting(app, HOUSING).hand_over_coordinator(plan_id=plan, new_coordinator=ANNE, reason="back")
+
+    assert [k for k, _, _ in acting(app, HANS).sector_view(plan).shown()] == []
+
+
+def test_an_override_given_when_assigning_the_coordinator_is_recorded(memory_app: OnePlan) -> None:
+    app = memory_app
+    _cast(app)
+    citizen, consent = citizen_with_consent(app)
+    plan = acting(app, ANNE).open_plan(
+        citizen_ids=[citizen], consent_ids=[consent], legal_bases=["LAB § 30 b"]
+    )
+    with pytest.raises(SharingNotCovered):
+        acting(app, ANNE).assign_coordinator(plan_id=plan, coordinator=HOUSING)
+
+    acting(app, ANNE).assign_coordinator(
+        plan_id=plan, coordinator=HOUSING, override_legal_basis="RSL § 11 c"
+    )
+
+    (assigned,) = [e for e in record(app).history(plan) if isinstance(e, Plan.CoordinatorAssigned)]
+    assert (assigned.shared_under_consents, assigned.shared_under_law) == ((), RSL)
+    view = acting(app, HOUSING).sector_view(plan)
+    assert view.coordinator_shared_under == SharedUnder((), RSL)
+    (entry,) = [
+        e for e in auditing(app).audit_trail(plan_id=plan) if e.action == "Plan.CoordinatorAssigned"
+    ]
+    assert entry.description.endswith("shared under RSL § 11 c")
+    assert "RSL § 11 c" in entry.legal_bases
+
+
+def test_a_coordinator_under_consent_alone_is_recorded_with_its_consents(
+    memory_app: OnePlan,
+) -> None:
+    app = memory_app
+    _cast(app)
+    plan, citizen = open_plan(app)
+
+    (assigned,) = [e for e in record(app).history(plan) if isinstance(e, Plan.CoordinatorAssigned)]
+    (consent,) = record(app).citizen(citizen).consents
+    assert (assigned.shared_under_consents, assigned.shared_under_law) == ((consent,), None)
+
+
+@pytest.mark.parametrize("name", ["CoordinatorAssigned", "CoordinatorHandedOver"])
+def test_a_coordinator_event_stored_before_version_2_loads_with_no_basis_made_up(name: str) -> None:
+    fixture = json.loads(FIXTURES.read_text())[f"oneplan.aggregates.plan:Plan.{name}@v1"]
+    assert "shared_under_law" not in fixture["state"]
+
+    event = OnePlanMapper(transcoder=None).to_domain_event(  # type: ignore[arg-type]
+        StoredEvent(
+            originator_id=UUID(fixture["originator_id"]),
+            originator_version=fixture["originator_version"],
+            topic=fixture["topic"],
+            state=orjson.dumps(fixture["state"]),
+        )
+    )
+
+    assert type(event).__qualname__ == f"Plan.{name}"
+    assert event.shared_under_consents == ()  # type: ignore[attr-defined]
+    assert event.shared_under_law is None  # type: ignore[attr-defined]

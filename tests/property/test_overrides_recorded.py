@@ -56,14 +56,17 @@ class Overrides(RuleBasedStateMachine):
         self.plan_id: UUID | None = None
         self.consents: list[UUID] = []
         self.given: list[tuple[str, LegalBasis]] = []
-        """Every override given in an accepted ``add_participant``: (caseworker, basis)."""
+        """Every override given in an accepted ``add_participant`` or hand-over:
+        (caseworker, basis)."""
 
     def teardown(self) -> None:
         self.app.close()
 
     def _try(self, command: str, **fields: Any) -> Any:
+        """``command`` sent by the plan's coordinator now (the lead before any hand-over)."""
+        coordinator = record(self.app).plan(self.plan_id).coordinator if self.plan_id else None
         try:
-            return getattr(acting(self.app, LEAD), command)(**fields)
+            return getattr(acting(self.app, coordinator or LEAD), command)(**fields)
         except OnePlanError:
             return None
 
@@ -143,6 +146,19 @@ class Overrides(RuleBasedStateMachine):
         if added is not None and basis is not None:
             self.given.append((worker.id, LegalBasis.model_validate(basis)))
 
+    @rule(sector=sectors, basis=st.sampled_from((None, *BASES)), back=st.booleans())
+    def hand_over(self, sector: Sector, basis: str | None, back: bool) -> None:
+        new = LEAD if back else WORKERS[sector]
+        handed = self._try(
+            "hand_over_coordinator",
+            plan_id=self.plan_id,
+            new_coordinator=new,
+            reason="a new lead",
+            override_legal_basis=basis,
+        )
+        if handed is not None and basis is not None:
+            self.given.append((new.id, LegalBasis.model_validate(basis)))
+
     @rule(sector=sectors)
     def remove_participant(self, sector: Sector) -> None:
         self._try(
@@ -158,11 +174,12 @@ class Overrides(RuleBasedStateMachine):
     def no_override_given_is_lost(self) -> None:
         if self.plan_id is None:
             return
-        recorded = [
-            (e.participant.id, e.shared_under_law)
-            for e in record(self.app).history(self.plan_id)
-            if isinstance(e, Plan.ParticipantJoined) and e.shared_under_law is not None
-        ]
+        recorded: list[tuple[str, LegalBasis]] = []
+        for e in record(self.app).history(self.plan_id):
+            if isinstance(e, Plan.ParticipantJoined) and e.shared_under_law is not None:
+                recorded.append((e.participant.id, e.shared_under_law))
+            if isinstance(e, Plan.CoordinatorHandedOver) and e.shared_under_law is not None:
+                recorded.append((e.new_coordinator.id, e.shared_under_law))
         assert recorded == self.given
 
     @invariant()
@@ -170,29 +187,31 @@ class Overrides(RuleBasedStateMachine):
         if self.plan_id is None:
             return
         plan = record(self.app).plan(self.plan_id)
-        for participant in plan.participants.values():
-            view = acting(self.app, participant.actor).sector_view(self.plan_id)
-            (own,) = [p for p in view.participants if p.actor.id == participant.actor.id]
-            assert own.shared_under_law == participant.shared_under_law
-            assert own.shared_under_consents == participant.shared_under_consents
-            if participant.shared_under_law is None:
+        self.app.views.catch_up()
+        state = self.app._plan_state(self.plan_id, None)
+        takers: list[tuple[Actor, LegalBasis | None]] = [
+            (p.actor, p.shared_under_law) for p in plan.participants.values()
+        ]
+        assert plan.coordinator is not None
+        takers.append((plan.coordinator, state.coordinator_shared_under_law))
+        overrides = {(a.sector, law) for a, law in takers if law is not None}
+        for taker, law in takers:
+            view = acting(self.app, taker).sector_view(self.plan_id)
+            if taker.id == plan.coordinator.id:
+                assert view.coordinator_shared_under is not None
+                assert view.coordinator_shared_under.legal_basis == law
+            else:
+                (own,) = [p for p in view.participants if p.actor.id == taker.id]
+                assert own == state.participants[taker.id]
+                assert own.shared_under_law == law
+            if law is None:
                 continue
             assert len(view.goals) == 1
             assert len(view.meetings) == 1
-            others = [
-                i for i in view.interventions if i.item.sector is not participant.actor.sector
-            ]
-            assert any(i.item.sector is Sector.EMPLOYMENT for i in others) or (
-                participant.actor.sector is Sector.EMPLOYMENT
-            )
+            assert Sector.EMPLOYMENT in {i.item.sector for i in view.interventions}
             for _, _, shown in view.shown():
                 if shown.allowed_by.basis is Basis.LEGAL_BASIS:
-                    assert shown.allowed_by.legal_basis is not None
-                    assert any(
-                        p.actor.sector is participant.actor.sector
-                        and p.shared_under_law == shown.allowed_by.legal_basis
-                        for p in plan.participants.values()
-                    )
+                    assert (taker.sector, shown.allowed_by.legal_basis) in overrides
 
     @invariant()
     def an_override_shows_nothing_beyond_what_it_covers(self) -> None:

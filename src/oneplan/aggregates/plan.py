@@ -142,9 +142,21 @@ class Plan(OnePlanAggregate):
             aggregate.overarching_goal = self.overarching_goal
 
     class CoordinatorAssigned(OnePlanAggregate.Event):
-        """The plan got its coordinator (*plankoordinator*); a draft plan becomes active."""
+        """The plan got its coordinator (*plankoordinator*); a draft plan becomes active.
+        Names what allowed sharing the plan with them (rule 9): the consents naming their
+        sector, and the override's legal basis whenever one was given."""
 
+        class_version = 2
         coordinator: Actor
+        shared_under_consents: tuple[UUID, ...]
+        shared_under_law: LegalBasis | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not record what allowed the sharing (an override given was
+            dropped): nothing recorded, never a basis made up."""
+            state["shared_under_consents"] = []
+            state["shared_under_law"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.coordinator = self.coordinator
@@ -156,12 +168,24 @@ class Plan(OnePlanAggregate):
         """The coordinator handed the plan over to another, with a reason; the previous
         one may stay on in a lighter role (a family coordinator stepping back)."""
 
+        class_version = 2
         previous_coordinator: Actor
         new_coordinator: Actor
         reason: str
         previous_stays_as: ParticipantRole | None
+        shared_under_consents: tuple[UUID, ...]
+        """The consents naming the new coordinator's sector (rule 9)."""
+        shared_under_law: LegalBasis | None
+        """The override's legal basis, whenever one was given for the new coordinator."""
 
         personal: ClassVar[Personal] = {"reason": text()}
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 did not record what allowed sharing with the new coordinator (an
+            override given was dropped): nothing recorded, never a basis made up."""
+            state["shared_under_consents"] = []
+            state["shared_under_law"] = None
 
         def apply(self, aggregate: Any) -> None:
             aggregate.coordinator = self.new_coordinator
@@ -476,9 +500,16 @@ class Plan(OnePlanAggregate):
         )
 
     def assign_coordinator(
-        self, *, coordinator: Actor, actor: Actor, effective_at: datetime
+        self,
+        *,
+        coordinator: Actor,
+        actor: Actor,
+        effective_at: datetime,
+        shared_under_consents: tuple[UUID, ...] = (),
+        shared_under_law: LegalBasis | None = None,
     ) -> None:
-        """Give the plan its first coordinator; the plan becomes active."""
+        """Give the plan its first coordinator; the plan becomes active. What allowed
+        sharing with them (rule 9) is decided by the application and recorded here."""
         self._require_open("AssignCoordinator")
         require_caseworker("AssignCoordinator", "coordinator", coordinator)
         if self.coordinator is not None:
@@ -492,6 +523,8 @@ class Plan(OnePlanAggregate):
             actor=actor,
             effective_at=effective_at,
             coordinator=coordinator,
+            shared_under_consents=shared_under_consents,
+            shared_under_law=shared_under_law,
         )
 
     def hand_over(
@@ -502,8 +535,11 @@ class Plan(OnePlanAggregate):
         previous_stays_as: ParticipantRole | None = None,
         actor: Actor,
         effective_at: datetime,
+        shared_under_consents: tuple[UUID, ...] = (),
+        shared_under_law: LegalBasis | None = None,
     ) -> None:
-        """Rule 7: a hand-over names the new coordinator and the reason."""
+        """Rule 7: a hand-over names the new coordinator and the reason (and, rule 9,
+        what allowed sharing with them)."""
         self._require_open("HandOverCoordinator")
         require_caseworker("HandOverCoordinator", "new_coordinator", new_coordinator)
         if self.coordinator is None:
@@ -524,6 +560,8 @@ class Plan(OnePlanAggregate):
             new_coordinator=new_coordinator,
             reason=require_text("HandOverCoordinator", "reason", reason),
             previous_stays_as=previous_stays_as,
+            shared_under_consents=shared_under_consents,
+            shared_under_law=shared_under_law,
         )
 
     def add_participant(

@@ -179,9 +179,13 @@ _DESCRIPTIONS: dict[type[Any], Callable[[Any], str]] = {
         + (f", replacing {len(e.replaces)} sector plan(s)" if e.replaces else "")
     ),
     Plan.CitizensWishesRecorded: lambda e: f"The citizen's wishes recorded ({e.citizen_id})",
-    Plan.CoordinatorAssigned: lambda e: f"Coordinator assigned: {_who(e.coordinator)}",
+    Plan.CoordinatorAssigned: lambda e: (
+        f"Coordinator assigned: {_who(e.coordinator)}"
+        + (f", shared under {e.shared_under_law}" if e.shared_under_law else "")
+    ),
     Plan.CoordinatorHandedOver: lambda e: (
         f"Coordinator handed over from {_who(e.previous_coordinator)} to {_who(e.new_coordinator)}"
+        + (f", shared under {e.shared_under_law}" if e.shared_under_law else "")
     ),
     Plan.ParticipantJoined: lambda e: (
         f"{_who(e.participant)} ({_join([e.participant.sector or ''])}) joined as "
@@ -297,7 +301,9 @@ def _legal_bases(e: Any, context: _Context | None) -> tuple[str, ...]:
         return (str(e.legal_basis),) if e.legal_basis else ()
     if isinstance(e, StaffMember.AuthorityDelegated):
         return (str(e.law.value),)
-    if isinstance(e, Plan.ParticipantJoined):
+    if isinstance(
+        e, Plan.ParticipantJoined | Plan.CoordinatorAssigned | Plan.CoordinatorHandedOver
+    ):
         own = context.legal_bases if context else ()
         return (*own, str(e.shared_under_law)) if e.shared_under_law else own
     if isinstance(e, AccessRecord.SectorViewRead):
@@ -312,7 +318,9 @@ def _consents(e: Any) -> tuple[UUID, ...]:
         return (e.consent_id,)
     if isinstance(e, Plan.Opened):
         return tuple(e.consent_ids)
-    if isinstance(e, Plan.ParticipantJoined):
+    if isinstance(
+        e, Plan.ParticipantJoined | Plan.CoordinatorAssigned | Plan.CoordinatorHandedOver
+    ):
         return tuple(e.shared_under_consents)
     if isinstance(e, AccessRecord.SectorViewRead):
         return tuple(dict.fromkeys(c for i in e.items for c in i.consent_ids))

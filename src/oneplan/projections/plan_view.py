@@ -177,6 +177,11 @@ class PlanState:
     overarching_goal: OverarchingGoal | None = None
     coordinator: Actor | None = None
     coordinator_since: datetime | None = None
+    coordinator_shared_under_consents: tuple[UUID, ...] = ()
+    """The consents naming the coordinator's sector when they took the plan (rule 9)."""
+    coordinator_shared_under_law: LegalBasis | None = None
+    """The override's legal basis given when they took the plan, if one was (rule 9).
+    Neither is known for a coordinator assigned by an event recorded before version 2."""
     hand_overs: tuple[HandOverItem, ...] = ()
     participants: dict[str, ParticipantItem] = attrs.field(factory=dict)
     goals: dict[UUID, GoalItem] = attrs.field(factory=dict)
@@ -208,7 +213,8 @@ class PlanView(Fold[PlanState]):
     """The plan as the record holds it: one row per plan."""
 
     name: ClassVar[str] = "plan"
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
+    """4: what sharing the plan with its coordinator travels with (consents, override)."""
     state_type: ClassVar[type[Any]] = PlanState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -274,6 +280,8 @@ def _coordinator(state: PlanState, e: Plan.CoordinatorAssigned) -> PlanState:
         state,
         coordinator=e.coordinator,
         coordinator_since=e.effective_at,
+        coordinator_shared_under_consents=e.shared_under_consents,
+        coordinator_shared_under_law=e.shared_under_law,
         participants=participants,
         status=PlanStatus.ACTIVE if state.status is PlanStatus.DRAFT else state.status,
     )
@@ -301,6 +309,8 @@ def _handed_over(state: PlanState, e: Plan.CoordinatorHandedOver) -> PlanState:
         state,
         coordinator=e.new_coordinator,
         coordinator_since=e.effective_at,
+        coordinator_shared_under_consents=e.shared_under_consents,
+        coordinator_shared_under_law=e.shared_under_law,
         participants=participants,
         hand_overs=(*state.hand_overs, hand_over),
     )

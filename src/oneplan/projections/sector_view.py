@@ -64,6 +64,7 @@ __all__ = [
     "AllowedBy",
     "GoalNote",
     "SectorView",
+    "SharedUnder",
     "Shown",
     "Wishes",
     "WithheldIntervention",
@@ -86,6 +87,15 @@ class AllowedBy:
         if self.basis is DisclosureBasis.CONSENT:
             return "consent " + ", ".join(str(c) for c in self.consent_ids)
         return f"{self.basis.value} {self.legal_basis}" if self.legal_basis else self.basis.value
+
+
+@attrs.frozen
+class SharedUnder:
+    """What sharing the plan with a caseworker travels with (rule 9): the consents naming
+    their sector, and the override's legal basis given when they took it, if one was."""
+
+    consent_ids: tuple[UUID, ...] = ()
+    legal_basis: LegalBasis | None = None
 
 
 @attrs.frozen
@@ -148,6 +158,9 @@ class SectorView:
     when they were added (``shared_under_law``). The reading sector's own caseworkers;
     every participant when the reader is the plan's coordinator or a co-coordinator (who
     pulls sectors in). Who takes part, not the plan's content: no item of its own."""
+    coordinator_shared_under: SharedUnder | None = None
+    """On which basis the coordinator took the plan, when they are of the reading sector
+    or the reader coordinates it (``None`` otherwise)."""
 
     def shown(self) -> Iterator[tuple[str, str, Shown[Any]]]:
         """Every item shown, as (kind, id, item)."""
@@ -216,7 +229,12 @@ class _Access:
                 or any(a.id == reader.id for a in plan.co_coordinators())
             )
         )
-        self.override: LegalBasis | None = next(
+        coordinator_override = (
+            plan.coordinator_shared_under_law
+            if plan.coordinator is not None and plan.coordinator.sector is sector
+            else None
+        )
+        self.override: LegalBasis | None = coordinator_override or next(
             (
                 p.shared_under_law
                 for p in plan.participants.values()
@@ -224,8 +242,9 @@ class _Access:
             ),
             None,
         )
-        """The override recorded for the first of the sector's participants who joined
-        under one (it ends when they leave the plan)."""
+        """The override recorded for the coordinator, if of this sector, or else for the
+        first of the sector's participants who joined under one (it ends when they hand
+        the plan over or leave it)."""
 
     def consents(self, category: C, citizen_ids: tuple[UUID, ...]) -> tuple[UUID, ...] | None:
         """Consents covering ``category`` for every one of ``citizen_ids`` (None: not all)."""
@@ -340,6 +359,12 @@ def sector_view(
     participants = tuple(
         p for p in plan.participants.values() if access.coordinating or p.actor.sector is sector
     )
+    coordinator_shared_under = (
+        SharedUnder(plan.coordinator_shared_under_consents, plan.coordinator_shared_under_law)
+        if plan.coordinator is not None
+        and (access.coordinating or plan.coordinator.sector is sector)
+        else None
+    )
 
     meetings: list[Shown[MeetingItem]] = []
     decisions_allowed = access.allows(C.MEETING_DECISIONS, citizen_ids=everyone)
@@ -361,4 +386,5 @@ def sector_view(
         withheld_interventions=tuple(withheld),
         meetings=tuple(meetings),
         participants=participants,
+        coordinator_shared_under=coordinator_shared_under,
     )

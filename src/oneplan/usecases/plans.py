@@ -53,8 +53,14 @@ class PlanCommands(Area):
             citizen.join_plan(plan_id=plan_id, actor=actor, effective_at=d.at)
         if cmd.coordinator is not None:
             coordinator = d.staff_actor(cmd.coordinator)
-            rules.sharing_fails_closed(citizens, coordinator, d.at, None)
-            plan.assign_coordinator(coordinator=coordinator, actor=actor, effective_at=d.at)
+            consent_ids, law = rules.sharing_fails_closed(citizens, coordinator, d.at, None)
+            plan.assign_coordinator(
+                coordinator=coordinator,
+                actor=actor,
+                effective_at=d.at,
+                shared_under_consents=consent_ids,
+                shared_under_law=law,
+            )
         return plan_id
 
     @command(c.RecordCitizensWishes)
@@ -83,8 +89,16 @@ class PlanCommands(Area):
         policies.coordinator_pulls_sectors_in(d.caller, plan, "AssignCoordinator")
         citizens = [d.get(Citizen, cid) for cid in plan.citizen_ids]
         coordinator = d.staff_actor(cmd.coordinator)
-        rules.sharing_fails_closed(citizens, coordinator, d.at, cmd.override_legal_basis)
-        plan.assign_coordinator(coordinator=coordinator, actor=d.actor, effective_at=d.at)
+        consent_ids, law = rules.sharing_fails_closed(
+            citizens, coordinator, d.at, cmd.override_legal_basis
+        )
+        plan.assign_coordinator(
+            coordinator=coordinator,
+            actor=d.actor,
+            effective_at=d.at,
+            shared_under_consents=consent_ids,
+            shared_under_law=law,
+        )
         return cmd.plan_id
 
     @command(c.HandOverCoordinator)
@@ -95,13 +109,15 @@ class PlanCommands(Area):
         policies.coordinator_pulls_sectors_in(d.caller, plan, "HandOverCoordinator")
         citizens = [d.get(Citizen, cid) for cid in plan.citizen_ids]
         new = d.staff_actor(cmd.new_coordinator)
-        rules.sharing_fails_closed(citizens, new, d.at, cmd.override_legal_basis)
+        consent_ids, law = rules.sharing_fails_closed(citizens, new, d.at, cmd.override_legal_basis)
         plan.hand_over(
             new_coordinator=new,
             reason=cmd.reason,
             previous_stays_as=cmd.previous_stays_as,
             actor=d.actor,
             effective_at=d.at,
+            shared_under_consents=consent_ids,
+            shared_under_law=law,
         )
         return cmd.plan_id
 
