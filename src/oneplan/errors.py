@@ -64,8 +64,8 @@ __all__ = [
     "SharingNotCovered",
     "SnapshotRejected",
     "StaffNotFound",
-    "StorageError",
     "StartBackdatedBeforeDependency",
+    "StorageError",
     "ViewsAheadOfLog",
 ]
 

@@ -86,6 +86,13 @@ def _stepped(aggregate: Any, step: str, at: datetime) -> None:
     15 was checked may hold its steps out of order: the latest is still the latest)."""
     if aggregate.last_step_at is None or at >= aggregate.last_step_at:
         aggregate.last_step, aggregate.last_step_at = step, at
+    _seen(aggregate, step, at)
+
+
+def _seen(aggregate: Any, event: str, at: datetime) -> None:
+    """Keep the latest event of any kind in effective time (what an end must follow)."""
+    if aggregate.latest_at is None or at >= aggregate.latest_at:
+        aggregate.latest_event, aggregate.latest_at = event, at
 
 
 class Intervention(OnePlanAggregate):
@@ -127,6 +134,11 @@ class Intervention(OnePlanAggregate):
         self.last_step_at: datetime | None = None
         """The effective time of ``last_step``."""
         self.responsible_since: datetime | None = None
+        self.latest_event: str | None = None
+        """The latest event recorded on it in the citizen's course (any kind: a grant, a
+        cost, a dependency, a step): an end is no earlier (rule 5 in effective time)."""
+        self.latest_at: datetime | None = None
+        """The effective time of ``latest_event``."""
         """When the responsible caseworker became responsible (the proposal or the latest
         reassignment, in effective time)."""
 
@@ -164,6 +176,7 @@ class Intervention(OnePlanAggregate):
             ):
                 setattr(aggregate, name, getattr(self, name))
             aggregate.responsible_since = self.effective_at
+            _seen(aggregate, type(self).__name__, self.effective_at)
 
     class ProposedUnderSectorPlan(OnePlanAggregate.Created):
         """An intervention was proposed under the citizen's own sector plan (*handleplan*),
@@ -198,6 +211,7 @@ class Intervention(OnePlanAggregate):
             ):
                 setattr(aggregate, name, getattr(self, name))
             aggregate.responsible_since = self.effective_at
+            _seen(aggregate, type(self).__name__, self.effective_at)
 
     class Granted(OnePlanAggregate.Event):
         """A decision (*afgørelse*) granted the intervention."""
@@ -208,6 +222,7 @@ class Intervention(OnePlanAggregate):
         personal: ClassVar[Personal] = {"note": text()}
 
         def apply(self, aggregate: Any) -> None:
+            _seen(aggregate, "Granted", self.effective_at)
             aggregate.decision = Decision(
                 decision_id=self.decision_id,
                 decided_by=self.actor,
@@ -310,6 +325,7 @@ class Intervention(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.responsible = self.new_responsible
             aggregate.responsible_since = self.effective_at
+            _seen(aggregate, type(self).__name__, self.effective_at)
 
     class ActualCostRecorded(OnePlanAggregate.Event):
         """An actual cost of the intervention was booked to a budget area."""
@@ -319,6 +335,7 @@ class Intervention(OnePlanAggregate):
         period: Period
 
         def apply(self, aggregate: Any) -> None:
+            _seen(aggregate, "ActualCostRecorded", self.effective_at)
             aggregate.actual_costs = (
                 *aggregate.actual_costs,
                 CostEntry(
@@ -336,6 +353,7 @@ class Intervention(OnePlanAggregate):
         type: DependencyType
 
         def apply(self, aggregate: Any) -> None:
+            _seen(aggregate, "DependencyAdded", self.effective_at)
             aggregate.dependencies = (
                 *aggregate.dependencies,
                 Dependency(on_intervention_id=self.on_intervention_id, type=self.type),
@@ -537,6 +555,7 @@ class Intervention(OnePlanAggregate):
     ) -> None:
         self._require_status("CompleteIntervention", S.IN_PROGRESS)
         self._require_in_course_order("CompleteIntervention", effective_at)
+        self._require_end_after_all_recorded("CompleteIntervention", effective_at)
         self._record(
             self.Completed,
             actor=actor,
@@ -549,6 +568,7 @@ class Intervention(OnePlanAggregate):
         """End early, after it started."""
         self._require_status("StopIntervention", S.IN_PROGRESS, S.ON_HOLD)
         self._require_in_course_order("StopIntervention", effective_at)
+        self._require_end_after_all_recorded("StopIntervention", effective_at)
         self._record(
             self.Stopped,
             actor=actor,
@@ -560,6 +580,7 @@ class Intervention(OnePlanAggregate):
         """Withdraw before it started."""
         self._require_status("CancelIntervention", S.NOT_STARTED, S.SCHEDULED)
         self._require_in_course_order("CancelIntervention", effective_at)
+        self._require_end_after_all_recorded("CancelIntervention", effective_at)
         self._record(
             self.Cancelled,
             actor=actor,
@@ -699,6 +720,23 @@ class Intervention(OnePlanAggregate):
                 effective_at=effective_at,
                 recorded_step=self.last_step or "",
                 recorded_at=self.last_step_at,
+                recorded_in=self.id,
+                intervention_id=self.id,
+            )
+
+    def _require_end_after_all_recorded(self, command: str, effective_at: datetime) -> None:
+        """Rule 5 in the course: nothing happens to an intervention after its end, so an
+        end is no earlier than anything recorded on it (its grant, a cost, a dependency,
+        a reassignment)."""
+        if self.latest_at is not None and effective_at < self.latest_at:
+            raise OutOfOrderInEffectiveTime(
+                f"{command}: intervention {self.id} cannot end at {effective_at.isoformat()}: "
+                f"its {self.latest_event} is recorded effective {self.latest_at.isoformat()}, "
+                "and a finished intervention never changes again",
+                command=command,
+                effective_at=effective_at,
+                recorded_step=self.latest_event or "",
+                recorded_at=self.latest_at,
                 recorded_in=self.id,
                 intervention_id=self.id,
             )
