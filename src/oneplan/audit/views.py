@@ -18,11 +18,11 @@ folds the runner uses) and compares, without writing anything:
   decoded and compared field by field (never as bytes: a set's order differs between
   processes), naming the first field that differs.
 
-It stops at nothing: it counts every difference, and names the first in that order (the
-position, the keys, the index, then the views in the runner's order, keys sorted). A
-report names ids, field paths and vocabulary values, never a name or free text. It
-needs the master key (and the CPR key for the index) where the record is sealed: the
-fold decrypts, as the runner's does. See docs/audit.md, "Views and indexes".
+It does not stop at the first difference: it counts them all, and names the first in
+that order (the position, the keys, the index, then the views in the runner's order,
+keys sorted). A report names ids, field paths and vocabulary values, never a name or
+free text. It needs the master key (and the CPR key for the index) where the record is
+sealed: the fold decrypts, as the runner's does. See docs/audit.md, "Views and indexes".
 """
 
 from __future__ import annotations
