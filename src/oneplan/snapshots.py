@@ -127,6 +127,8 @@ PLAN_STATE: dict[str, Any] = {
     "closed_at": datetime | None,
     "coordinator_changes": int,
     "archived_at": datetime | None,
+    "last_step": str | None,
+    "last_step_at": datetime | None,
 }
 """A plan's attributes and their types, but ``wishes`` (each citizen's own: a snapshot
 field of its own, sealed per citizen)."""

@@ -19,6 +19,7 @@ from oneplan import (
     OnePlan,
     OnePlanError,
     OutOfOrderInEffectiveTime,
+    PlanOutcome,
     RuleViolation,
     SanctionBackdatedBeforeSocialContact,
     SanctionBeforeSocialContact,
@@ -469,3 +470,43 @@ def test_every_refusal_in_effective_time_is_a_rule_violation() -> None:
         StartBackdatedBeforeDependency,
     ):
         assert issubclass(error, RuleViolation)
+
+
+# --- the plan's own steps, in effective time ---------------------------------------------
+
+
+def test_a_plan_resumed_before_its_hold_is_refused(app: OnePlan) -> None:
+    plan, _ = open_plan(app)
+    anne = acting(app, ANNE)
+    anne.put_plan_on_hold(plan_id=plan, reason="hospital stay", effective_at=NOW - 5 * DAY)
+
+    error = refused(
+        app,
+        OutOfOrderInEffectiveTime,
+        lambda: anne.resume_plan(plan_id=plan, effective_at=NOW - 10 * DAY),
+    )
+
+    assert error.ids["command"] == "ResumePlan"
+    assert error.ids["recorded_step"] == "PutOnHold"
+    assert error.ids["recorded_at"] == NOW - 5 * DAY
+    assert error.ids["recorded_in"] == plan
+    assert error.ids["plan_id"] == plan
+    anne.resume_plan(plan_id=plan, effective_at=NOW - 5 * DAY)  # (at the same time: after)
+
+
+def test_a_plan_completed_before_its_resume_is_refused(app: OnePlan) -> None:
+    plan, _ = open_plan(app)
+    anne = acting(app, ANNE)
+    anne.put_plan_on_hold(plan_id=plan, reason="hospital stay", effective_at=NOW - 20 * DAY)
+    anne.resume_plan(plan_id=plan, effective_at=NOW - 10 * DAY)
+
+    error = refused(
+        app,
+        OutOfOrderInEffectiveTime,
+        lambda: anne.complete_plan(
+            plan_id=plan, outcome=PlanOutcome.WORK, effective_at=NOW - 15 * DAY
+        ),
+    )
+
+    assert error.ids["recorded_step"] == "Resumed"
+    anne.complete_plan(plan_id=plan, outcome=PlanOutcome.WORK, effective_at=NOW - 10 * DAY)

@@ -466,7 +466,7 @@ class Intervention(OnePlanAggregate):
 
     def schedule(self, *, start_on: date, actor: Actor, effective_at: datetime) -> None:
         self._require_status("ScheduleIntervention", S.NOT_STARTED, S.SCHEDULED)
-        self._require_in_course_order("ScheduleIntervention", effective_at)
+        self._require_in_course_order("ScheduleIntervention", self.Scheduled, effective_at)
         if start_on == self.scheduled_start:
             raise IllegalTransition(
                 f"intervention {self.id} is already scheduled for {start_on}",
@@ -504,7 +504,7 @@ class Intervention(OnePlanAggregate):
                 intervention_id=self.id,
                 decision_id=self.decision.decision_id,
             )
-        self._require_in_course_order("StartIntervention", effective_at)
+        self._require_in_course_order("StartIntervention", self.Started, effective_at)
         self.check_dependencies(dependency_statuses)
         self._record(self.Started, actor=actor, effective_at=effective_at)
 
@@ -531,7 +531,7 @@ class Intervention(OnePlanAggregate):
     ) -> None:
         """Rule 5: a paused intervention has a reason."""
         self._require_status("PauseIntervention", S.IN_PROGRESS)
-        self._require_in_course_order("PauseIntervention", effective_at)
+        self._require_in_course_order("PauseIntervention", self.Paused, effective_at)
         if expected_resume is not None and expected_resume < effective_at.date():
             raise InvalidInput(
                 "PauseIntervention", [{"loc": ("expected_resume",), "msg": "is before the pause"}]
@@ -547,14 +547,14 @@ class Intervention(OnePlanAggregate):
     def resume(self, *, actor: Actor, effective_at: datetime) -> None:
         """Rule 5: only a paused intervention resumes."""
         self._require_status("ResumeIntervention", S.ON_HOLD)
-        self._require_in_course_order("ResumeIntervention", effective_at)
+        self._require_in_course_order("ResumeIntervention", self.Resumed, effective_at)
         self._record(self.Resumed, actor=actor, effective_at=effective_at)
 
     def complete(
         self, *, outcome: InterventionOutcome, note: str = "", actor: Actor, effective_at: datetime
     ) -> None:
         self._require_status("CompleteIntervention", S.IN_PROGRESS)
-        self._require_in_course_order("CompleteIntervention", effective_at)
+        self._require_in_course_order("CompleteIntervention", self.Completed, effective_at)
         self._require_end_after_all_recorded("CompleteIntervention", effective_at)
         self._record(
             self.Completed,
@@ -567,7 +567,7 @@ class Intervention(OnePlanAggregate):
     def stop(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         """End early, after it started."""
         self._require_status("StopIntervention", S.IN_PROGRESS, S.ON_HOLD)
-        self._require_in_course_order("StopIntervention", effective_at)
+        self._require_in_course_order("StopIntervention", self.Stopped, effective_at)
         self._require_end_after_all_recorded("StopIntervention", effective_at)
         self._record(
             self.Stopped,
@@ -579,7 +579,7 @@ class Intervention(OnePlanAggregate):
     def cancel(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         """Withdraw before it started."""
         self._require_status("CancelIntervention", S.NOT_STARTED, S.SCHEDULED)
-        self._require_in_course_order("CancelIntervention", effective_at)
+        self._require_in_course_order("CancelIntervention", self.Cancelled, effective_at)
         self._require_end_after_all_recorded("CancelIntervention", effective_at)
         self._record(
             self.Cancelled,
@@ -706,11 +706,13 @@ class Intervention(OnePlanAggregate):
                 status=self.status,
             )
 
-    def _require_in_course_order(self, command: str, effective_at: datetime) -> None:
+    def _require_in_course_order(
+        self, command: str, event: type[Any], effective_at: datetime
+    ) -> None:
         """Rule 15: a lifecycle step is not effective before the latest one recorded (a
         resume before its pause, a start before its schedule, an end before a resume
         would each contradict the course as recorded)."""
-        self._check_effective_at(command, effective_at)
+        self._check_effective_at(event.__name__, effective_at)
         if self.last_step_at is not None and effective_at < self.last_step_at:
             raise OutOfOrderInEffectiveTime(
                 f"{command}: intervention {self.id} at {effective_at.isoformat()} would come "

@@ -18,6 +18,7 @@ from oneplan.errors import (
     IllegalTransition,
     InterventionOutsidePlan,
     InvalidInput,
+    OutOfOrderInEffectiveTime,
     ParticipantNotFound,
 )
 from oneplan.values import (
@@ -105,6 +106,12 @@ class Plan(OnePlanAggregate):
         self.hold_reason: str | None = None
         self.outcome: PlanOutcome | None = None
         self.closed_at: datetime | None = None
+        self.last_step: str | None = None
+        """The latest step of the plan's status in the citizen's course (an event name:
+        ``CoordinatorAssigned`` that activated it, ``PutOnHold``, ``Resumed``,
+        ``Completed``, ``WithdrawnByCitizen``); its steps are in effective time (rule 15)."""
+        self.last_step_at: datetime | None = None
+        """The effective time of ``last_step``."""
         self.coordinator_changes = 0
         self.archived_at: datetime | None = None
         """When the closed plan was delivered to the public archive."""
@@ -163,6 +170,7 @@ class Plan(OnePlanAggregate):
             aggregate.participants.pop(self.coordinator.id, None)
             if aggregate.status is PlanStatus.DRAFT:
                 aggregate.status = PlanStatus.ACTIVE
+                _stepped(aggregate, "CoordinatorAssigned", self.effective_at)
 
     class CoordinatorHandedOver(OnePlanAggregate.Event):
         """The coordinator handed the plan over to another, with a reason; the previous
@@ -373,6 +381,7 @@ class Plan(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ON_HOLD
             aggregate.hold_reason = self.reason
+            _stepped(aggregate, "PutOnHold", self.effective_at)
 
     class Resumed(OnePlanAggregate.Event):
         """The plan was resumed after a hold."""
@@ -380,6 +389,7 @@ class Plan(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ACTIVE
             aggregate.hold_reason = None
+            _stepped(aggregate, "Resumed", self.effective_at)
 
     class Completed(OnePlanAggregate.Event):
         """The plan was completed, with where the citizen's course ended."""
@@ -390,6 +400,7 @@ class Plan(OnePlanAggregate):
             aggregate.status = PlanStatus.COMPLETED
             aggregate.outcome = self.outcome
             aggregate.closed_at = self.effective_at
+            _stepped(aggregate, "Completed", self.effective_at)
 
     class WithdrawnByCitizen(OnePlanAggregate.Event):
         """The citizen withdrew from the plan: it ends, the sector plans (*handleplaner*) it
@@ -403,6 +414,7 @@ class Plan(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.REVOKED
             aggregate.closed_at = self.effective_at
+            _stepped(aggregate, "WithdrawnByCitizen", self.effective_at)
 
     class EnteredInError(OnePlanAggregate.Event):
         """The plan should never have been opened (a correction; nothing is deleted). A
@@ -852,6 +864,7 @@ class Plan(OnePlanAggregate):
 
     def put_on_hold(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
         self._require_status("PutPlanOnHold", PlanStatus.ACTIVE)
+        self._require_in_course_order("PutPlanOnHold", self.PutOnHold, effective_at)
         self._record(
             self.PutOnHold,
             actor=actor,
@@ -861,10 +874,12 @@ class Plan(OnePlanAggregate):
 
     def resume(self, *, actor: Actor, effective_at: datetime) -> None:
         self._require_status("ResumePlan", PlanStatus.ON_HOLD)
+        self._require_in_course_order("ResumePlan", self.Resumed, effective_at)
         self._record(self.Resumed, actor=actor, effective_at=effective_at)
 
     def complete(self, *, outcome: PlanOutcome, actor: Actor, effective_at: datetime) -> None:
         self._require_status("CompletePlan", PlanStatus.ACTIVE, PlanStatus.ON_HOLD)
+        self._require_in_course_order("CompletePlan", self.Completed, effective_at)
         self._record(self.Completed, actor=actor, effective_at=effective_at, outcome=outcome)
 
     def withdraw(self, *, reason: str, actor: Actor, effective_at: datetime) -> None:
@@ -875,6 +890,7 @@ class Plan(OnePlanAggregate):
                 "WithdrawPlan",
                 [{"loc": ("actor",), "msg": "only the citizen or a guardian withdraws"}],
             )
+        self._require_in_course_order("WithdrawPlan", self.WithdrawnByCitizen, effective_at)
         self._record(
             self.WithdrawnByCitizen,
             actor=actor,
@@ -958,6 +974,26 @@ class Plan(OnePlanAggregate):
                 sub_goal_ids=tuple(open_children),
             )
 
+    def _require_in_course_order(
+        self, command: str, event: type[Any], effective_at: datetime
+    ) -> None:
+        """Rule 15: a step of the plan's status is not effective before the latest one
+        recorded (a resume before its hold, a completion before a resume would each
+        contradict the course as recorded)."""
+        self._check_effective_at(event.__name__, effective_at)
+        if self.last_step_at is not None and effective_at < self.last_step_at:
+            raise OutOfOrderInEffectiveTime(
+                f"{command}: plan {self.id} at {effective_at.isoformat()} would come before "
+                f"its step {self.last_step} recorded effective "
+                f"{self.last_step_at.isoformat()}; its steps are in the order of the course",
+                command=command,
+                effective_at=effective_at,
+                recorded_step=self.last_step or "",
+                recorded_at=self.last_step_at,
+                recorded_in=self.id,
+                plan_id=self.id,
+            )
+
     def _require_open(self, command: str) -> None:
         self._require_status(command, *_OPEN)
 
@@ -968,6 +1004,13 @@ class Plan(OnePlanAggregate):
                 plan_id=self.id,
                 status=self.status,
             )
+
+
+def _stepped(aggregate: Any, step: str, at: datetime) -> None:
+    """Keep the latest status step in effective time (a stream recorded before rule 15
+    was checked may hold its steps out of order: the latest is still the latest)."""
+    if aggregate.last_step_at is None or at >= aggregate.last_step_at:
+        aggregate.last_step, aggregate.last_step_at = step, at
 
 
 def _require_due_within_parent(command: str, due: date | None, parent: Goal) -> None:
