@@ -153,7 +153,7 @@ def test_a_database_that_is_not_there_or_not_oneplans_is_refused(tmp_path: Path)
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as db:
         db.execute("CREATE TABLE things (x)")
-    with pytest.raises(StorageError, match="not a oneplan record: it has no table stored_events"):
+    with pytest.raises(StorageError, match="not a oneplan database: it has no table stored_events"):
         verify_read_only(f"sqlite:///{other}", audit_key=None)
     with pytest.raises(StorageError, match="no stored record"):
         verify_read_only("memory://", audit_key=None)

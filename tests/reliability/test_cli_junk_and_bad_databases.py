@@ -41,6 +41,7 @@ OTHER_EXAMPLES: dict[str, tuple[str, ...]] = {
     "demo": (),
     "replay": (),
     "keys new": ("{tmp}/new.keys",),
+    "keys anchor-public-key": ("{tmp}/anchor-public.pem",),
     "keys rotate-master": ("{tmp}/rotated.keys", *OFFICER),
     "schema": ("--out", "{tmp}/schema"),
     "erase": ("{citizen}", *OFFICER),

@@ -215,7 +215,7 @@ PRINCIPAL_COMMANDS = sorted(p for p in COMMANDS if _takes(COMMANDS[p], "--as"))
 
 def test_every_command_that_discloses_personal_data_or_writes_asks_who_is_asking() -> None:
     anonymous = {"version", "replay", "simulate", "schema", "demo", "evaluate-key", "keys new"}
-    anonymous |= {"audit verify", "audit anchor", "staff bootstrap"}
+    anonymous |= {"audit verify", "audit anchor", "staff bootstrap", "keys anchor-public-key"}
     anonymous |= {"serve"}  # (each request's principal comes from its verified OIDC token)
 
     assert set(PRINCIPAL_COMMANDS) == set(COMMANDS) - anonymous

@@ -196,7 +196,9 @@ class _SQLiteLog:
 def _require_tables(where: str, tables: set[str], events: str) -> None:
     missing = [t for t in (events, _CHAIN, _META) if t not in tables]
     if missing:
-        raise StorageError(f"{where} is not a oneplan record: it has no table {', '.join(missing)}")
+        raise StorageError(
+            f"{where} is not a oneplan database: it has no table {', '.join(missing)}"
+        )
 
 
 # --- PostgreSQL --------------------------------------------------------------------------
@@ -239,7 +241,8 @@ def _postgres(env: dict[str, str]) -> Iterator[ChainSource]:
                 (schema,),
             )
         }
-        _require_tables(f"schema {schema} at {where}", tables, _POSTGRES_EVENTS)
+        shown = f"postgresql://{env['POSTGRES_USER']}@{where}"  # never the password
+        _require_tables(f"schema {schema} of {shown}", tables, _POSTGRES_EVENTS)
         yield _PostgresLog(connection, schema)
     except psycopg.Error as e:
         raise StorageError(f"cannot read PostgreSQL at {where} read-only: {e}") from e

@@ -95,6 +95,7 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "demo",
         "replay",
         "keys new",
+        "keys anchor-public-key",
         "schema",
         "serve",
         "erase",
