@@ -219,9 +219,10 @@ def _cost_since_entry(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
                 part["mean"].to_list(),
                 color=COLOURS[cohort],
                 label=(
-                    f"{cohort} (n = {row['citizens']:,}; {row['citizen_months']:,} citizen-months;"
-                    f"\n all months {row['per_citizen_month']:,.0f} DKK, {INTERVAL} "
-                    f"{row['ci_low']:,.0f} to {row['ci_high']:,.0f})"
+                    f"{cohort} (n = {row['citizens'] or 0:,}; "
+                    f"{row['citizen_months'] or 0:,} citizen-months;\n all months "
+                    + _with_interval(row["per_citizen_month"], row["ci_low"], row["ci_high"])
+                    + ")"
                 ),
             )
             axis.fill_between(
@@ -231,6 +232,11 @@ def _cost_since_entry(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
                 color=COLOURS[cohort],
                 alpha=0.2,
             )
+        if not by.filter((pl.col("budget_area") == area) & (pl.col("citizens") >= 20)).height:
+            axis.text(
+                0.5, 0.5, "no month with 20 or more citizens", transform=axis.transAxes,
+                ha="center",
+            )  # fmt: skip
         axis.set_title(f"{area}")
         axis.set_xlabel("months since entry (months with 20 or more citizens)")
         axis.set_ylabel(f"{area} per citizen in the month (DKK)")
@@ -245,6 +251,16 @@ def _cost_since_entry(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
         )
     figure.suptitle(PLOTS["cost_per_citizen_month.png"])
     return figure
+
+
+def _with_interval(estimate: float | None, low: float | None, high: float | None) -> str:
+    """``5,303 DKK, 95% CI 5,070 to 5,537``; without an interval (one citizen) the
+    estimate alone, and ``no estimate`` without one (no citizen-months)."""
+    if estimate is None:
+        return "no estimate"
+    if low is None or high is None:
+        return f"{estimate:,.0f} DKK, no interval (one citizen)"
+    return f"{estimate:,.0f} DKK, {INTERVAL} {low:,.0f} to {high:,.0f}"
 
 
 def _estimate(row: dict[str, Any] | None, column: str) -> float:
@@ -292,6 +308,8 @@ def _costs_by_sector(plt: Any, tables: dict[str, pl.DataFrame]) -> Any:
                 color=COLOURS[cohort],
                 label=_months_label(tables["cost_per_citizen_month"], citizens, cohort),
             )
+        if not sectors:  # (an empty panel says why)
+            axis.text(0.5, 0.5, f"no {area} booked", transform=axis.transAxes, ha="center")
         axis.set_xticks(range(len(sectors)), sectors, rotation=20, fontsize=8)
         axis.set_xlabel("sector", fontsize=8)
         axis.set_ylabel(f"{area} per citizen-month (DKK)")
