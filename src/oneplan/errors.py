@@ -200,6 +200,16 @@ class AuditChainNotStarted(OnePlanError):
         super().__init__(message, position=position)
 
 
+class ViewsAheadOfLog(StorageError):
+    """The views' tracking position (``position``) lies beyond the log's last event
+    (``head``): catching up from there would skip every event up to it. Refused when the
+    projection runner starts (and whenever another runner moved the position), rather
+    than fold nothing and show views the log does not give."""
+
+    def __init__(self, message: str, *, position: int, head: int) -> None:
+        super().__init__(message, position=position, head=head)
+
+
 class AuditChainBroken(OnePlanError):
     """Verification found the log changed after it was chained, at ``position``; ``breach``
     says how (``oneplan.audit.Breach``). Raised where a broken log must not be used (an
@@ -461,23 +471,6 @@ class NotDeliveredToArchive(RuleViolation):
     rule = "erasure only after archive delivery"
 
 
-class ProjectionFailed(StorageError):
-    """A view could not fold the log at ``position``: the event there cannot be read, or
-    the fold refused it. Nothing of that batch was written; the runner stops there
-    rather than skip an event."""
-
-    def __init__(self, message: str, *, position: int) -> None:
-        super().__init__(message, position=position)
-
-
-class ViewsAheadOfLog(StorageError):
-    """The views' tracking position (``position``) lies beyond the log's last event
-    (``head``): catching up from there would skip every event up to it. Refused when the
-    projection runner starts (and whenever another runner moved the position), rather
-    than fold nothing and show views the log does not give."""
-
-    def __init__(self, message: str, *, position: int, head: int) -> None:
-        super().__init__(message, position=position, head=head)
 class OutOfOrderInEffectiveTime(RuleViolation):
     """Rule 15: a command effective before a step already recorded in the citizen's
     course, which it would contradict there. ``command`` and ``effective_at`` name the
@@ -525,3 +518,10 @@ class StartBackdatedBeforeDependency(OutOfOrderInEffectiveTime, DependencyNotSat
     rule = "wait for dependency"
 
 
+class ProjectionFailed(StorageError):
+    """A view could not fold the log at ``position``: the event there cannot be read, or
+    the fold refused it. Nothing of that batch was written; the runner stops there
+    rather than skip an event."""
+
+    def __init__(self, message: str, *, position: int) -> None:
+        super().__init__(message, position=position)
