@@ -220,8 +220,8 @@ def rotate_master(
     """Rotate the master key, without encrypting any event again (a key custodian:
     --as staff:ID holding the role key-custodian).
 
-    Writes a new key file (the same audit and CPR keys, a new master key), then wraps
-    every data key with the new master key in one transaction. Afterwards point
+    Writes a new key file (the same audit, CPR and anchor signing keys, a new master key),
+    then wraps every data key with the new master key in one transaction. Afterwards point
     ONEPLAN_KEY_FILE at the new file; keep the old one until every backup made under it
     has expired."""
     who = principal_option(principal, writes=True)
