@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import cast
 from uuid import UUID
@@ -205,3 +206,26 @@ def test_rotating_the_master_key_rewraps_the_data_keys_and_changes_no_event(
         assert system(app).citizen_by_cpr(CPR) == citizen  # the CPR key did not change
         after = [bytes(n.state) for n in app.recorder.select_notifications(start=1, limit=100)]
     assert after == before
+
+
+def test_the_data_keys_kept_in_memory_are_bounded(tmp_path: Path, clock: FixedClock) -> None:
+    url, keys = f"sqlite:///{tmp_path / 'oneplan.db'}", Keys.generate()
+    names = [f"Borger {i}" for i in range(8)]
+    with OnePlan.open(url, clock=clock, keys=keys) as app:
+        assert app.sealer is not None
+        app.sealer.max_cached_keys = 3
+        anne = acting(app, ANNE)
+        citizens = [
+            anne.register_citizen(name=name, birth_date=date(1980, 1, 1 + i))
+            for i, name in enumerate(names)
+        ]
+        assert len(app.sealer._ciphers) <= 3
+        assert len(app.sealer._key_ids) <= 3
+
+    with OnePlan.open(url, clock=clock, keys=keys) as again:  # (nothing cached: decrypt all)
+        assert again.sealer is not None
+        again.sealer.max_cached_keys = 3
+        read = [record(again).citizen(citizen).name for citizen in citizens]
+        assert len(again.sealer._ciphers) <= 3
+
+    assert read == names

@@ -85,6 +85,11 @@ class Sealer:
     key_ttl = 60.0
     """Seconds a data key is kept in memory before the key store is asked again (so a
     key destroyed by another process is let go here within this time)."""
+    max_cached_keys = 100_000
+    """The most data keys (and subjects' key ids) kept in memory; past it the memory is
+    emptied and keys are read from the key store again as they are used (a municipality
+    of 100,000 citizens with a key per retention class fits; a rebuild of a larger one
+    does not grow without bound)."""
 
     def __init__(
         self, store: KeyStore, master_key: bytes, first_event: Callable[[UUID], Any | None]
@@ -141,6 +146,8 @@ class Sealer:
         slot = (str(subject), retention_class)
         key_id = self._key_ids.get(slot)
         if key_id is None:
+            if len(self._key_ids) >= self.max_cached_keys:
+                self._key_ids.clear()  # (a slot's key id never changes: read again)
             key_id = self._key_ids[slot] = self._stored_or_new_key(*slot)
         cipher = self._cipher(key_id)
         if cipher is None:
@@ -167,8 +174,14 @@ class Sealer:
         wrapped = nonce + self._master.encrypt(nonce, key, _wrap_ad(row))
         stored = self.store.add_data_key(attrs.evolve(row, wrapped=wrapped))
         if stored.key_id == row.key_id:  # ours: no need to read it back
-            self._ciphers[row.key_id] = (AESGCM(key), time.monotonic() + self.key_ttl)
+            self._keep_cipher(row.key_id, AESGCM(key), time.monotonic() + self.key_ttl)
         return stored.key_id
+
+    def _keep_cipher(self, key_id: str, cipher: AESGCM | None, until: float) -> None:
+        """Keep a data key (None: destroyed) in memory, within ``max_cached_keys``."""
+        if len(self._ciphers) >= self.max_cached_keys and key_id not in self._ciphers:
+            self._ciphers.clear()
+        self._ciphers[key_id] = (cipher, until)
 
     def _cipher(self, key_id: str) -> AESGCM | None:
         """The data key ``key_id`` (None: destroyed)."""
@@ -183,7 +196,7 @@ class Sealer:
                 key_id=key_id,
             )
         cipher = None if row.wrapped is None else AESGCM(self._unwrap(row))
-        self._ciphers[key_id] = (cipher, now + self.key_ttl)
+        self._keep_cipher(key_id, cipher, now + self.key_ttl)
         return cipher
 
     def _unwrap(self, row: DataKeyRow, master: AESGCM | None = None) -> bytes:
@@ -264,9 +277,9 @@ class Sealer:
         destroyed = self.store.destroy(names, at=at)
         with self._lock:
             for key_id in destroyed:
-                self._ciphers[key_id] = (None, 0.0)
+                self._keep_cipher(key_id, None, 0.0)
             for row in self.store.keys_of(names):
-                self._ciphers[row.key_id] = (None, 0.0)
+                self._keep_cipher(row.key_id, None, 0.0)
         return destroyed
 
     def rotate(self, new_master_key: bytes) -> int:
