@@ -11,10 +11,17 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from oneplan.aggregates.personal import Personal, person
-from oneplan.errors import EffectiveTimeInvalid, InvalidInput
+from oneplan.errors import EffectiveTimeInvalid, InvalidInput, OutOfOrderInEffectiveTime
 from oneplan.values import Actor, ActorKind
 
-__all__ = ["OnePlanAggregate", "recording", "require_caseworker", "require_text"]
+__all__ = [
+    "OnePlanAggregate",
+    "recording",
+    "require_caseworker",
+    "require_in_course_order",
+    "require_text",
+    "stepped",
+]
 
 _RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
 
@@ -128,3 +135,34 @@ def require_text(command: str, field: str, value: str) -> str:
     if not value or not value.strip():
         raise InvalidInput(command, [{"loc": (field,), "msg": "must not be blank"}])
     return value.strip()
+
+
+def stepped(aggregate: Any, step: str, at: datetime) -> None:
+    """Keep a plan's or an intervention's latest status step in effective time
+    (``last_step``, ``last_step_at``; a stream recorded before rule 15 was checked may
+    hold its steps out of order: the latest is still the latest)."""
+    if aggregate.last_step_at is None or at >= aggregate.last_step_at:
+        aggregate.last_step, aggregate.last_step_at = step, at
+
+
+def require_in_course_order(
+    aggregate: Any, command: str, event: type[Any], effective_at: datetime, **ids: Any
+) -> None:
+    """Rule 15: a status step of a plan or an intervention is not effective before the
+    latest one recorded (a resume before its pause or hold, a start before its schedule,
+    an end before a resume would each contradict the course as recorded)."""
+    aggregate._check_effective_at(event.__name__, effective_at)
+    last_at: datetime | None = aggregate.last_step_at
+    if last_at is not None and effective_at < last_at:
+        raise OutOfOrderInEffectiveTime(
+            f"{command}: {type(aggregate).__name__.lower()} {aggregate.id} at "
+            f"{effective_at.isoformat()} would come before its step {aggregate.last_step} "
+            f"recorded effective {last_at.isoformat()}; its steps are in the order of the "
+            "course",
+            command=command,
+            effective_at=effective_at,
+            recorded_step=aggregate.last_step or "",
+            recorded_at=last_at,
+            recorded_in=aggregate.id,
+            **ids,
+        )

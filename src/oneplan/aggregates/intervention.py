@@ -9,7 +9,13 @@ from uuid import UUID
 
 import attrs
 
-from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
+from oneplan.aggregates.base import (
+    OnePlanAggregate,
+    require_caseworker,
+    require_in_course_order,
+    require_text,
+    stepped,
+)
 from oneplan.aggregates.personal import Personal, text
 from oneplan.errors import (
     AuthorityMissing,
@@ -82,10 +88,8 @@ def require_legal_basis_in_sector(
 
 
 def _stepped(aggregate: Any, step: str, at: datetime) -> None:
-    """Keep the latest lifecycle step in effective time (a stream recorded before rule
-    15 was checked may hold its steps out of order: the latest is still the latest)."""
-    if aggregate.last_step_at is None or at >= aggregate.last_step_at:
-        aggregate.last_step, aggregate.last_step_at = step, at
+    """The latest lifecycle step (``stepped``), which is also the latest event seen."""
+    stepped(aggregate, step, at)
     _seen(aggregate, step, at)
 
 
@@ -709,22 +713,7 @@ class Intervention(OnePlanAggregate):
     def _require_in_course_order(
         self, command: str, event: type[Any], effective_at: datetime
     ) -> None:
-        """Rule 15: a lifecycle step is not effective before the latest one recorded (a
-        resume before its pause, a start before its schedule, an end before a resume
-        would each contradict the course as recorded)."""
-        self._check_effective_at(event.__name__, effective_at)
-        if self.last_step_at is not None and effective_at < self.last_step_at:
-            raise OutOfOrderInEffectiveTime(
-                f"{command}: intervention {self.id} at {effective_at.isoformat()} would come "
-                f"before its step {self.last_step} recorded effective "
-                f"{self.last_step_at.isoformat()}; its steps are in the order of the course",
-                command=command,
-                effective_at=effective_at,
-                recorded_step=self.last_step or "",
-                recorded_at=self.last_step_at,
-                recorded_in=self.id,
-                intervention_id=self.id,
-            )
+        require_in_course_order(self, command, event, effective_at, intervention_id=self.id)
 
     def _require_end_after_all_recorded(self, command: str, effective_at: datetime) -> None:
         """Rule 5 in the course: nothing happens to an intervention after its end, so an

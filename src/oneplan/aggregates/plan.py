@@ -9,7 +9,13 @@ from uuid import UUID
 
 import attrs
 
-from oneplan.aggregates.base import OnePlanAggregate, require_caseworker, require_text
+from oneplan.aggregates.base import (
+    OnePlanAggregate,
+    require_caseworker,
+    require_in_course_order,
+    require_text,
+    stepped,
+)
 from oneplan.aggregates.personal import Personal, optional, text, texts
 from oneplan.aggregates.personal import attendees as who_attended
 from oneplan.errors import (
@@ -18,7 +24,6 @@ from oneplan.errors import (
     IllegalTransition,
     InterventionOutsidePlan,
     InvalidInput,
-    OutOfOrderInEffectiveTime,
     ParticipantNotFound,
 )
 from oneplan.values import (
@@ -170,7 +175,7 @@ class Plan(OnePlanAggregate):
             aggregate.participants.pop(self.coordinator.id, None)
             if aggregate.status is PlanStatus.DRAFT:
                 aggregate.status = PlanStatus.ACTIVE
-                _stepped(aggregate, "CoordinatorAssigned", self.effective_at)
+                stepped(aggregate, "CoordinatorAssigned", self.effective_at)
 
     class CoordinatorHandedOver(OnePlanAggregate.Event):
         """The coordinator handed the plan over to another, with a reason; the previous
@@ -381,7 +386,7 @@ class Plan(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ON_HOLD
             aggregate.hold_reason = self.reason
-            _stepped(aggregate, "PutOnHold", self.effective_at)
+            stepped(aggregate, "PutOnHold", self.effective_at)
 
     class Resumed(OnePlanAggregate.Event):
         """The plan was resumed after a hold."""
@@ -389,7 +394,7 @@ class Plan(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.ACTIVE
             aggregate.hold_reason = None
-            _stepped(aggregate, "Resumed", self.effective_at)
+            stepped(aggregate, "Resumed", self.effective_at)
 
     class Completed(OnePlanAggregate.Event):
         """The plan was completed, with where the citizen's course ended."""
@@ -400,7 +405,7 @@ class Plan(OnePlanAggregate):
             aggregate.status = PlanStatus.COMPLETED
             aggregate.outcome = self.outcome
             aggregate.closed_at = self.effective_at
-            _stepped(aggregate, "Completed", self.effective_at)
+            stepped(aggregate, "Completed", self.effective_at)
 
     class WithdrawnByCitizen(OnePlanAggregate.Event):
         """The citizen withdrew from the plan: it ends, the sector plans (*handleplaner*) it
@@ -414,7 +419,7 @@ class Plan(OnePlanAggregate):
         def apply(self, aggregate: Any) -> None:
             aggregate.status = PlanStatus.REVOKED
             aggregate.closed_at = self.effective_at
-            _stepped(aggregate, "WithdrawnByCitizen", self.effective_at)
+            stepped(aggregate, "WithdrawnByCitizen", self.effective_at)
 
     class EnteredInError(OnePlanAggregate.Event):
         """The plan should never have been opened (a correction; nothing is deleted). A
@@ -977,22 +982,7 @@ class Plan(OnePlanAggregate):
     def _require_in_course_order(
         self, command: str, event: type[Any], effective_at: datetime
     ) -> None:
-        """Rule 15: a step of the plan's status is not effective before the latest one
-        recorded (a resume before its hold, a completion before a resume would each
-        contradict the course as recorded)."""
-        self._check_effective_at(event.__name__, effective_at)
-        if self.last_step_at is not None and effective_at < self.last_step_at:
-            raise OutOfOrderInEffectiveTime(
-                f"{command}: plan {self.id} at {effective_at.isoformat()} would come before "
-                f"its step {self.last_step} recorded effective "
-                f"{self.last_step_at.isoformat()}; its steps are in the order of the course",
-                command=command,
-                effective_at=effective_at,
-                recorded_step=self.last_step or "",
-                recorded_at=self.last_step_at,
-                recorded_in=self.id,
-                plan_id=self.id,
-            )
+        require_in_course_order(self, command, event, effective_at, plan_id=self.id)
 
     def _require_open(self, command: str) -> None:
         self._require_status(command, *_OPEN)
@@ -1004,13 +994,6 @@ class Plan(OnePlanAggregate):
                 plan_id=self.id,
                 status=self.status,
             )
-
-
-def _stepped(aggregate: Any, step: str, at: datetime) -> None:
-    """Keep the latest status step in effective time (a stream recorded before rule 15
-    was checked may hold its steps out of order: the latest is still the latest)."""
-    if aggregate.last_step_at is None or at >= aggregate.last_step_at:
-        aggregate.last_step, aggregate.last_step_at = step, at
 
 
 def _require_due_within_parent(command: str, due: date | None, parent: Goal) -> None:
