@@ -12,7 +12,8 @@ stored in the clear, like the caseworker named on an event.
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from bisect import bisect_right
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -66,6 +67,54 @@ class Delegation:
             and self.period.contains(at)
             and (self.revoked_at is None or at < self.revoked_at)
         )
+
+
+_ZERO = timedelta(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@attrs.frozen
+class _AuthoritySpans:
+    """A staff member's authorities (and the ``Actor`` they act as) over time, as the
+    times where they change and what holds from each one on (for times in UTC: a
+    period's dates begin and end at UTC midnight). Every condition of
+    ``_authorities_scanned`` changes only at one of these times, so the answer read off
+    at a span's first moment holds for the whole span: one bisection per command
+    instead of reading every delegation."""
+
+    version: int
+    starts: tuple[datetime, ...]
+    held: tuple[tuple[tuple[Law, ...], Actor], ...]
+    """What holds before ``starts[0]``, then from each start on."""
+
+    @classmethod
+    def of(cls, member: StaffMember) -> _AuthoritySpans:
+        points: set[datetime] = set()
+        if member.began_at is not None:
+            points.add(member.began_at)
+        if member.left_at is not None:
+            points.add(member.left_at)
+        for d in member.delegations.values():
+            points.add(d.delegated_at)
+            points.add(_midnight(d.period.start))
+            if d.period.end is not None:
+                points.add(_midnight(d.period.end + timedelta(days=1)))
+            if d.revoked_at is not None:
+                points.add(d.revoked_at)
+        starts = tuple(sorted(p.astimezone(UTC) for p in points))
+        before = starts[0] - timedelta(microseconds=1) if starts else _EPOCH
+        held = []
+        for at in (before, *starts):
+            laws = member._authorities_scanned(at)
+            held.append((laws, _caseworker(member.staff_id, member.sector, laws, member.name)))
+        return cls(member.version, starts, tuple(held))
+
+    def at(self, at: datetime) -> tuple[tuple[Law, ...], Actor]:
+        return self.held[bisect_right(self.starts, at)]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
 class StaffMember(OnePlanAggregate):
@@ -332,6 +381,12 @@ class StaffMember(OnePlanAggregate):
 
     def authorities_at(self, at: datetime) -> tuple[Law, ...]:
         """The laws this staff member may decide under at ``at`` (rule 11)."""
+        if at.utcoffset() == _ZERO:
+            return self._spans().at(at)[0]
+        return self._authorities_scanned(at)
+
+    def _authorities_scanned(self, at: datetime) -> tuple[Law, ...]:
+        """``authorities_at`` read off every delegation (the definition)."""
         if not self.active_at(at):
             return ()
         return tuple(sorted({d.law for d in self.delegations.values() if d.holds_at(at)}))
@@ -339,7 +394,18 @@ class StaffMember(OnePlanAggregate):
     def actor_at(self, at: datetime) -> Actor:
         """The ``Actor`` recorded on events this staff member makes at ``at``: their
         sector and the authorities the directory gives them then."""
-        return _caseworker(self.staff_id, self.sector, self.authorities_at(at), self.name)
+        if at.utcoffset() == _ZERO:
+            return self._spans().at(at)[1]
+        return _caseworker(self.staff_id, self.sector, self._authorities_scanned(at), self.name)
+
+    def _spans(self) -> _AuthoritySpans:
+        """The record's authorities as spans of time, made once per version of the
+        record (a cache of ``_authorities_scanned``, never stored in an event)."""
+        found: _AuthoritySpans | None = self.__dict__.get("_authority_spans")
+        if found is None or found.version != self.version:
+            found = _AuthoritySpans.of(self)
+            self.__dict__["_authority_spans"] = found
+        return found
 
 
 class StaffDirectory(OnePlanAggregate):
