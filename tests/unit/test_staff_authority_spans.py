@@ -1,5 +1,5 @@
-"""A staff member's authorities at a time (rule 11) are read off spans made once per
-version of their record; for every record and every time they are what reading every
+"""A staff member's authorities at a time (rule 11) are read off spans made by the events
+that change them; for every record and every time they are what reading every
 delegation gives (``StaffMember._authorities_scanned``, the definition)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oneplan.aggregates.staff import Delegation, StaffMember
+from oneplan.aggregates.staff import Delegation, StaffMember, _AuthoritySpans
 from oneplan.values import Actor, ActorKind, ContactDetails, Law, Period, Sector
 
 _T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -55,6 +55,7 @@ def members(draw: st.DrawFn) -> StaffMember:
     member.delegations = {UUID(int=i): draw(delegations(i)) for i in range(count)}
     left = draw(st.none() | instants)
     member.left_at = None if left is None or left < member.began_at else left
+    member.authority_spans = _AuthoritySpans.of(member)  # (as the events' apply would)
     return member
 
 

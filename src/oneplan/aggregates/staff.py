@@ -80,9 +80,9 @@ class _AuthoritySpans:
     period's dates begin and end at UTC midnight). Every condition of
     ``_authorities_scanned`` changes only at one of these times, so the answer read off
     at a span's first moment holds for the whole span: one bisection per command
-    instead of reading every delegation."""
+    instead of reading every delegation. Made again by every event that changes one of
+    them (state derived from the events, as the rest of the record is)."""
 
-    version: int
     starts: tuple[datetime, ...]
     held: tuple[tuple[tuple[Law, ...], Actor], ...]
     """What holds before ``starts[0]``, then from each start on."""
@@ -107,10 +107,13 @@ class _AuthoritySpans:
         for at in (before, *starts):
             laws = member._authorities_scanned(at)
             held.append((laws, _caseworker(member.staff_id, member.sector, laws, member.name)))
-        return cls(member.version, starts, tuple(held))
+        return cls(starts, tuple(held))
 
     def at(self, at: datetime) -> tuple[tuple[Law, ...], Actor]:
         return self.held[bisect_right(self.starts, at)]
+
+
+_NO_SPANS = _AuthoritySpans((), ())
 
 
 def _midnight(day: date) -> datetime:
@@ -131,6 +134,8 @@ class StaffMember(OnePlanAggregate):
         """Each role ever held: (granted at, revoked at or None)."""
         self.delegations: dict[UUID, Delegation] = {}
         self.left_at: datetime | None = None
+        self.authority_spans: _AuthoritySpans = _NO_SPANS
+        """Authorities and actor over time (``authorities_at``, ``actor_at``)."""
 
     # --- events ----------------------------------------------------------------------
 
@@ -154,6 +159,7 @@ class StaffMember(OnePlanAggregate):
             aggregate.roles = dict.fromkeys(self.roles, (self.effective_at, None))
             aggregate.delegations = {}
             aggregate.left_at = None
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class ContactDetailsChanged(OnePlanAggregate.Event):
         """The staff member's name, title or contact details changed."""
@@ -166,6 +172,7 @@ class StaffMember(OnePlanAggregate):
             aggregate.name = self.name
             aggregate.title = self.title
             aggregate.contact = self.contact
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class RoleGranted(OnePlanAggregate.Event):
         """An administrator granted the staff member a role (records officer, key
@@ -204,6 +211,7 @@ class StaffMember(OnePlanAggregate):
                 delegated_by=self.delegated_by,
                 delegated_at=self.effective_at,
             )
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class DelegationRevoked(OnePlanAggregate.Event):
         """A delegation of authority under a law was revoked, from then on."""
@@ -215,6 +223,7 @@ class StaffMember(OnePlanAggregate):
             aggregate.delegations[self.delegation_id] = attrs.evolve(
                 aggregate.delegations[self.delegation_id], revoked_at=self.effective_at
             )
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class Left(OnePlanAggregate.Event):
         """The staff member left: from now on they neither act nor are assigned."""
@@ -223,6 +232,7 @@ class StaffMember(OnePlanAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.left_at = self.effective_at
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     # --- commands --------------------------------------------------------------------
 
@@ -399,13 +409,7 @@ class StaffMember(OnePlanAggregate):
         return _caseworker(self.staff_id, self.sector, self._authorities_scanned(at), self.name)
 
     def _spans(self) -> _AuthoritySpans:
-        """The record's authorities as spans of time, made once per version of the
-        record (a cache of ``_authorities_scanned``, never stored in an event)."""
-        found: _AuthoritySpans | None = self.__dict__.get("_authority_spans")
-        if found is None or found.version != self.version:
-            found = _AuthoritySpans.of(self)
-            self.__dict__["_authority_spans"] = found
-        return found
+        return self.authority_spans
 
 
 class StaffDirectory(OnePlanAggregate):
