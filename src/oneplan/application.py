@@ -881,7 +881,7 @@ class OnePlan(Application[UUID]):
             try:
                 self._save(changed, work.read_versions())
             except IntegrityError:  # (a concurrent writer, or a stale read: StaleRead)
-                self._cache.evict(work.aggregates)
+                self._cache.evict([*work.aggregates, *work.peeked])
                 if receipt_id is not None:
                     earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
                     if earlier is not None:

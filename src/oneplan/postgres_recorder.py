@@ -92,6 +92,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             ]
         )
         self._chain_inserts: dict[int, Any] = {}
+        self._bytes: dict[str, Any] | None = None
         self._sql = {
             "insert": SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
@@ -146,6 +147,12 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 "FROM {schema}.{table} WHERE (originator_id, originator_version) IN "
                 "(SELECT * FROM unnest(%s::{id_type}[], %s::bigint[]))"
             ).format(schema=schema, table=table, id_type=id_type),
+            "stale_and_meta": SQL(
+                "SELECT (SELECT originator_id FROM {schema}.{table} WHERE (originator_id, "
+                "originator_version) IN (SELECT * FROM unnest(%s::{id_type}[], %s::bigint[])) "
+                "LIMIT 1), (SELECT array_agg(name ORDER BY name) FROM {schema}.{meta}), "
+                "(SELECT array_agg(value ORDER BY name) FROM {schema}.{meta})"
+            ).format(schema=schema, table=table, id_type=id_type, meta=meta),
             "stale": SQL(
                 "SELECT originator_id FROM {schema}.{table} WHERE (originator_id, "
                 "originator_version) IN (SELECT * FROM unnest(%s::{id_type}[], %s::bigint[])) "
@@ -223,12 +230,41 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             positions.append(found[0])
         return positions
 
+    def _compiled(self, conn: Any) -> dict[str, Any]:
+        """The write's statements as bytes, composed once (psycopg composes an ``SQL``
+        object again at every execute)."""
+        from psycopg.sql import Composable
+
+        found = self._bytes
+        if found is None:
+            found = {name: q.as_bytes(conn) for name, q in self._sql.items()}
+            found["lock"] = [
+                q.as_bytes(conn) if isinstance(q, Composable) else q
+                for q in self.lock_table_statements
+            ]
+            found["notify"] = self._notify_sql().as_bytes(conn)
+            self._bytes = found
+        return found
+
+    def _notify_sql(self) -> Any:
+        from psycopg.sql import SQL, Identifier
+
+        return SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+
     def _insert_once(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        sql = self._bytes
+        if sql is None:
+            with self.datastore.get_connection() as conn:
+                sql = self._compiled(conn)
+        return self._insert_compiled(sql, stored_events, **kwargs)
+
+    def _insert_compiled(
+        self, sql: dict[str, Any], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         from psycopg.rows import tuple_row
 
-        sql = self._sql
         decided_on: dict[UUID, int] = kwargs.pop(READ_VERSIONS, None) or {}
         keyed = self.audit_key is not None
         known, previous = self._previous_macs(stored_events) if keyed else ({}, {})
@@ -236,18 +272,22 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             with conn.pipeline() as pipeline, conn.transaction():
                 with conn.cursor() as curs:
                     self._insert_events(curs, stored_events, **kwargs)
-                    self._lock_table(curs)
-                    self._notify_channel(curs)
+                    for lock in sql["lock"]:
+                        curs.execute(lock, prepare=True)
+                    curs.execute(sql["notify"])
                 cursor = conn.cursor(row_factory=tuple_row)
                 meta = last = head = heads = stale = None
+                both = bool(decided_on) and self._start is None
                 if decided_on:  # read under the lock, in the same round trip
                     stale = conn.cursor(row_factory=tuple_row)
                     stale.execute(
-                        sql["stale"], (list(decided_on), [v + 1 for v in decided_on.values()])
+                        sql["stale_and_meta" if both else "stale"],
+                        (list(decided_on), [v + 1 for v in decided_on.values()]),
                     )
                 if self._start is None:
-                    meta = conn.cursor(row_factory=tuple_row)
-                    meta.execute(sql["meta"])
+                    if not both:
+                        meta = conn.cursor(row_factory=tuple_row)
+                        meta.execute(sql["meta"])
                     if keyed:
                         last = conn.cursor(row_factory=tuple_row)
                         last.execute(sql["last"])
@@ -271,17 +311,21 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                     ),
                 )
                 pipeline.sync()
-                changed = stale.fetchone() if stale is not None else None
-                if changed is not None:
-                    raise StaleRead(f"{changed[0]} has changed since it was read")
+                checked = stale.fetchone() if stale is not None else None
+                if checked is not None and checked[0] is not None:
+                    raise StaleRead(f"{checked[0]} has changed since it was read")
                 inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
                 positions = [
                     inserted[(s.originator_id, s.originator_version)] for s in stored_events
                 ]
                 read = self._start
-                if meta is not None:
+                if meta is not None or both:
                     try:
-                        read = start_from_meta(dict(meta.fetchall()))
+                        read = start_from_meta(
+                            dict(zip(checked[1] or (), checked[2] or (), strict=True))
+                            if meta is None and checked is not None
+                            else dict(meta.fetchall() if meta is not None else ())
+                        )
                     except ValueError as e:
                         raise StorageError(
                             f"the audit chain's metadata is unreadable: {e}"

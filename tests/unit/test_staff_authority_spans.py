@@ -25,7 +25,9 @@ days = st.integers(min_value=-5, max_value=60).map(lambda d: date(2026, 1, 1) + 
 @st.composite
 def delegations(draw: st.DrawFn, n: int) -> Delegation:
     start = draw(days)
-    end = draw(st.none() | st.integers(min_value=0, max_value=30).map(lambda d: start + timedelta(days=d)))
+    end = draw(
+        st.none() | st.integers(min_value=0, max_value=30).map(lambda d: start + timedelta(days=d))
+    )
     delegated_at = draw(instants)
     revoked = draw(st.none() | st.integers(min_value=0, max_value=40 * 24 * 60))
     return Delegation(
