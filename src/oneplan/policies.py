@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
-import attrs
-
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
