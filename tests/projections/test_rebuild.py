@@ -94,7 +94,7 @@ def test_a_rebuild_that_fails_leaves_the_old_views_and_position_as_they_were(
         app.views.rebuild_rows = 10
         app.views.rebuild_write_rows = 4
         seen = 0
-        real = app.mapper.to_domain_event
+        real = app.mapper.to_trusted_event  # type: ignore[attr-defined]
 
         def dies_late(stored_event: Any) -> Any:
             nonlocal seen
@@ -104,7 +104,7 @@ def test_a_rebuild_that_fails_leaves_the_old_views_and_position_as_they_were(
             return real(stored_event)
 
         with monkeypatch.context() as patch:
-            patch.setattr(app.mapper, "to_domain_event", dies_late)
+            patch.setattr(app.mapper, "to_trusted_event", dies_late)
             with pytest.raises(ProjectionFailed, match="notification 35"):
                 app.views.rebuild()
 

@@ -238,20 +238,20 @@ def test_folding_up_to_a_notification_id_stops_there(told: OnePlan) -> None:
 def test_an_unreadable_event_stops_the_runner_at_its_position(memory_app: OnePlan) -> None:
     run_demo(memory_app, quiet)
     runner = ProjectionRunner(memory_app, MemoryViewStore())
-    real = memory_app.mapper.to_domain_event
+    real = memory_app.mapper.to_trusted_event  # type: ignore[attr-defined]
 
     def broken(stored: Any) -> Any:
         if stored.originator_version == 3:
             raise ValueError("garbled")
         return real(stored)
 
-    memory_app.mapper.to_domain_event = broken  # type: ignore[method-assign]
+    memory_app.mapper.to_trusted_event = broken  # type: ignore[attr-defined]
 
     with pytest.raises(ProjectionFailed) as raised:
         runner.catch_up()
 
     assert runner.position < raised.value.position
-    memory_app.mapper.to_domain_event = real  # type: ignore[method-assign]
+    memory_app.mapper.to_trusted_event = real  # type: ignore[attr-defined]
     runner.catch_up()
     assert views_of(runner) == rebuilt(memory_app)
 

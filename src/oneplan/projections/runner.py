@@ -15,7 +15,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
@@ -24,6 +24,7 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
+from oneplan.persistence import OnePlanMapper
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 
@@ -391,8 +392,10 @@ class ProjectionRunner:
         self._position = 0 if complete else -1
 
     def _event(self, notification: Any) -> Any:
+        """The notification's event, read by the trusted decoder: the log is oneplan's
+        own store, validated when written (``OnePlanMapper.to_trusted_event``)."""
         try:
-            return self.app.mapper.to_domain_event(notification)
+            return cast(OnePlanMapper, self.app.mapper).to_trusted_event(notification)
         except Exception as e:
             raise ProjectionFailed(
                 f"cannot read notification {notification.id}: {e}", position=notification.id
