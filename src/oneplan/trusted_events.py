@@ -24,8 +24,8 @@ through the validating path.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import itertools
 import types
 import typing
 from collections.abc import Callable
@@ -37,7 +37,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["event_decoder"]
+__all__ = ["converter", "event_decoder", "forget", "uuid_text"]
 
 Convert = Callable[[Any], Any]
 EventDecoder = Callable[[dict[str, Any], Any, int], Any]
@@ -45,160 +45,166 @@ EventDecoder = Callable[[dict[str, Any], Any, int], Any]
 
 _AS_STORED = (str, int, bool, float, type(None))
 _NONE = type(None)
+_MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "MISSING"})()
 
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _validated(tp: Any) -> Convert:
-    """pydantic's own reading of a value of type ``tp`` (for what the decoder does not
-    convert itself)."""
-    return TypeAdapter(tp).validate_python
-
-
-def _uuid(value: Any) -> UUID:
-    return UUID(value) if type(value) is str else _validated_uuid(value)
+_UUIDS: dict[str, UUID] = {}
+"""The UUIDs read, by their text: one object for each id that recurs (a citizen's, a
+plan's), so it is parsed once and its text is found again (``uuid_text``)."""
+_TEXTS: dict[int, tuple[UUID, str]] = {}
+_VALUES: list[dict[Any, Any]] = []
+"""Each value object decoder's cache of the objects it made (actors, legal bases, ...:
+frozen, and the same few hundred recur in every event)."""
+LIMIT = 1 << 16
+"""Entries a cache holds before it is emptied (memory stays bounded)."""
 
 
-def _datetime(value: Any) -> datetime:
-    return datetime.fromisoformat(value) if type(value) is str else _validated_datetime(value)
+def forget() -> None:
+    """Empty the caches (a rebuild does at its end, so its memory goes with it)."""
+    _UUIDS.clear()
+    _TEXTS.clear()
+    for cache in _VALUES:
+        cache.clear()
 
 
-def _date(value: Any) -> date:
-    return date.fromisoformat(value) if type(value) is str else _validated_date(value)
-
-
-def _decimal(value: Any) -> Decimal:
-    return Decimal(value) if type(value) is str or type(value) is int else _validated_decimal(value)
-
-
-_validated_uuid = _validated(UUID)
-_validated_datetime = _validated(datetime)
-_validated_date = _validated(date)
-_validated_decimal = _validated(Decimal)
-
-_CONVERTERS: dict[Any, Convert | None] = {}
-
-
-def converter(tp: Any) -> Convert | None:
-    """How a stored (JSON) value of type ``tp`` becomes the Python value; None: it is
-    stored as it is (text, numbers, booleans)."""
-    try:
-        return _CONVERTERS[tp]
-    except (KeyError, TypeError):  # (an unhashable annotation is made each time)
-        pass
-    found = _converter(tp)
-    with contextlib.suppress(TypeError):
-        _CONVERTERS[tp] = found
+def _uuid(text: str) -> UUID:
+    found = _UUIDS.get(text)
+    if found is None:
+        found = UUID(text)
+        if len(_UUIDS) >= LIMIT:
+            _UUIDS.clear()
+        _UUIDS[text] = found
     return found
 
 
-def _converter(tp: Any) -> Convert | None:
-    origin = get_origin(tp)
-    if origin is typing.Annotated:
-        return converter(get_args(tp)[0])
-    if tp is Any or tp in _AS_STORED:
+def uuid_text(value: UUID) -> str:
+    """``str(value)``, without formatting it again for an id seen before (folds turn the
+    same ids into row keys many times over)."""
+    found = _TEXTS.get(id(value))
+    if found is not None and found[0] is value:
+        return found[1]
+    text = str(value)
+    if len(_TEXTS) >= LIMIT:
+        _TEXTS.clear()
+    _TEXTS[id(value)] = (value, text)  # (the id is this object's while it is held here)
+    return text
+
+
+class _Code:
+    """Python source that converts stored values, and the names it refers to."""
+
+    def __init__(self) -> None:
+        self.scope: dict[str, Any] = {
+            "_new": object.__new__,
+            "_set": object.__setattr__,
+            "MISSING": _MISSING,
+            "U": _uuid,
+            "DT": datetime.fromisoformat,
+            "D": date.fromisoformat,
+            "DEC": Decimal,
+        }
+        self._names = itertools.count()
+
+    def name(self, value: Any, prefix: str = "n") -> str:
+        name = f"{prefix}{next(self._names)}"
+        self.scope[name] = value
+        return name
+
+    def temp(self) -> str:
+        return f"t{next(self._names)}"
+
+
+_SIMPLE = {UUID: "U", datetime: "DT", date: "D", Decimal: "DEC"}
+
+
+def _unwrap(tp: Any) -> Any:
+    while get_origin(tp) is typing.Annotated:
+        tp = get_args(tp)[0]
+    return tp
+
+
+def _optional_of(tp: Any) -> Any | None:
+    """X of ``X | None`` (None: not such a union)."""
+    if get_origin(tp) not in (typing.Union, types.UnionType):
         return None
-    if tp is UUID:
-        return _uuid
-    if tp is datetime:
-        return _datetime
-    if tp is date:
-        return _date
-    if tp is Decimal:
-        return _decimal
-    if origin is None and isinstance(tp, type):
-        if issubclass(tp, Enum):
-            members = tp._value2member_map_
-            return lambda value: members[value]
-        if issubclass(tp, BaseModel):
-            return _model_decoder(tp)
-        return _validated(tp)
-    if origin in (typing.Union, types.UnionType):
-        return _optional(tp)
-    if origin is tuple:
-        return _sequence(tp, tuple)
-    if origin is frozenset:
-        return _sequence(tp, frozenset)
-    if origin is list:
-        return _sequence(tp, list)
-    if origin is dict:
-        return _mapping(tp)
-    return _validated(tp)
-
-
-def _optional(tp: Any) -> Convert | None:
-    """``X | None``; any other union is pydantic's to decide."""
     args = get_args(tp)
     others = [a for a in args if a is not _NONE]
-    if len(others) != 1 or len(args) != 2:
-        return _validated(tp)
-    inner = converter(others[0])
-    if inner is None:
+    return others[0] if len(others) == 1 and len(args) == 2 else None
+
+
+def _function(tp: Any, code: _Code) -> str | None:
+    """The name of a function converting one stored value of ``tp`` (None: stored as
+    it is; an expression is needed where it returns ``""``)."""
+    tp = _unwrap(tp)
+    if tp is Any or tp in _AS_STORED:
         return None
-    return lambda value: None if value is None else inner(value)
+    if tp in _SIMPLE:
+        return _SIMPLE[tp]
+    if isinstance(tp, type) and get_origin(tp) is None:
+        if issubclass(tp, Enum):
+            return code.name(tp._value2member_map_.__getitem__, "E")
+        if issubclass(tp, BaseModel):
+            return code.name(_model_decoder(tp), "M")
+    return ""
 
 
-def _sequence(tp: Any, kind: type[Any]) -> Convert:
-    args = get_args(tp)
-    validated = _validated(tp)
-    if kind is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-        if not args:
-            return lambda value: tuple(value) if type(value) is list else validated(value)
-        items = [converter(a) for a in args]
-        count = len(items)
+def _expr(tp: Any, src: str, code: _Code) -> str:
+    """An expression converting the stored value ``src`` (an expression evaluated once)
+    of type ``tp``."""
+    tp = _unwrap(tp)
+    function = _function(tp, code)
+    if function is None:
+        return src
+    if function:
+        return f"{function}({src})"
+    inner = _optional_of(tp)
+    if inner is not None:
+        t = code.temp()
+        converted = _expr(inner, t, code)
+        if converted == t:
+            return src
+        return f"(None if ({t} := {src}) is None else {converted})"
+    origin, args = get_origin(tp), get_args(tp)
+    kind = {tuple: "tuple", frozenset: "frozenset", list: "list"}.get(origin)
+    if kind is not None and (origin is not tuple or (len(args) == 2 and args[1] is Ellipsis)):
+        item = _function(args[0], code) if args else None
+        if item is None:
+            return f"{kind}({src})"
+        if item:
+            return f"{kind}(map({item}, {src}))"
+        x = code.temp()
+        return f"{kind}([{_expr(args[0], x, code)} for {x} in {src}])"
+    if origin is dict and args:
+        a, b = code.temp(), code.temp()
+        key, item = _expr(args[0], a, code), _expr(args[1], b, code)
+        return f"{{{key}: {item} for {a}, {b} in {src}.items()}}"
+    return f"{code.name(TypeAdapter(tp).validate_python, 'V')}({src})"
 
-        def fixed(value: Any) -> Any:
-            if type(value) is not list or len(value) != count:
-                return validated(value)
-            return tuple(v if c is None else c(v) for c, v in zip(items, value, strict=True))
 
-        return fixed
-    inner = converter(args[0]) if args else None
-    if inner is None:
-        return lambda value: kind(value) if type(value) is list else validated(value)
-    return lambda value: kind(map(inner, value)) if type(value) is list else validated(value)
+def converter(tp: Any) -> Convert:
+    """How a stored (JSON) value of type ``tp`` becomes its Python value."""
+    code = _Code()
+    source = f"def convert(value):\n    return {_expr(tp, 'value', code)}"
+    exec(source, code.scope)  # generated from annotations, not from input
+    return typing.cast(Convert, code.scope["convert"])
 
 
-def _mapping(tp: Any) -> Convert:
-    args = get_args(tp)
-    key, item = (converter(args[0]), converter(args[1])) if args else (None, None)
-    validated = _validated(tp)
-    if key is None and item is None:
-        return lambda value: dict(value) if type(value) is dict else validated(value)
-    k = key or (lambda v: v)
-    i = item or (lambda v: v)
-    return lambda value: (
-        {k(a): i(b) for a, b in value.items()} if type(value) is dict else validated(value)
-    )
-
-
-def _compile(
-    head: str, fields: list[tuple[str, Convert | None, Any]], tail: list[str]
-) -> tuple[list[str], dict[str, Any]]:
-    """The lines that build the dict of ``fields`` (name, converter, default: ``_MISSING``
-    for none, a ``_Factory`` for a default factory) from ``value``, and their scope."""
-    scope: dict[str, Any] = {"_new": _new, "_set": _set}
-    lines = [head, "    d = {"]
-    later: list[str] = []
-    for n, (field, convert, default) in enumerate(fields):
-        c = f"c{n}"
-        scope[c] = convert
-        read = f"value[{field!r}]"
-        value = read if convert is None else f"{c}({read})"
+def _fields_dict(fields: list[tuple[str, Any, Any]], code: _Code) -> list[str]:
+    """Lines of a dict display of ``fields`` (name, type, default: ``_MISSING`` for none,
+    a ``_Factory`` for a default factory) converted from ``value``."""
+    lines = []
+    for name, tp, default in fields:
+        converted = _expr(tp, f"value[{name!r}]", code)
         if default is _MISSING:
-            lines.append(f"        {field!r}: {value},")
+            lines.append(f"        {name!r}: {converted},")
             continue
-        # An optional field: its default when the stored shape lacks it (an older one).
-        lines.append(f"        {field!r}: None,")
-        d = f"d{n}"
-        scope[d] = default.make if isinstance(default, _Factory) else default
-        fallback = f"{d}()" if isinstance(default, _Factory) else d
-        later.append(f"    d[{field!r}] = {value} if {field!r} in value else {fallback}")
-    lines.append("    }")
-    lines += later
-    lines += tail
-    return lines, scope
+        # A field with a default: the default where the stored shape lacks it (an older one).
+        made = (
+            f"{code.name(default.make, 'F')}()"
+            if isinstance(default, _Factory)
+            else code.name(default, "d")
+        )
+        lines.append(f"        {name!r}: {converted} if {name!r} in value else {made},")
+    return lines
 
 
 class _Factory:
@@ -206,15 +212,45 @@ class _Factory:
         self.make = make
 
 
-_MISSING: Any = object()
+def _flat(tp: Any) -> bool:
+    """Whether a stored value of ``tp`` is hashable once lists are made tuples."""
+    tp = _unwrap(tp)
+    inner = _optional_of(tp)
+    if inner is not None:
+        return _flat(inner)
+    if get_origin(tp) in (tuple, frozenset, list):
+        args = get_args(tp)
+        return len(args) == 2 and args[1] is Ellipsis and _scalar(args[0])
+    return _scalar(tp)
+
+
+def _scalar(tp: Any) -> bool:
+    tp = _unwrap(tp)
+    inner = _optional_of(tp)
+    if inner is not None:
+        return _scalar(inner)
+    return (
+        tp is Any
+        or tp in _AS_STORED
+        or tp in _SIMPLE
+        or (isinstance(tp, type) and issubclass(tp, Enum))
+    )
 
 
 def _model_decoder(cls: type[BaseModel]) -> Convert:
     """A value object from the dict of its fields, as ``model_construct`` builds it
-    (pydantic's own checks left out); another shape (text, a number) goes to pydantic."""
+    (pydantic's own checks left out), the same object again for the same stored value;
+    another shape (text, a number) goes to pydantic."""
     validated = TypeAdapter(cls).validate_python
+    if (
+        cls.__pydantic_root_model__
+        or cls.__pydantic_post_init__
+        or cls.__private_attributes__
+        or cls.model_config.get("extra") == "allow"
+    ):
+        return validated
     hints = get_type_hints(cls, include_extras=True)
-    fields: list[tuple[str, Convert | None, Any]] = []
+    fields: list[tuple[str, Any, Any]] = []
     for name, info in cls.model_fields.items():
         if info.alias is not None or info.validation_alias is not None:
             return validated
@@ -224,27 +260,54 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
             default = _Factory(typing.cast(Callable[[], Any], info.default_factory))
         else:
             default = info.default
-        fields.append((name, converter(hints.get(name, info.annotation)), default))
-    names = frozenset(name for name, _, _ in fields)
-    lines, scope = _compile(
-        "def decode(value):\n    if type(value) is not dict:\n        return validated(value)",
-        fields,
-        [
-            "    m = _new(cls)",
-            "    _set(m, '__dict__', d)",
-            "    _set(m, '__pydantic_fields_set__', names.intersection(value))",
-            "    _set(m, '__pydantic_extra__', None)",
-            "    _set(m, '__pydantic_private__', None)",
-            "    return m",
-        ],
+        fields.append((name, hints.get(name, info.annotation), default))
+    code = _Code()
+    cache: dict[Any, Any] = {}
+    _VALUES.append(cache)
+    code.scope.update(
+        cls=cls,
+        validated=validated,
+        names=frozenset(name for name, _, _ in fields),
+        cache=cache,
+        LIMIT=LIMIT,
+        tuple_of=lambda value: tuple(value) if type(value) is list else value,
     )
-    if cls.__pydantic_root_model__ or cls.__pydantic_post_init__ or cls.__private_attributes__:
-        return validated
-    if cls.model_config.get("extra") == "allow":
-        return validated
-    scope.update(cls=cls, names=names, validated=validated)
-    exec("\n".join(lines), scope)  # names are the model's fields (identifiers), not input
-    return typing.cast(Convert, scope["decode"])
+    flat = all(_flat(tp) for _, tp, _ in fields)
+    lines = [
+        "def decode(value):",
+        "    if type(value) is not dict:",
+        "        return validated(value)",
+    ]
+    if flat:
+        parts = ["len(value)"]
+        for name, tp, _ in fields:
+            part = f"value.get({name!r}, MISSING)"
+            if get_origin(_unwrap(_optional_of(tp) or tp)) in (tuple, frozenset, list):
+                part = f"tuple_of({part})"
+            parts.append(part)
+        lines += [
+            f"    key = ({', '.join(parts)},)",
+            "    m = cache.get(key)",
+            "    if m is not None:",
+            "        return m",
+        ]
+    lines += ["    d = {", *_fields_dict(fields, code), "    }"]
+    lines += [
+        "    m = _new(cls)",
+        "    _set(m, '__dict__', d)",
+        "    _set(m, '__pydantic_fields_set__', names.intersection(value))",
+        "    _set(m, '__pydantic_extra__', None)",
+        "    _set(m, '__pydantic_private__', None)",
+    ]
+    if flat:
+        lines += [
+            "    if len(cache) >= LIMIT:",
+            "        cache.clear()",
+            "    cache[key] = m",
+        ]
+    lines.append("    return m")
+    exec("\n".join(lines), code.scope)  # generated from the model's fields, not from input
+    return typing.cast(Convert, code.scope["decode"])
 
 
 _POSITION = ("originator_id", "originator_version")
@@ -269,7 +332,7 @@ def _event_decoder(cls: type[Any]) -> EventDecoder:
 
         return by_pydantic
     hints = get_type_hints(cls, include_extras=True)
-    fields: list[tuple[str, Convert | None, Any]] = []
+    fields: list[tuple[str, Any, Any]] = []
     position: list[str] = []
     for field in dataclasses.fields(cls):
         if not field.init:
@@ -283,18 +346,21 @@ def _event_decoder(cls: type[Any]) -> EventDecoder:
             default = _Factory(field.default_factory)
         else:
             default = _MISSING
-        fields.append((field.name, converter(hints[field.name]), default))
+        fields.append((field.name, hints[field.name], default))
     if position != list(_POSITION):
         raise TypeError(f"{cls.__qualname__} does not begin with originator_id, originator_version")
-    lines, scope = _compile(
+    code = _Code()
+    code.scope["cls"] = cls
+    lines = [
         "def decode(value, originator_id, originator_version):",
-        fields,
-        ["    e = _new(cls)", "    _set(e, '__dict__', d)", "    return e"],
-    )
-    # The position first, as the dataclass (and pydantic) order the fields.
-    lines.insert(
-        2, "        'originator_id': originator_id, 'originator_version': originator_version,"
-    )
-    scope["cls"] = cls
-    exec("\n".join(lines), scope)  # names are the dataclass's fields (identifiers), not input
-    return typing.cast(EventDecoder, scope["decode"])
+        "    d = {",
+        # The position first, as the dataclass (and pydantic) order the fields.
+        "        'originator_id': originator_id, 'originator_version': originator_version,",
+        *_fields_dict(fields, code),
+        "    }",
+        "    e = _new(cls)",
+        "    _set(e, '__dict__', d)",
+        "    return e",
+    ]
+    exec("\n".join(lines), code.scope)  # generated from the dataclass's fields, not from input
+    return typing.cast(EventDecoder, code.scope["decode"])
