@@ -28,6 +28,7 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.projections.base import Fold, Route
+from oneplan.trusted_events import uuid_text
 
 __all__ = ["AuditIndexView", "AuditStream"]
 
@@ -50,26 +51,31 @@ class AuditIndexView(Fold[AuditStream]):
     state_type: ClassVar[type[Any]] = AuditStream
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
-        stream = str(event.originator_id)
+        stream = uuid_text(event.originator_id)
         keys: list[str] = []
         if isinstance(event, Citizen.Registered):
             keys.append(f"c/{stream}/{stream}")
         elif isinstance(event, Plan.Opened):
-            keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
+            keys.extend(f"c/{uuid_text(c)}/{stream}" for c in event.citizen_ids)
             keys.append(f"p/{stream}/{stream}")
         elif isinstance(event, Intervention.Proposed):
-            keys.extend((f"c/{event.citizen_id}/{stream}", f"p/{event.plan_id}/{stream}"))
+            keys.extend(
+                (
+                    f"c/{uuid_text(event.citizen_id)}/{stream}",
+                    f"p/{uuid_text(event.plan_id)}/{stream}",
+                )
+            )
         elif isinstance(event, Intervention.ProposedUnderSectorPlan):
-            keys.append(f"c/{event.citizen_id}/{stream}")
+            keys.append(f"c/{uuid_text(event.citizen_id)}/{stream}")
         elif isinstance(event, AccessRecord.SectorViewRead):
-            keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
-            keys.append(f"p/{event.plan_id}/{stream}")
+            keys.extend(f"c/{uuid_text(c)}/{stream}" for c in event.citizen_ids)
+            keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
         elif isinstance(event, AccessRecord.Disclosed):
-            keys.extend(f"c/{c}/{stream}" for c in event.citizen_ids)
+            keys.extend(f"c/{uuid_text(c)}/{stream}" for c in event.citizen_ids)
             if event.plan_id is not None:
-                keys.append(f"p/{event.plan_id}/{stream}")
+                keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
         elif isinstance(event, Citizen.JoinedPlan):
-            keys.append(f"p/{event.plan_id}/{stream}")
+            keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
         actor = getattr(event, "actor", None)
         if actor is not None:
             keys.append(f"a/{actor.id}/{stream}")

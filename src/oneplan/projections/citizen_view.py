@@ -13,6 +13,7 @@ import attrs
 from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import Intervention
 from oneplan.projections.base import Fold, Route, replace
+from oneplan.trusted_events import uuid_text
 from oneplan.values import Actor, InformationCategory, LegalBasis, Sector, SectorPlanRef
 
 __all__ = ["CitizenState", "CitizenView", "SectorPlanRow"]
@@ -81,11 +82,11 @@ class CitizenView(Fold[CitizenState]):
         if not self.handles(event):
             return ()
         if isinstance(event, Citizen.Event):
-            return (str(event.originator_id),)
+            return (uuid_text(event.originator_id),)
         if isinstance(event, Intervention.ProposedUnderSectorPlan):
-            return (str(event.citizen_id),)
+            return (uuid_text(event.citizen_id),)
         if route is not None and route.plan_id is None and route.citizen_ids:
-            return (str(route.citizen_ids[0]),)  # an intervention under a sector plan
+            return (uuid_text(route.citizen_ids[0]),)  # an intervention under a sector plan
         return ()
 
     def initial(self, key: str) -> CitizenState:

@@ -29,17 +29,20 @@ citizen or guardian acting on the record is a contact in the timeline, not a cas
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
+import orjson
 
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.projections.base import Fold, Route, codec, replace
+from oneplan.trusted_events import uuid_text
 from oneplan.values import Actor, ActorKind, MeetingAttendee, Sector
 
 __all__ = ["CaseworkerMet", "JourneyEntry", "JourneyState", "JourneyView"]
@@ -111,7 +114,7 @@ class JourneyView(Fold[JourneyState]):
         if not self.handles(event):
             return ()
         if isinstance(event, Citizen.Event):
-            return (str(event.originator_id),)
+            return (uuid_text(event.originator_id),)
         citizen_ids: tuple[UUID, ...]
         if isinstance(event, Plan.Opened):
             citizen_ids = event.citizen_ids
@@ -121,10 +124,17 @@ class JourneyView(Fold[JourneyState]):
             citizen_ids = route.citizen_ids
         else:
             return ()
-        return tuple(str(c) for c in citizen_ids)
+        return tuple(map(uuid_text, citizen_ids))
 
     def initial(self, key: str) -> JourneyState:
         return JourneyState(citizen_id=UUID(key))
+
+    def load_row(self, key: str, data: bytes | None) -> _Working:
+        """The row as the runner folds it: in working state (``oneplan.projections.working``)."""
+        return _Working.load(key, data)
+
+    def dump_row(self, row: _Working) -> bytes:
+        return row.dump()
 
 
 def _entry_as_array(entry: JourneyEntry) -> list[Any]:
@@ -160,6 +170,65 @@ def _entry_from_array(data: list[Any], _: Any) -> JourneyEntry:
 
 codec.register_unstructure_hook(JourneyEntry, _entry_as_array)
 codec.register_structure_hook(JourneyEntry, _entry_from_array)
+
+
+class _Working:
+    """A journey row while the runner folds it (``oneplan.projections.working``): the
+    timeline and the caseworkers met as they are stored (each entry the array of its
+    fields), appended to in place, and written as the bytes the codec writes for the
+    frozen row (values read back stay text, which is how they are written)."""
+
+    __slots__ = ("caseworkers", "citizen_id", "entries", "met", "plans")
+
+    def __init__(
+        self,
+        citizen_id: UUID,
+        entries: list[list[Any]],
+        caseworkers: list[dict[str, Any]],
+        plans: dict[str, Any],
+    ) -> None:
+        self.citizen_id = citizen_id
+        self.entries = entries
+        self.caseworkers = caseworkers
+        self.met = {c["caseworker_id"] for c in caseworkers}
+        self.plans = plans
+        """The plan of each of the citizen's interventions, by the intervention's id."""
+
+    @classmethod
+    def load(cls, key: str, data: bytes | None) -> _Working:
+        if data is None:
+            return cls(UUID(key), [], [], {})
+        row = orjson.loads(data)
+        return cls(UUID(key), row["entries"], row["caseworkers"], row["intervention_plans"])
+
+    def dump(self) -> bytes:
+        return orjson.dumps(
+            {
+                "citizen_id": self.citizen_id,
+                "entries": self.entries,
+                "caseworkers": self.caseworkers,
+                "intervention_plans": self.plans,
+            }
+        )
+
+    def meet(self, e: Any, people: Iterable[Met]) -> None:
+        """Count those of ``people`` not met before (as ``_meet``)."""
+        for person in people:
+            if person.kind is not ActorKind.CASEWORKER or person.id in self.met:
+                continue
+            self.met.add(person.id)
+            self.caseworkers.append(
+                {
+                    "caseworker_id": person.id,
+                    "sector": person.sector,
+                    "first_met": e.effective_at,
+                    "first_met_through": type(e).__qualname__,
+                }
+            )
+
+    def frozen(self) -> JourneyState:
+        return typing.cast(JourneyState, codec.loads(self.dump(), JourneyState))
+
 
 _on = JourneyView.on
 
@@ -213,12 +282,34 @@ def _entry(
     plan_id: UUID | None,
     intervention_id: UUID | None = None,
     met: Iterable[Met] = (),
-    **changes: Any,
+    intervention_in: UUID | None = None,
 ) -> JourneyState:
-    """The row with ``e`` on the timeline and everyone it met counted."""
+    """The row with ``e`` on the timeline and everyone it met counted (and, where
+    ``intervention_in`` is given, the intervention ``intervention_id`` known to be in that
+    plan)."""
     if not _concerns(state, e):
         return state
     actor: Actor = e.actor
+    row: Any = state  # (the runner's working row, or the frozen one)
+    if type(row) is _Working:
+        working: _Working = row
+        working.entries.append(
+            [
+                e.timestamp,
+                e.effective_at,
+                actor.id,
+                actor.kind,
+                actor.sector,
+                type(e).__qualname__,
+                summary,
+                plan_id,
+                intervention_id,
+            ]
+        )
+        working.meet(e, (actor, *met))
+        if intervention_in is not None and intervention_id is not None:
+            working.plans[uuid_text(intervention_id)] = intervention_in
+        return state
     entry = JourneyEntry(
         recorded_at=e.timestamp,
         effective_at=e.effective_at,
@@ -230,12 +321,24 @@ def _entry(
         plan_id=plan_id,
         intervention_id=intervention_id,
     )
+    plans = state.intervention_plans
+    if intervention_in is not None and intervention_id is not None:
+        plans = {**plans, intervention_id: intervention_in}
     return replace(
         state,
         entries=(*state.entries, entry),
         caseworkers=_meet(state, e, (actor, *met)),
-        **changes,
+        intervention_plans=plans,
     )
+
+
+def _plan_of(state: JourneyState, intervention_id: UUID) -> UUID | None:
+    """The plan of one of the citizen's interventions (None: not known)."""
+    row: Any = state
+    if type(row) is _Working:
+        working: _Working = row
+        return typing.cast(UUID | None, working.plans.get(uuid_text(intervention_id)))
+    return state.intervention_plans.get(intervention_id)
 
 
 def _citizen(
@@ -255,7 +358,7 @@ def _intervention(
         state,
         e,
         summary,
-        plan_id=state.intervention_plans.get(e.originator_id),
+        plan_id=_plan_of(state, e.originator_id),
         intervention_id=e.originator_id,
         met=met,
     )
@@ -500,7 +603,7 @@ def _proposed(state: JourneyState, e: Intervention.Proposed) -> JourneyState:
         plan_id=e.plan_id,
         intervention_id=e.originator_id,
         met=(e.responsible,),
-        intervention_plans={**state.intervention_plans, e.originator_id: e.plan_id},
+        intervention_in=e.plan_id,
     )
 
 
@@ -578,3 +681,19 @@ def _cost(state: JourneyState, e: Intervention.ActualCostRecorded) -> JourneySta
 @_on(Intervention.DependencyAdded)
 def _dependency(state: JourneyState, e: Intervention.DependencyAdded) -> JourneyState:
     return _intervention(state, e, f"Intervention now waits for another ({e.type.value})")
+
+
+def _on_frozen_row(fold: typing.Callable[[JourneyState, Any], JourneyState]) -> typing.Any:
+    """``fold`` on the frozen row, also when the runner holds the row in working state
+    (for a fold written against the frozen row only: rare events, such as an erasure)."""
+
+    def on_either(state: Any, e: Any) -> Any:
+        if type(state) is not _Working:
+            return fold(state, e)
+        after = fold(state.frozen(), e)
+        return _Working.load(str(state.citizen_id), codec.dumps(after))
+
+    return on_either
+
+
+_on(Citizen.Erased)(_on_frozen_row(_erased))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
+import typing
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -27,6 +28,7 @@ from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
+from oneplan.trusted_events import uuid_text
 
 if TYPE_CHECKING:
     from oneplan.application import OnePlan
@@ -45,13 +47,17 @@ class RouteView(Fold[Route]):
     state_type: ClassVar[type[Any]] = Route
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
-        return (str(event.originator_id),) if self.handles(event) else ()
+        return (uuid_text(event.originator_id),) if self.handles(event) else ()
 
     def initial(self, key: str) -> Route:
         return Route()
 
     def handles(self, event: Any) -> bool:
         return isinstance(event, _ROUTED)
+
+    @staticmethod
+    def handles_class(event_class: type[Any]) -> bool:
+        return issubclass(event_class, _ROUTED)
 
     def evolve(self, state: Route, event: Any) -> Route:
         return route_of(event, state) or state
@@ -139,6 +145,8 @@ class ProjectionRunner:
         self._aside: _Aside | None = None
         """While rebuilding: where rows are written aside, and which were."""
         self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
+        self._plans: dict[type[Any], Any] = {}
+        self._dumpers: dict[str, Callable[[Any], bytes]] = {}
         self._lock = threading.RLock()
 
     # --- reading ---------------------------------------------------------------------
@@ -269,7 +277,7 @@ class ProjectionRunner:
                 last, count = notification.id, count + 1
             if count:
                 self.store.commit(
-                    {k: codec.dumps(self._rows[k]) for k in dirty},
+                    {k: self._dumps(k[0])(self._rows[k]) for k in dirty},
                     from_position=position,
                     to_position=last,
                 )
@@ -364,7 +372,7 @@ class ProjectionRunner:
         chunk: dict[tuple[str, str], bytes] = {}
         size = 0
         for slot in changed:
-            chunk[slot] = data = codec.dumps(rows.pop(slot))
+            chunk[slot] = data = self._dumps(slot[0])(rows.pop(slot))
             del touched[slot]
             size += len(data)
             if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
@@ -386,6 +394,16 @@ class ProjectionRunner:
     def _head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)
 
+    def _dumps(self, view: str) -> Callable[[Any], bytes]:
+        """How a row of ``view`` held in memory is written: the view's own ``dump_row``
+        (a view folded in working state, see ``oneplan.projections.working``), else
+        the codec."""
+        found = self._dumpers.get(view)
+        if found is None:
+            found = getattr(self._projection(view), "dump_row", None) or codec.dumps
+            self._dumpers[view] = found
+        return found
+
     def _forget(self, *, complete: bool) -> None:
         self._rows.clear()
         self._complete = complete
@@ -402,22 +420,52 @@ class ProjectionRunner:
             ) from e
 
     def _fold(self, event: Any, dirty: set[tuple[str, str]], position: int) -> None:
-        route_keys = self.routes.keys(event, None)
-        for key in route_keys:
-            self._evolve(self.routes, key, event, dirty, position)
-        route = (
-            self._row(self.routes, str(event.originator_id))
-            if isinstance(event, _ROUTED_STREAMS)
-            else None
-        )
+        event_class = type(event)
+        plan = self._plans.get(event_class)
+        if plan is None:
+            plan = self._plans[event_class] = self._plan(event_class)
+        routed, streamed, concerned = plan
+        rows = self._rows
+        route = None
+        if streamed:
+            stream = uuid_text(event.originator_id)
+            slot = ("route", stream)
+            if routed:
+                self._evolve(self.routes, stream, event, dirty, position)
+            route = rows.get(slot)
+            if route is None:
+                route = self._row(self.routes, stream)
         aside = self._aside
-        for projection, passive in self._concerned(type(event)):
+        written = aside.written if aside is not None else ()
+        for projection, passive, fold in concerned:
+            name = projection.name
             for key in projection.keys(event, route):
-                if passive:
-                    slot = (projection.name, key)
-                    if slot in self._rows or (aside is not None and slot in aside.written):
-                        continue  # the fold would leave the row (in memory or aside) as is
-                self._evolve(projection, key, event, dirty, position)
+                slot = (name, key)
+                state = rows.get(slot)
+                if passive and (state is not None or slot in written):
+                    continue  # the fold would leave the row (in memory or aside) as is
+                try:
+                    rows[slot] = fold(self._row(projection, key) if state is None else state, event)
+                except Exception as e:
+                    self._failed(projection, event, position, e)
+                dirty.add(slot)
+
+    def _plan(
+        self, event_class: type[Any]
+    ) -> tuple[bool, bool, list[tuple[Projection[Any], bool, Callable[[Any, Any], Any]]]]:
+        """What folding an event of this class takes, worked out once: whether it changes
+        a route, whether its stream has one, and each view concerned with its fold (the
+        fold function the view registered for the class, where it has one)."""
+        routed = self.routes.handles_class(event_class)
+        streamed = issubclass(event_class, _ROUTED_STREAMS)
+        concerned: list[tuple[Projection[Any], bool, Callable[[Any, Any], Any]]] = []
+        for projection, passive in self._concerned(event_class):
+            fold: Callable[[Any, Any], Any] = projection.evolve
+            own_evolve: Any = getattr(type(projection), "evolve", None)
+            if isinstance(projection, Fold) and own_evolve is Fold.evolve:
+                fold = projection._handlers.get(event_class, _unchanged)
+            concerned.append((projection, passive, fold))
+        return routed, streamed or routed, concerned
 
     def _concerned(self, event_class: type[Any]) -> list[tuple[Projection[Any], bool]]:
         """The projections to ask for keys of an event of this class, and whether each
@@ -451,11 +499,13 @@ class ProjectionRunner:
                     self._aside.read_back[slot] = self._aside.page
             else:
                 found = None if self._complete else self.store.read(projection.name, [key]).get(key)
-            state = (
-                projection.initial(key)
-                if found is None
-                else codec.loads(found, projection.state_type)
-            )
+            load = getattr(projection, "load_row", None)
+            if load is not None:
+                state = load(key, found)
+            elif found is None:
+                state = projection.initial(key)
+            else:
+                state = codec.loads(found, projection.state_type)
             self._rows[slot] = state
         return state
 
@@ -470,11 +520,21 @@ class ProjectionRunner:
         try:
             state = projection.evolve(self._row(projection, key), event)
         except Exception as e:
-            self._forget(complete=False)
-            raise ProjectionFailed(
-                f"view {projection.name!r} failed on {type(event).__qualname__} at "
-                f"notification {position}: {e}",
-                position=position,
-            ) from e
+            self._failed(projection, event, position, e)
         self._rows[(projection.name, key)] = state
         dirty.add((projection.name, key))
+
+    def _failed(
+        self, projection: Projection[Any], event: Any, position: int, error: Exception
+    ) -> typing.NoReturn:
+        self._forget(complete=False)
+        raise ProjectionFailed(
+            f"view {projection.name!r} failed on {type(event).__qualname__} at "
+            f"notification {position}: {error}",
+            position=position,
+        ) from error
+
+
+def _unchanged(state: Any, event: Any) -> Any:
+    """The fold of a view that handles an event class without folding it."""
+    return state
