@@ -819,6 +819,25 @@ def read_and_map(app: OnePlan) -> int:
         start = notifications[-1].id
 
 
+def read_and_map_trusted(app: OnePlan) -> int:
+    """For reference (not the baseline): read-and-map with the trusted decoder the
+    runner reads the log with (``OnePlanMapper.to_trusted_event``): how much of the
+    baseline's time is pydantic validating events again. 0 where the code has none."""
+    to_event = getattr(app.mapper, "to_trusted_event", None)
+    if to_event is None:
+        return 0
+    select = app.recorder.select_notifications
+    start, count = 0, 0
+    while True:
+        notifications = select(start, limit=PAGE, inclusive_of_start=False)
+        if not notifications:
+            return count
+        for notification in notifications:
+            to_event(notification)
+        count += len(notifications)
+        start = notifications[-1].id
+
+
 def rebuild(app: OnePlan) -> int:
     """Candidate: empty every view and fold the whole log again, writing the views."""
     return app.views.rebuild()
@@ -912,6 +931,7 @@ def bench_storage(
     warm_up(app, events)
     base: list[Run] = []
     cand: list[Run] = []
+    trusted: list[Run] = []
     for r in range(rounds):
         # Alternate which goes first, so neither always follows the other.
         order = ("baseline", "candidate") if r % 2 == 0 else ("candidate", "baseline")
@@ -926,7 +946,18 @@ def bench_storage(
                 raise RuntimeError(f"{kind} {which}: {run.events} events, expected {events}")
             print(
                 f"  {kind} round {r + 1} {which}: {run.events / run.elapsed_s:,.0f} events/s "
-                f"({run.elapsed_s:.2f} s, {run.cpu_s:.2f} s CPU)",
+                f"({run.elapsed_s:.2f} s, {run.cpu_s:.2f} s CPU; RSS after "
+                f"{current_rss_mib():,.0f} MiB)",
+                file=sys.stderr,
+                flush=True,
+            )
+        run = timed(read_and_map_trusted, app)
+        if run.events:
+            trusted.append(run)
+            print(
+                f"  {kind} round {r + 1} read-and-map, trusted decoder (reference): "
+                f"{run.events / run.elapsed_s:,.0f} events/s ({run.elapsed_s:.2f} s, "
+                f"{run.cpu_s:.2f} s CPU)",
                 file=sys.stderr,
                 flush=True,
             )
@@ -939,6 +970,7 @@ def bench_storage(
         "batch_size_attribute": _batch_attr(app),
         "baseline": summarise(base),
         "candidate": summarise(cand),
+        "read_and_map_trusted": summarise(trusted) if trusted else None,
         "ratio": statistics.median(r.ev_per_s for r in cand)
         / statistics.median(r.ev_per_s for r in base),
         "ratio_cpu": statistics.median(r.cpu_s for r in base)
@@ -1292,6 +1324,19 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
             else "of the process so far (could not be reset between passes)."
         )
     )
+    for kind, res in results.items():
+        rss = res["rss_mib"]
+        trusted = res.get("read_and_map_trusted")
+        print(
+            f"{kind}: RSS {rss['before_first_rebuild']:,.0f} MiB before the first rebuild, "
+            f"{rss['after_rebuilds']:,.0f} MiB after the last (kept by the process)"
+            + (
+                f"; read-and-map with the trusted decoder (reference): "
+                f"{trusted['cpu_s']:.2f} CPU s (median)"
+                if trusted
+                else ""
+            )
+        )
     for kind, res in results.items():
         b = res["build"]
         print(

@@ -84,6 +84,14 @@ class AuditIndexView(Fold[AuditStream]):
     def initial(self, key: str) -> AuditStream:
         return AuditStream(stream_id=UUID(key.rsplit("/", 1)[1]))
 
+    def load_row(self, key: str, data: bytes | None) -> str:
+        """The row as the runner folds it (``oneplan.projections.working``): the stream's
+        id as text, which is all a row holds and which its key ends with."""
+        return key.rsplit("/", 1)[1]
+
+    def dump_row(self, row: str) -> bytes:
+        return b'{"stream_id":"' + row.encode() + b'"}'
+
     def handles(self, event: Any) -> bool:
         return True
 

@@ -11,7 +11,9 @@ in a loop of its own (``run_forever``).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
+import sys
 import threading
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -21,11 +23,13 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from oneplan import trusted_events
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
+from oneplan.projections import base as projections_base
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 from oneplan.trusted_events import uuid_text
@@ -317,6 +321,7 @@ class ProjectionRunner:
                 self._complete = False
                 if collecting:
                     gc.enable()
+                _release_memory()
             self._position = position
             return folded
 
@@ -533,6 +538,34 @@ class ProjectionRunner:
             f"notification {position}: {error}",
             position=position,
         ) from error
+
+
+def _release_memory() -> None:
+    """Give back what a rebuild held: the decoder's caches of ids and value objects, the
+    codec's cache of value objects' dumps, and (glibc) the freed heap, so that a process
+    that rebuilt a municipality's views does not keep its peak memory."""
+    trusted_events.forget()
+    dumps_cached: Any = getattr(projections_base, "_dump_model", None)
+    if dumps_cached is not None and hasattr(dumps_cached, "cache_clear"):
+        dumps_cached.cache_clear()
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    """glibc, to hand freed heap back to the system (None elsewhere)."""
+    if sys.platform != "linux":
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim  # noqa: B018 (musl has none)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
 
 
 def _unchanged(state: Any, event: Any) -> Any:
