@@ -50,7 +50,8 @@ _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "MISSING"})()
 _UUIDS: dict[str, UUID] = {}
 """The UUIDs read, by their text: one object for each id that recurs (a citizen's, a
 plan's), so it is parsed once and its text is found again (``uuid_text``)."""
-_TEXTS: dict[int, tuple[UUID, str]] = {}
+_TEXTS: dict[int, str] = {}
+"""The text of the UUIDs folded, by their number."""
 _VALUES: list[dict[Any, Any]] = []
 """Each value object decoder's cache of the objects it made (actors, legal bases, ...:
 frozen, and the same few hundred recur in every event)."""
@@ -79,14 +80,14 @@ def _uuid(text: str) -> UUID:
 def uuid_text(value: UUID) -> str:
     """``str(value)``, without formatting it again for an id seen before (folds turn the
     same ids into row keys many times over)."""
-    found = _TEXTS.get(id(value))
-    if found is not None and found[0] is value:
-        return found[1]
-    text = str(value)
-    if len(_TEXTS) >= LIMIT:
-        _TEXTS.clear()
-    _TEXTS[id(value)] = (value, text)  # (the id is this object's while it is held here)
-    return text
+    number = value.int
+    found = _TEXTS.get(number)
+    if found is None:
+        found = str(value)
+        if len(_TEXTS) >= LIMIT:
+            _TEXTS.clear()
+        _TEXTS[number] = found
+    return found
 
 
 class _Code:
