@@ -144,7 +144,7 @@ def _function(tp: Any, code: _Code) -> str | None:
         if issubclass(tp, Enum):
             return code.name(tp._value2member_map_.__getitem__, "E")
         if issubclass(tp, BaseModel):
-            return code.name(_model_decoder(tp), "M")
+            return code.name(model_decoder(tp), "M")
     return ""
 
 
@@ -213,29 +213,43 @@ class _Factory:
         self.make = make
 
 
-def _flat(tp: Any) -> bool:
-    """Whether a stored value of ``tp`` is hashable once lists are made tuples."""
+def _key_part(tp: Any, src: str, code: _Code) -> str | None:
+    """An expression of the stored value ``src`` of type ``tp`` that is hashable and the
+    same only for the same stored value (lists made tuples, value objects their keys);
+    None where there is none."""
     tp = _unwrap(tp)
     inner = _optional_of(tp)
     if inner is not None:
-        return _flat(inner)
+        return _key_part(inner, src, code)
+    if tp is Any or tp in _AS_STORED or tp in _SIMPLE:
+        return src
+    if isinstance(tp, type) and get_origin(tp) is None:
+        if issubclass(tp, Enum):
+            return src
+        if issubclass(tp, BaseModel):
+            model_decoder(tp)
+            key = _MODEL_KEYS.get(tp)
+            return None if key is None else f"{code.name(key, 'K')}({src})"
+        return None
     if get_origin(tp) in (tuple, frozenset, list):
         args = get_args(tp)
-        return len(args) == 2 and args[1] is Ellipsis and _scalar(args[0])
-    return _scalar(tp)
+        if len(args) == 2 and args[1] is Ellipsis and _key_part(args[0], "x", code) == "x":
+            return f"tuple_of({src})"
+    return None
 
 
-def _scalar(tp: Any) -> bool:
-    tp = _unwrap(tp)
-    inner = _optional_of(tp)
-    if inner is not None:
-        return _scalar(inner)
-    return (
-        tp is Any
-        or tp in _AS_STORED
-        or tp in _SIMPLE
-        or (isinstance(tp, type) and issubclass(tp, Enum))
-    )
+_MODEL_DECODERS: dict[type[Any], Convert] = {}
+_MODEL_KEYS: dict[type[Any], Convert] = {}
+"""The key of a stored value object of each class that has one (its field names, then
+its values: lists as tuples, value objects as their keys)."""
+
+
+def model_decoder(cls: type[BaseModel]) -> Convert:
+    """The decoder of stored value objects of ``cls``, made once."""
+    found = _MODEL_DECODERS.get(cls)
+    if found is None:
+        found = _MODEL_DECODERS[cls] = _model_decoder(cls)
+    return found
 
 
 def _model_decoder(cls: type[BaseModel]) -> Convert:
@@ -273,26 +287,35 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
         LIMIT=LIMIT,
         tuple_of=lambda value: tuple(value) if type(value) is list else value,
     )
-    flat = all(_flat(tp) for _, tp, _ in fields)
+    built = _fields_dict(fields, code)  # (the value objects inside are made first)
+    parts = [_key_part(tp, f"v[{n}]", code) for n, (_, tp, _) in enumerate(fields)]
+    flat = all(part is not None for part in parts)
     lines = [
         "def decode(value):",
         "    if type(value) is not dict:",
         "        return validated(value)",
     ]
     if flat:
-        parts = ["len(value)"]
-        for name, tp, _ in fields:
-            part = f"value.get({name!r}, MISSING)"
-            if get_origin(_unwrap(_optional_of(tp) or tp)) in (tuple, frozenset, list):
-                part = f"tuple_of({part})"
-            parts.append(part)
+        key_source = "\n".join(
+            [
+                "def key(value):",
+                "    v = tuple(value.values())",
+                f"    return (tuple(value), {', '.join(typing.cast(list[str], parts))},)",
+            ]
+        )
+        exec(key_source, code.scope)  # generated from the model's fields, not from input
+        key = code.scope["key"]
+        _MODEL_KEYS[cls] = lambda value: key(value) if type(value) is dict else value
         lines += [
-            f"    key = ({', '.join(parts)},)",
-            "    m = cache.get(key)",
+            "    try:",
+            "        k = key(value)",
+            "        m = cache.get(k)",
+            "    except (TypeError, IndexError):  # (a shape of its own: made, not kept)",
+            "        k = m = None",
             "    if m is not None:",
             "        return m",
         ]
-    lines += ["    d = {", *_fields_dict(fields, code), "    }"]
+    lines += ["    d = {", *built, "    }"]
     lines += [
         "    m = _new(cls)",
         "    _set(m, '__dict__', d)",
@@ -302,9 +325,10 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
     ]
     if flat:
         lines += [
-            "    if len(cache) >= LIMIT:",
-            "        cache.clear()",
-            "    cache[key] = m",
+            "    if k is not None:",
+            "        if len(cache) >= LIMIT:",
+            "            cache.clear()",
+            "        cache[k] = m",
         ]
     lines.append("    return m")
     exec("\n".join(lines), code.scope)  # generated from the model's fields, not from input
