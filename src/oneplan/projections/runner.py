@@ -307,6 +307,7 @@ class ProjectionRunner:
             self._aside = _Aside(target)
             collecting = gc.isenabled()
             gc.disable()  # folds make no cycles; collecting millions of young rows costs more
+            folded = 0
             try:
                 folded, position = self._fold_aside(progress)
                 target.finish(position)
@@ -321,7 +322,7 @@ class ProjectionRunner:
                 self._complete = False
                 if collecting:
                     gc.enable()
-                _release_memory()
+                _release_memory(folded)
             self._position = position
             return folded
 
@@ -540,7 +541,7 @@ class ProjectionRunner:
         ) from error
 
 
-def _release_memory() -> None:
+def _release_memory(folded: int) -> None:
     """Give back what a rebuild held: the decoder's caches of ids and value objects, the
     codec's cache of value objects' dumps, and (glibc) the freed heap, so that a process
     that rebuilt a municipality's views does not keep its peak memory."""
@@ -548,8 +549,7 @@ def _release_memory() -> None:
     dumps_cached: Any = getattr(projections_base, "_dump_model", None)
     if dumps_cached is not None and hasattr(dumps_cached, "cache_clear"):
         dumps_cached.cache_clear()
-    gc.collect()
-    if _LIBC is not None:
+    if _LIBC is not None and folded >= 10_000:  # (a small rebuild held little)
         _LIBC.malloc_trim(0)
 
 
