@@ -271,6 +271,8 @@ class ProjectionRunner:
         ``until_time`` was passed). Raises ``PositionMoved`` when another runner was first."""
         dirty: set[tuple[str, str]] = set()
         last, count, reached_time = position, 0, False
+        collecting = gc.isenabled()
+        gc.disable()  # as in a rebuild: folds make no cycles, and a batch's rows live on
         try:
             for notification in notifications:
                 event = self._event(notification)
@@ -288,6 +290,9 @@ class ProjectionRunner:
         except BaseException:
             self._forget(complete=False)
             raise
+        finally:
+            if collecting:
+                gc.enable()
         self._position = last
         if len(self._rows) > self.cache_rows and not self._complete:
             self._rows.clear()  # (a rebuild keeps them all: its misses cost no query)
