@@ -5,11 +5,20 @@ The mapper (``oneplan.persistence``) validated each event when it was created an
 it as JSON from its class's annotations, so what the store holds is already the
 validated shape: every enum a member's value, every tuple a list, every value object the
 dict of its fields, every text trimmed. Reading it back, a rebuild or a catch-up does not
-need pydantic to check it all once more (28% of a rebuild's time did just that): a
-decoder made once per event class converts each field by its annotation (a UUID from its
-text, an enum member by value, a value object's fields into the object) and sets the
-fields on the instance directly, as pydantic would have. That the stored JSON is the
-one written is what the audit chain proves (``oneplan audit verify``), not the decoder.
+need pydantic to check it all once more (mapping was 28% of a rebuild's time, most of it
+that): a decoder generated once per event class converts each field by its annotation
+(a UUID from its text, an enum member by value, a value object's fields into the
+object) and sets the fields on the instance directly, as pydantic would have. It checks
+no constraint (lengths, patterns, control characters, validators): the stored values met
+them when written, and that the stored JSON is the one written is what the audit chain
+proves (``oneplan audit verify``), not the decoder. The objects equal the validating
+path's field for field and type for type (``tests/unit/test_trusted_events.py``); a
+datetime's ``tzinfo`` may be ``datetime.timezone.utc`` where pydantic gives its own
+``TzInfo`` of the same offset (as for events made in the process).
+
+A UUID that recurs is parsed once, and a value object stored the same way again (an
+actor, a legal basis) is the same frozen object again: bounded caches, emptied by
+``forget()`` (a rebuild does at its end).
 
 What the decoder cannot convert by annotation (a union of several types, a value object
 given in another shape, such as a legal basis stored as ``"SEL § 85"``) it hands to
@@ -49,7 +58,7 @@ _MISSING: Any = type("_Missing", (), {"__repr__": lambda self: "MISSING"})()
 
 _UUIDS: dict[str, UUID] = {}
 """The UUIDs read, by their text: one object for each id that recurs (a citizen's, a
-plan's), so it is parsed once and its text is found again (``uuid_text``)."""
+plan's), parsed once."""
 _TEXTS: dict[int, str] = {}
 """The text of the UUIDs folded, by their number."""
 _VALUES: list[dict[Any, Any]] = []
