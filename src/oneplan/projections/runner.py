@@ -25,6 +25,7 @@ from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
+from oneplan.projections.erasure import refold_erased
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 
 if TYPE_CHECKING:
@@ -139,6 +140,10 @@ class ProjectionRunner:
         """While rebuilding: where rows are written aside, and which were."""
         self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
         self._lock = threading.RLock()
+        self.refolding = False
+        """Whether this runner folds rows again for an erasure (it erases nothing itself)."""
+        self.refolded: dict[UUID, int] = {}
+        """Events folded again for each erasure folded here (``oneplan.projections.erasure``)."""
 
     # --- reading ---------------------------------------------------------------------
 
@@ -399,6 +404,8 @@ class ProjectionRunner:
             ) from e
 
     def _fold(self, event: Any, dirty: set[tuple[str, str]], position: int) -> None:
+        if type(event) is Citizen.Erased:  # the citizen's rows, folded again as erased
+            refold_erased(self, event, position, dirty)
         route_keys = self.routes.keys(event, None)
         for key in route_keys:
             self._evolve(self.routes, key, event, dirty, position)

@@ -38,6 +38,8 @@ class Erasure:
     keys_destroyed: int
     households: tuple[UUID, ...]
     events_refolded: int
+    """The events of the citizen's record (and of their plans) folded again into their
+    view rows, read as erased (0 when another process had folded the erasure first)."""
     sector_plans: tuple[SectorPlanRef, ...] = ()
     """The citizen's own sector plans whose case files went with it."""
 
@@ -125,9 +127,10 @@ class PrivacyCommands(Area):
         **fields: Any,
     ) -> Erasure:
         """Erase a citizen's personal data at the end of retention (rule 10,
-        crypto-shredding): record ``Citizen.Erased``, destroy the citizen's data keys
-        (and a household plan's, with its last member), then rebuild the views, so that
-        every view row of theirs is redacted and their events read as erased. Stored
+        crypto-shredding): record ``Citizen.Erased``, fold the view rows of theirs again
+        with their data read as erased (one transaction; O(their record), no rebuild),
+        then destroy the citizen's data keys (and a household plan's, with its last
+        member), so that their events, and every copy of their view rows, read as erased. Stored
         events are never rewritten or deleted. Refused before the end of retention, and
         before archive delivery unless ``legal_basis`` is given. Records officers only."""
         cmd = parse(c.EraseCitizen, command, fields)
@@ -175,15 +178,18 @@ class PrivacyCommands(Area):
             if plan.is_household
             and all(app._load(Citizen, member).erased for member in plan.citizen_ids)
         )
-        # The views hold the citizen's data in the clear until they are folded again
-        # without the keys. Empty them first, in one transaction, so that a crash from
-        # here on leaves nothing of the citizen's in them: whatever folds them next starts
-        # from zero, after the keys are gone (or, if they are not, after the erasure is
-        # finished by running it again).
-        app.views.store.reset(app.views.versions)
+        # Folding ``Citizen.Erased`` folds every view row of the citizen's (and of the
+        # household plans going with them) again from the events that made it, with
+        # their data read as erased, in the same transaction as the new position
+        # (``oneplan.projections.erasure``). Whoever folds it (this process, or another
+        # runner first) does so; nothing is emptied or rebuilt, and readers wait for that
+        # one transaction at most. Only then are the keys destroyed: a crash in between
+        # leaves redacted rows and live keys, finished by erasing again.
+        app.views.refolded.pop(citizen.id, None)
+        app.views.catch_up(progress=progress)
+        folded = app.views.refolded.pop(citizen.id, 0)
         destroyed = sealer.destroy([citizen.id, *households], at=app.clock().isoformat())
         app._cache.clear()
-        folded = app.views.rebuild(progress=progress)
         app.views.store.scrub()
         return Erasure(
             citizen_id=citizen.id,
