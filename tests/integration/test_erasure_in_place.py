@@ -17,7 +17,7 @@ import pytest
 from oneplan import Keys, OnePlan
 from oneplan.aggregates.personal import ERASED
 from oneplan.audit import VerificationStatus, verify_views
-from oneplan.errors import CiphertextRejected
+from oneplan.errors import CiphertextRejected, RetentionNotEnded
 from oneplan.projections.sealed_rows import MAGIC, SealedViewStore
 from tests.builders import officer, record
 from tests.conftest import FixedClock
@@ -31,7 +31,7 @@ from tests.integration.test_privacy import (
 )
 
 CANARY = "Zzcanarius Erasedsson"
-CANARY_CPR = "0303801234"
+CANARY_CPR = "0505751234"
 
 
 def erase_canary(app: OnePlan, clock: FixedClock) -> tuple[UUID, UUID, UUID]:
@@ -50,7 +50,7 @@ def erase_canary(app: OnePlan, clock: FixedClock) -> tuple[UUID, UUID, UUID]:
 def test_an_erasure_folds_the_citizens_record_again_not_the_whole_log(
     app: OnePlan, clock: FixedClock
 ) -> None:
-    canary, plan, other = erase_canary(app, clock)
+    _canary, _plan, other = erase_canary(app, clock)
     head = int(app.recorder.max_notification_id())
     assert app.views.position == head  # never reset: caught up to the erasure itself
 
@@ -97,7 +97,7 @@ def test_the_erased_name_is_in_no_sqlite_page_or_wal_after_erasure(
 ) -> None:
     path = tmp_path / "oneplan.db"
     with OnePlan.open(f"sqlite:///{path}", clock=clock, keys=Keys.generate()) as app:
-        canary, plan, other = erase_canary(app, clock)
+        canary, _plan, other = erase_canary(app, clock)
         assert isinstance(app.views.store, SealedViewStore)
         db = sqlite3.connect(path)
         tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
@@ -136,7 +136,7 @@ def test_the_erased_name_is_in_no_postgresql_page_or_wal_after_erasure(
     since = time.time() - 5
 
     with OnePlan.open(postgres_url, clock=clock, keys=Keys.generate()) as app:
-        canary, plan, other = erase_canary(app, clock)
+        canary, _plan, _other = erase_canary(app, clock)
         assert isinstance(app.views.store, SealedViewStore)
 
     with psycopg.connect(base, autocommit=True) as conn:
@@ -169,9 +169,7 @@ def test_the_erased_name_is_in_no_postgresql_page_or_wal_after_erasure(
         ]
         wal = b"".join(
             bytes(
-                conn.execute(
-                    "SELECT pg_read_binary_file(%s)", ("pg_wal/" + name,)
-                ).fetchone()[0]  # type: ignore[index]
+                conn.execute("SELECT pg_read_binary_file(%s)", ("pg_wal/" + name,)).fetchone()[0]  # type: ignore[index]
             )
             for name in segments
         )
@@ -188,8 +186,8 @@ def test_a_row_sealed_under_a_destroyed_key_reads_as_absent_not_as_an_error(
     sqlite_url: str, clock: FixedClock
 ) -> None:
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
-        citizen, plan = case_file(app)
-        other, _ = case_file(app, name=OTHER_NAME, cpr=OTHER_CPR, note="other note")
+        citizen, _plan = case_file(app)
+        _other, _ = case_file(app, name=OTHER_NAME, cpr=OTHER_CPR, note="other note")
         app.views.catch_up()
         assert app.sealer is not None
         app.sealer.destroy([citizen], at=clock.now.isoformat())  # no erasure: a crash, say
@@ -204,7 +202,7 @@ def test_rows_written_before_sealing_still_read_and_the_next_rebuild_seals_them(
     sqlite_url: str, clock: FixedClock
 ) -> None:
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
-        citizen, plan = case_file(app)
+        citizen, _plan = case_file(app)
         app.views.catch_up()
         store = app.views.store
         assert isinstance(store, SealedViewStore)
@@ -222,9 +220,7 @@ def test_rows_written_before_sealing_still_read_and_the_next_rebuild_seals_them(
         assert app.views.get("citizen", citizen).name == record(app).citizen(citizen).name
 
 
-def test_a_sealed_row_moved_to_another_key_is_refused(
-    sqlite_url: str, clock: FixedClock
-) -> None:
+def test_a_sealed_row_moved_to_another_key_is_refused(sqlite_url: str, clock: FixedClock) -> None:
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
         citizen, _ = case_file(app)
         other, _ = case_file(app, name=OTHER_NAME, cpr=OTHER_CPR, note="other note")
@@ -243,7 +239,7 @@ def test_a_sealed_row_moved_to_another_key_is_refused(
 
 def test_rows_about_no_one_stay_in_the_clear(sqlite_url: str, clock: FixedClock) -> None:
     with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
-        citizen, plan = case_file(app)
+        _citizen, _plan = case_file(app)
         app.views.catch_up()
         store = app.views.store
         assert isinstance(store, SealedViewStore)
@@ -252,3 +248,37 @@ def test_rows_about_no_one_stay_in_the_clear(sqlite_url: str, clock: FixedClock)
         }
         assert all(orjson.loads(row) is not None for found in rows.values() for _, row in found)
         assert rows["route"]
+
+
+def test_a_batch_erases_many_citizens_in_one_pass(app: OnePlan, clock: FixedClock) -> None:
+    first, second, household = household_case_file(app)
+    single, plan = case_file(app, name=CANARY, cpr=CANARY_CPR, note="canary note")
+    archive(app, plan)
+    clock.now = AFTER_RETENTION
+
+    done = officer(app).erase_citizens([single, second, first])
+
+    assert [e.citizen_id for e in done] == [single, second, first]
+    assert [e.households for e in done] == [(), (), (household,)]  # with its last member
+    assert all(e.keys_destroyed > 0 and e.events_refolded > 0 for e in done)
+    assert all(record(app).citizen(c).erased for c in (single, second, first))
+    assert {g.description for g in app.views.get("plan", household).goals.values()} == {ERASED}
+    verified = verify_views(app)
+    assert verified.status is VerificationStatus.INTACT, verified.difference
+
+
+def test_a_batch_stops_at_a_citizen_refused_having_erased_those_before(
+    app: OnePlan, clock: FixedClock
+) -> None:
+    done_before, plan = case_file(app, name=CANARY, cpr=CANARY_CPR, note="canary note")
+    archive(app, plan)
+    still_open, _ = case_file(app, name=OTHER_NAME, cpr=OTHER_CPR, note="x", close=False)
+    clock.now = AFTER_RETENTION
+
+    with pytest.raises(RetentionNotEnded):
+        officer(app).erase_citizens([done_before, still_open])
+
+    assert record(app).citizen(done_before).erased
+    assert app.views.get("citizen", done_before).name == ERASED
+    assert not record(app).citizen(still_open).erased
+    assert app.views.get("citizen", still_open).name == OTHER_NAME

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from oneplan.aggregates.citizen import Citizen
+from oneplan.projections.access_log import AccessLogView
 from oneplan.projections.audit_index import AuditIndexView
 from oneplan.projections.base import replace
 from oneplan.projections.caseload import CaseloadState, CaseloadView
 from oneplan.projections.citizen_view import CitizenState, CitizenView
 from oneplan.projections.journey import JourneyView
-from oneplan.projections.access_log import AccessLogView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.stores import MemoryViewStore
 
@@ -56,7 +56,9 @@ def refold_erased(
     if sealer.destroyed(citizen):
         return 0  # every event of theirs already reads as erased
     plans = [str(p) for p in event.plan_ids]
-    plan_rows: dict[str, PlanState] = {p: runner._row(_view(runner, PlanView.name), p) for p in plans}
+    plan_rows: dict[str, PlanState] = {
+        p: runner._row(_view(runner, PlanView.name), p) for p in plans
+    }
     members: dict[UUID, None] = {citizen: None}
     households = []
     for plan_id, plan in plan_rows.items():
@@ -74,8 +76,9 @@ def refold_erased(
     for plan_id in plans:
         streams.update(dict.fromkeys(_streams(runner, f"p/{plan_id}/", dirty)))
     found: dict[int, Any] = {}
+    recorder: Any = runner.app.recorder  # (every oneplan recorder reads a stream's)
     for stream in streams:
-        for notification in runner.app.recorder.stream_notifications(UUID(stream)):
+        for notification in recorder.stream_notifications(UUID(stream)):
             if notification.id < position:
                 found[notification.id] = notification
 
@@ -94,9 +97,9 @@ def refold_erased(
         again[(PlanView.name, plan_id)] = sub._rows.get((PlanView.name, plan_id))
     heads = {f"{m}/" for m in members}
     for (view, key), state in sub._rows.items():
-        if view in (CitizenView.name, JourneyView.name) and UUID(key) in members:
-            again[(view, key)] = state
-        elif view == AccessLogView.name and key[: key.find("/") + 1] in heads:
+        if (view in (CitizenView.name, JourneyView.name) and UUID(key) in members) or (
+            view == AccessLogView.name and key[: key.find("/") + 1] in heads
+        ):
             again[(view, key)] = state
         elif view == CaseloadView.name and (view, key) in _known(runner, view, key):
             again[(view, key)] = _hand_overs_again(

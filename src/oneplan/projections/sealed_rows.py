@@ -11,13 +11,13 @@ see the same bytes as before.
 a household (a household plan's shared fields), each with a data key of the key store
 (``oneplan.privacy.sealing.Sealer``; the same keys the events are sealed under):
 
-| view | row | subjects |
-|---|---|---|
-| ``citizen``, ``journey`` | a citizen | the citizen |
-| ``access_log`` | a read of a citizen's data | the citizen (a disclosure of the whole record, ``*/...``, names no one: clear) |
-| ``plan`` | a plan | its citizen; a household plan: the household and every member |
-| ``caseload`` | a coordinator | the owner of each plan whose hand-over (with its reason) the row holds; none: clear |
-| ``route``, ``audit_index`` | ids only | none: clear |
+- ``citizen``, ``journey``: the citizen;
+- ``access_log``: the citizen whose log it is (a disclosure of the whole record,
+  ``*/...``, names no one: clear);
+- ``plan``: its citizen; a household plan: the household and every member;
+- ``caseload``: the owner of each plan whose hand-over (with its reason) the row holds
+  (none: clear);
+- ``route``, ``audit_index``: none, they hold ids only (clear).
 
 A citizen's rows use their ``citizen`` key; a household's, the household plan's own key.
 
@@ -289,4 +289,3 @@ def sealed_store(store: ViewStore, sealer: Sealer | None) -> ViewStore:
     if sealer is None or isinstance(store, MemoryViewStore):
         return store
     return SealedViewStore(store, sealer)
-
