@@ -14,12 +14,12 @@ from uuid import UUID
 import orjson
 import pytest
 
-from oneplan import Keys, OnePlan
+from oneplan import Keys, OnePlan, PlanOutcome
 from oneplan.aggregates.personal import ERASED
 from oneplan.audit import VerificationStatus, verify_views
 from oneplan.errors import CiphertextRejected, RetentionNotEnded
 from oneplan.projections.sealed_rows import MAGIC, SealedViewStore
-from tests.builders import officer, record
+from tests.builders import ANNE, LARS, acting, at, officer, record
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import (
     AFTER_RETENTION,
@@ -282,3 +282,48 @@ def test_a_batch_stops_at_a_citizen_refused_having_erased_those_before(
     assert app.views.get("citizen", done_before).name == ERASED
     assert not record(app).citizen(still_open).erased
     assert app.views.get("citizen", still_open).name == OTHER_NAME
+
+
+def test_a_hand_over_reason_in_a_caseload_is_sealed_and_erased(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
+        citizen, plan = case_file(app, name=CANARY, cpr=CANARY_CPR, note="n", close=False)
+        acting(app, ANNE).hand_over_coordinator(
+            plan_id=plan,
+            new_coordinator=LARS,
+            reason=f"{CANARY} moved",
+            effective_at=at(2026, 3, 1),
+        )
+        acting(app, LARS).complete_plan(
+            plan_id=plan, outcome=PlanOutcome.WORK, effective_at=at(2026, 6, 1)
+        )
+        archive(app, plan)
+        app.views.catch_up()
+        store = app.views.store
+        assert isinstance(store, SealedViewStore)
+        raw = store.inner.read("caseload", [LARS.id])[LARS.id]
+        assert raw.startswith(MAGIC)
+        assert app.views.get("caseload", LARS.id).hand_overs_received[0].reason == f"{CANARY} moved"
+
+        clock.now = AFTER_RETENTION
+        officer(app).erase_citizen(citizen_id=citizen)
+
+        assert app.views.get("caseload", LARS.id).hand_overs_received[0].reason == ERASED
+        assert CANARY.encode() not in store.inner.read("caseload", [LARS.id])[LARS.id]
+        verified = verify_views(app)
+        assert verified.status is VerificationStatus.INTACT, verified.difference
+
+
+def test_a_household_plan_row_needs_every_members_key(sqlite_url: str, clock: FixedClock) -> None:
+    with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
+        first, _, plan = household_case_file(app)
+        app.views.catch_up()
+        store = app.views.store
+        assert isinstance(store, SealedViewStore)
+        raw = store.inner.read("plan", [str(plan)])[str(plan)]
+        assert raw[len(MAGIC)] == 3  # the household's key, and each member's
+        assert app.sealer is not None
+        app.sealer.destroy([first], at=clock.now.isoformat())  # one member's, no erasure
+
+        assert app.views.get("plan", plan) is None
