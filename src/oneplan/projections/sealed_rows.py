@@ -47,7 +47,7 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from oneplan.errors import CiphertextRejected
+from oneplan.errors import CiphertextRejected, StorageError
 from oneplan.privacy.retention import RetentionClass
 from oneplan.privacy.sealing import Sealer
 from oneplan.projections.stores import Rebuilding, Rows, ViewStore
@@ -120,10 +120,16 @@ class RowSealer:
         """The owners of the plans whose hand-over reasons a coordinator's row holds
         (read from the row's JSON: ``hand_overs_received[].plan_id``)."""
         try:
-            received = orjson.loads(row).get("hand_overs_received") or ()
+            received = orjson.loads(row)["hand_overs_received"]
             plans = dict.fromkeys(str(item["plan_id"]) for item in received)
-        except (orjson.JSONDecodeError, AttributeError, KeyError, TypeError):
-            return ()
+        except (orjson.JSONDecodeError, KeyError, TypeError) as e:
+            # Never written in the clear for want of knowing whose it is: a change of
+            # the row's shape must change this too.
+            raise StorageError(
+                "cannot tell whose data a caseload row holds (its JSON has no "
+                f"hand_overs_received[].plan_id: {e!r}); update oneplan.projections."
+                "sealed_rows with the row's shape"
+            ) from e
         subjects: dict[Subject, None] = {}
         for plan_id in plans:
             subjects.update(dict.fromkeys(self._plan(plan_id, members=False)))
