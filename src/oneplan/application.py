@@ -176,11 +176,15 @@ class _Work:
         """Taken from the cache without asking the store for newer events."""
         self.peeked: dict[UUID, OnePlanAggregate] = {}
         """Only read (``peek``), not cloned."""
+        self.peeked_unverified: dict[UUID, int] = {}
+        """Of ``peeked``, those taken from the cache, at the versions they were read."""
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         found = self.aggregates.get(aggregate_id)
         if found is None:
             cached = self.peeked.pop(aggregate_id, None)  # (read first: the same version)
+            if cached is not None:
+                self.peeked_unverified.pop(aggregate_id, None)
             if cached is None and self.optimistic:
                 cached = self.app._cache.get(aggregate_id)
                 if cached is not None:
@@ -203,6 +207,7 @@ class _Work:
                 found = self.app._load(cls, aggregate_id)
             else:
                 self.unverified.add(aggregate_id)
+                self.peeked_unverified[aggregate_id] = found.version
             self.peeked[aggregate_id] = found
         if not isinstance(found, cls):
             raise _NOT_FOUND[cls](aggregate_id)
@@ -228,11 +233,14 @@ class _Work:
         """The unverified aggregates the command read and does not write, at the
         versions it was decided on: the save checks them under the write lock, in its
         own transaction (``oneplan.recorders.StaleRead``), instead of a query each."""
-        return {
-            aggregate_id: aggregate.version
-            for aggregate_id in self.unverified
-            if not (aggregate := self._read(aggregate_id)).pending_events
-        }
+        found = self.peeked_unverified  # (never changed: they are only read)
+        if len(found) < len(self.unverified):  # some were taken to change: unless they did
+            found = dict(found)
+            for aggregate_id in self.unverified:
+                aggregate = self.aggregates.get(aggregate_id)
+                if aggregate is not None and not aggregate.pending_events:
+                    found[aggregate_id] = aggregate.version
+        return found
 
     def add(self, aggregate: OnePlanAggregate) -> None:
         self.aggregates[aggregate.id] = aggregate
@@ -875,7 +883,7 @@ class OnePlan(Application[UUID]):
             try:
                 self._save(changed, work.read_versions())
             except IntegrityError:  # (a concurrent writer, or a stale read: StaleRead)
-                self._cache.evict(work.aggregates)
+                self._cache.evict([*work.aggregates, *work.peeked])
                 if receipt_id is not None:
                     earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
                     if earlier is not None:
@@ -942,7 +950,9 @@ class OnePlan(Application[UUID]):
         Inside ``batched()`` the events wait for the end of the batch."""
         batch = self._batch if self._batch_thread == threading.get_ident() else None
         processing: ProcessingEvent[UUID] = batch if batch is not None else ProcessingEvent()
-        if read:
+        if read and processing is not batch:
+            processing.saved_kwargs[READ_VERSIONS] = read
+        elif read:
             reads = processing.saved_kwargs.setdefault(READ_VERSIONS, {})
             for aggregate_id, version in read.items():
                 reads[aggregate_id] = min(version, reads.get(aggregate_id, version))

@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from uuid import UUID
 
-import attrs
-
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
@@ -53,14 +51,19 @@ __all__ = [
 ]
 
 
-@attrs.frozen
 class Caller:
-    """The principal, and what the record says of them at ``at``."""
+    """The principal, and what the record says of them at ``at``; ``staff``: the staff
+    member's record (a staff principal only). Made once per command: a plain class."""
 
-    principal: Principal
-    at: datetime
-    staff: StaffMember | None = None
-    """The staff member's record (a staff principal only)."""
+    __slots__ = ("at", "principal", "staff")
+
+    def __init__(self, principal: Principal, at: datetime, staff: StaffMember | None = None):
+        self.principal = principal
+        self.at = at
+        self.staff = staff
+
+    def __repr__(self) -> str:
+        return f"Caller({self.principal!s} at {self.at.isoformat()})"
 
     @property
     def staff_id(self) -> str | None:

@@ -92,6 +92,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             ]
         )
         self._chain_inserts: dict[int, Any] = {}
+        self._bytes: dict[str, Any] | None = None
         self._sql = {
             "insert": SQL(
                 "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
@@ -146,6 +147,12 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                 "FROM {schema}.{table} WHERE (originator_id, originator_version) IN "
                 "(SELECT * FROM unnest(%s::{id_type}[], %s::bigint[]))"
             ).format(schema=schema, table=table, id_type=id_type),
+            "stale_and_meta": SQL(
+                "SELECT (SELECT originator_id FROM {schema}.{table} WHERE (originator_id, "
+                "originator_version) IN (SELECT * FROM unnest(%s::{id_type}[], %s::bigint[])) "
+                "LIMIT 1), (SELECT array_agg(name ORDER BY name) FROM {schema}.{meta}), "
+                "(SELECT array_agg(value ORDER BY name) FROM {schema}.{meta})"
+            ).format(schema=schema, table=table, id_type=id_type, meta=meta),
             "stale": SQL(
                 "SELECT originator_id FROM {schema}.{table} WHERE (originator_id, "
                 "originator_version) IN (SELECT * FROM unnest(%s::{id_type}[], %s::bigint[])) "
@@ -223,76 +230,136 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             positions.append(found[0])
         return positions
 
+    def _compiled(self, conn: Any) -> dict[str, Any]:
+        """The write's statements as bytes, composed once (psycopg composes an ``SQL``
+        object again at every execute)."""
+        from psycopg.sql import Composable
+
+        found = self._bytes
+        if found is None:
+            found = {name: q.as_bytes(conn) for name, q in self._sql.items()}
+            found["lock"] = [
+                q.as_bytes(conn) if isinstance(q, Composable) else q
+                for q in self.lock_table_statements
+            ]
+            found["notify"] = self._notify_sql().as_bytes(conn)
+            self._bytes = found
+        return found
+
+    def _notify_sql(self) -> Any:
+        from psycopg.sql import SQL, Identifier
+
+        return SQL("NOTIFY {0}").format(Identifier(self.channel_name))
+
     def _insert_once(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        from psycopg.rows import tuple_row
+        sql = self._bytes
+        if sql is None:
+            with self.datastore.get_connection() as conn:
+                sql = self._compiled(conn)
+        return self._insert_compiled(sql, stored_events, **kwargs)
 
-        sql = self._sql
+    def _insert_compiled(
+        self, sql: dict[str, Any], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+
         decided_on: dict[UUID, int] = kwargs.pop(READ_VERSIONS, None) or {}
         keyed = self.audit_key is not None
         known, previous = self._previous_macs(stored_events) if keyed else ({}, {})
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs:
-                    self._insert_events(curs, stored_events, **kwargs)
-                    self._lock_table(curs)
-                    self._notify_channel(curs)
-                cursor = conn.cursor(row_factory=tuple_row)
-                meta = last = head = heads = stale = None
-                if decided_on:  # read under the lock, in the same round trip
-                    stale = conn.cursor(row_factory=tuple_row)
-                    stale.execute(
-                        sql["stale"], (list(decided_on), [v + 1 for v in decided_on.values()])
-                    )
-                if self._start is None:
+            try:
+                positions, entries, start = self._pipelined(
+                    conn, sql, stored_events, decided_on, known, previous, **kwargs
+                )
+            except BaseException:
+                conn.rollback()  # (the transaction this write began, if still open)
+                raise
+            self._start = start
+        self._remember(entries)
+        return positions
+
+    def _pipelined(
+        self,
+        conn: Any,
+        sql: dict[str, Any],
+        stored_events: Sequence[StoredEvent],
+        decided_on: dict[UUID, int],
+        known: dict[str, bytes],
+        previous: dict[Any, int],
+        **kwargs: Any,
+    ) -> tuple[list[int], list[ChainEntry], ChainStart | None]:
+        """The write in two round trips, as bare eventsourcing's: the lock, the reads and
+        the insert; then the chain entries (made from the positions just given) and the
+        commit together. The transaction is begun and committed in the pipeline itself
+        (psycopg's transaction block would wait for the server once more at its start
+        and before the commit)."""
+        from psycopg.rows import tuple_row
+
+        keyed = self.audit_key is not None
+        entries: list[ChainEntry] = []
+        with conn.pipeline() as pipeline:
+            with conn.cursor() as curs:
+                curs.execute(b"BEGIN")
+                self._insert_events(curs, stored_events, **kwargs)
+                for lock in sql["lock"]:
+                    curs.execute(lock, prepare=True)
+                curs.execute(sql["notify"])
+            cursor = conn.cursor(row_factory=tuple_row)
+            meta = last = head = heads = stale = None
+            both = bool(decided_on) and self._start is None
+            if decided_on:  # read under the lock, in the same round trip
+                stale = conn.cursor(row_factory=tuple_row)
+                stale.execute(
+                    sql["stale_and_meta" if both else "stale"],
+                    (list(decided_on), [v + 1 for v in decided_on.values()]),
+                )
+            if self._start is None:
+                if not both:
                     meta = conn.cursor(row_factory=tuple_row)
                     meta.execute(sql["meta"])
-                    if keyed:
-                        last = conn.cursor(row_factory=tuple_row)
-                        last.execute(sql["last"])
                 if keyed:
-                    head = conn.cursor(row_factory=tuple_row)
-                    head.execute(sql["head"])
-                    if previous:
-                        heads = conn.cursor(row_factory=tuple_row)
-                        heads.execute(
-                            sql["stream_heads"], (list(previous), list(previous.values()))
+                    last = conn.cursor(row_factory=tuple_row)
+                    last.execute(sql["last"])
+            if keyed:
+                head = conn.cursor(row_factory=tuple_row)
+                head.execute(sql["head"])
+                if previous:
+                    heads = conn.cursor(row_factory=tuple_row)
+                    heads.execute(sql["stream_heads"], (list(previous), list(previous.values())))
+            cursor.execute(
+                sql["insert"],
+                (
+                    [
+                        self.construct_pg_stored_event(
+                            s.originator_id, s.originator_version, s.topic, s.state
                         )
-                cursor.execute(
-                    sql["insert"],
-                    (
-                        [
-                            self.construct_pg_stored_event(
-                                s.originator_id, s.originator_version, s.topic, s.state
-                            )
-                            for s in stored_events
-                        ],
-                    ),
-                )
-                pipeline.sync()
-                changed = stale.fetchone() if stale is not None else None
-                if changed is not None:
-                    raise StaleRead(f"{changed[0]} has changed since it was read")
-                inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
-                positions = [
-                    inserted[(s.originator_id, s.originator_version)] for s in stored_events
-                ]
-                read = self._start
-                if meta is not None:
-                    try:
-                        read = start_from_meta(dict(meta.fetchall()))
-                    except ValueError as e:
-                        raise StorageError(
-                            f"the audit chain's metadata is unreadable: {e}"
-                        ) from None
-                found = _single(last.fetchone()) if last is not None else None
-                start = self._check_start(read, found)
-                if start is not None and read is None:
-                    for name, value in start_to_meta(start).items():
-                        conn.execute(sql["write_meta"], (name, value))
-                if start is None:
-                    return positions
+                        for s in stored_events
+                    ],
+                ),
+            )
+            pipeline.sync()
+            checked = stale.fetchone() if stale is not None else None
+            if checked is not None and checked[0] is not None:
+                raise StaleRead(f"{checked[0]} has changed since it was read")
+            inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
+            positions = [inserted[(s.originator_id, s.originator_version)] for s in stored_events]
+            read = self._start
+            if meta is not None or both:
+                try:
+                    read = start_from_meta(
+                        dict(zip(checked[1] or (), checked[2] or (), strict=True))
+                        if meta is None and checked is not None
+                        else dict(meta.fetchall() if meta is not None else ())
+                    )
+                except ValueError as e:
+                    raise StorageError(f"the audit chain's metadata is unreadable: {e}") from None
+            found = _single(last.fetchone()) if last is not None else None
+            start = self._check_start(read, found)
+            if start is not None and read is None:
+                for name, value in start_to_meta(start).items():
+                    conn.execute(sql["write_meta"], (name, value))
+            if start is not None:
                 assert head is not None
                 assert self.audit_key is not None
                 top = head.fetchone()
@@ -314,9 +381,8 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                         for value in (e.position, e.seq, ids[e.stream_id], e.version, e.mac)
                     ],
                 )
-            self._start = start
-        self._remember(entries)
-        return positions
+            conn.execute(b"COMMIT")
+        return positions, entries, start
 
     def _chain_insert(self, rows: int) -> Any:
         """The insert of ``rows`` chain entries, one statement (made once per count)."""

@@ -12,7 +12,8 @@ stored in the clear, like the caseworker named on an event.
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from bisect import bisect_right
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -68,6 +69,57 @@ class Delegation:
         )
 
 
+_ZERO = timedelta(0)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@attrs.frozen
+class _AuthoritySpans:
+    """A staff member's authorities (and the ``Actor`` they act as) over time, as the
+    times where they change and what holds from each one on (for times in UTC: a
+    period's dates begin and end at UTC midnight). Every condition of
+    ``_authorities_scanned`` changes only at one of these times, so the answer read off
+    at a span's first moment holds for the whole span: one bisection per command
+    instead of reading every delegation. Made again by every event that changes one of
+    them (state derived from the events, as the rest of the record is)."""
+
+    starts: tuple[datetime, ...]
+    held: tuple[tuple[tuple[Law, ...], Actor], ...]
+    """What holds before ``starts[0]``, then from each start on."""
+
+    @classmethod
+    def of(cls, member: StaffMember) -> _AuthoritySpans:
+        points: set[datetime] = set()
+        if member.began_at is not None:
+            points.add(member.began_at)
+        if member.left_at is not None:
+            points.add(member.left_at)
+        for d in member.delegations.values():
+            points.add(d.delegated_at)
+            points.add(_midnight(d.period.start))
+            if d.period.end is not None:
+                points.add(_midnight(d.period.end + timedelta(days=1)))
+            if d.revoked_at is not None:
+                points.add(d.revoked_at)
+        starts = tuple(sorted(p.astimezone(UTC) for p in points))
+        before = starts[0] - timedelta(microseconds=1) if starts else _EPOCH
+        held = []
+        for at in (before, *starts):
+            laws = member._authorities_scanned(at)
+            held.append((laws, _caseworker(member.staff_id, member.sector, laws, member.name)))
+        return cls(starts, tuple(held))
+
+    def at(self, at: datetime) -> tuple[tuple[Law, ...], Actor]:
+        return self.held[bisect_right(self.starts, at)]
+
+
+_NO_SPANS = _AuthoritySpans((), ())
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 class StaffMember(OnePlanAggregate):
     """A staff member of the municipality (*medarbejder*) in the staff directory."""
 
@@ -82,6 +134,8 @@ class StaffMember(OnePlanAggregate):
         """Each role ever held: (granted at, revoked at or None)."""
         self.delegations: dict[UUID, Delegation] = {}
         self.left_at: datetime | None = None
+        self.authority_spans: _AuthoritySpans = _NO_SPANS
+        """Authorities and actor over time (``authorities_at``, ``actor_at``)."""
 
     # --- events ----------------------------------------------------------------------
 
@@ -105,6 +159,7 @@ class StaffMember(OnePlanAggregate):
             aggregate.roles = dict.fromkeys(self.roles, (self.effective_at, None))
             aggregate.delegations = {}
             aggregate.left_at = None
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class ContactDetailsChanged(OnePlanAggregate.Event):
         """The staff member's name, title or contact details changed."""
@@ -117,6 +172,7 @@ class StaffMember(OnePlanAggregate):
             aggregate.name = self.name
             aggregate.title = self.title
             aggregate.contact = self.contact
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class RoleGranted(OnePlanAggregate.Event):
         """An administrator granted the staff member a role (records officer, key
@@ -155,6 +211,7 @@ class StaffMember(OnePlanAggregate):
                 delegated_by=self.delegated_by,
                 delegated_at=self.effective_at,
             )
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class DelegationRevoked(OnePlanAggregate.Event):
         """A delegation of authority under a law was revoked, from then on."""
@@ -166,6 +223,7 @@ class StaffMember(OnePlanAggregate):
             aggregate.delegations[self.delegation_id] = attrs.evolve(
                 aggregate.delegations[self.delegation_id], revoked_at=self.effective_at
             )
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     class Left(OnePlanAggregate.Event):
         """The staff member left: from now on they neither act nor are assigned."""
@@ -174,6 +232,7 @@ class StaffMember(OnePlanAggregate):
 
         def apply(self, aggregate: Any) -> None:
             aggregate.left_at = self.effective_at
+            aggregate.authority_spans = _AuthoritySpans.of(aggregate)
 
     # --- commands --------------------------------------------------------------------
 
@@ -332,6 +391,12 @@ class StaffMember(OnePlanAggregate):
 
     def authorities_at(self, at: datetime) -> tuple[Law, ...]:
         """The laws this staff member may decide under at ``at`` (rule 11)."""
+        if at.utcoffset() == _ZERO:
+            return self._spans().at(at)[0]
+        return self._authorities_scanned(at)
+
+    def _authorities_scanned(self, at: datetime) -> tuple[Law, ...]:
+        """``authorities_at`` read off every delegation (the definition)."""
         if not self.active_at(at):
             return ()
         return tuple(sorted({d.law for d in self.delegations.values() if d.holds_at(at)}))
@@ -339,7 +404,12 @@ class StaffMember(OnePlanAggregate):
     def actor_at(self, at: datetime) -> Actor:
         """The ``Actor`` recorded on events this staff member makes at ``at``: their
         sector and the authorities the directory gives them then."""
-        return _caseworker(self.staff_id, self.sector, self.authorities_at(at), self.name)
+        if at.utcoffset() == _ZERO:
+            return self._spans().at(at)[1]
+        return _caseworker(self.staff_id, self.sector, self._authorities_scanned(at), self.name)
+
+    def _spans(self) -> _AuthoritySpans:
+        return self.authority_spans
 
 
 class StaffDirectory(OnePlanAggregate):

@@ -68,7 +68,7 @@ def retention_due(
     except ValueError:
         raise fail(f"--at {at!r} is not a date (YYYY-MM-DD)") from None
     who = principal_option(principal, basis)
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         due = oneplan.as_(who).retention_due(at=day)
     if format is ListFormat.JSON:
         echo_json([_due_json(d) for d in due])
