@@ -259,9 +259,7 @@ class PrivacyCommands(Area):
                 citizen_id=citizen.id,
                 plan_ids=citizen.past_plan_ids,
                 sector_plans=tuple(citizen.sector_plans),
-                keys_destroyed=sum(
-                    len(live[s]) for s in (citizen.id, *households[citizen.id])
-                ),
+                keys_destroyed=sum(len(live[s]) for s in (citizen.id, *households[citizen.id])),
                 households=households[citizen.id],
                 events_refolded=app.views.refolded.pop(citizen.id, 0),
             )
