@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from oneplan.aggregates.base import OnePlanAggregate, require_caseworker
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
-__all__ = ["DISCLOSURES", "AccessRecord", "ItemsShown", "items_shown"]
+__all__ = ["DISCLOSURES", "AccessRecord", "ItemsShown", "items_shown", "runs_shown"]
 
 _NUMBERED = re.compile(r"^(?P<head>.+)/(?P<n>0|[1-9]\d{0,8})$")
 _RANGE = re.compile(r"^(?P<head>.+)/(?P<first>\d{1,9})-(?P<last>\d{1,9})$")
@@ -100,13 +100,24 @@ def _ranged(ids: list[str]) -> tuple[str, ...]:
 def items_shown(items: Iterable[AccessedItem]) -> tuple[ItemsShown, ...]:
     """Items shown, in their order, as runs of one kind under one basis (see
     ``ItemsShown``); ``items()`` of each, in turn, gives them back one by one."""
+    return runs_shown(
+        (item.kind, item.item_id, item.basis, item.consent_ids, item.legal_basis) for item in items
+    )
+
+
+def runs_shown(
+    items: Iterable[tuple[str, str, DisclosureBasis, tuple[UUID, ...], LegalBasis | None]],
+) -> tuple[ItemsShown, ...]:
+    """``items_shown`` of items given as (kind, id, basis, consent ids, legal basis)."""
     runs: list[tuple[tuple[Any, ...], list[str]]] = []
-    for item in items:
-        key = (item.kind, item.basis, item.consent_ids, item.legal_basis)
-        if runs and runs[-1][0] == key:
-            runs[-1][1].append(item.item_id)
+    last: tuple[Any, ...] | None = None
+    for kind, item_id, basis, consent_ids, legal_basis in items:
+        key = (kind, basis, consent_ids, legal_basis)
+        if key == last:
+            runs[-1][1].append(item_id)
         else:
-            runs.append((key, [item.item_id]))
+            runs.append((key, [item_id]))
+            last = key
     return tuple(
         ItemsShown(
             kind=kind,
@@ -245,10 +256,13 @@ class AccessRecord(OnePlanAggregate):
         citizen_ids: tuple[UUID, ...],
         sector: Sector,
         as_of: datetime | None,
-        items: tuple[AccessedItem, ...],
+        items: tuple[AccessedItem, ...] = (),
+        shown: tuple[ItemsShown, ...] | None = None,
         reader: Actor,
         read_at: datetime,
     ) -> AccessRecord:
+        """Record a read of a plan's sector view that showed ``items`` (or the same as
+        runs: ``shown``, as ``SectorView.items_shown()`` gives them)."""
         require_caseworker("ReadSectorView", "reader", reader)
         return cls._begin(
             cls.SectorViewRead,
@@ -259,5 +273,5 @@ class AccessRecord(OnePlanAggregate):
             citizen_ids=citizen_ids,
             sector=sector,
             as_of=as_of,
-            shown=items_shown(items),
+            shown=items_shown(items) if shown is None else shown,
         )

@@ -172,7 +172,7 @@ class Reads(Area):
                 citizen_ids=plan.citizen_ids,
                 sector=own,
                 as_of=as_of,
-                items=view.items(),
+                shown=view.items_shown(),
                 reader=reader,
                 read_at=read_at,
             )
