@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import types
 import typing
+from collections import OrderedDict
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
@@ -150,6 +151,12 @@ class RowCodec(OrjsonConverter):
     memo_size = 65_536
     """Values (actors, legal bases, periods, ...) the decoder keeps to share between
     rows; past it the memo is emptied and fills again as rows are read."""
+    large_row = 64 * 1024
+    """A row of at least this many bytes is kept decoded, by its bytes: the same bytes
+    read again (a long plan's row, unchanged between reads) give the same state without
+    decoding them (comparing bytes is a hundred times cheaper)."""
+    large_rows_kept = 32
+    """Large rows kept decoded; past it the least recently read is dropped."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -160,6 +167,7 @@ class RowCodec(OrjsonConverter):
         self._decoders: dict[Any, msgspec.json.Decoder[Any] | None] = {}
         self._mirrors: dict[type[BaseModel], tuple[type[msgspec.Struct], tuple[str, ...]]] = {}
         self._memo: dict[tuple[Any, ...], BaseModel] = {}
+        self._large: OrderedDict[tuple[Any, bytes], Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def register_structure_hook(self, cl: Any, func: Any = None) -> Any:
@@ -174,7 +182,20 @@ class RowCodec(OrjsonConverter):
         decoder = self._decoders[cl] if cl in self._decoders else self._decoder(cl)
         if decoder is None:
             return super().loads(data, cl)
-        return cast(T, decoder.decode(data))
+        if len(data) < self.large_row or not isinstance(data, bytes):
+            return cast(T, decoder.decode(data))
+        key = (cl, data)
+        with self._lock:
+            found = self._large.get(key)
+            if found is not None:
+                self._large.move_to_end(key)
+                return cast(T, found)
+        state = decoder.decode(data)
+        with self._lock:
+            self._large[key] = state
+            while len(self._large) > self.large_rows_kept:
+                self._large.popitem(last=False)
+        return cast(T, state)
 
     def loads_validated(self, data: bytes | bytearray | memoryview | str, cl: type[T]) -> T:
         """The same row read through cattrs and pydantic, every value validated (slower:
