@@ -33,6 +33,9 @@ Sections (``--only`` / ``--skip``; storages from ``--storage``, default all thre
   sector-view read during the erasures against during the old path. Goals: at most
   50 ms CPU an erasure, flat in the municipality's size; the longest read under 100 ms.
   8,000 citizens: ``python benchmarks/bench_erasure.py``.
+- ``reads``: ``sector_view`` and ``citizen_plan`` of a 2,000-event plan against the
+  same reads of a 50-event plan, now and as of a past time (``bench_reads``). Goal: the
+  long plan's read within 2x of the short one's (by CPU time).
 
 Every row gives the baseline and oneplan's figure, the ratio (oneplan over the baseline
 for rates, the baseline over oneplan for times: above 1 is faster than the baseline),
@@ -67,11 +70,22 @@ import bench_audit  # noqa: E402  (imports bench_commands itself)
 import bench_commands  # noqa: E402
 import bench_encryption  # noqa: E402
 import bench_erasure  # noqa: E402
+import bench_reads  # noqa: E402
 import bench_rebuild  # noqa: E402
 import bench_scale  # noqa: E402
 import orjson  # noqa: E402
 
-SECTIONS = ("commands", "asof", "rebuild", "audit", "encryption", "raw", "scale", "erasure")
+SECTIONS = (
+    "commands",
+    "asof",
+    "rebuild",
+    "audit",
+    "encryption",
+    "raw",
+    "scale",
+    "erasure",
+    "reads",
+)
 STORAGES = ("memory", "sqlite", "postgres")
 
 
@@ -251,6 +265,36 @@ def section_asof(kinds: list[str], size: Size) -> list[Row]:
             )
     finally:
         stores.close()
+    return rows
+
+
+def section_reads(kinds: list[str], size: Size) -> list[Row]:
+    rows = []
+    reads = 5 if size is QUICK else 20
+    for kind in kinds:
+        log(f"reads: {kind}, plans of 50 and 2,000 events, {reads} reads of each kind")
+        r = bench_reads.run([kind], 50, 2000, reads)[kind]
+        short, long = r["short"], r["long"]
+        for what in bench_reads.READS:
+            rows.append(
+                duration(
+                    "reads",
+                    f"{what.replace('_', ' ')}, median ({long['events']}-event plan; access "
+                    f"event {long['access_event_bytes']:,} bytes)",
+                    kind,
+                    f"the same read of a {short['events']}-event plan",
+                    short[what]["wall_ms"],
+                    long[what]["wall_ms"],
+                    "ms",
+                    goal="long within 2x of short (>= 0.50, by CPU)",
+                    met=short[what]["cpu_ms"] / long[what]["cpu_ms"] >= 1 / bench_reads.GOAL_RATIO,
+                    cpu_baseline=short[what]["cpu_ms"],
+                    cpu_ours=long[what]["cpu_ms"],
+                    cpu_unit="CPU ms/read (median)",
+                    cpu_ratio=short[what]["cpu_ms"] / long[what]["cpu_ms"],
+                    extra=r,
+                )
+            )
     return rows
 
 
@@ -747,6 +791,7 @@ def main(argv: list[str] | None = None) -> int:
             if "postgres" in kinds
             else []
         ),
+        "reads": lambda: section_reads(kinds, size),
     }
     failed: dict[str, str] = {}
     for name in sections:
