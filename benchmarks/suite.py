@@ -27,6 +27,15 @@ Sections (``--only`` / ``--skip``; storages from ``--storage``, default all thre
   against oneplan writing them (commands, SQLite) and mapping them back.
 - ``scale``: 1-4 writer processes and two projection runners on one PostgreSQL schema
   (``bench_scale``), with no-loss checks; not in ``--quick`` unless named in ``--only``.
+- ``erasure``: ``erase_citizen`` of a municipality's citizens (``oneplan simulate``,
+  SQLite; 500 and 2,000 citizens, 500 in ``--quick``) against the old path, emptying the
+  views and rebuilding them (``bench_erasure``); and a reader process's longest
+  sector-view read during the erasures against during the old path. Goals: at most
+  50 ms CPU an erasure, flat in the municipality's size; the longest read under 100 ms.
+  8,000 citizens: ``python benchmarks/bench_erasure.py``.
+- ``reads``: ``sector_view`` and ``citizen_plan`` of a 2,000-event plan against the
+  same reads of a 50-event plan, now and as of a past time (``bench_reads``). Goal: the
+  long plan's read within 2x of the short one's (by CPU time).
 
 Every row gives the baseline and oneplan's figure, the ratio (oneplan over the baseline
 for rates, the baseline over oneplan for times: above 1 is faster than the baseline),
@@ -60,11 +69,23 @@ import bench_asof  # noqa: E402
 import bench_audit  # noqa: E402  (imports bench_commands itself)
 import bench_commands  # noqa: E402
 import bench_encryption  # noqa: E402
+import bench_erasure  # noqa: E402
+import bench_reads  # noqa: E402
 import bench_rebuild  # noqa: E402
 import bench_scale  # noqa: E402
 import orjson  # noqa: E402
 
-SECTIONS = ("commands", "asof", "rebuild", "audit", "encryption", "raw", "scale")
+SECTIONS = (
+    "commands",
+    "asof",
+    "rebuild",
+    "audit",
+    "encryption",
+    "raw",
+    "scale",
+    "erasure",
+    "reads",
+)
 STORAGES = ("memory", "sqlite", "postgres")
 
 
@@ -80,9 +101,10 @@ class Size:
     audit_plans: int
     encryption_plans: int
     scale_plans: int
+    erasure_citizens: tuple[int, ...] = (500, 2000)
 
 
-QUICK = Size(20, 1, 1000, 60, 60, 1, 20_000, 4, 8, 4)
+QUICK = Size(20, 1, 1000, 60, 60, 1, 20_000, 4, 8, 4, (500,))
 FULL = Size(100, 3, 1200, 200, 150, 3, 100_000, 20, 20, 10)
 
 
@@ -243,6 +265,36 @@ def section_asof(kinds: list[str], size: Size) -> list[Row]:
             )
     finally:
         stores.close()
+    return rows
+
+
+def section_reads(kinds: list[str], size: Size) -> list[Row]:
+    rows = []
+    reads = 5 if size is QUICK else 20
+    for kind in kinds:
+        log(f"reads: {kind}, plans of 50 and 2,000 events, {reads} reads of each kind")
+        r = bench_reads.run([kind], 50, 2000, reads)[kind]
+        short, long = r["short"], r["long"]
+        for what in bench_reads.READS:
+            rows.append(
+                duration(
+                    "reads",
+                    f"{what.replace('_', ' ')}, median ({long['events']}-event plan; access "
+                    f"event {long['access_event_bytes']:,} bytes)",
+                    kind,
+                    f"the same read of a {short['events']}-event plan",
+                    short[what]["wall_ms"],
+                    long[what]["wall_ms"],
+                    "ms",
+                    goal="long within 2x of short (>= 0.50, by CPU)",
+                    met=short[what]["cpu_ms"] / long[what]["cpu_ms"] >= 1 / bench_reads.GOAL_RATIO,
+                    cpu_baseline=short[what]["cpu_ms"],
+                    cpu_ours=long[what]["cpu_ms"],
+                    cpu_unit="CPU ms/read (median)",
+                    cpu_ratio=short[what]["cpu_ms"] / long[what]["cpu_ms"],
+                    extra=r,
+                )
+            )
     return rows
 
 
@@ -537,6 +589,47 @@ def section_scale(size: Size, writers: list[int]) -> list[Row]:
     return rows
 
 
+def section_erasure(size: Size) -> list[Row]:
+    rows = []
+    for citizens in size.erasure_citizens:
+        r = bench_erasure.measure(citizens, 5, old=True, read=True)
+        rows.append(
+            duration(
+                "erasure",
+                f"erase one citizen of {citizens:,} ({r['events']:,} events; "
+                f"{r['events_refolded_median']} folded again)",
+                "sqlite",
+                "reset + rebuild (the old path)",
+                r["old_path_cpu_s"],
+                r["erasure_cpu_median_s"],
+                "CPU s",
+                goal="<= 0.050 CPU s (median), flat",
+                met=r["erasure_cpu_median_s"] <= 0.050,
+                note=(
+                    f"max {r['erasure_cpu_max_s'] * 1000:.0f} ms CPU (the first: cold caches); "
+                    f"wall median {r['erasure_wall_median_s'] * 1000:.0f} ms"
+                ),
+                extra=r,
+            )
+        )
+        if r["reads"]:
+            rows.append(
+                duration(
+                    "erasure",
+                    f"a reader's longest sector-view read during erasures ({citizens:,})",
+                    "sqlite",
+                    "during the old path",
+                    r["read_longest_during_old_path_s"],
+                    r["read_longest_during_erasures_s"],
+                    "s",
+                    goal="< 0.100 s",
+                    met=r["read_longest_during_erasures_s"] < 0.100,
+                    note=f"quiet median {r['read_quiet_median_s'] * 1000:.1f} ms",
+                )
+            )
+    return rows
+
+
 # --- the machine and the output -----------------------------------------------------
 
 
@@ -692,11 +785,13 @@ def main(argv: list[str] | None = None) -> int:
         "audit": lambda: section_audit(on_disk, size),
         "encryption": lambda: section_encryption(kinds, size),
         "raw": lambda: section_raw(kinds, size, rows),
+        "erasure": lambda: section_erasure(size) if "sqlite" in kinds else [],
         "scale": lambda: (
             section_scale(size, [int(n) for n in args.writers.split(",")])
             if "postgres" in kinds
             else []
         ),
+        "reads": lambda: section_reads(kinds, size),
     }
     failed: dict[str, str] = {}
     for name in sections:

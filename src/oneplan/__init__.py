@@ -4,7 +4,7 @@ Everything a service, an auditor or an evaluator needs is importable from here.
 """
 
 from oneplan import commands
-from oneplan.aggregates.access import AccessRecord
+from oneplan.aggregates.access import AccessRecord, ItemsShown
 from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import CostEntry, Decision, Dependency, Intervention
 from oneplan.aggregates.personal import ERASED
@@ -209,6 +209,7 @@ __all__ = [
     "InterventionStatus",
     "InvalidDatabaseUrl",
     "InvalidInput",
+    "ItemsShown",
     "JourneyState",
     "KeyConfigurationError",
     "Keys",

@@ -80,6 +80,7 @@ from oneplan.projections.caseload import (
 from oneplan.projections.citizen_view import CitizenState, CitizenView
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.projections.runner import ProjectionRunner
+from oneplan.projections.sealed_rows import sealed_store
 from oneplan.projections.stores import store_for_env
 from oneplan.recorders import READ_VERSIONS, AuditedRecorder, application_recorder
 from oneplan.snapshots import (
@@ -442,7 +443,8 @@ class OnePlan(Application[UUID]):
                 from oneplan.projections import VIEWS
 
                 names = ["route", *(view.name for view in VIEWS)]
-                self._views = ProjectionRunner(self, store_for_env(self._settings, names))
+                store = sealed_store(store_for_env(self._settings, names), self.sealer)
+                self._views = ProjectionRunner(self, store)
             return self._views
 
     def close(self) -> None:

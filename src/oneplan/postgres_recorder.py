@@ -263,80 +263,103 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
     def _insert_compiled(
         self, sql: dict[str, Any], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        from psycopg.rows import tuple_row
 
         decided_on: dict[UUID, int] = kwargs.pop(READ_VERSIONS, None) or {}
         keyed = self.audit_key is not None
         known, previous = self._previous_macs(stored_events) if keyed else ({}, {})
         with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                with conn.cursor() as curs:
-                    self._insert_events(curs, stored_events, **kwargs)
-                    for lock in sql["lock"]:
-                        curs.execute(lock, prepare=True)
-                    curs.execute(sql["notify"])
-                cursor = conn.cursor(row_factory=tuple_row)
-                meta = last = head = heads = stale = None
-                both = bool(decided_on) and self._start is None
-                if decided_on:  # read under the lock, in the same round trip
-                    stale = conn.cursor(row_factory=tuple_row)
-                    stale.execute(
-                        sql["stale_and_meta" if both else "stale"],
-                        (list(decided_on), [v + 1 for v in decided_on.values()]),
-                    )
-                if self._start is None:
-                    if not both:
-                        meta = conn.cursor(row_factory=tuple_row)
-                        meta.execute(sql["meta"])
-                    if keyed:
-                        last = conn.cursor(row_factory=tuple_row)
-                        last.execute(sql["last"])
-                if keyed:
-                    head = conn.cursor(row_factory=tuple_row)
-                    head.execute(sql["head"])
-                    if previous:
-                        heads = conn.cursor(row_factory=tuple_row)
-                        heads.execute(
-                            sql["stream_heads"], (list(previous), list(previous.values()))
-                        )
-                cursor.execute(
-                    sql["insert"],
-                    (
-                        [
-                            self.construct_pg_stored_event(
-                                s.originator_id, s.originator_version, s.topic, s.state
-                            )
-                            for s in stored_events
-                        ],
-                    ),
+            try:
+                positions, entries, start = self._pipelined(
+                    conn, sql, stored_events, decided_on, known, previous, **kwargs
                 )
-                pipeline.sync()
-                checked = stale.fetchone() if stale is not None else None
-                if checked is not None and checked[0] is not None:
-                    raise StaleRead(f"{checked[0]} has changed since it was read")
-                inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
-                positions = [
-                    inserted[(s.originator_id, s.originator_version)] for s in stored_events
-                ]
-                read = self._start
-                if meta is not None or both:
-                    try:
-                        read = start_from_meta(
-                            dict(zip(checked[1] or (), checked[2] or (), strict=True))
-                            if meta is None and checked is not None
-                            else dict(meta.fetchall() if meta is not None else ())
+            except BaseException:
+                conn.rollback()  # (the transaction this write began, if still open)
+                raise
+            self._start = start
+        self._remember(entries)
+        return positions
+
+    def _pipelined(
+        self,
+        conn: Any,
+        sql: dict[str, Any],
+        stored_events: Sequence[StoredEvent],
+        decided_on: dict[UUID, int],
+        known: dict[str, bytes],
+        previous: dict[Any, int],
+        **kwargs: Any,
+    ) -> tuple[list[int], list[ChainEntry], ChainStart | None]:
+        """The write in two round trips, as bare eventsourcing's: the lock, the reads and
+        the insert; then the chain entries (made from the positions just given) and the
+        commit together. The transaction is begun and committed in the pipeline itself
+        (psycopg's transaction block would wait for the server once more at its start
+        and before the commit)."""
+        from psycopg.rows import tuple_row
+
+        keyed = self.audit_key is not None
+        entries: list[ChainEntry] = []
+        with conn.pipeline() as pipeline:
+            with conn.cursor() as curs:
+                curs.execute(b"BEGIN")
+                self._insert_events(curs, stored_events, **kwargs)
+                for lock in sql["lock"]:
+                    curs.execute(lock, prepare=True)
+                curs.execute(sql["notify"])
+            cursor = conn.cursor(row_factory=tuple_row)
+            meta = last = head = heads = stale = None
+            both = bool(decided_on) and self._start is None
+            if decided_on:  # read under the lock, in the same round trip
+                stale = conn.cursor(row_factory=tuple_row)
+                stale.execute(
+                    sql["stale_and_meta" if both else "stale"],
+                    (list(decided_on), [v + 1 for v in decided_on.values()]),
+                )
+            if self._start is None:
+                if not both:
+                    meta = conn.cursor(row_factory=tuple_row)
+                    meta.execute(sql["meta"])
+                if keyed:
+                    last = conn.cursor(row_factory=tuple_row)
+                    last.execute(sql["last"])
+            if keyed:
+                head = conn.cursor(row_factory=tuple_row)
+                head.execute(sql["head"])
+                if previous:
+                    heads = conn.cursor(row_factory=tuple_row)
+                    heads.execute(sql["stream_heads"], (list(previous), list(previous.values())))
+            cursor.execute(
+                sql["insert"],
+                (
+                    [
+                        self.construct_pg_stored_event(
+                            s.originator_id, s.originator_version, s.topic, s.state
                         )
-                    except ValueError as e:
-                        raise StorageError(
-                            f"the audit chain's metadata is unreadable: {e}"
-                        ) from None
-                found = _single(last.fetchone()) if last is not None else None
-                start = self._check_start(read, found)
-                if start is not None and read is None:
-                    for name, value in start_to_meta(start).items():
-                        conn.execute(sql["write_meta"], (name, value))
-                if start is None:
-                    return positions
+                        for s in stored_events
+                    ],
+                ),
+            )
+            pipeline.sync()
+            checked = stale.fetchone() if stale is not None else None
+            if checked is not None and checked[0] is not None:
+                raise StaleRead(f"{checked[0]} has changed since it was read")
+            inserted = {(r[1], r[2]): r[0] for r in cursor.fetchall()}
+            positions = [inserted[(s.originator_id, s.originator_version)] for s in stored_events]
+            read = self._start
+            if meta is not None or both:
+                try:
+                    read = start_from_meta(
+                        dict(zip(checked[1] or (), checked[2] or (), strict=True))
+                        if meta is None and checked is not None
+                        else dict(meta.fetchall() if meta is not None else ())
+                    )
+                except ValueError as e:
+                    raise StorageError(f"the audit chain's metadata is unreadable: {e}") from None
+            found = _single(last.fetchone()) if last is not None else None
+            start = self._check_start(read, found)
+            if start is not None and read is None:
+                for name, value in start_to_meta(start).items():
+                    conn.execute(sql["write_meta"], (name, value))
+            if start is not None:
                 assert head is not None
                 assert self.audit_key is not None
                 top = head.fetchone()
@@ -358,9 +381,8 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
                         for value in (e.position, e.seq, ids[e.stream_id], e.version, e.mac)
                     ],
                 )
-            self._start = start
-        self._remember(entries)
-        return positions
+            conn.execute(b"COMMIT")
+        return positions, entries, start
 
     def _chain_insert(self, rows: int) -> Any:
         """The insert of ``rows`` chain entries, one statement (made once per count)."""

@@ -262,8 +262,12 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
     ) -> tuple[Sequence[int] | None, list[ChainEntry]]:
         """Insert the events and (with a key) their chain entries; refuse as
         ``_check_start`` says."""
-        self._check_reads(c, kwargs.pop(READ_VERSIONS, None))
-        read = self._start or self._read_start(c)
+        reads = kwargs.pop(READ_VERSIONS, None)
+        if self._start is None:  # (the chain's start read in the same statement)
+            read = self._check_reads(c, reads, start=True)
+        else:
+            read = self._start
+            self._check_reads(c, reads, start=False)
         last = self._last_position(c) if read is None and self.audit_key is not None else None
         start = self._check_start(read, last)
         if start is not None and read is None:
@@ -284,17 +288,39 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
         c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?, ?, ?)", entries)
         return positions, entries
 
-    def _check_reads(self, c: SQLiteCursor, read: dict[UUID, int] | None) -> None:
+    def _check_reads(
+        self, c: SQLiteCursor, read: dict[UUID, int] | None, *, start: bool
+    ) -> ChainStart | None:
         """Under the write lock: refuse the write if an aggregate it was decided on has
-        a version after the one read (``StaleRead``)."""
-        for aggregate_id, version in (read or {}).items():
-            c.execute(
-                f"SELECT 1 FROM {self.events_table_name} "
-                "WHERE originator_id = ? AND originator_version = ?",
-                (_hex(aggregate_id), version + 1),
-            )
-            if c.fetchone() is not None:
-                raise StaleRead(f"{aggregate_id} has changed since version {version}")
+        a version after the one read (``StaleRead``); with ``start``, read the chain's
+        start in the same statement (one statement a write, not one per read)."""
+        found = read or {}
+        if not found and not start:
+            return None
+        parts = [f"SELECT name, value FROM {META_TABLE}"] if start else []
+        parts += [
+            f"SELECT NULL, originator_id FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version = ?"
+        ] * len(found)
+        c.execute(
+            " UNION ALL ".join(parts),
+            [
+                value
+                for aggregate_id, version in found.items()
+                for value in (_hex(aggregate_id), version + 1)
+            ],
+        )
+        meta: dict[str, str] = {}
+        for name, value in c.fetchall():
+            if name is None:
+                raise StaleRead(f"{value} has changed since it was read")
+            meta[name] = value
+        if not start:
+            return None
+        try:
+            return start_from_meta(meta)
+        except ValueError as e:
+            raise StorageError(f"the audit chain's metadata is unreadable: {e}") from None
 
     def start_chain(self) -> ChainStart:
         """Start the audit chain after the last event stored now (or return its start,

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import attrs
 
+from oneplan.aggregates.access import items_shown
 from oneplan.letter import CitizenLetter, Language, Municipality, StaffContact, build_letter
 from oneplan.projections.access_log import AccessEntry
 from oneplan.projections.plan_view import HandOverItem, PlanState
@@ -151,7 +152,7 @@ def _entry(
         sector=sector if sector is not None else reader.sector,
         plan_id=plan_id,
         as_of=None,
-        items=items,
+        shown=items_shown(items),
         what=what,
         recipient=recipient,
         basis=basis,

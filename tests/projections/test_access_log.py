@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from oneplan.aggregates.access import AccessRecord
+from oneplan.aggregates.access import AccessRecord, items_shown
 from oneplan.aggregates.plan import Plan
 from oneplan.projections.access_log import AccessEntry, AccessLogState, AccessLogView
 from oneplan.projections.base import Route, codec
@@ -86,8 +86,9 @@ def test_a_sector_view_read_is_logged_for_the_citizen() -> None:
         sector=Sector.SOCIAL,
         plan_id=PLAN,
         as_of=at(2026, 3, 1),
-        items=ITEMS,
+        shown=items_shown(ITEMS),
     )
+    assert entry.items == ITEMS
 
 
 def test_an_entry_counts_the_items_shown_of_each_kind() -> None:

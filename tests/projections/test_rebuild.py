@@ -43,6 +43,7 @@ def stored(runner: ProjectionRunner) -> dict[str, dict[str, bytes]]:
 def aside_tables(app: OnePlan) -> list[str]:
     """Tables a rebuild writes aside, left in the database."""
     store: Any = app.views.store
+    store = getattr(store, "inner", store)  # (rows sealed: the SQL store within)
     db = store._db
     if type(db).__module__.startswith("psycopg"):
         rows = db.execute(

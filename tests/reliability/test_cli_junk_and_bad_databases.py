@@ -77,6 +77,7 @@ OTHER_EXAMPLES: dict[str, tuple[str, ...]] = {
     "staff grant-role": ("lars.s", "records-officer", *ADMIN),
     "staff revoke-role": ("lars.s", "records-officer", "--reason", "moved on", *ADMIN),
     "staff leave": ("hanne.b", "--reason", "moved on", *ADMIN),
+    "views follow": ("--once",),
 }
 """An example call of every command that is not a read (the reads' are in READ_COMMANDS),
 its principal included."""

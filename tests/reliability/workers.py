@@ -762,19 +762,22 @@ def final_problems(app: OnePlan, url: str, acks: list[dict[str, Any]]) -> list[s
 
 
 def killed_erasure(url: str, keys: Keys, now: datetime, citizen_id: UUID, kill_at: str) -> None:
-    """Erase a citizen and die (SIGKILL) where ``kill_at`` says: ``"keys"`` as the data
-    keys are about to be destroyed (after ``Citizen.Erased`` is stored), ``"views"`` as
-    the views are about to be rebuilt (after the keys are gone)."""
+    """Erase a citizen and die (SIGKILL) where ``kill_at`` says: ``"fold"`` as the views
+    are about to fold ``Citizen.Erased`` (after it is stored), ``"keys"`` as the data keys
+    are about to be destroyed (after the views folded it), ``"scrub"`` as the database's
+    files are about to be scrubbed (after the keys are gone)."""
 
     def die(*args: Any, **kwargs: Any) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
     with OnePlan.open(url, keys=keys, clock=lambda: now) as app:
-        if kill_at == "keys":
+        if kill_at == "fold":
+            app.views.catch_up = die  # type: ignore[method-assign]
+        elif kill_at == "keys":
             assert app.sealer is not None
             app.sealer.destroy = die  # type: ignore[method-assign]
         else:
-            app.views.rebuild = die  # type: ignore[method-assign]
+            app.views.store.scrub = die  # type: ignore[method-assign]
         as_staff(app, ANNE).erase_citizen(citizen_id=citizen_id)
     raise AssertionError("the erasure should have been killed")
 

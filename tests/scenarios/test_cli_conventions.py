@@ -217,6 +217,7 @@ def test_every_command_that_discloses_personal_data_or_writes_asks_who_is_asking
     anonymous = {"version", "replay", "simulate", "schema", "demo", "evaluate-key", "keys new"}
     anonymous |= {"audit verify", "audit anchor", "staff bootstrap", "keys anchor-public-key"}
     anonymous |= {"serve"}  # (each request's principal comes from its verified OIDC token)
+    anonymous |= {"views follow", "views status"}  # (positions only; the views, as replay)
 
     assert set(PRINCIPAL_COMMANDS) == set(COMMANDS) - anonymous
 

@@ -162,8 +162,9 @@ def test_the_access_log_shows_a_sector_read_done_before(
         "health",
         str(plan),
     )
-    assert by_sofie["items"]
-    assert all(item["basis"] in ("own-sector", "consent") for item in by_sofie["items"])
+    assert by_sofie["shown"]  # (runs of ids of one kind under one basis: ItemsShown)
+    assert all(run["basis"] in ("own-sector", "consent") for run in by_sofie["shown"])
+    assert all(run["item_ids"] for run in by_sofie["shown"])
 
     code, out, _ = run("access-log", str(citizen), "--as", f"citizen:{citizen}", "--db", db)
     assert code == 0

@@ -1,21 +1,134 @@
 """The access log (*logning af opslag*): who read a citizen's data, what they were shown,
 and under which consent or legal basis (rule 14).
 
-A sector view's read names every item shown (``SectorViewRead``); every other
+A sector view's read names every item shown (``SectorViewRead``), by id and with what
+allowed it, compactly (``ItemsShown``: a run of items of one kind under one basis, a
+goal's consecutive progress notes as one range); every other
 disclosure (the citizen's plan, the journey, an export to another system, an audit
 export, an auditor's read of the full record, an evaluation extract) is a
 ``Disclosed`` naming what was disclosed, to whom, and on which basis."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from oneplan.aggregates.base import OnePlanAggregate, require_caseworker
-from oneplan.values import AccessedItem, Actor, Sector
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
-__all__ = ["DISCLOSURES", "AccessRecord"]
+from oneplan.aggregates.base import OnePlanAggregate, require_caseworker
+from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
+
+__all__ = ["DISCLOSURES", "AccessRecord", "ItemsShown", "items_shown", "runs_shown"]
+
+_NUMBERED = re.compile(r"^(?P<head>.+)/(?P<n>0|[1-9]\d{0,8})$")
+_RANGE = re.compile(r"^(?P<head>.+)/(?P<first>\d{1,9})-(?P<last>\d{1,9})$")
+
+
+class ItemsShown(BaseModel):
+    """Items of one kind shown one after another under one basis (the consent(s) or legal
+    basis that allowed them): their ids, a run of numbered ids (a goal's progress notes,
+    ``<goal id>/<index>``) written as one range ``<goal id>/<first>-<last>``. What an
+    access record keeps of a sector-view read: ids and bases, never the items' content."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Annotated[str, StringConstraints(pattern=r"^[a-z-]{1,40}$")]
+    item_ids: tuple[Annotated[str, StringConstraints(max_length=100)], ...]
+    basis: DisclosureBasis
+    consent_ids: tuple[UUID, ...] = ()
+    legal_basis: LegalBasis | None = None
+
+    @property
+    def count(self) -> int:
+        """How many items this stands for."""
+        n = 0
+        for item_id in self.item_ids:
+            m = _RANGE.match(item_id)
+            n += int(m["last"]) - int(m["first"]) + 1 if m else 1
+        return n
+
+    def ids(self) -> Iterable[str]:
+        """Every item's id, ranges written out, in the order shown."""
+        for item_id in self.item_ids:
+            m = _RANGE.match(item_id)
+            if m is None:
+                yield item_id
+            else:
+                yield from (f"{m['head']}/{i}" for i in range(int(m["first"]), int(m["last"]) + 1))
+
+    def items(self) -> tuple[AccessedItem, ...]:
+        """Every item, one by one, with what allowed it."""
+        return tuple(
+            AccessedItem.model_construct(  # (each part validated here already)
+                kind=self.kind,
+                item_id=item_id,
+                basis=self.basis,
+                consent_ids=self.consent_ids,
+                legal_basis=self.legal_basis,
+            )
+            for item_id in self.ids()
+        )
+
+
+def _ranged(ids: list[str]) -> tuple[str, ...]:
+    """``ids`` with runs of consecutive numbers under one head written as ranges."""
+    out: list[str] = []
+    head, first, last = "", -1, -1
+
+    def close() -> None:
+        if first >= 0:
+            out.append(f"{head}/{first}" if first == last else f"{head}/{first}-{last}")
+
+    for item_id in ids:
+        m = _NUMBERED.match(item_id)
+        if m is not None and first >= 0 and m["head"] == head and int(m["n"]) == last + 1:
+            last += 1
+            continue
+        close()
+        if m is not None:
+            head, first, last = m["head"], int(m["n"]), int(m["n"])
+        else:
+            head, first, last = "", -1, -1
+            out.append(item_id)
+    close()
+    return tuple(out)
+
+
+def items_shown(items: Iterable[AccessedItem]) -> tuple[ItemsShown, ...]:
+    """Items shown, in their order, as runs of one kind under one basis (see
+    ``ItemsShown``); ``items()`` of each, in turn, gives them back one by one."""
+    return runs_shown(
+        (item.kind, item.item_id, item.basis, item.consent_ids, item.legal_basis) for item in items
+    )
+
+
+def runs_shown(
+    items: Iterable[tuple[str, str, DisclosureBasis, tuple[UUID, ...], LegalBasis | None]],
+) -> tuple[ItemsShown, ...]:
+    """``items_shown`` of items given as (kind, id, basis, consent ids, legal basis)."""
+    runs: list[tuple[tuple[Any, ...], list[str]]] = []
+    last: tuple[Any, ...] | None = None
+    for kind, item_id, basis, consent_ids, legal_basis in items:
+        key = (kind, basis, consent_ids, legal_basis)
+        if key == last:
+            runs[-1][1].append(item_id)
+        else:
+            runs.append((key, [item_id]))
+            last = key
+    return tuple(
+        ItemsShown(
+            kind=kind,
+            item_ids=_ranged(ids),
+            basis=basis,
+            consent_ids=consent_ids,
+            legal_basis=legal_basis,
+        )
+        for (kind, basis, consent_ids, legal_basis), ids in runs
+    )
+
 
 DISCLOSURES = (
     "citizen-plan",
@@ -42,16 +155,36 @@ class AccessRecord(OnePlanAggregate):
         self.citizen_ids: tuple[UUID, ...]
         self.sector: Sector
         self.as_of: datetime | None
-        self.items: tuple[AccessedItem, ...]
+        self.shown: tuple[ItemsShown, ...]
+
+    @property
+    def items(self) -> tuple[AccessedItem, ...]:
+        """Every item shown, one by one, with what allowed it."""
+        return tuple(item for run in self.shown for item in run.items())
 
     class SectorViewRead(OnePlanAggregate.Created):
-        """A caseworker read a plan's sector view and was shown these items."""
+        """A caseworker read a plan's sector view and was shown these items (their ids and
+        what allowed each, in runs: ``ItemsShown``)."""
 
+        class_version = 2
         plan_id: UUID
         citizen_ids: tuple[UUID, ...]
         sector: Sector
         as_of: datetime | None
-        items: tuple[AccessedItem, ...]
+        shown: tuple[ItemsShown, ...]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Version 1 listed every item one by one (``items``); version 2 keeps the
+            same items, in the same order, as runs under one basis, with a goal's
+            consecutive progress notes as one range."""
+            items = [AccessedItem.model_validate(item) for item in state.pop("items")]
+            state["shown"] = [run.model_dump(mode="json") for run in items_shown(items)]
+
+        @property
+        def items(self) -> tuple[AccessedItem, ...]:
+            """Every item shown, one by one, with what allowed it."""
+            return tuple(item for run in self.shown for item in run.items())
 
         def apply(self, aggregate: Any) -> None:
             super().apply(aggregate)
@@ -59,7 +192,7 @@ class AccessRecord(OnePlanAggregate):
             aggregate.citizen_ids = self.citizen_ids
             aggregate.sector = self.sector
             aggregate.as_of = self.as_of
-            aggregate.items = self.items
+            aggregate.shown = self.shown
 
     class Disclosed(OnePlanAggregate.Created):
         """Personal data was disclosed to someone (rule 14): ``what`` (one of
@@ -123,10 +256,13 @@ class AccessRecord(OnePlanAggregate):
         citizen_ids: tuple[UUID, ...],
         sector: Sector,
         as_of: datetime | None,
-        items: tuple[AccessedItem, ...],
+        items: tuple[AccessedItem, ...] = (),
+        shown: tuple[ItemsShown, ...] | None = None,
         reader: Actor,
         read_at: datetime,
     ) -> AccessRecord:
+        """Record a read of a plan's sector view that showed ``items`` (or the same as
+        runs: ``shown``, as ``SectorView.items_shown()`` gives them)."""
         require_caseworker("ReadSectorView", "reader", reader)
         return cls._begin(
             cls.SectorViewRead,
@@ -137,5 +273,5 @@ class AccessRecord(OnePlanAggregate):
             citizen_ids=citizen_ids,
             sector=sector,
             as_of=as_of,
-            items=items,
+            shown=items_shown(items) if shown is None else shown,
         )

@@ -11,6 +11,7 @@ from oneplan.cli import privacy as _privacy  # noqa: F401
 from oneplan.cli import schema as _schema  # noqa: F401
 from oneplan.cli import serve as _serve  # noqa: F401
 from oneplan.cli import staff as _staff  # noqa: F401
+from oneplan.cli import views as _views  # noqa: F401
 from oneplan.cli.common import app, database_url
 
 __all__ = ["app", "database_url", "main"]

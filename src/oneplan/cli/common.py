@@ -47,6 +47,7 @@ __all__ = [
     "PrincipalText",
     "app",
     "as_of_option",
+    "catch_up_showing_progress",
     "configured_keys",
     "database_url",
     "echo_json",
@@ -81,6 +82,7 @@ READ_COMMANDS: dict[str, tuple[str, ...]] = {
     "staff list": ("--as", "staff:{coordinator}"),
     "staff show": ("{coordinator}", "--as", "staff:{coordinator}"),
     "version": (),
+    "views status": (),
 }
 """Every command that shows something, by its path under ``oneplan``, with the arguments
 of an example call (its arguments first, then its options, the principal ``--as``
@@ -114,6 +116,7 @@ OTHER_COMMANDS: frozenset[str] = frozenset(
         "staff grant-role",
         "staff revoke-role",
         "staff leave",
+        "views follow",
     }
 )
 """Every command that writes or works rather than shows (a new one joins here)."""
@@ -320,10 +323,11 @@ def configured_keys(url: str) -> Keys:
 
 
 @contextmanager
-def opened(db: str | None, *, create: bool = False) -> Iterator[OnePlan]:
+def opened(db: str | None, *, create: bool = False, views: bool = False) -> Iterator[OnePlan]:
     """The record at ``db``; any oneplan error becomes a one-line message and exit 1. A
     SQLite file that is not there is an error, unless ``create`` (a command that begins
-    a record, such as ``staff bootstrap``) makes it."""
+    a record, such as ``staff bootstrap``) makes it. ``views``: the command reads the
+    views, so views far behind the log are caught up first with a progress bar."""
     url = database_url(db)
     missing = url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
     if missing and not create:
@@ -331,6 +335,8 @@ def opened(db: str | None, *, create: bool = False) -> Iterator[OnePlan]:
     refuse_another_programs_database(url)
     try:
         with OnePlan.open(url, keys=configured_keys(url)) as oneplan:
+            if views:
+                catch_up_showing_progress(oneplan)
             yield oneplan
     except OnePlanError as e:
         raise fail(str(e)) from None
@@ -338,6 +344,26 @@ def opened(db: str | None, *, create: bool = False) -> Iterator[OnePlan]:
         raise
     except Exception as e:  # a database of another program, a corrupt file...
         raise fail(f"cannot read {url}: {type(e).__name__}: {e}") from None
+
+
+CATCH_UP_PROGRESS_FROM = 10_000
+"""Views at least this many events behind the log are caught up with a progress bar (on
+stderr) before a command runs, instead of its first read folding them in silence."""
+
+
+def catch_up_showing_progress(oneplan: OnePlan) -> int:
+    """Catch the views up with a progress bar when they are far behind the log (after a
+    bulk load, a restore or a new version of a view); returns the events folded."""
+    position, versions = oneplan.views.store.tracking()
+    head = int(oneplan.recorder.max_notification_id() or 0)
+    behind = head if versions != oneplan.views.versions else head - position
+    if behind < CATCH_UP_PROGRESS_FROM:
+        return 0
+    with progress_bar() as bar:
+        task = bar.add_task("catching up the views", total=head)
+        return oneplan.views.catch_up(
+            progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
 
 
 def as_of_option(value: str | None, option: str = "--as-of") -> datetime | None:

@@ -73,7 +73,7 @@ def export_fhir(
             raise fail(
                 f"--legal-basis {legal_basis[:80]!r} is not a legal basis, such as 'RSL § 12 c'"
             ) from None
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         bundle = oneplan.as_(who).fhir_bundle(
             plan_id, recipient=recipient, as_of=moment, legal_basis=law
         )

@@ -144,7 +144,7 @@ def plan_show(
         raise fail("--out writes the citizen's letter; a sector view is printed")
     if format is ShowFormat.PDF and out is None:
         raise fail("a PDF is written to a file: add --out FILE")
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         session = oneplan.as_(who)
         if sector is None:
             letter = session.citizen_letter(plan_id, as_of=moment, language=language)
@@ -244,7 +244,7 @@ def caseload_cmd(
             "every coordinator's caseload is read by an auditor: name a coordinator "
             f"(your own id{', ' + who.id if who.kind == 'staff' else ''})"
         )
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         session = oneplan.as_(who)
         ids = [coordinator] if coordinator else oneplan.coordinators()
         pause = timedelta(days=paused_days)
@@ -294,7 +294,7 @@ def journey(
     sectors met so far. To the citizen, a holder of custody, staff holding the
     citizen's plan, or an auditor (logged)."""
     who = principal_option(principal, basis)
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         state = oneplan.as_(who).journey(citizen_id)
     if format is ListFormat.JSON:
         echo_json(state)
@@ -329,7 +329,7 @@ def access_log_cmd(
     holder of custody, an auditor or a records officer; a read by anyone but the
     citizen is itself logged."""
     who = principal_option(principal, basis)
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         log = oneplan.as_(who).access_log(citizen_id)
     if format is ListFormat.JSON:
         echo_json(log)

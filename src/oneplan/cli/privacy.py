@@ -68,7 +68,7 @@ def retention_due(
     except ValueError:
         raise fail(f"--at {at!r} is not a date (YYYY-MM-DD)") from None
     who = principal_option(principal, basis)
-    with opened(db) as oneplan:
+    with opened(db, views=True) as oneplan:
         due = oneplan.as_(who).retention_due(at=day)
     if format is ListFormat.JSON:
         echo_json([_due_json(d) for d in due])
@@ -170,9 +170,11 @@ def erase(
     """Erase citizens' personal data at the end of retention (crypto-shredding), as a
     records officer (--as staff:ID holding the role records-officer).
 
-    Records the erasure, destroys their data keys, and rebuilds the views. Refused
-    before the end of retention, and before delivery to the archive unless
-    --legal-basis is given. Stored events are never rewritten or deleted."""
+    Records each erasure, folds their view rows again with their data read as erased
+    (the views stay in place), and destroys their data keys: all the citizens given in
+    one pass. Refused before the end of retention, and before delivery to the archive
+    unless --legal-basis is given (a citizen refused stops the run there; those before
+    are erased). Stored events are never rewritten or deleted."""
     try:
         basis = LegalBasis.parse(legal_basis) if legal_basis else None
     except ValueError as e:
@@ -180,18 +182,18 @@ def erase(
     who = principal_option(principal, writes=True)
     with opened(db) as oneplan:
         session = oneplan.as_(who)
-        for citizen_id in citizen_ids:
-            done = _erase_one(session, citizen_id, reason, basis)
+        for done in _erase(session, citizen_ids, reason, basis):
             typer.echo(
-                f"erased citizen {citizen_id}: {done.keys_destroyed} data keys destroyed, "
-                f"{len(done.plan_ids)} case files, views rebuilt ({done.events_refolded} events)"
+                f"erased citizen {done.citizen_id}: {done.keys_destroyed} data keys destroyed, "
+                f"{len(done.plan_ids)} case files, view rows folded again "
+                f"({done.events_refolded} events)"
             )
 
 
-def _erase_one(
-    session: Session, citizen_id: UUID, reason: str, basis: LegalBasis | None
-) -> Erasure:
-    """Erase one citizen, with a progress bar once the views are being rebuilt."""
+def _erase(
+    session: Session, citizen_ids: list[UUID], reason: str, basis: LegalBasis | None
+) -> list[Erasure]:
+    """Erase the citizens, with a progress bar while the views fold a long way."""
     progress = progress_bar()
     task: TaskID | None = None
 
@@ -199,12 +201,12 @@ def _erase_one(
         nonlocal task
         if task is None:
             progress.start()
-            task = progress.add_task(f"erased {citizen_id}: rebuilding views", total=total)
+            task = progress.add_task("erased: folding the views", total=total)
         progress.update(task, completed=done, total=total)
 
     try:
-        return session.erase_citizen(
-            citizen_id=citizen_id, reason=reason, legal_basis=basis, progress=report
+        return session.erase_citizens(
+            citizen_ids, reason=reason, legal_basis=basis, progress=report
         )
     finally:
         if task is not None:

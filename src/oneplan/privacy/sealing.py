@@ -111,6 +111,9 @@ class Sealer:
         self._owners: dict[UUID, StreamOwner] = {}
         self._key_ids: dict[tuple[str, str], str] = {}
         self._ciphers: dict[str, tuple[AESGCM | None, float]] = {}
+        self._erasing: set[str] = set()
+        """Key ids of subjects whose erasure this process has folded (``Citizen.Erased``)
+        but whose keys may not be destroyed yet: read, and never used, as destroyed."""
         self._lock = threading.Lock()
 
     # --- owners and keys -------------------------------------------------------------
@@ -184,7 +187,9 @@ class Sealer:
         self._ciphers[key_id] = (cipher, until)
 
     def _cipher(self, key_id: str) -> AESGCM | None:
-        """The data key ``key_id`` (None: destroyed)."""
+        """The data key ``key_id`` (None: destroyed, or its subject being erased)."""
+        if key_id in self._erasing:
+            return None
         cached = self._ciphers.get(key_id)
         now = time.monotonic()
         if cached is not None and (cached[0] is None or cached[1] > now):
@@ -268,6 +273,48 @@ class Sealer:
                 ) from None
             fields.update(orjson.loads(plain))
         return fields
+
+    # --- view rows (``oneplan.projections.sealed_rows``) ------------------------------
+
+    def subject_key(self, subject: UUID, retention_class: str) -> tuple[str, AESGCM] | None:
+        """The data key a view row of ``subject``'s is sealed under (made on first use);
+        None once the subject is erased (its keys destroyed, or being destroyed)."""
+        try:
+            return self._key_for(subject, retention_class)
+        except CitizenErased:
+            return None
+
+    def data_key(self, key_id: str) -> AESGCM | None:
+        """The data key ``key_id`` (None: destroyed, or its subject being erased);
+        ``CiphertextRejected`` when the key store has no such key."""
+        return self._cipher(key_id)
+
+    def owner_of(self, stream_id: UUID) -> StreamOwner | None:
+        """The owner of a stream, as its first event names it (None: no such stream)."""
+        found = self._owners.get(stream_id)
+        if found is None:
+            first = self._first_event(stream_id)
+            found = None if first is None else stream_owner(first)
+            if found is not None:
+                self._remember(stream_id, found)
+        return found
+
+    def first_event(self, stream_id: UUID) -> Any | None:
+        """The stored first event of a stream (None: the stream has no events yet)."""
+        return self._first_event(stream_id)
+
+    def erasing(self, subjects: Iterable[UUID]) -> None:
+        """From now on, in this process, read ``subjects``' data as erased and seal
+        nothing more under their keys, before the keys are destroyed (an erasure folds
+        the citizen's rows again without them, then destroys the keys)."""
+        rows = self.store.keys_of({str(s) for s in subjects})
+        with self._lock:
+            self._erasing.update(row.key_id for row in rows)
+
+    def destroyed(self, subject: UUID) -> bool:
+        """Whether ``subject`` has data keys and every one of them is destroyed."""
+        rows = self.store.keys_of([str(subject)])
+        return bool(rows) and all(row.wrapped is None for row in rows)
 
     # --- erasure and rotation --------------------------------------------------------
 

@@ -3,8 +3,10 @@
 Every read of a plan's sector view is recorded (``AccessRecord.SectorViewRead``), naming
 the reader, the sector they read as, the plan, the time the plan was read as of, and
 every item they were shown with the consent or legal basis that allowed it (the consent
-travels with what is shared). This view keeps those reads for each citizen the plan is
-about, in the order recorded: a household plan's read appears in every member's log.
+travels with what is shared): by id, in runs of one kind under one basis
+(``ItemsShown``), never copies of the items. This view keeps those reads for each
+citizen the plan is about, in the order recorded: a household plan's read appears in
+every member's log.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from uuid import UUID
 
 import attrs
 
-from oneplan.aggregates.access import AccessRecord
+from oneplan.aggregates.access import AccessRecord, ItemsShown
 from oneplan.projections.base import Fold, Route, replace
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
@@ -42,7 +44,9 @@ class AccessEntry:
     plan_id: UUID | None
     as_of: datetime | None
     """The time the plan was read as of (None: as it stood when read)."""
-    items: tuple[AccessedItem, ...]
+    shown: tuple[ItemsShown, ...]
+    """What was shown, by id, with what allowed it: runs of items of one kind under one
+    basis (``items`` gives them one by one)."""
     what: str = "sector-view"
     """What was disclosed: ``sector-view``, or one of ``AccessRecord``'s ``DISCLOSURES``
     (``citizen-plan``, ``journey``, ``fhir-export``, ``audit-export``, ``full-record``,
@@ -57,18 +61,23 @@ class AccessEntry:
     appears in every citizen's log."""
 
     @property
+    def items(self) -> tuple[AccessedItem, ...]:
+        """Every item shown, one by one, with the consent or legal basis that allowed it."""
+        return tuple(item for run in self.shown for item in run.items())
+
+    @property
     def item_counts(self) -> dict[str, int]:
         """How many items of each kind were shown, kinds in the order first shown."""
         counts: dict[str, int] = {}
-        for item in self.items:
-            counts[item.kind] = counts.get(item.kind, 0) + 1
+        for run in self.shown:
+            counts[run.kind] = counts.get(run.kind, 0) + run.count
         return counts
 
     @property
     def consent_ids(self) -> tuple[UUID, ...]:
         """The consents that allowed something in this read, in the order first named."""
         found = dict.fromkeys(
-            [*(c for item in self.items for c in item.consent_ids), *self.disclosure_consents]
+            [*(c for run in self.shown for c in run.consent_ids), *self.disclosure_consents]
         )
         return tuple(found)
 
@@ -77,15 +86,15 @@ class AccessEntry:
         """The legal bases named as allowing something (a sector's own legal basis for its
         own items, or an override), in the order first named."""
         found: list[LegalBasis] = []
-        for item in self.items:
-            if item.legal_basis is not None and item.legal_basis not in found:
-                found.append(item.legal_basis)
+        for run in self.shown:
+            if run.legal_basis is not None and run.legal_basis not in found:
+                found.append(run.legal_basis)
         return tuple(found)
 
     @property
     def bases(self) -> tuple[DisclosureBasis, ...]:
         """What kinds of allowance were used (own sector, consent, legal basis)."""
-        return tuple(dict.fromkeys(item.basis for item in self.items))
+        return tuple(dict.fromkeys(run.basis for run in self.shown))
 
 
 @attrs.frozen
@@ -105,7 +114,8 @@ class AccessLogView(Fold[AccessLogState]):
     """Who has read each citizen's data: one row per read and citizen (see ``keys``)."""
 
     name: ClassVar[str] = "access_log"
-    version: ClassVar[int] = 2
+    version: ClassVar[int] = 3
+    """3: a sector-view read's items as runs of ids under one basis (``shown``)."""
     state_type: ClassVar[type[Any]] = AccessLogState
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -152,7 +162,7 @@ def _disclosed(state: AccessLogState, e: AccessRecord.Disclosed) -> AccessLogSta
         sector=e.actor.sector,
         plan_id=e.plan_id,
         as_of=None,
-        items=(),
+        shown=(),
         what=e.what,
         recipient=e.recipient,
         basis=e.basis,
@@ -174,6 +184,6 @@ def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogSta
         sector=e.sector,
         plan_id=e.plan_id,
         as_of=e.as_of,
-        items=e.items,
+        shown=e.shown,
     )
     return replace(state, entries=(*state.entries, entry))

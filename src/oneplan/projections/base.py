@@ -9,7 +9,12 @@ changes (a plan, a citizen, a coordinator). It knows nothing of storage; the run
 
 from __future__ import annotations
 
+import threading
+import types
+import typing
+from collections import OrderedDict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -17,14 +22,15 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 from uuid import UUID
 
 import attrs
-from cattrs.preconf.orjson import make_converter
+import msgspec
+from cattrs.preconf.orjson import OrjsonConverter, configure_converter
 from pydantic import BaseModel
 
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 
-__all__ = ["Fold", "Projection", "Route", "codec", "replace", "route_of"]
+__all__ = ["Fold", "Projection", "Route", "RowCodec", "codec", "replace", "route_of"]
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -125,16 +131,172 @@ def _dump_model(model: BaseModel) -> Any:
     return model.model_dump(mode="json")
 
 
-def _make_codec() -> Any:
+_new = object.__new__
+_set = object.__setattr__
+
+
+class RowCodec(OrjsonConverter):
+    """View state (frozen attrs holding frozen pydantic values) to JSON bytes and back.
+
+    ``dumps`` writes through cattrs and orjson. ``loads`` reads **trusted** rows, those
+    this codec wrote (view rows, snapshots of them): it decodes with msgspec straight
+    into the attrs classes and builds the pydantic values without validating them again
+    (they were validated when the event that carried them was made), sharing one
+    instance of a value that recurs (the same actor on a thousand notes) through a memo
+    of at most ``memo_size`` values. A state type whose classes have a hook of their own
+    (``register_structure_hook``, as the journey's entries) is read through cattrs, which
+    validates. What comes from outside is never read with ``loads``: parse it with
+    pydantic at the boundary."""
+
+    memo_size = 65_536
+    """Values (actors, legal bases, periods, ...) the decoder keeps to share between
+    rows; past it the memo is emptied and fills again as rows are read."""
+    large_row = 64 * 1024
+    """A row of at least this many bytes is kept decoded, by its bytes: the same bytes
+    read again (a long plan's row, unchanged between reads) give the same state without
+    decoding them (comparing bytes is a hundred times cheaper)."""
+    large_rows_kept = 32
+    """Large rows kept decoded; past it the least recently read is dropped."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._own_hooks: set[Any] = set()
+        self._tracking_hooks = False
+        """Set once the codec's own configuration is done: hooks registered after it are
+        a state type's own (the journey's entries)."""
+        self._decoders: dict[Any, msgspec.json.Decoder[Any] | None] = {}
+        self._mirrors: dict[type[BaseModel], tuple[type[msgspec.Struct], tuple[str, ...]]] = {}
+        self._memo: dict[tuple[Any, ...], BaseModel] = {}
+        self._large: OrderedDict[tuple[Any, bytes], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def register_structure_hook(self, cl: Any, func: Any = None) -> Any:
+        if self._tracking_hooks:
+            with self._lock:
+                self._own_hooks.add(cl)
+                self._decoders.clear()
+        return super().register_structure_hook(cl, func)
+
+    def loads(self, data: bytes | bytearray | memoryview | str, cl: type[T]) -> T:
+        """A trusted row of state ``cl`` from its bytes (see the class)."""
+        decoder = self._decoders[cl] if cl in self._decoders else self._decoder(cl)
+        if decoder is None:
+            return super().loads(data, cl)
+        if len(data) < self.large_row or not isinstance(data, bytes):
+            return cast(T, decoder.decode(data))
+        key = (cl, data)
+        with self._lock:
+            found = self._large.get(key)
+            if found is not None:
+                self._large.move_to_end(key)
+                return cast(T, found)
+        state = decoder.decode(data)
+        with self._lock:
+            self._large[key] = state
+            while len(self._large) > self.large_rows_kept:
+                self._large.popitem(last=False)
+        return cast(T, state)
+
+    def loads_validated(self, data: bytes | bytearray | memoryview | str, cl: type[T]) -> T:
+        """The same row read through cattrs and pydantic, every value validated (slower:
+        for rows not known to be this codec's own, and to check ``loads`` against)."""
+        return super().loads(data, cl)
+
+    # --- the trusted decoder -------------------------------------------------------
+
+    def _decoder(self, cl: Any) -> msgspec.json.Decoder[Any] | None:
+        decoder = (
+            msgspec.json.Decoder(cl, dec_hook=self._value)
+            if attrs.has(cl) and not self._has_own_hook(cl, set())
+            else None
+        )
+        with self._lock:
+            self._decoders[cl] = decoder
+        return decoder
+
+    def _has_own_hook(self, tp: Any, seen: set[Any]) -> bool:
+        """Whether ``tp``, or a type it holds, is read by a hook registered here."""
+        if tp in seen:
+            return False
+        seen.add(tp)
+        if tp in self._own_hooks:
+            return True
+        if attrs.has(tp):
+            hints = typing.get_type_hints(tp)
+            return any(self._has_own_hook(hints[f.name], seen) for f in attrs.fields(tp))
+        if _is_model(tp) or isinstance(tp, type):
+            return False
+        return any(self._has_own_hook(arg, seen) for arg in typing.get_args(tp))
+
+    def _value(self, cls: type[Any], obj: Any) -> Any:
+        """msgspec's hook for what it cannot build itself: a pydantic value, built from
+        its stored fields without validation (they were written by ``model_dump``)."""
+        if not _is_model(cls) or not isinstance(obj, dict):
+            raise NotImplementedError(f"a row holds {cls!r}: the codec cannot read it")
+        try:
+            key: tuple[Any, ...] | None = (
+                cls,
+                *[tuple(v) if v.__class__ is list else v for v in obj.values()],
+            )
+            found = self._memo.get(key)  # type: ignore[arg-type]
+        except TypeError:  # a nested value (a dict): not kept
+            key, found = None, None
+        if found is not None:
+            return found
+        mirror = self._mirrors.get(cls)
+        if mirror is None:
+            mirror = self._mirrors[cls] = _mirror(cls)
+        struct, names = mirror
+        fields = msgspec.convert(obj, struct, dec_hook=self._value)
+        value = _new(cls)
+        _set(value, "__dict__", {n: getattr(fields, n) for n in names})
+        _set(value, "__pydantic_fields_set__", set(names))
+        _set(value, "__pydantic_extra__", None)
+        _set(value, "__pydantic_private__", None)
+        if key is not None:
+            if len(self._memo) >= self.memo_size:
+                self._memo.clear()
+            self._memo[key] = value
+        return value
+
+
+def _mirror(cls: type[BaseModel]) -> tuple[type[msgspec.Struct], tuple[str, ...]]:
+    """A msgspec struct with the fields of pydantic model ``cls`` (their types, less
+    pydantic's constraints), to decode its stored fields into."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    for name, info in cls.model_fields.items():
+        kind = _unconstrained(info.annotation)
+        fields.append((name, kind) if info.is_required() else (name, kind, info.default))
+    return msgspec.defstruct(f"Stored{cls.__name__}", fields), tuple(cls.model_fields)
+
+
+def _unconstrained(tp: Any) -> Any:
+    """``tp`` with pydantic's ``Annotated`` constraints taken off (msgspec ignores what it
+    does not know, but a row is not checked again)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unconstrained(typing.get_args(tp)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = tuple(_unconstrained(a) for a in typing.get_args(tp))
+        return typing.Union[args]  # noqa: UP007 (built from a tuple)
+    if origin is not None:
+        args = tuple(_unconstrained(a) for a in typing.get_args(tp))
+        return origin[args] if args else tp
+    return tp
+
+
+def _make_codec() -> RowCodec:
     # orjson writes UUIDs, dates and datetimes itself (RFC 3339); these read them back.
-    converter = make_converter()
-    converter.register_structure_hook(UUID, lambda value, _: UUID(value))
+    converter = RowCodec(unstruct_collection_overrides={AbstractSet: list})
+    configure_converter(converter)
     converter.register_unstructure_hook(Decimal, str)
+    converter.register_unstructure_hook_func(_is_model, _dump_model)
+    converter.register_structure_hook(UUID, lambda value, _: UUID(value))
     converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
     converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
     converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
-    converter.register_unstructure_hook_func(_is_model, _dump_model)
     converter.register_structure_hook_func(_is_model, lambda value, cls: cls.model_validate(value))
+    converter._tracking_hooks = True
     return converter
 
 
@@ -174,4 +336,4 @@ def replace(inst: T, **changes: Any) -> T:
 
 codec = _make_codec()
 """Writes view state (frozen attrs) to JSON bytes and back, exactly: ``codec.dumps(state)``
-and ``codec.loads(data, StateClass)``."""
+and ``codec.loads(data, StateClass)`` (a trusted row, not validated again: ``RowCodec``)."""

@@ -227,7 +227,7 @@ class _Working:
             )
 
     def frozen(self) -> JourneyState:
-        return typing.cast(JourneyState, codec.loads(self.dump(), JourneyState))
+        return codec.loads(self.dump(), JourneyState)
 
 
 _on = JourneyView.on

@@ -31,6 +31,7 @@ from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
 from oneplan.projections import base as projections_base
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
+from oneplan.projections.erasure import refold_erased
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 from oneplan.trusted_events import uuid_text
 
@@ -152,6 +153,10 @@ class ProjectionRunner:
         self._plans: dict[type[Any], Any] = {}
         self._dumpers: dict[str, Callable[[Any], bytes]] = {}
         self._lock = threading.RLock()
+        self.refolding = False
+        """Whether this runner folds rows again for an erasure (it erases nothing itself)."""
+        self.refolded: dict[UUID, int] = {}
+        """Events folded again for each erasure folded here (``oneplan.projections.erasure``)."""
 
     # --- reading ---------------------------------------------------------------------
 
@@ -432,6 +437,8 @@ class ProjectionRunner:
 
     def _fold(self, event: Any, dirty: set[tuple[str, str]], position: int) -> None:
         event_class = type(event)
+        if event_class is Citizen.Erased:  # the citizen's rows, folded again as erased
+            refold_erased(self, event, position, dirty)
         plan = self._plans.get(event_class)
         if plan is None:
             plan = self._plans[event_class] = self._plan(event_class)

@@ -38,6 +38,7 @@ from uuid import UUID
 
 import attrs
 
+from oneplan.aggregates.access import ItemsShown, runs_shown
 from oneplan.projections.citizen_view import CitizenState
 from oneplan.projections.plan_view import (
     GoalItem,
@@ -170,8 +171,12 @@ class SectorView:
             yield "wishes", str(w.item.citizen_id), w
         for g in self.goals:
             yield "goal", str(g.item.goal_id), g
+        goal_ids: dict[UUID, str] = {}
         for n in self.notes:
-            yield "progress-note", f"{n.item.goal_id}/{n.item.index}", n
+            goal_id = goal_ids.get(n.item.goal_id)
+            if goal_id is None:
+                goal_id = goal_ids[n.item.goal_id] = str(n.item.goal_id)
+            yield "progress-note", f"{goal_id}/{n.item.index}", n
         for i in self.interventions:
             yield "intervention", str(i.item.intervention_id), i
         for x in self.withheld_interventions:
@@ -182,12 +187,25 @@ class SectorView:
     def items(self) -> tuple[AccessedItem, ...]:
         """Every item shown, with what allowed it: what the access log records."""
         return tuple(
-            AccessedItem(
+            AccessedItem.model_construct(  # (from the plan's validated values)
                 kind=kind,
                 item_id=item_id,
                 basis=shown.allowed_by.basis,
                 consent_ids=shown.allowed_by.consent_ids,
                 legal_basis=shown.allowed_by.legal_basis,
+            )
+            for kind, item_id, shown in self.shown()
+        )
+
+    def items_shown(self) -> tuple[ItemsShown, ...]:
+        """``items()`` as the access log keeps them: runs of one kind under one basis."""
+        return runs_shown(
+            (
+                kind,
+                item_id,
+                shown.allowed_by.basis,
+                shown.allowed_by.consent_ids,
+                shown.allowed_by.legal_basis,
             )
             for kind, item_id, shown in self.shown()
         )

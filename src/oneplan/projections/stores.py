@@ -55,6 +55,10 @@ def table(view: str) -> str:
 
 
 ASIDE = "oneplan_rebuild_"
+RETIRED = "oneplan_retired_"
+TRANSACTION_ROWS = 1000
+"""Rows a rebuild writes aside, or deletes from a retired table, in one transaction on
+SQLite (about 10 ms: what a writer of events may wait for the file's lock)."""
 
 
 def aside(view: str, token: str) -> str:
@@ -62,6 +66,13 @@ def aside(view: str, token: str) -> str:
     (a token per rebuild: two rebuilds at once never write into one table)."""
     table(view)  # the same check of the name
     return f"{ASIDE}{token}_{view}"
+
+
+def retired(view: str, token: str) -> str:
+    """The name an old table of ``view`` has after rebuild ``token`` took its place,
+    until it is emptied and dropped."""
+    table(view)
+    return f"{RETIRED}{token}_{view}"
 
 
 class Rebuilding(ABC):
@@ -329,17 +340,44 @@ class SQLiteViewStore(ViewStore):
     def close(self) -> None:
         self._db.close()
 
+    def _drop_in_steps(self, name: str) -> None:
+        """Empty a table a short transaction at a time, then drop it."""
+        while True:
+            with self._lock:
+                db = self._db
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    gone = db.execute(
+                        f"DELETE FROM {name} WHERE key IN "
+                        f"(SELECT key FROM {name} LIMIT {TRANSACTION_ROWS})"
+                    ).rowcount
+                    if gone == 0:
+                        db.execute(f"DROP TABLE IF EXISTS {name}")
+                    db.execute("COMMIT")
+                except sqlite3.OperationalError as e:
+                    db.execute("ROLLBACK")
+                    if "no such table" in str(e):
+                        return
+                    raise
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+            if gone == 0:
+                return
+
 
 class _SQLiteRebuilding(Rebuilding):
-    """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), each write
-    its own short transaction (commands writing events to the same file wait only that
-    long); ``finish`` drops the old tables and renames the new ones into their place.
+    """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), at most
+    ``TRANSACTION_ROWS`` a transaction (commands writing events to the same file wait
+    only that long); ``finish`` renames the old tables away and the new ones into their
+    place in one short transaction, then empties and drops the old ones in steps.
     Tables left aside by a rebuild that died are dropped when the next one begins."""
 
     def __init__(self, store: SQLiteViewStore, versions: Mapping[str, int]) -> None:
         self._store = store
         self._versions = dict(versions)
         self._token = secrets.token_hex(4)
+        retiring: list[str] = []
         with store._lock:
             db = store._db
             db.execute("BEGIN IMMEDIATE")
@@ -348,6 +386,8 @@ class _SQLiteRebuilding(Rebuilding):
                 for (name,) in names.fetchall():
                     if name.startswith(ASIDE):
                         db.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    elif name.startswith(RETIRED):  # (left by a rebuild that died)
+                        retiring.append(name)
                 for view in self._versions:
                     db.execute(
                         f"CREATE TABLE {aside(view, self._token)} "
@@ -361,38 +401,53 @@ class _SQLiteRebuilding(Rebuilding):
             # no sync per write; ``finish`` syncs them with its own commit.
             (self._synchronous,) = db.execute("PRAGMA synchronous").fetchone()
             db.execute("PRAGMA synchronous = NORMAL")
+        for name in retiring:
+            store._drop_in_steps(name)
 
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        """Write rows aside in transactions of at most ``TRANSACTION_ROWS`` rows, so that
+        a writer of events (a command, a reader's access-log entry) waits for the file's
+        write lock only that long, never for the whole chunk."""
         by_view: dict[str, list[tuple[str, bytes]]] = {}
         for (view, key), row in rows.items():
             by_view.setdefault(view, []).append((key, row))
         verb = "INSERT" if new else "INSERT OR REPLACE"
-        with self._store._lock:
-            db = self._store._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for view, changes in by_view.items():
-                    changes.sort()  # in key order: appends to the table's b-tree
-                    db.executemany(
-                        f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)",
-                        changes,
-                    )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        step = TRANSACTION_ROWS
+        for view, changes in by_view.items():
+            changes.sort()  # in key order: appends to the table's b-tree
+            statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
+            for start in range(0, len(changes), step):
+                with self._store._lock:
+                    db = self._store._db
+                    db.execute("BEGIN IMMEDIATE")
+                    try:
+                        db.executemany(statement, changes[start : start + step])
+                        db.execute("COMMIT")
+                    except BaseException:
+                        db.execute("ROLLBACK")
+                        raise
 
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self._store._read(aside(view, self._token), keys)
 
     def finish(self, position: int) -> None:
+        """Swap the new tables in by renaming (the old ones renamed away, not dropped:
+        dropping a large table holds the write lock for as long as it has pages), then
+        empty the old ones a short transaction at a time and drop them."""
         with self._store._lock:
             db = self._store._db
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
             db.execute("BEGIN IMMEDIATE")
             try:
+                existing = {
+                    name
+                    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
                 for view in self._versions:
-                    db.execute(f"DROP TABLE IF EXISTS {table(view)}")
+                    if table(view) in existing:
+                        db.execute(
+                            f"ALTER TABLE {table(view)} RENAME TO {retired(view, self._token)}"
+                        )
                     db.execute(f"ALTER TABLE {aside(view, self._token)} RENAME TO {table(view)}")
                 db.execute(
                     f"UPDATE {TRACKING} SET position = ?, versions = ? WHERE name = 'oneplan'",
@@ -402,6 +457,8 @@ class _SQLiteRebuilding(Rebuilding):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+        for view in self._versions:
+            self._store._drop_in_steps(retired(view, self._token))
 
     def abort(self) -> None:
         with self._store._lock:

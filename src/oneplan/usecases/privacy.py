@@ -4,7 +4,7 @@ holding the records officer's role (*journalansvarlig*) or the key custodian's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, cast
 from uuid import UUID
@@ -19,10 +19,11 @@ from oneplan.aggregates.plan import Plan
 from oneplan.errors import CitizenErased, KeyConfigurationError, MasterKeyMissing
 from oneplan.keys import KEY_BYTES
 from oneplan.privacy.retention import CaseFile, RetentionDue, retention_ends
+from oneplan.privacy.sealing import Sealer
 from oneplan.projections.citizen_view import CitizenState, CitizenView, SectorPlanRow
 from oneplan.projections.plan_view import PlanState, PlanView
 from oneplan.usecases.base import Area, Deciding, command, parse
-from oneplan.values import SectorPlanRef, StaffRole
+from oneplan.values import LegalBasis, SectorPlanRef, StaffRole
 
 __all__ = ["Erasure", "PrivacyCommands"]
 
@@ -38,6 +39,8 @@ class Erasure:
     keys_destroyed: int
     households: tuple[UUID, ...]
     events_refolded: int
+    """The events of the citizen's record (and of their plans) folded again into their
+    view rows, read as erased (0 when another process had folded the erasure first)."""
     sector_plans: tuple[SectorPlanRef, ...] = ()
     """The citizen's own sector plans whose case files went with it."""
 
@@ -125,12 +128,41 @@ class PrivacyCommands(Area):
         **fields: Any,
     ) -> Erasure:
         """Erase a citizen's personal data at the end of retention (rule 10,
-        crypto-shredding): record ``Citizen.Erased``, destroy the citizen's data keys
-        (and a household plan's, with its last member), then rebuild the views, so that
-        every view row of theirs is redacted and their events read as erased. Stored
-        events are never rewritten or deleted. Refused before the end of retention, and
-        before archive delivery unless ``legal_basis`` is given. Records officers only."""
-        cmd = parse(c.EraseCitizen, command, fields)
+        crypto-shredding): record ``Citizen.Erased``, fold the view rows of theirs again
+        with their data read as erased (one transaction; O(their record), no rebuild),
+        then destroy the citizen's data keys (and a household plan's, with its last
+        member), so that their events, and every copy of their view rows, read as
+        erased. Stored events are never rewritten or deleted. Refused before the end of
+        retention, and before archive delivery unless ``legal_basis`` is given. Records
+        officers only."""
+        return self._erase([parse(c.EraseCitizen, command, fields)], progress)[0]
+
+    def erase_citizens(
+        self,
+        citizen_ids: Iterable[UUID],
+        *,
+        reason: str = "retention ended",
+        legal_basis: LegalBasis | str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[Erasure]:
+        """Erase several citizens (as ``erase_citizen`` each) in one pass: each erasure
+        is decided and recorded in turn, then the views fold them all (one catch-up),
+        every key goes in one transaction and the files are scrubbed once. A citizen
+        refused (``RetentionNotEnded``, ...) stops the batch there: those recorded before
+        are finished first, then the error is raised."""
+        commands = [
+            parse(
+                c.EraseCitizen,
+                None,
+                {"citizen_id": i, "reason": reason, "legal_basis": legal_basis},
+            )
+            for i in citizen_ids
+        ]
+        return self._erase(commands, progress)
+
+    def _erase(
+        self, commands: list[c.EraseCitizen], progress: Callable[[int, int], None] | None
+    ) -> list[Erasure]:
         app = self.app
         self._require_role(StaffRole.RECORDS_OFFICER, "EraseCitizen")
         sealer = app.sealer
@@ -139,6 +171,19 @@ class PrivacyCommands(Area):
                 "nothing is encrypted, so nothing can be erased by destroying keys: "
                 "configure ONEPLAN_MASTER_KEY before the first event (docs/privacy.md)"
             )
+        recorded: list[Citizen] = []
+        try:
+            for cmd in commands:
+                recorded.append(self._record_erasure(cmd, sealer))
+        finally:
+            erasures = self._finish_erasures(recorded, sealer, progress) if recorded else []
+        return erasures
+
+    def _record_erasure(self, cmd: c.EraseCitizen, sealer: Sealer) -> Citizen:
+        """Record ``Citizen.Erased`` (refused as the rules say); the citizen after it. A
+        citizen erased already whose keys are live (an erasure stopped half-way) is
+        finished again; one whose keys are gone is ``CitizenErased``."""
+        app = self.app
         citizen = app._load(Citizen, cmd.citizen_id)
         if citizen.erased:
             live = [k for k in sealer.store.keys_of([str(citizen.id)]) if k.wrapped]
@@ -146,53 +191,80 @@ class PrivacyCommands(Area):
                 raise CitizenErased(
                     f"citizen {citizen.id} was erased already", citizen_id=citizen.id
                 )
-            # An erasure recorded, but stopped before its keys were destroyed: finish it.
-        else:
+            return citizen  # an erasure recorded, but stopped before its keys went
 
-            def decide(d: Deciding) -> UUID:
-                policies.role_held(d.caller, StaffRole.RECORDS_OFFICER, "EraseCitizen")
-                who = d.get(Citizen, cmd.citizen_id)
-                plan_ids = (*who.past_plan_ids, *((who.plan_id,) if who.plan_id else ()))
-                files = [_case_file(d, pid) for pid in plan_ids]
-                files += [_sector_plan_case_file(d, f) for f in who.sector_plans.values()]
-                rules.erasure_only_at_end_of_retention(
-                    who, files, app.retention, d.at.date(), cmd.legal_basis
-                )
-                who.erase(
-                    plan_ids=plan_ids,
-                    legal_basis=cmd.legal_basis,
-                    reason=cmd.reason,
-                    actor=d.actor,
-                    effective_at=d.at,
-                )
-                return who.id
+        def decide(d: Deciding) -> UUID:
+            policies.role_held(d.caller, StaffRole.RECORDS_OFFICER, "EraseCitizen")
+            who = d.get(Citizen, cmd.citizen_id)
+            plan_ids = (*who.past_plan_ids, *((who.plan_id,) if who.plan_id else ()))
+            files = [_case_file(d, pid) for pid in plan_ids]
+            files += [_sector_plan_case_file(d, f) for f in who.sector_plans.values()]
+            rules.erasure_only_at_end_of_retention(
+                who, files, app.retention, d.at.date(), cmd.legal_basis
+            )
+            who.erase(
+                plan_ids=plan_ids,
+                legal_basis=cmd.legal_basis,
+                reason=cmd.reason,
+                actor=d.actor,
+                effective_at=d.at,
+            )
+            return who.id
 
-            self._send(cmd, decide, UUID)
-            citizen = app._load(Citizen, cmd.citizen_id)
-        households = tuple(
-            plan.id
-            for plan in (app._load(Plan, pid) for pid in citizen.past_plan_ids)
-            if plan.is_household
-            and all(app._load(Citizen, member).erased for member in plan.citizen_ids)
-        )
-        # The views hold the citizen's data in the clear until they are folded again
-        # without the keys. Empty them first, in one transaction, so that a crash from
-        # here on leaves nothing of the citizen's in them: whatever folds them next starts
-        # from zero, after the keys are gone (or, if they are not, after the erasure is
-        # finished by running it again).
-        app.views.store.reset(app.views.versions)
-        destroyed = sealer.destroy([citizen.id, *households], at=app.clock().isoformat())
+        self._send(cmd, decide, UUID)
+        return app._load(Citizen, cmd.citizen_id)
+
+    def _finish_erasures(
+        self,
+        citizens: list[Citizen],
+        sealer: Sealer,
+        progress: Callable[[int, int], None] | None,
+    ) -> list[Erasure]:
+        """Fold the recorded erasures into the views, then destroy the keys (one
+        transaction) and scrub the files (once)."""
+        app = self.app
+        households: dict[UUID, tuple[UUID, ...]] = {}
+        taken: set[UUID] = set()
+        for citizen in reversed(citizens):  # a household's key goes with its last member
+            found = tuple(
+                plan.id
+                for plan in (app._load(Plan, pid) for pid in citizen.past_plan_ids)
+                if plan.is_household
+                and plan.id not in taken
+                and all(app._load(Citizen, member).erased for member in plan.citizen_ids)
+            )
+            households[citizen.id] = found
+            taken.update(found)
+        # Folding ``Citizen.Erased`` folds every view row of the citizen's (and of the
+        # household plans going with them) again from the events that made it, with
+        # their data read as erased, in the same transaction as the new position
+        # (``oneplan.projections.erasure``). Whoever folds it (this process, or another
+        # runner first) does so; nothing is emptied or rebuilt, and readers wait for a
+        # batch's transaction at most. Only then are the keys destroyed: a crash in
+        # between leaves redacted rows and live keys, finished by erasing again.
+        for citizen in citizens:
+            app.views.refolded.pop(citizen.id, None)
+        app.views.catch_up(progress=progress)
+        live = {
+            subject: [k for k in sealer.store.keys_of([str(subject)]) if k.wrapped]
+            for citizen in citizens
+            for subject in (citizen.id, *households[citizen.id])
+        }
+        subjects = [UUID(str(s)) for s in live]
+        sealer.destroy(subjects, at=app.clock().isoformat())
         app._cache.clear()
-        folded = app.views.rebuild(progress=progress)
         app.views.store.scrub()
-        return Erasure(
-            citizen_id=citizen.id,
-            plan_ids=citizen.past_plan_ids,
-            sector_plans=tuple(citizen.sector_plans),
-            keys_destroyed=len(destroyed),
-            households=households,
-            events_refolded=folded,
-        )
+        return [
+            Erasure(
+                citizen_id=citizen.id,
+                plan_ids=citizen.past_plan_ids,
+                sector_plans=tuple(citizen.sector_plans),
+                keys_destroyed=sum(len(live[s]) for s in (citizen.id, *households[citizen.id])),
+                households=households[citizen.id],
+                events_refolded=app.views.refolded.pop(citizen.id, 0),
+            )
+            for citizen in citizens
+        ]
 
     def rotate_master_key(self, new_master_key: bytes) -> int:
         """Wrap every data key with ``new_master_key`` instead of the current one, in one

@@ -57,6 +57,7 @@ from oneplan.projections.citizen_plan import DocumentFormat, Language
 from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState
 from oneplan.projections.sector_view import SectorView, sector_view
+from oneplan.projections.view_snapshots import plan_as_of
 from oneplan.usecases.base import Area
 from oneplan.values import Actor, ActorKind, CprNumber, LegalBasis, Sector
 
@@ -161,7 +162,7 @@ class Reads(Area):
         app = self.app
         read_at = app.clock()
         app.views.catch_up()
-        plan = app._plan_state(plan_id, as_of)
+        plan = plan_as_of(app, plan_id, as_of)
         citizens = {cid: app._citizen_state(cid) for cid in plan.citizen_ids}
         view = sector_view(plan, citizens, sector=own, at=read_at, reader=reader, as_of=as_of)
         with recording(datetime.now(UTC)):
@@ -171,7 +172,7 @@ class Reads(Area):
                 citizen_ids=plan.citizen_ids,
                 sector=own,
                 as_of=as_of,
-                items=view.items(),
+                shown=view.items_shown(),
                 reader=reader,
                 read_at=read_at,
             )
@@ -230,7 +231,7 @@ class Reads(Area):
         caller = self.caller_now()
         app = self.app
         app.views.catch_up()
-        plan = app._plan_state(plan_id, as_of)
+        plan = plan_as_of(app, plan_id, as_of)
         members = [app._load(Citizen, cid) for cid in plan.citizen_ids]
         basis = policies.citizen_plan_to_the_citizen_or_those_holding_it(
             caller, self._holders(plan), members

@@ -1,0 +1,71 @@
+"""On SQLite a rebuild holds the file's write lock only briefly: rows go aside a few at
+a time (``TRANSACTION_ROWS`` a transaction), the new tables take the old ones' place by
+renaming, and the old tables are emptied in steps and dropped afterwards; what a rebuild
+that died left behind (aside or retired) is cleared by the next one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from oneplan import OnePlan
+from oneplan.demo import run_demo
+from oneplan.projections import stores
+from oneplan.projections.stores import ASIDE, RETIRED
+from tests.conftest import FixedClock
+from tests.projections.test_rebuild import quiet, stored
+
+
+def _tables(app: OnePlan) -> list[str]:
+    db: Any = app.views.store._db  # type: ignore[attr-defined]
+    return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
+def test_a_rebuild_in_transactions_of_a_few_rows_gives_the_same_views_and_leaves_no_table(
+    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stores, "TRANSACTION_ROWS", 3)
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up = stored(app.views)
+        writes: list[int] = []
+        real = app.views.store._db.executemany  # type: ignore[attr-defined]
+
+        class Counting:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real.__self__, name)
+
+            def executemany(self, sql: str, rows: Any) -> Any:
+                rows = list(rows)
+                writes.append(len(rows))
+                return real(sql, rows)
+
+        app.views.store._db = Counting()  # type: ignore[attr-defined]
+        try:
+            app.views.rebuild()
+        finally:
+            app.views.store._db = real.__self__  # type: ignore[attr-defined]
+
+        assert writes
+        assert max(writes) <= 3
+        assert stored(app.views) == caught_up
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+
+
+def test_old_tables_a_dead_rebuild_left_retired_are_dropped_by_the_next(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up = stored(app.views)
+        db: Any = app.views.store._db  # type: ignore[attr-defined]
+        db.execute(f"CREATE TABLE {RETIRED}dead0000_plan (key TEXT PRIMARY KEY, state BLOB)")
+        db.execute(f"INSERT INTO {RETIRED}dead0000_plan VALUES ('k', x'00')")
+
+        app.views.rebuild()
+
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+        assert stored(app.views) == caught_up
