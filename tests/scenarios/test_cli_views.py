@@ -165,6 +165,8 @@ def test_the_access_log_shows_a_sector_read_done_before(
     assert by_sofie["shown"]  # (runs of ids of one kind under one basis: ItemsShown)
     assert all(run["basis"] in ("own-sector", "consent") for run in by_sofie["shown"])
     assert all(run["item_ids"] for run in by_sofie["shown"])
+    assert by_sofie["items"]  # (and every item one by one, as before)
+    assert all(item["basis"] in ("own-sector", "consent") for item in by_sofie["items"])
 
     code, out, _ = run("access-log", str(citizen), "--as", f"citizen:{citizen}", "--db", db)
     assert code == 0

@@ -37,7 +37,7 @@ from oneplan.errors import OnePlanError
 from oneplan.keys import Keys
 from oneplan.letter import CitizenLetter, LetterFormat, render_letter
 from oneplan.principals import AuditorPrincipal
-from oneplan.projections.access_log import AccessLogState
+from oneplan.projections.access_log import AccessLogState, access_log_json
 from oneplan.projections.sector_view import SectorView
 from oneplan.values import Sector
 
@@ -332,7 +332,7 @@ def access_log_cmd(
     with opened(db, views=True) as oneplan:
         log = oneplan.as_(who).access_log(citizen_id)
     if format is ListFormat.JSON:
-        echo_json(log)
+        echo_json(access_log_json(log))
         return
     _print_access_log(log)
 

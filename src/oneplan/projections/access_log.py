@@ -19,10 +19,17 @@ from uuid import UUID
 import attrs
 
 from oneplan.aggregates.access import AccessRecord, ItemsShown
-from oneplan.projections.base import Fold, Route, replace
+from oneplan.projections.base import Fold, Route, codec, replace
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
-__all__ = ["EVERY_CITIZEN", "WHOLE_RECORD", "AccessEntry", "AccessLogState", "AccessLogView"]
+__all__ = [
+    "EVERY_CITIZEN",
+    "WHOLE_RECORD",
+    "AccessEntry",
+    "AccessLogState",
+    "AccessLogView",
+    "access_log_json",
+]
 
 WHOLE_RECORD = "*"
 """The key head of disclosures of the whole record (shown in every citizen's log)."""
@@ -187,3 +194,12 @@ def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogSta
         shown=e.shown,
     )
     return replace(state, entries=(*state.entries, entry))
+
+
+def access_log_json(state: AccessLogState) -> dict[str, Any]:
+    """The access log as JSON data for the CLI and HTTP: each entry's ``shown`` (runs of
+    ids under one basis) and ``items`` (every item one by one, as before version 3)."""
+    data: dict[str, Any] = codec.unstructure(state)
+    for entry, out in zip(state.entries, data["entries"], strict=True):
+        out["items"] = codec.unstructure(entry.items)
+    return data

@@ -43,6 +43,7 @@ from oneplan.principals import (
     SystemPrincipal,
 )
 from oneplan.projections import codec
+from oneplan.projections.access_log import access_log_json
 from oneplan.server.auth import Forbidden, OidcSettings, TokenVerifier, Unauthenticated
 from oneplan.server.auth import principal_for as _principal_for
 from oneplan.server.observability import (
@@ -556,7 +557,7 @@ def create_app(
     )
     def access_log(principal: Caller, citizen_id: CitizenId) -> Response:
         """Who has seen the citizen's data, and on which basis (rule 14)."""
-        return _json(session(principal).access_log(citizen_id))
+        return _json(access_log_json(session(principal).access_log(citizen_id)))
 
     @api.get(
         "/staff",
