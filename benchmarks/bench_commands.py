@@ -721,10 +721,21 @@ class Store:
             self.schemas.clear()
 
 
+BARE_RECORDER = "oneplan"
+"""Which recorder the bare side writes through on SQLite and PostgreSQL: ``oneplan``'s
+(the same one oneplan writes through, so the comparison isolates everything above the
+recorder; the figures quoted since issue 8) or ``eventsourcing``'s own (bare
+eventsourcing end to end: ``--bare-recorder eventsourcing``). In memory both sides use
+eventsourcing's (its memory factory takes no other)."""
+
+
 def bare_env(url: str) -> dict[str, str]:
-    """The same settings oneplan uses for ``url``, with eventsourcing's default mapper."""
+    """The same settings oneplan uses for ``url``, with eventsourcing's default mapper
+    (and, with ``BARE_RECORDER = "eventsourcing"``, eventsourcing's own recorder)."""
     env = env_for_url(url)
     env.pop("MAPPER_TOPIC")
+    if BARE_RECORDER == "eventsourcing":
+        env.pop("APPLICATION_RECORDER_TOPIC", None)
     return env
 
 
@@ -955,7 +966,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=3, help="measured runs (median)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--bare-recorder",
+        choices=("oneplan", "eventsourcing"),
+        default="oneplan",
+        help="the recorder the bare side writes through on SQLite and PostgreSQL",
+    )
     args = parser.parse_args(argv)
+    global BARE_RECORDER
+    BARE_RECORDER = args.bare_recorder
     kinds = [k.strip() for k in args.storage.split(",") if k.strip()]
     for k in kinds:
         if k not in STORAGES:
@@ -978,6 +997,7 @@ def main(argv: list[str] | None = None) -> int:
             "plans": args.plans,
             "repeat": args.repeat,
             "python": sys.version.split()[0],
+            "bare_recorder": BARE_RECORDER,
             "storages": {
                 kind: {
                     **res,

@@ -461,14 +461,16 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         self._chain: dict[int, ChainEntry] = {}
         self._meta: dict[str, str] = {}
         self._stream_macs: dict[str, bytes] = {}
+        self._latest: dict[UUID | str, int] = {}
+        """Each stream's latest version (for the stale-read check, without ``str``)."""
 
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with self._database_lock:
+            latest = self._latest
             for aggregate_id, version in (kwargs.pop(READ_VERSIONS, None) or {}).items():
-                index = self._stored_events_index.get(str(aggregate_id))
-                if index is not None and version + 1 in index:
+                if latest.get(aggregate_id, 0) > version:
                     raise StaleRead(f"{aggregate_id} has changed since version {version}")
             self._assert_uniqueness(stored_events, **kwargs)
             start = start_from_meta(self._meta)
@@ -476,6 +478,9 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
             if start is not None and not self._meta:
                 self._meta = start_to_meta(start)
             positions = self._update_table(stored_events, **kwargs)
+            for s in stored_events:
+                if s.originator_version > latest.get(s.originator_id, 0):
+                    latest[s.originator_id] = s.originator_version
             if start is not None and positions:
                 assert self.audit_key is not None
                 last = next(reversed(self._chain)) if self._chain else None

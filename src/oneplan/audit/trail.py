@@ -445,8 +445,19 @@ def _streams(
             continue
         rows = app.views.rows(AuditIndexView.name, AuditIndexView.prefix(kind, value))
         streams = {row.stream_id for row in rows}
+        if kind == "a" and _as_citizen(value) is not None:  # (a citizen's own acts)
+            prefix = AuditIndexView.prefix("c", _as_citizen(value))
+            streams |= {row.stream_id for row in app.views.rows(AuditIndexView.name, prefix)}
         found = streams if found is None else found & streams
     return sorted(found or ())
+
+
+def _as_citizen(actor_id: object) -> UUID | None:
+    """An actor id that may be a citizen's (a UUID), or None."""
+    try:
+        return UUID(str(actor_id))
+    except ValueError:
+        return None
 
 
 def _of_streams(app: OnePlan, streams: list[UUID]) -> Iterator[AuditEntry]:

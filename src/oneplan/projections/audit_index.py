@@ -10,7 +10,9 @@ caseworker does not need the whole log. One row per (citizen, plan or actor; str
   of their plan and every other disclosure of their data (``AccessRecord``);
 - ``p/<plan id>/<stream id>``: the plan, its interventions, every read or other
   disclosure of it, and the record of every citizen who joined it;
-- ``a/<actor id>/<stream id>``: every stream the actor changed or read.
+- ``a/<actor id>/<stream id>``: every stream a staff member or system job changed or
+  read (a citizen or guardian acting is found through the citizen's ``c/`` rows: their
+  id is personal data of the record, never a key that outlives its erasure).
 
 Citizen and plan rows are written when a stream begins (or a citizen joins the plan);
 an actor's row each time they act on a stream (a small row, written again, never grown).
@@ -29,6 +31,10 @@ from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.projections.base import Fold, Route
 from oneplan.trusted_events import uuid_text
+from oneplan.values import ActorKind
+
+_PERSONS = frozenset({ActorKind.CITIZEN, ActorKind.GUARDIAN})
+"""Actors whose identity is personal data of the record they act on."""
 
 __all__ = ["AuditIndexView", "AuditStream"]
 
@@ -44,10 +50,13 @@ class AuditIndexView(Fold[AuditStream]):
     """Which streams to read for one citizen's, plan's or actor's audit trail."""
 
     name: ClassVar[str] = "audit_index"
-    version: ClassVar[int] = 3
+    version: ClassVar[int] = 4
     """2: interventions under a citizen's own sector plan are in the citizen's rows.
     3: every disclosure of a citizen's data (``AccessRecord.Disclosed``) is in the
-    citizen's rows, and in the plan's when it names one."""
+    citizen's rows, and in the plan's when it names one.
+    4: actor rows only for staff and system jobs: a citizen or guardian acting is
+    personal data of the record's owner (it reads as ``erased`` once they are erased),
+    so it is never a key; the trail finds a citizen's own acts through their ``c/`` rows."""
     state_type: ClassVar[type[Any]] = AuditStream
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
@@ -77,7 +86,7 @@ class AuditIndexView(Fold[AuditStream]):
         elif isinstance(event, Citizen.JoinedPlan):
             keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
         actor = getattr(event, "actor", None)
-        if actor is not None:
+        if actor is not None and actor.kind not in _PERSONS:
             keys.append(f"a/{actor.id}/{stream}")
         return tuple(keys)
 
