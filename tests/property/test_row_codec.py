@@ -146,6 +146,21 @@ def test_a_value_read_twice_is_one_shared_instance() -> None:
     assert one.by is two.by
 
 
+def test_a_row_holding_a_malformed_value_is_refused_as_a_malformed_row() -> None:
+    worker = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB)
+    note = ProgressNote(
+        recorded_at=datetime(2026, 3, 1, tzinfo=UTC),
+        by=worker,
+        achievement=AchievementStatus.IMPROVING,
+        measured_value=None,
+        note="a little further",
+    )
+    raw = codec.dumps(note).replace(codec.dumps(worker), b'"anne.t"')
+    assert raw != codec.dumps(note)
+    with pytest.raises(ValueError, match=r"expected Actor as an object"):
+        codec.loads(raw, ProgressNote)
+
+
 def test_a_large_row_read_again_is_not_decoded_again_and_the_rows_kept_are_bounded() -> None:
     worker = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB)
     notes = tuple(

@@ -445,8 +445,9 @@ def _streams(
             continue
         rows = app.views.rows(AuditIndexView.name, AuditIndexView.prefix(kind, value))
         streams = {row.stream_id for row in rows}
-        if kind == "a" and _as_citizen(value) is not None:  # (a citizen's own acts)
-            prefix = AuditIndexView.prefix("c", _as_citizen(value))
+        citizen = _as_citizen(value) if kind == "a" else None
+        if citizen is not None:  # (a citizen's own acts: actor rows are staff's only)
+            prefix = AuditIndexView.prefix("c", citizen)
             streams |= {row.stream_id for row in app.views.rows(AuditIndexView.name, prefix)}
         found = streams if found is None else found & streams
     return sorted(found or ())

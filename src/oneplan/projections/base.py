@@ -232,7 +232,9 @@ class RowCodec(OrjsonConverter):
         """msgspec's hook for what it cannot build itself: a pydantic value, built from
         its stored fields without validation (they were written by ``model_dump``)."""
         if not _is_model(cls) or not isinstance(obj, dict):
-            raise NotImplementedError(f"a row holds {cls!r}: the codec cannot read it")
+            # (a TypeError in a hook is reported by msgspec as the row's ValidationError,
+            # a ValueError naming where in the row: a malformed row, never a crash)
+            raise TypeError(f"expected {cls.__name__} as an object, got {type(obj).__name__}")
         try:
             key: tuple[Any, ...] | None = (
                 cls,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -51,14 +52,14 @@ class FollowReport:
     """The views' position when it stopped."""
 
 
-class _Waiter:
+class _Waiter(ABC):
     """Waits until the log may have grown past a position, or ``timeout`` passes."""
 
-    def wait(self, after: int, timeout: float) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def wait(self, after: int, timeout: float) -> None: ...
 
-    def close(self) -> None:
-        """Nothing to close when polling."""
+    def close(self) -> None:  # noqa: B027  (nothing to close when polling)
+        """Let go of what the waiter holds."""
 
 
 class _Polling(_Waiter):
@@ -87,12 +88,11 @@ class _Listening(_Waiter):
     its own (the log is looked at once after listening begins, so a write between the
     catch-up and the ``LISTEN`` is not missed)."""
 
-    def __init__(self, app: OnePlan, poll: float) -> None:
+    def __init__(self, app: OnePlan) -> None:
         from psycopg.sql import SQL, Identifier
 
         recorder: Any = app.recorder
         self.app = app
-        self.poll = poll
         self._held = recorder.datastore.get_connection()  # (autocommit, from the pool)
         self.conn = self._held.__enter__()
         self.conn.execute(SQL("LISTEN {0}").format(Identifier(recorder.channel_name)))
@@ -130,8 +130,8 @@ class ViewFollower:
         self.report = FollowReport()
 
     def _waiter(self) -> _Waiter:
-        if type(self.app.recorder).__name__ == "PostgresRecorder":
-            return _Listening(self.app, self.poll)
+        if getattr(self.app.recorder, "channel_name", None):  # (PostgreSQL: it notifies)
+            return _Listening(self.app)
         return _Polling(self.app, self.poll)
 
     def run(self, stop: threading.Event | None = None) -> FollowReport:

@@ -211,13 +211,7 @@ def command(model: type[C], result: Callable[[str], Any] = UUID) -> Any:
         @functools.wraps(handler)
         def send(self: Area, command: C | None = None, /, **fields: Any) -> Any:
             cmd = parse(model, command, fields)
-            principal = self.principal
-            return self.app._run(
-                cmd,
-                lambda work, at: handler(self, cmd, Deciding(principal, work, at)),
-                result,
-                principal,
-            )
+            return self._send(cmd, lambda deciding: handler(self, cmd, deciding), result)
 
         del send.__wrapped__  # (the public signature is the command's, not the handler's)
         send.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
