@@ -17,12 +17,15 @@ from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
 from typing import Any, ClassVar, Generic, Protocol, TypeVar, cast
 from uuid import UUID
 
 import attrs
 import msgspec
+import orjson
+from cattrs.fns import identity
 from cattrs.preconf.orjson import OrjsonConverter, configure_converter
 from pydantic import BaseModel
 
@@ -125,10 +128,40 @@ def _is_model(cls: Any) -> bool:
 
 
 @lru_cache(maxsize=65_536)
-def _dump_model(model: BaseModel) -> Any:
-    """A frozen value object as JSON-ready data; the same actors, legal bases and periods
-    recur in thousands of rows, so their dumps are cached (never mutated by callers)."""
+def _dump_equal_model(model: BaseModel) -> Any:
     return model.model_dump(mode="json")
+
+
+class _ModelDumps:
+    """A frozen value object as JSON-ready data; the same actors, legal bases and periods
+    recur in thousands of rows, so their dumps are cached (never mutated by callers):
+    by the object itself first (the trusted decoder gives the same object for a value
+    stored again, and a value seen once, such as a read's items, is not hashed), then by
+    equal value (pydantic hashes every field)."""
+
+    size = 65_536
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[BaseModel, Any]] = {}
+
+    def __call__(self, model: BaseModel) -> Any:
+        found = self._by_id.get(id(model))
+        if found is not None and found[0] is model:
+            return found[1]
+        data = _dump_equal_model(model)
+        by_id = self._by_id
+        if len(by_id) >= self.size:
+            by_id.clear()
+        by_id[id(model)] = (model, data)  # (the model is kept: its id is not reused)
+        return data
+
+    def cache_clear(self) -> None:
+        """Forget every dump (a rebuild does at its end)."""
+        self._by_id.clear()
+        _dump_equal_model.cache_clear()
+
+
+_dump_model = _ModelDumps()
 
 
 _new = object.__new__
@@ -138,7 +171,13 @@ _set = object.__setattr__
 class RowCodec(OrjsonConverter):
     """View state (frozen attrs holding frozen pydantic values) to JSON bytes and back.
 
-    ``dumps`` writes through cattrs and orjson. ``loads`` reads **trusted** rows, those
+    ``dumps`` writes the bytes cattrs and orjson would write, without cattrs building
+    the unstructured row first: orjson walks the state itself and asks the codec only
+    for what it cannot write (an attrs instance, by a function generated once per class
+    that gives its fields by name; a value object, by its cached dump), and a field
+    whose declared type cattrs would write otherwise than orjson (a mapping keyed by
+    dates, a class with a hook of its own) is unstructured by cattrs, so the bytes are
+    the same (``tests/property/test_row_codec.py``). ``loads`` reads **trusted** rows, those
     this codec wrote (view rows, snapshots of them): it decodes with msgspec straight
     into the attrs classes and builds the pydantic values without validating them again
     (they were validated when the event that carried them was made), sharing one
@@ -161,6 +200,9 @@ class RowCodec(OrjsonConverter):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._own_hooks: set[Any] = set()
+        self._own_dumps: set[Any] = set()
+        """Classes with an unstructure hook of their own (dumped through cattrs)."""
+        self._dumpers: dict[type[Any], Callable[[Any], Any]] = {}
         self._tracking_hooks = False
         """Set once the codec's own configuration is done: hooks registered after it are
         a state type's own (the journey's entries)."""
@@ -176,6 +218,98 @@ class RowCodec(OrjsonConverter):
                 self._own_hooks.add(cl)
                 self._decoders.clear()
         return super().register_structure_hook(cl, func)
+
+    def register_unstructure_hook(self, cls: Any = None, func: Any = None) -> Any:
+        if self._tracking_hooks:
+            with self._lock:
+                self._own_dumps.add(cls)
+                self._dumpers.clear()
+        return super().register_unstructure_hook(cls, func)
+
+    # --- writing -----------------------------------------------------------------
+
+    def dumps(self, obj: Any, unstructure_as: Any = None, **kwargs: Any) -> bytes:
+        """A row (an attrs instance) as the JSON bytes cattrs and orjson write (see the
+        class); anything else, or with options, through cattrs."""
+        if unstructure_as is not None or kwargs or not attrs.has(obj.__class__):
+            return super().dumps(obj, unstructure_as=unstructure_as, **kwargs)
+        return orjson.dumps(obj, default=self._default, option=orjson.OPT_NON_STR_KEYS)
+
+    def _default(self, obj: Any) -> Any:
+        """What orjson cannot write itself, as what it can (called by orjson)."""
+        cls = obj.__class__
+        dumper = self._dumpers.get(cls)
+        if dumper is None:
+            dumper = self._dumper(cls)
+        return dumper(obj)
+
+    def _dumper(self, cls: type[Any]) -> Callable[[Any], Any]:
+        dumper: Callable[[Any], Any]
+        if _is_model(cls):
+            dumper = _dump_model
+        elif cls is Decimal:
+            dumper = str
+        elif issubclass(cls, (set, frozenset)):
+            dumper = list  # (as ``unstruct_collection_overrides``: in iteration order)
+        elif attrs.has(cls) and cls not in self._own_dumps:
+            dumper = self._attrs_dumper(cls)
+        else:
+            dumper = self.unstructure
+        with self._lock:
+            self._dumpers[cls] = dumper
+        return dumper
+
+    def _attrs_dumper(self, cls: type[Any]) -> Callable[[Any], Any]:
+        """A function giving an instance of ``cls`` as the dict of its fields, each as
+        it is (orjson writes it, or asks ``_default``) where orjson writes it as cattrs
+        would, else unstructured by cattrs for its declared type."""
+        hints = typing.get_type_hints(cls)
+        scope: dict[str, Any] = {}
+        items = []
+        for n, field in enumerate(attrs.fields(cls)):
+            tp = hints.get(field.name, field.type)
+            value = f"inst.{field.name}"
+            if not self._as_orjson_writes(tp):
+                scope[f"h{n}"] = self.get_unstructure_hook(tp)
+                value = f"h{n}({value})"
+            items.append(f"{field.name!r}: {value}")
+        source = f"def dump(inst):\n    return {{{', '.join(items)}}}"
+        exec(source, scope)  # generated from the attrs fields (identifiers), not from input
+        return cast(Callable[[Any], Any], scope["dump"])
+
+    def _as_orjson_writes(self, tp: Any) -> bool:
+        """Whether a value of declared type ``tp``, handed to orjson as it is (with
+        ``_default``), is written as cattrs would write it."""
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            return self._as_orjson_writes(typing.get_args(tp)[0])
+        if origin is None:
+            if tp in (str, int, float, bool, type(None), None, UUID, datetime, date, Decimal):
+                return True
+            if isinstance(tp, type) and issubclass(tp, Enum):
+                return self.get_unstructure_hook(tp) is identity
+            if _is_model(tp):
+                return True
+            return attrs.has(tp) and tp not in self._own_dumps
+        args = typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType):
+            return all(self._as_orjson_writes(a) for a in args)
+        if origin in (tuple, list, frozenset, set, AbstractSet):
+            items = args[:1] if len(args) == 2 and args[1] is Ellipsis else args
+            return all(self._as_orjson_writes(a) for a in items)
+        if origin is dict and len(args) == 2:
+            key, value = args
+            # cattrs writes a key with str() (a str enum: its value), as orjson does
+            # these; a date key it would write otherwise.
+            keyed = (
+                key is str
+                or key is UUID
+                or (isinstance(key, type) and issubclass(key, str) and issubclass(key, Enum))
+            )
+            return keyed and self._as_orjson_writes(value)
+        return False
+
+    # --- reading -----------------------------------------------------------------
 
     def loads(self, data: bytes | bytearray | memoryview | str, cl: type[T]) -> T:
         """A trusted row of state ``cl`` from its bytes (see the class)."""
