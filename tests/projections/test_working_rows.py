@@ -5,25 +5,39 @@ small batches (rows written, forgotten and read back) or meets an erasure."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from oneplan import Keys, OnePlan
-from oneplan.projections import VIEWS, JourneyView, MemoryViewStore, ProjectionRunner
+from oneplan.projections import (
+    VIEWS,
+    AuditIndexView,
+    JourneyView,
+    MemoryViewStore,
+    PlanView,
+    Projection,
+    ProjectionRunner,
+)
 from oneplan.simulation import Municipality, simulate
-from tests.builders import ANNE, acting
+from tests.builders import ANNE, acting, officer
 from tests.conftest import FixedClock
+from tests.integration.test_privacy import AFTER_RETENTION, household_case_file
 
 AFTER_THE_SIMULATION = datetime(2027, 1, 1, tzinfo=UTC)
 
 
-class FrozenJourney(JourneyView):
-    """The journey folded as it was: every event a new frozen row."""
+def frozen_twin(view: type[Projection[Any]]) -> type[Projection[Any]]:
+    """``view`` folded as it was: every event a new frozen row (no working rows)."""
+    twin = type(f"Frozen{view.__name__}", (view,), {"load_row": None, "dump_row": None})
+    twin._handlers = view._handlers  # type: ignore[attr-defined]  # (a subclass of a Fold starts with none)
+    return twin
 
-    load_row: ClassVar[Any] = None
-    dump_row: ClassVar[Any] = None
+
+WORKING = [view for view in VIEWS if getattr(view, "load_row", None) is not None]
+FROZEN = {view: frozen_twin(view) for view in WORKING}
 
 
-FrozenJourney._handlers = JourneyView._handlers  # (a subclass of a Fold starts with none)
+def test_the_plan_journey_and_audit_index_are_folded_in_working_rows() -> None:
+    assert {PlanView, JourneyView, AuditIndexView} <= set(WORKING)
 
 
 def stored(runner: ProjectionRunner) -> dict[str, dict[str, bytes]]:
@@ -34,7 +48,7 @@ def stored(runner: ProjectionRunner) -> dict[str, dict[str, bytes]]:
 
 
 def runner(app: OnePlan, *, frozen: bool) -> ProjectionRunner:
-    views = [FrozenJourney() if view is JourneyView and frozen else view() for view in VIEWS]
+    views = [FROZEN.get(view, view)() if frozen else view() for view in VIEWS]
     return ProjectionRunner(app, MemoryViewStore(), projections=views)
 
 
@@ -60,3 +74,21 @@ def test_working_rows_store_the_bytes_frozen_rows_store() -> None:
         caught_up.cache_rows = 40  # rows forgotten after each batch and read back
         caught_up.catch_up()
         assert stored(caught_up) == expected
+
+
+def test_an_erasure_folded_in_working_rows_stores_what_a_frozen_rebuild_stores(
+    clock: FixedClock,
+) -> None:
+    """The live views fold the erasure of a household member in place (their plan, their
+    journey, the other member's rows folded again in working rows): the same bytes as a
+    rebuild over frozen rows once the keys are destroyed."""
+    with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
+        _first, second, _plan = household_case_file(app)
+        app.views.catch_up()
+        clock.now = AFTER_RETENTION
+        officer(app).erase_citizen(citizen_id=second)
+        app.views.catch_up()
+
+        frozen = runner(app, frozen=True)
+        frozen.rebuild()
+        assert stored(app.views) == stored(frozen)

@@ -16,7 +16,8 @@ import attrs
 
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route, replace
+from oneplan.projections.base import Fold, Route, codec, replace
+from oneplan.trusted_events import uuid_text
 from oneplan.values import (
     AchievementStatus,
     Actor,
@@ -221,31 +222,102 @@ class PlanView(Fold[PlanState]):
         if not self.handles(event):
             return ()
         if isinstance(event, Plan.Event):
-            return (str(event.originator_id),)
+            return (uuid_text(event.originator_id),)
         if route is not None and route.plan_id is not None:
-            return (str(route.plan_id),)
+            return (uuid_text(route.plan_id),)
         return ()
 
     def initial(self, key: str) -> PlanState:
         return PlanState(plan_id=UUID(key))
 
+    def load_row(self, key: str, data: bytes | None) -> _Working:
+        """The row as the runner folds it: in working state (``oneplan.projections.working``)."""
+        return _Working.thaw(self.initial(key) if data is None else codec.loads(data, PlanState))
+
+    def dump_row(self, row: _Working) -> bytes:
+        return codec.dumps(row.frozen())
+
+
+_FIELDS = tuple(f.name for f in attrs.fields(PlanState))
+_MAPPINGS = tuple(
+    f.name
+    for f in attrs.fields(PlanState)
+    if isinstance(f.default, attrs.Factory)  # type: ignore[arg-type]
+)
+"""The fields holding a dict (of wishes, participants, goals, interventions)."""
+
+
+class _Working:
+    """A plan row while the runner folds it (``oneplan.projections.working``): the
+    fields of ``PlanState``, set in place, its dicts (goals, interventions, ...) its own
+    and changed in place; the goals and interventions in them stay frozen items. Written
+    as the frozen row it stands for (``frozen``), so the bytes are the codec's."""
+
+    __slots__ = _FIELDS
+
+    @classmethod
+    def thaw(cls, state: PlanState) -> _Working:
+        row = object.__new__(cls)
+        for name in _FIELDS:
+            value = getattr(state, name)
+            setattr(row, name, dict(value) if name in _MAPPINGS else value)
+        return row
+
+    def frozen(self) -> PlanState:
+        """The frozen row (sharing this row's dicts: written, then this row changes
+        again only after it was written)."""
+        state = object.__new__(PlanState)
+        for name in _FIELDS:
+            object.__setattr__(state, name, getattr(self, name))
+        return state
+
 
 _on = PlanView.on
+
+
+def _set(state: PlanState, **changes: Any) -> PlanState:
+    """The row with ``changes``: a working row changed in place, a frozen one copied."""
+    row: Any = state
+    if type(row) is _Working:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        return state
+    return replace(state, **changes)
+
+
+def _put(state: PlanState, field: str, key: Any, value: Any, **changes: Any) -> PlanState:
+    """The row with ``value`` under ``key`` in its dict ``field`` (and ``changes``)."""
+    row: Any = state
+    if type(row) is _Working:
+        getattr(row, field)[key] = value
+        for name, change in changes.items():
+            setattr(row, name, change)
+        return state
+    return replace(state, **{field: {**getattr(state, field), key: value}}, **changes)
+
+
+def _without(state: PlanState, field: str, key: Any) -> dict[Any, Any]:
+    """The row's dict ``field`` without ``key``: a working row's own, changed in place."""
+    found: dict[Any, Any] = getattr(state, field)
+    row: Any = state
+    if type(row) is _Working:
+        found.pop(key, None)
+        return found
+    return {k: v for k, v in found.items() if k != key}
 
 
 def _goal(state: PlanState, event: Any, **changes: Any) -> PlanState:
     goal = state.goals.get(event.goal_id)
     if goal is None:
         return state
-    return replace(state, goals={**state.goals, goal.goal_id: replace(goal, **changes)})
+    return _put(state, "goals", goal.goal_id, replace(goal, **changes))
 
 
 def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
     item = state.interventions.get(event.originator_id)
     if item is None:
         return state
-    updated = replace(item, **changes)
-    return replace(state, interventions={**state.interventions, item.intervention_id: updated})
+    return _put(state, "interventions", item.intervention_id, replace(item, **changes))
 
 
 # --- plan events ---------------------------------------------------------------------
@@ -253,7 +325,7 @@ def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
 
 @_on(Plan.Opened)
 def _opened(state: PlanState, e: Plan.Opened) -> PlanState:
-    return replace(
+    return _set(
         state,
         citizen_ids=e.citizen_ids,
         opened_at=e.effective_at,
@@ -266,17 +338,13 @@ def _opened(state: PlanState, e: Plan.Opened) -> PlanState:
 
 @_on(Plan.CitizensWishesRecorded)
 def _wishes(state: PlanState, e: Plan.CitizensWishesRecorded) -> PlanState:
-    return replace(
-        state,
-        wishes={**state.wishes, e.citizen_id: e.wishes},
-        overarching_goal=e.overarching_goal,
-    )
+    return _put(state, "wishes", e.citizen_id, e.wishes, overarching_goal=e.overarching_goal)
 
 
 @_on(Plan.CoordinatorAssigned)
 def _coordinator(state: PlanState, e: Plan.CoordinatorAssigned) -> PlanState:
-    participants = {k: v for k, v in state.participants.items() if k != e.coordinator.id}
-    return replace(
+    participants = _without(state, "participants", e.coordinator.id)
+    return _set(
         state,
         coordinator=e.coordinator,
         coordinator_since=e.effective_at,
@@ -289,7 +357,7 @@ def _coordinator(state: PlanState, e: Plan.CoordinatorAssigned) -> PlanState:
 
 @_on(Plan.CoordinatorHandedOver)
 def _handed_over(state: PlanState, e: Plan.CoordinatorHandedOver) -> PlanState:
-    participants = {k: v for k, v in state.participants.items() if k != e.new_coordinator.id}
+    participants = _without(state, "participants", e.new_coordinator.id)
     if e.previous_stays_as is not None:
         participants[e.previous_coordinator.id] = ParticipantItem(
             actor=e.previous_coordinator,
@@ -305,7 +373,7 @@ def _handed_over(state: PlanState, e: Plan.CoordinatorHandedOver) -> PlanState:
         reason=e.reason,
         previous_stays_as=e.previous_stays_as,
     )
-    return replace(
+    return _set(
         state,
         coordinator=e.new_coordinator,
         coordinator_since=e.effective_at,
@@ -325,13 +393,12 @@ def _joined(state: PlanState, e: Plan.ParticipantJoined) -> PlanState:
         shared_under_consents=e.shared_under_consents,
         shared_under_law=e.shared_under_law,
     )
-    return replace(state, participants={**state.participants, e.participant.id: participant})
+    return _put(state, "participants", e.participant.id, participant)
 
 
 @_on(Plan.ParticipantLeft)
 def _left(state: PlanState, e: Plan.ParticipantLeft) -> PlanState:
-    participants = {k: v for k, v in state.participants.items() if k != e.caseworker_id}
-    return replace(state, participants=participants)
+    return _set(state, participants=_without(state, "participants", e.caseworker_id))
 
 
 @_on(Plan.GoalSet)
@@ -346,7 +413,7 @@ def _goal_set(state: PlanState, e: Plan.GoalSet) -> PlanState:
         set_at=e.effective_at,
         set_by=e.actor,
     )
-    return replace(state, goals={**state.goals, e.goal_id: goal})
+    return _put(state, "goals", e.goal_id, goal)
 
 
 @_on(Plan.GoalRevised)
@@ -403,44 +470,42 @@ def _meeting(state: PlanState, e: Plan.MeetingHeld) -> PlanState:
         responsibilities=e.responsibilities,
         next_meeting=e.next_meeting,
     )
-    return replace(state, meetings=(*state.meetings, meeting))
+    return _set(state, meetings=(*state.meetings, meeting))
 
 
 @_on(Plan.Delivered)
 def _delivered(state: PlanState, e: Plan.Delivered) -> PlanState:
-    return replace(state, delivered=(*state.delivered, (e.version, e.channel, e.effective_at)))
+    return _set(state, delivered=(*state.delivered, (e.version, e.channel, e.effective_at)))
 
 
 @_on(Plan.DeliveredToArchive)
 def _archived(state: PlanState, e: Plan.DeliveredToArchive) -> PlanState:
-    return replace(state, archived_at=e.effective_at)
+    return _set(state, archived_at=e.effective_at)
 
 
 @_on(Plan.PutOnHold)
 def _on_hold(state: PlanState, e: Plan.PutOnHold) -> PlanState:
-    return replace(state, status=PlanStatus.ON_HOLD, hold_reason=e.reason)
+    return _set(state, status=PlanStatus.ON_HOLD, hold_reason=e.reason)
 
 
 @_on(Plan.Resumed)
 def _resumed(state: PlanState, e: Plan.Resumed) -> PlanState:
-    return replace(state, status=PlanStatus.ACTIVE, hold_reason=None)
+    return _set(state, status=PlanStatus.ACTIVE, hold_reason=None)
 
 
 @_on(Plan.Completed)
 def _completed(state: PlanState, e: Plan.Completed) -> PlanState:
-    return replace(state, status=PlanStatus.COMPLETED, outcome=e.outcome, closed_at=e.effective_at)
+    return _set(state, status=PlanStatus.COMPLETED, outcome=e.outcome, closed_at=e.effective_at)
 
 
 @_on(Plan.WithdrawnByCitizen)
 def _withdrawn(state: PlanState, e: Plan.WithdrawnByCitizen) -> PlanState:
-    return replace(
-        state, status=PlanStatus.REVOKED, closed_at=e.effective_at, closing_reason=e.reason
-    )
+    return _set(state, status=PlanStatus.REVOKED, closed_at=e.effective_at, closing_reason=e.reason)
 
 
 @_on(Plan.EnteredInError)
 def _in_error(state: PlanState, e: Plan.EnteredInError) -> PlanState:
-    return replace(
+    return _set(
         state,
         status=PlanStatus.ENTERED_IN_ERROR,
         closed_at=state.closed_at or e.effective_at,  # (a closed plan keeps its day)
@@ -466,7 +531,7 @@ def _proposed(state: PlanState, e: Intervention.Proposed) -> PlanState:
         budget_area=e.budget_area,
         proposed_at=e.effective_at,
     )
-    return replace(state, interventions={**state.interventions, item.intervention_id: item})
+    return _put(state, "interventions", item.intervention_id, item)
 
 
 @_on(Intervention.Granted)
