@@ -246,7 +246,7 @@ class RowCodec(OrjsonConverter):
     def _dumper(self, cls: type[Any]) -> Callable[[Any], Any]:
         dumper: Callable[[Any], Any]
         if _is_model(cls):
-            dumper = _dump_model
+            dumper = self._model_dumper(cls) or _dump_model
         elif cls is Decimal:
             dumper = str
         elif issubclass(cls, (set, frozenset)):
@@ -275,6 +275,31 @@ class RowCodec(OrjsonConverter):
             items.append(f"{field.name!r}: {value}")
         source = f"def dump(inst):\n    return {{{', '.join(items)}}}"
         exec(source, scope)  # generated from the attrs fields (identifiers), not from input
+        return cast(Callable[[Any], Any], scope["dump"])
+
+    def _model_dumper(self, cls: type[BaseModel]) -> Callable[[Any], Any] | None:
+        """A function giving a value object of ``cls`` as the dict of its fields, each
+        as it is, where orjson writes every field as pydantic's ``model_dump(mode="json")``
+        gives it (None: a model that pydantic writes otherwise, with serializers, aliases,
+        computed or extra fields, or a field such as a datetime or a Decimal, which
+        pydantic writes in a form of its own)."""
+        if (
+            cls.__pydantic_root_model__
+            or cls.model_config.get("extra") == "allow"
+            or _serializes_itself(cls.__pydantic_core_schema__)
+        ):
+            return None
+        names = []
+        for name, info in cls.model_fields.items():
+            if info.alias is not None or info.serialization_alias is not None or info.exclude:
+                return None
+            if not _model_field_as_orjson_writes(info.annotation):
+                return None
+            names.append(name)
+        items = ", ".join(f"{name!r}: d[{name!r}]" for name in names)
+        scope: dict[str, Any] = {}
+        source = f"def dump(model):\n    d = model.__dict__\n    return {{{items}}}"
+        exec(source, scope)  # generated from the model's field names, not from input
         return cast(Callable[[Any], Any], scope["dump"])
 
     def _as_orjson_writes(self, tp: Any) -> bool:
@@ -394,6 +419,39 @@ class RowCodec(OrjsonConverter):
                 self._memo.clear()
             self._memo[key] = value
         return value
+
+
+def _serializes_itself(schema: Any) -> bool:
+    """Whether a pydantic core schema holds a serializer of its own (a field or model
+    serializer, a computed field) anywhere."""
+    if isinstance(schema, dict):
+        if "serialization" in schema or schema.get("computed_fields"):
+            return True
+        return any(_serializes_itself(value) for value in schema.values())
+    if isinstance(schema, list | tuple):
+        return any(_serializes_itself(value) for value in schema)
+    return False
+
+
+def _model_field_as_orjson_writes(tp: Any) -> bool:
+    """Whether orjson writes a value of a value object's field of type ``tp`` as
+    pydantic's JSON mode gives it (a nested value object: asked again, by ``_default``)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _model_field_as_orjson_writes(typing.get_args(tp)[0])
+    if origin is None:
+        if tp in (str, int, bool, type(None), None, UUID, date):
+            return True
+        return isinstance(tp, type) and (issubclass(tp, Enum) or _is_model(tp))
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        return all(_model_field_as_orjson_writes(a) for a in args)
+    if origin in (tuple, list, frozenset, set, AbstractSet):
+        items = args[:1] if len(args) == 2 and args[1] is Ellipsis else args
+        return all(_model_field_as_orjson_writes(a) for a in items)
+    if origin is typing.Literal:
+        return all(type(a) in (str, int, bool) for a in args)
+    return False
 
 
 def _mirror(cls: type[BaseModel]) -> tuple[type[msgspec.Struct], tuple[str, ...]]:
