@@ -20,6 +20,7 @@ an actor's row each time they act on a stream (a small row, written again, never
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -29,7 +30,7 @@ from oneplan.aggregates.access import AccessRecord
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route
+from oneplan.projections.base import Fold, KeysOf, Route
 from oneplan.trusted_events import uuid_text
 from oneplan.values import ActorKind
 
@@ -60,35 +61,13 @@ class AuditIndexView(Fold[AuditStream]):
     state_type: ClassVar[type[Any]] = AuditStream
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
-        stream = uuid_text(event.originator_id)
-        keys: list[str] = []
-        if isinstance(event, Citizen.Registered):
-            keys.append(f"c/{stream}/{stream}")
-        elif isinstance(event, Plan.Opened):
-            keys.extend(f"c/{uuid_text(c)}/{stream}" for c in event.citizen_ids)
-            keys.append(f"p/{stream}/{stream}")
-        elif isinstance(event, Intervention.Proposed):
-            keys.extend(
-                (
-                    f"c/{uuid_text(event.citizen_id)}/{stream}",
-                    f"p/{uuid_text(event.plan_id)}/{stream}",
-                )
-            )
-        elif isinstance(event, Intervention.ProposedUnderSectorPlan):
-            keys.append(f"c/{uuid_text(event.citizen_id)}/{stream}")
-        elif isinstance(event, AccessRecord.SectorViewRead):
-            keys.extend(f"c/{uuid_text(c)}/{stream}" for c in event.citizen_ids)
-            keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
-        elif isinstance(event, AccessRecord.Disclosed):
-            keys.extend(f"c/{uuid_text(c)}/{stream}" for c in event.citizen_ids)
-            if event.plan_id is not None:
-                keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
-        elif isinstance(event, Citizen.JoinedPlan):
-            keys.append(f"p/{uuid_text(event.plan_id)}/{stream}")
-        actor = getattr(event, "actor", None)
-        if actor is not None and actor.kind not in _PERSONS:
-            keys.append(f"a/{actor.id}/{stream}")
-        return tuple(keys)
+        return _keys_of(type(event))(event, route)
+
+    def keys_for(self, event_class: type[Any]) -> KeysOf:
+        """``keys``, with what depends on ``event_class`` worked out once."""
+        if type(self).keys is not AuditIndexView.keys:
+            return self.keys
+        return _keys_of(event_class)
 
     def initial(self, key: str) -> AuditStream:
         return AuditStream(stream_id=UUID(key.rsplit("/", 1)[1]))
@@ -108,3 +87,63 @@ class AuditIndexView(Fold[AuditStream]):
     def prefix(kind: str, value: object) -> str:
         """The key prefix of a citizen's (``c``), plan's (``p``) or actor's (``a``) rows."""
         return f"{kind}/{value}/"
+
+
+_KEYS: dict[type[Any], KeysOf] = {}
+
+
+def _keys_of(event_class: type[Any]) -> KeysOf:
+    """The keys of an event of ``event_class``: the rows of the streams it begins or
+    joins (by its class, worked out once), and the row of its actor (a staff member or
+    system job)."""
+    found = _KEYS.get(event_class)
+    if found is not None:
+        return found
+    heads = _heads(event_class)
+
+    def keys(event: Any, route: Route | None) -> tuple[str, ...]:
+        stream = uuid_text(event.originator_id)
+        found = [] if heads is None else heads(event, stream)
+        actor = getattr(event, "actor", None)
+        if actor is not None and actor.kind not in _PERSONS:
+            found.append(f"a/{actor.id}/{stream}")
+        return tuple(found)
+
+    _KEYS[event_class] = keys
+    return keys
+
+
+def _heads(event_class: type[Any]) -> Callable[[Any, str], list[str]] | None:
+    """The citizen and plan rows an event of ``event_class`` makes for its stream (None:
+    none), as a function of the event and its stream's id."""
+    if issubclass(event_class, Citizen.Registered):
+        return lambda e, stream: [f"c/{stream}/{stream}"]
+    if issubclass(event_class, Plan.Opened):
+        return lambda e, stream: [
+            *(f"c/{uuid_text(c)}/{stream}" for c in e.citizen_ids),
+            f"p/{stream}/{stream}",
+        ]
+    if issubclass(event_class, Intervention.Proposed):
+        return lambda e, stream: [
+            f"c/{uuid_text(e.citizen_id)}/{stream}",
+            f"p/{uuid_text(e.plan_id)}/{stream}",
+        ]
+    if issubclass(event_class, Intervention.ProposedUnderSectorPlan):
+        return lambda e, stream: [f"c/{uuid_text(e.citizen_id)}/{stream}"]
+    if issubclass(event_class, AccessRecord.SectorViewRead):
+        return lambda e, stream: [
+            *(f"c/{uuid_text(c)}/{stream}" for c in e.citizen_ids),
+            f"p/{uuid_text(e.plan_id)}/{stream}",
+        ]
+    if issubclass(event_class, AccessRecord.Disclosed):
+
+        def disclosed(e: Any, stream: str) -> list[str]:
+            found = [f"c/{uuid_text(c)}/{stream}" for c in e.citizen_ids]
+            if e.plan_id is not None:
+                found.append(f"p/{uuid_text(e.plan_id)}/{stream}")
+            return found
+
+        return disclosed
+    if issubclass(event_class, Citizen.JoinedPlan):
+        return lambda e, stream: [f"p/{uuid_text(e.plan_id)}/{stream}"]
+    return None

@@ -33,7 +33,16 @@ from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 
-__all__ = ["Fold", "Projection", "Route", "RowCodec", "codec", "replace", "route_of"]
+__all__ = [
+    "Fold",
+    "KeysOf",
+    "Projection",
+    "Route",
+    "RowCodec",
+    "codec",
+    "replace",
+    "route_of",
+]
 
 S = TypeVar("S")
 T = TypeVar("T")
@@ -63,6 +72,10 @@ def route_of(event: Any, known: Route | None) -> Route | None:
     if isinstance(event, Citizen.JoinedPlan) and known is not None:
         return attrs.evolve(known, plan_id=event.plan_id)
     return known
+
+
+KeysOf = Callable[[Any, Route | None], tuple[str, ...]]
+"""``keys(event, route)`` of one view, for events of one class (``Fold.keys_for``)."""
 
 
 class Projection(Protocol[S]):
@@ -117,6 +130,16 @@ class Fold(Generic[S]):
 
     def handles(self, event: Any) -> bool:
         return type(event) in self._handlers
+
+    def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
+        """The rows this event changes (none: the event does not concern this view)."""
+        raise NotImplementedError
+
+    def keys_for(self, event_class: type[Any]) -> KeysOf:
+        """``keys`` for events of ``event_class`` (the runner asks once per class): a view
+        whose keys depend on the class can work that out here, once, and give a function
+        that only reads the event; the same keys as ``keys``."""
+        return self.keys
 
     def evolve(self, state: S, event: Any) -> S:
         handler = self._handlers.get(type(event))

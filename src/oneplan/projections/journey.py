@@ -41,7 +41,7 @@ import orjson
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route, codec, replace
+from oneplan.projections.base import Fold, KeysOf, Route, codec, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import Actor, ActorKind, MeetingAttendee, Sector
 
@@ -126,6 +126,20 @@ class JourneyView(Fold[JourneyState]):
             return ()
         return tuple(map(uuid_text, citizen_ids))
 
+    def keys_for(self, event_class: type[Any]) -> KeysOf:
+        """``keys``, with the branch for ``event_class`` taken once."""
+        if type(self).keys is not JourneyView.keys or type(self).handles is not Fold.handles:
+            return self.keys
+        if event_class not in self._handlers:
+            return _no_keys
+        if issubclass(event_class, Citizen.Event):
+            return lambda event, route: (uuid_text(event.originator_id),)
+        if issubclass(event_class, Plan.Opened):
+            return lambda event, route: tuple(map(uuid_text, event.citizen_ids))
+        if issubclass(event_class, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
+            return lambda event, route: (uuid_text(event.citizen_id),)
+        return _routed_citizens
+
     def initial(self, key: str) -> JourneyState:
         return JourneyState(citizen_id=UUID(key))
 
@@ -135,6 +149,14 @@ class JourneyView(Fold[JourneyState]):
 
     def dump_row(self, row: _Working) -> bytes:
         return row.dump()
+
+
+def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
+    return ()
+
+
+def _routed_citizens(event: Any, route: Route | None) -> tuple[str, ...]:
+    return () if route is None else tuple(map(uuid_text, route.citizen_ids))
 
 
 def _entry_as_array(entry: JourneyEntry) -> list[Any]:

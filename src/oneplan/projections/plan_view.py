@@ -16,7 +16,7 @@ import attrs
 
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, Route, codec, replace
+from oneplan.projections.base import Fold, KeysOf, Route, codec, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import (
     AchievementStatus,
@@ -227,6 +227,16 @@ class PlanView(Fold[PlanState]):
             return (uuid_text(route.plan_id),)
         return ()
 
+    def keys_for(self, event_class: type[Any]) -> KeysOf:
+        """``keys``, with the branch for ``event_class`` taken once."""
+        if type(self).keys is not PlanView.keys or type(self).handles is not Fold.handles:
+            return self.keys
+        if event_class not in self._handlers:
+            return _no_keys
+        if issubclass(event_class, Plan.Event):
+            return lambda event, route: (uuid_text(event.originator_id),)
+        return _routed_plan
+
     def initial(self, key: str) -> PlanState:
         return PlanState(plan_id=UUID(key))
 
@@ -236,6 +246,16 @@ class PlanView(Fold[PlanState]):
 
     def dump_row(self, row: _Working) -> bytes:
         return codec.dumps(row.frozen())
+
+
+def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
+    return ()
+
+
+def _routed_plan(event: Any, route: Route | None) -> tuple[str, ...]:
+    if route is not None and route.plan_id is not None:
+        return (uuid_text(route.plan_id),)
+    return ()
 
 
 _FIELDS = tuple(f.name for f in attrs.fields(PlanState))

@@ -30,7 +30,7 @@ from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
 from oneplan.projections import base as projections_base
-from oneplan.projections.base import Fold, Projection, Route, codec, route_of
+from oneplan.projections.base import Fold, KeysOf, Projection, Route, codec, route_of
 from oneplan.projections.erasure import refold_erased
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
 from oneplan.trusted_events import uuid_text
@@ -99,6 +99,11 @@ class _Aside:
             self.written.update(fresh)
         if again:
             self.target.write(again, new=False)
+
+
+_Concerned = tuple[str, Projection[Any], bool, Callable[[Any, Any], Any], KeysOf]
+"""A view concerned with an event class: its name, itself, whether passive (``_concerned``),
+its fold and its keys for the class."""
 
 
 def default_projections() -> list[Projection[Any]]:
@@ -447,42 +452,45 @@ class ProjectionRunner:
         route = None
         if streamed:
             stream = uuid_text(event.originator_id)
-            slot = ("route", stream)
             if routed:
                 self._evolve(self.routes, stream, event, dirty, position)
-            route = rows.get(slot)
+            route = rows.get(("route", stream))
             if route is None:
                 route = self._row(self.routes, stream)
         aside = self._aside
         written = aside.written if aside is not None else ()
-        for projection, passive, fold in concerned:
-            name = projection.name
-            for key in projection.keys(event, route):
+        for name, projection, passive, fold, keys in concerned:
+            for key in keys(event, route):
                 slot = (name, key)
                 state = rows.get(slot)
-                if passive and (state is not None or slot in written):
-                    continue  # the fold would leave the row (in memory or aside) as is
+                if state is None:
+                    if passive and slot in written:
+                        continue  # the row is aside, and the fold would leave it as is
+                    state = self._new_row(projection, slot)
+                elif passive:
+                    continue  # the fold would leave the row as is
                 try:
-                    rows[slot] = fold(self._row(projection, key) if state is None else state, event)
+                    rows[slot] = fold(state, event)
                 except Exception as e:
                     self._failed(projection, event, position, e)
                 dirty.add(slot)
 
-    def _plan(
-        self, event_class: type[Any]
-    ) -> tuple[bool, bool, list[tuple[Projection[Any], bool, Callable[[Any, Any], Any]]]]:
+    def _plan(self, event_class: type[Any]) -> tuple[bool, bool, list[_Concerned]]:
         """What folding an event of this class takes, worked out once: whether it changes
-        a route, whether its stream has one, and each view concerned with its fold (the
-        fold function the view registered for the class, where it has one)."""
+        a route, whether its stream has one, and each view concerned with its name, fold
+        (the fold function the view registered for the class, where it has one) and keys
+        (``Fold.keys_for`` the class, where the view has it)."""
         routed = self.routes.handles_class(event_class)
         streamed = issubclass(event_class, _ROUTED_STREAMS)
-        concerned: list[tuple[Projection[Any], bool, Callable[[Any, Any], Any]]] = []
+        concerned: list[_Concerned] = []
         for projection, passive in self._concerned(event_class):
             fold: Callable[[Any, Any], Any] = projection.evolve
-            own_evolve: Any = getattr(type(projection), "evolve", None)
-            if isinstance(projection, Fold) and own_evolve is Fold.evolve:
-                fold = projection._handlers.get(event_class, _unchanged)
-            concerned.append((projection, passive, fold))
+            keys: KeysOf = projection.keys
+            if isinstance(projection, Fold):
+                if getattr(type(projection), "evolve", None) is Fold.evolve:
+                    fold = projection._handlers.get(event_class, _unchanged)
+                keys = projection.keys_for(event_class)
+            concerned.append((projection.name, projection, passive, fold, keys))
         return routed, streamed or routed, concerned
 
     def _concerned(self, event_class: type[Any]) -> list[tuple[Projection[Any], bool]]:
@@ -509,22 +517,26 @@ class ProjectionRunner:
     def _row(self, projection: Projection[Any], key: str) -> Any:
         slot = (projection.name, key)
         state = self._rows.get(slot)
-        if state is None:
-            if self._aside is not None:  # rebuilding: a miss is new unless written aside
-                found = None
-                if slot in self._aside.written:
-                    found = self._aside.target.read(projection.name, [key]).get(key)
-                    self._aside.read_back[slot] = self._aside.page
-            else:
-                found = None if self._complete else self.store.read(projection.name, [key]).get(key)
-            load = getattr(projection, "load_row", None)
-            if load is not None:
-                state = load(key, found)
-            elif found is None:
-                state = projection.initial(key)
-            else:
-                state = codec.loads(found, projection.state_type)
-            self._rows[slot] = state
+        return self._new_row(projection, slot) if state is None else state
+
+    def _new_row(self, projection: Projection[Any], slot: tuple[str, str]) -> Any:
+        """A row not in memory: read from the store (or aside, in a rebuild), or new."""
+        key = slot[1]
+        if self._aside is not None:  # rebuilding: a miss is new unless written aside
+            found = None
+            if slot in self._aside.written:
+                found = self._aside.target.read(projection.name, [key]).get(key)
+                self._aside.read_back[slot] = self._aside.page
+        else:
+            found = None if self._complete else self.store.read(projection.name, [key]).get(key)
+        load = getattr(projection, "load_row", None)
+        if load is not None:
+            state = load(key, found)
+        elif found is None:
+            state = projection.initial(key)
+        else:
+            state = codec.loads(found, projection.state_type)
+        self._rows[slot] = state
         return state
 
     def _evolve(
