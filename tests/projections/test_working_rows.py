@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from oneplan import Keys, OnePlan
 from oneplan.projections import (
     VIEWS,
+    AccessLogView,
     AuditIndexView,
     JourneyView,
     MemoryViewStore,
@@ -18,7 +20,7 @@ from oneplan.projections import (
     ProjectionRunner,
 )
 from oneplan.simulation import Municipality, simulate
-from tests.builders import ANNE, acting, officer
+from tests.builders import ANNE, LARS, acting, auditing, officer
 from tests.conftest import FixedClock
 from tests.integration.test_privacy import AFTER_RETENTION, household_case_file
 
@@ -36,8 +38,8 @@ WORKING = [view for view in VIEWS if getattr(view, "load_row", None) is not None
 FROZEN = {view: frozen_twin(view) for view in WORKING}
 
 
-def test_the_plan_journey_and_audit_index_are_folded_in_working_rows() -> None:
-    assert {PlanView, JourneyView, AuditIndexView} <= set(WORKING)
+def test_the_plan_journey_access_log_and_audit_index_are_folded_in_working_rows() -> None:
+    assert {PlanView, JourneyView, AccessLogView, AuditIndexView} <= set(WORKING)
 
 
 def stored(runner: ProjectionRunner) -> dict[str, dict[str, bytes]]:
@@ -56,6 +58,9 @@ def test_working_rows_store_the_bytes_frozen_rows_store() -> None:
     clock = FixedClock(AFTER_THE_SIMULATION)
     with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
         simulate(app, citizens=80, seed=7, municipality=Municipality(years=2))
+        app.views.catch_up()
+        for plan in app.views.keys(PlanView.name)[:6]:
+            acting(app, ANNE).sector_view(UUID(plan))  # reads, in the access log
         citizen = acting(app, ANNE).register_citizen(name="Sara", birth_date=date(1990, 1, 1))
         clock.now += timedelta(days=365 * 7)
         acting(app, ANNE).erase_citizen(citizen_id=citizen)
@@ -64,6 +69,7 @@ def test_working_rows_store_the_bytes_frozen_rows_store() -> None:
         frozen.catch_up()
         expected = stored(frozen)
         assert expected[JourneyView.name][str(citizen)]
+        assert expected[AccessLogView.name]
 
         rebuilt = runner(app, frozen=False)
         rebuilt.rebuild()
@@ -80,10 +86,14 @@ def test_an_erasure_folded_in_working_rows_stores_what_a_frozen_rebuild_stores(
     clock: FixedClock,
 ) -> None:
     """The live views fold the erasure of a household member in place (their plan, their
-    journey, the other member's rows folded again in working rows): the same bytes as a
-    rebuild over frozen rows once the keys are destroyed."""
+    journey, their access log, the other member's rows folded again in working rows): the
+    same bytes as a rebuild over frozen rows once the keys are destroyed."""
     with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
-        _first, second, _plan = household_case_file(app)
+        first, second, plan = household_case_file(app)
+        acting(app, ANNE).sector_view(plan)  # reads, in every member's access log
+        acting(app, LARS).sector_view(plan)
+        auditing(app).citizen_plan(plan, language="en")
+        auditing(app).journey(first)
         app.views.catch_up()
         clock.now = AFTER_RETENTION
         officer(app).erase_citizen(citizen_id=second)
@@ -91,4 +101,6 @@ def test_an_erasure_folded_in_working_rows_stores_what_a_frozen_rebuild_stores(
 
         frozen = runner(app, frozen=True)
         frozen.rebuild()
-        assert stored(app.views) == stored(frozen)
+        expected = stored(frozen)
+        assert len(expected[AccessLogView.name]) >= 6  # (two members: two reads, two disclosures)
+        assert stored(app.views) == expected

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import attrs
+import orjson
 
 from oneplan.aggregates.access import AccessRecord, ItemsShown
 from oneplan.projections.base import Fold, Route, codec, replace
@@ -139,6 +140,18 @@ class AccessLogView(Fold[AccessLogState]):
         head = key.split("/", 1)[0]
         return AccessLogState(citizen_id=EVERY_CITIZEN if head == WHOLE_RECORD else UUID(head))
 
+    def load_row(self, key: str, data: bytes | None) -> _Working:
+        """The row as the runner folds it: in working state (``oneplan.projections.working``)."""
+        if data is None:
+            return _Working(self.initial(key).citizen_id, bytearray())
+        row = orjson.loads(data)
+        entries = bytearray(orjson.dumps(row["entries"])[1:-1])  # (as stored: orjson's)
+        return _Working(UUID(row["citizen_id"]), entries)
+
+    def dump_row(self, row: _Working) -> bytes:
+        entries = orjson.Fragment(b"[" + row.entries + b"]")
+        return orjson.dumps({"citizen_id": row.citizen_id, "entries": entries})
+
     @staticmethod
     def merged(
         citizen_id: UUID,
@@ -151,6 +164,29 @@ class AccessLogView(Fold[AccessLogState]):
         entries += [e for row in whole_record for e in row.entries]
         entries.sort(key=lambda e: e.recorded_at)
         return AccessLogState(citizen_id=citizen_id, entries=tuple(entries))
+
+
+class _Working:
+    """An access-log row while the runner folds it (``oneplan.projections.working``):
+    its entries as the JSON the codec writes for them, separated by commas (a read's row
+    is written once, and what the entry holds need not stay in memory until then)."""
+
+    __slots__ = ("citizen_id", "entries")
+
+    def __init__(self, citizen_id: UUID, entries: bytearray) -> None:
+        self.citizen_id = citizen_id
+        self.entries = entries
+
+
+def _add(state: AccessLogState, entry: AccessEntry) -> AccessLogState:
+    """The row with ``entry`` added (a working row: in place, the entry written)."""
+    row: Any = state
+    if type(row) is _Working:
+        if row.entries:
+            row.entries += b","
+        row.entries += codec.dumps(entry)
+        return state
+    return replace(state, entries=(*state.entries, entry))
 
 
 _on = AccessLogView.on
@@ -176,7 +212,7 @@ def _disclosed(state: AccessLogState, e: AccessRecord.Disclosed) -> AccessLogSta
         disclosure_consents=e.consent_ids,
         whole_record=whole,
     )
-    return replace(state, entries=(*state.entries, entry))
+    return _add(state, entry)
 
 
 @_on(AccessRecord.SectorViewRead)
@@ -193,7 +229,7 @@ def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogSta
         as_of=e.as_of,
         shown=e.shown,
     )
-    return replace(state, entries=(*state.entries, entry))
+    return _add(state, entry)
 
 
 def access_log_json(state: AccessLogState) -> dict[str, Any]:

@@ -196,8 +196,9 @@ codec.register_structure_hook(JourneyEntry, _entry_from_array)
 
 class _Working:
     """A journey row while the runner folds it (``oneplan.projections.working``): the
-    timeline and the caseworkers met as they are stored (each entry the array of its
-    fields), appended to in place, and written as the bytes the codec writes for the
+    timeline as the JSON it is stored as (each entry the array of its fields, written
+    when it is added, one after another in one buffer) and the caseworkers met as they
+    are stored, appended to in place, and written as the bytes the codec writes for the
     frozen row (values read back stay text, which is how they are written)."""
 
     __slots__ = ("caseworkers", "citizen_id", "entries", "met", "plans")
@@ -205,12 +206,13 @@ class _Working:
     def __init__(
         self,
         citizen_id: UUID,
-        entries: list[list[Any]],
+        entries: bytearray,
         caseworkers: list[dict[str, Any]],
         plans: dict[str, Any],
     ) -> None:
         self.citizen_id = citizen_id
         self.entries = entries
+        """The timeline's entries as JSON, separated by commas (without the brackets)."""
         self.caseworkers = caseworkers
         self.met = {c["caseworker_id"] for c in caseworkers}
         self.plans = plans
@@ -219,15 +221,22 @@ class _Working:
     @classmethod
     def load(cls, key: str, data: bytes | None) -> _Working:
         if data is None:
-            return cls(UUID(key), [], [], {})
+            return cls(UUID(key), bytearray(), [], {})
         row = orjson.loads(data)
-        return cls(UUID(key), row["entries"], row["caseworkers"], row["intervention_plans"])
+        entries = bytearray(orjson.dumps(row["entries"])[1:-1])  # (as stored: orjson's)
+        return cls(UUID(key), entries, row["caseworkers"], row["intervention_plans"])
+
+    def add(self, entry: list[Any]) -> None:
+        """Add an entry (the array of its fields) to the timeline."""
+        if self.entries:
+            self.entries += b","
+        self.entries += orjson.dumps(entry)
 
     def dump(self) -> bytes:
         return orjson.dumps(
             {
                 "citizen_id": self.citizen_id,
-                "entries": self.entries,
+                "entries": orjson.Fragment(b"[" + self.entries + b"]"),
                 "caseworkers": self.caseworkers,
                 "intervention_plans": self.plans,
             }
@@ -315,7 +324,7 @@ def _entry(
     row: Any = state  # (the runner's working row, or the frozen one)
     if type(row) is _Working:
         working: _Working = row
-        working.entries.append(
+        working.add(
             [
                 e.timestamp,
                 e.effective_at,
