@@ -267,13 +267,37 @@ _MAPPINGS = tuple(
 """The fields holding a dict (of wishes, participants, goals, interventions)."""
 
 
+_ITEM_FIELDS = tuple(f.name for f in attrs.fields(InterventionItem))
+
+
+class _WorkingItem:
+    """An intervention of a working plan row: the fields of ``InterventionItem``, set in
+    place (an intervention's events change it a dozen times)."""
+
+    __slots__ = _ITEM_FIELDS
+
+    @classmethod
+    def thaw(cls, item: InterventionItem) -> _WorkingItem:
+        working = object.__new__(cls)
+        for name in _ITEM_FIELDS:
+            setattr(working, name, getattr(item, name))
+        return working
+
+    def frozen(self) -> InterventionItem:
+        item = object.__new__(InterventionItem)
+        for name in _ITEM_FIELDS:
+            object.__setattr__(item, name, getattr(self, name))
+        return item
+
+
 class _Working:
     """A plan row while the runner folds it (``oneplan.projections.working``): the
     fields of ``PlanState``, set in place, its dicts (goals, interventions, ...) its own
-    and changed in place; the goals and interventions in them stay frozen items. Written
-    as the frozen row it stands for (``frozen``), so the bytes are the codec's."""
+    and changed in place, its interventions working items; the goals stay frozen items.
+    Written as the frozen row it stands for (``frozen``), so the bytes are the codec's."""
 
     __slots__ = _FIELDS
+    interventions: dict[UUID, _WorkingItem]
 
     @classmethod
     def thaw(cls, state: PlanState) -> _Working:
@@ -281,14 +305,17 @@ class _Working:
         for name in _FIELDS:
             value = getattr(state, name)
             setattr(row, name, dict(value) if name in _MAPPINGS else value)
+        row.interventions = {k: _WorkingItem.thaw(v) for k, v in state.interventions.items()}
         return row
 
     def frozen(self) -> PlanState:
-        """The frozen row (sharing this row's dicts: written, then this row changes
-        again only after it was written)."""
+        """The frozen row (sharing this row's other dicts: written, then this row
+        changes again only after it was written)."""
         state = object.__new__(PlanState)
         for name in _FIELDS:
             object.__setattr__(state, name, getattr(self, name))
+        interventions = {k: v.frozen() for k, v in self.interventions.items()}
+        object.__setattr__(state, "interventions", interventions)
         return state
 
 
@@ -334,8 +361,12 @@ def _goal(state: PlanState, event: Any, **changes: Any) -> PlanState:
 
 
 def _intervention(state: PlanState, event: Any, **changes: Any) -> PlanState:
-    item = state.interventions.get(event.originator_id)
+    item: Any = state.interventions.get(event.originator_id)
     if item is None:
+        return state
+    if type(item) is _WorkingItem:
+        for name, value in changes.items():
+            setattr(item, name, value)
         return state
     return _put(state, "interventions", item.intervention_id, replace(item, **changes))
 
@@ -551,6 +582,10 @@ def _proposed(state: PlanState, e: Intervention.Proposed) -> PlanState:
         budget_area=e.budget_area,
         proposed_at=e.effective_at,
     )
+    row: Any = state
+    if type(row) is _Working:
+        row.interventions[item.intervention_id] = _WorkingItem.thaw(item)
+        return state
     return _put(state, "interventions", item.intervention_id, item)
 
 
