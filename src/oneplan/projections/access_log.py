@@ -21,6 +21,7 @@ import orjson
 
 from oneplan.aggregates.access import AccessRecord, ItemsShown
 from oneplan.projections.base import Fold, Route, codec, replace
+from oneplan.trusted_events import uuid_text
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
 __all__ = [
@@ -131,9 +132,10 @@ class AccessLogView(Fold[AccessLogState]):
         read adds a row and never rewrites the citizen's earlier ones."""
         if isinstance(event, AccessRecord.SectorViewRead | AccessRecord.Disclosed):
             when = event.timestamp.astimezone(UTC).isoformat()
+            access = uuid_text(event.originator_id)
             if not event.citizen_ids:  # the whole record: in every citizen's log
-                return (f"{WHOLE_RECORD}/{when}/{event.originator_id}",)
-            return tuple(f"{c}/{when}/{event.originator_id}" for c in event.citizen_ids)
+                return (f"{WHOLE_RECORD}/{when}/{access}",)
+            return tuple(f"{uuid_text(c)}/{when}/{access}" for c in event.citizen_ids)
         return ()
 
     def initial(self, key: str) -> AccessLogState:
