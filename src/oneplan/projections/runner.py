@@ -280,7 +280,12 @@ class ProjectionRunner:
             self._exclude(frozenset())
             self._forget(complete=True)
             return 0
-        if self._kept or not self.store.take_lease(self._holder, self.lease_seconds):
+        held = None if self._kept else self.store.lease_holder()  # (a read: no write lock)
+        if (
+            self._kept
+            or (held is not None and held[0] != self._holder)
+            or not self.store.take_lease(self._holder, self.lease_seconds)
+        ):
             self._exclude(changed)  # (rebuilding them: this runner, or the lease's holder)
             return position
         try:
