@@ -96,3 +96,21 @@ def test_an_erasure_during_a_rebuild_makes_it_start_again(
         if how == "rebuild":
             verified = verify_views(fresh)
             assert verified.status is VerificationStatus.INTACT, verified.difference
+
+
+def test_views_verified_in_a_process_that_still_held_the_erased_key_are_intact(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Another process erased the citizen less than ``Sealer.key_ttl`` ago: verification
+    lets go of the destroyed key first, instead of reading the citizen's CPR number with
+    it and finding it missing from the index."""
+    path, keys = tmp_path / "oneplan.db", Keys.generate()
+    app = _record(path, clock, keys)
+    clock.now = AFTER_RETENTION
+    with OnePlan.open(f"sqlite:///{path}", clock=clock, keys=keys) as other:
+        officer(other).erase_citizen(citizen_id=app._canary)  # type: ignore[attr-defined]
+
+    verified = verify_views(app)
+
+    assert verified.status is VerificationStatus.INTACT, verified.difference
+    app.close()
