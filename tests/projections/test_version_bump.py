@@ -16,12 +16,9 @@ from oneplan.projections.plan_view import PlanView
 from oneplan.projections.stores import Rebuilding, ViewStore
 from tests.builders import citizen_with_consent
 from tests.conftest import FixedClock
-from tests.projections.test_runner import quiet, rebuilt, views_of
+from tests.projections.test_runner import database_url, quiet, rebuilt, views_of
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
+__all__ = ["database_url"]  # (a fixture: SQLite and PostgreSQL, which outlive connections)
 
 
 @pytest.fixture
