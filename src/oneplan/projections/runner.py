@@ -13,6 +13,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
+import secrets
+import socket
 import sys
 import threading
 import typing
@@ -27,7 +30,7 @@ from oneplan import trusted_events
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
+from oneplan.errors import ProjectionFailed, RebuildInProgress, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
 from oneplan.projections import base as projections_base
 from oneplan.projections.base import Fold, KeysOf, Projection, Route, codec, route_of
@@ -82,8 +85,11 @@ _ROUTED_STREAMS = (Plan.Event, Intervention.Event, Citizen.Event)
 class _Aside:
     """A rebuild's rows written aside: where, and which."""
 
-    def __init__(self, target: Rebuilding) -> None:
+    def __init__(self, target: Rebuilding, destroyed: int) -> None:
         self.target = target
+        self.destroyed = destroyed
+        """How many data keys were destroyed when the rebuild began (see
+        ``ProjectionRunner._unchanged_keys``)."""
         self.written: set[tuple[str, str]] = set()
         self.page = 0
         """Which thousand events of the log are being folded."""
@@ -131,6 +137,14 @@ class ProjectionRunner:
     rebuild_write_bytes = 32 * 2**20
     """At most this many rows, and about this many bytes of JSON, are dumped and written
     aside at a time in a rebuild (the JSON of every row is never in memory at once)."""
+    rebuild_attempts = 3
+    """A rebuild during which data keys were destroyed (an erasure) is not swapped in (it
+    may have folded the erased citizen's events before their keys went) but done again,
+    at most this many times."""
+    lease_seconds = 60.0
+    """How long the lease to rebuild views runs unless renewed (a rebuild renews it with
+    every page of the log it reads): a runner that dies lets another take over this long
+    after."""
 
     def __init__(
         self,
@@ -162,6 +176,18 @@ class ProjectionRunner:
         """Whether this runner folds rows again for an erasure (it erases nothing itself)."""
         self.refolded: dict[UUID, int] = {}
         """Events folded again for each erasure folded here (``oneplan.projections.erasure``)."""
+        self._excluded: frozenset[str] = frozenset()
+        """Views this runner does not fold: their stored version is not this code's and
+        they are being rebuilt aside (by this runner, or by the holder of the lease)."""
+        self._kept: frozenset[str] = frozenset()
+        """While rebuilding some views aside: views folded in memory only, never written
+        (the routes, which the views rebuilt need and which stay as they are)."""
+        self._partial = False
+        """Whether this runner rebuilds some views only (``_rebuild_views``): it lacks
+        the views an erasure's fold needs, so an erasure whose keys are still live when
+        it is folded stops it (``_ErasedMeanwhile``) and every view is rebuilt."""
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        """Who this runner is when it takes the lease to rebuild views."""
 
     # --- reading ---------------------------------------------------------------------
 
@@ -202,7 +228,7 @@ class ProjectionRunner:
         """Fold every event after the tracked position (up to notification id ``until``
         or recorded time ``until_time``); returns how many were folded."""
         with self._lock:
-            position = self._sync()
+            position = self._sync(progress)
             folded = 0
             head = self._head() if progress is not None else 0
             while True:
@@ -243,19 +269,116 @@ class ProjectionRunner:
                 except PositionMoved:
                     continue
 
-    def _sync(self) -> int:
-        """The stored position; rebuild when a view's version changed, and forget what
-        is cached when another runner moved the position."""
+    def _sync(self, progress: Progress | None = None) -> int:
+        """The stored position; rebuild the views whose version changed (showing
+        ``progress``), and forget what is cached when another runner moved the position."""
         position, versions = self.store.tracking()
         if versions != self.versions:
-            self.store.reset(self.versions)
-            self._forget(complete=True)
-            position = 0
+            position = self._versions_changed(position, versions, progress)
+        elif self._excluded:
+            self._exclude(frozenset())  # rebuilt meanwhile (by the lease's holder)
         if position != self._position:
             self._forget(complete=False)
             self._refuse_position_beyond_the_log(position)
             self._position = position
         return position
+
+    def _versions_changed(
+        self, position: int, stored: dict[str, int], progress: Progress | None
+    ) -> int:
+        """The stored versions are not this code's: rebuild the views whose version
+        changed (each aside, while readers use the old one), unless nothing was folded
+        yet (then only the versions are set) or another runner holds the lease to
+        rebuild (then this one folds every other view and leaves those to it)."""
+        changed = frozenset(n for n, v in self.versions.items() if stored.get(n) != v)
+        if position == 0:
+            self.store.reset(self.versions)
+            self._exclude(frozenset())
+            self._forget(complete=True)
+            return 0
+        if self._kept or self._take_lease() is not None:
+            self._exclude(changed)  # (rebuilding them: this runner, or the lease's holder)
+            return position
+        try:
+            if RouteView.name in changed or changed >= {p.name for p in self.projections}:
+                self._rebuild_all(progress)  # (every view is folded from the routes)
+            else:
+                try:
+                    self._rebuild_views(changed, progress)
+                except _ErasedMeanwhile:
+                    self._rebuild_all(progress)  # (which folds the erasure's rows again)
+        finally:
+            self.store.drop_lease(self._holder)
+        return self.store.tracking()[0]
+
+    def _take_lease(self) -> tuple[str, float] | None:
+        """Take the lease to rebuild: None when this runner holds it now, else who holds
+        it and until when. Asked first (a read, no write lock); a holder on this host
+        whose process is gone is replaced at once, not only when its lease runs out."""
+        held = self.store.lease_holder()
+        replacing = None
+        if held is not None and held[0] != self._holder:
+            if not _gone(held[0]):
+                return held
+            replacing = held[0]
+        if self.store.take_lease(self._holder, self.lease_seconds, replacing=replacing):
+            return None
+        return self.store.lease_holder() or ("another runner", 0.0)
+
+    def _exclude(self, views: frozenset[str]) -> None:
+        if views != self._excluded:
+            self._excluded = views
+            self._by_class.clear()
+            self._plans.clear()
+
+    def _rebuild_views(self, names: frozenset[str], progress: Progress | None) -> None:
+        """Rebuild only the views ``names`` (their version changed) aside, while this
+        runner keeps the others current, and swap them in when both stand at the same
+        position (``Rebuilding.finish(expect=...)``). Readers meanwhile see the old
+        tables of those views; the others never stop."""
+        projections = [p for p in self.projections if p.name in names]
+        target = self.store.rebuilding(self.versions, views=sorted(names))
+        sub = ProjectionRunner(self.app, self.store, projections)
+        sub._partial = True
+        sub._holder = self._holder
+        sub._kept = frozenset({RouteView.name})
+        sub._forget(complete=True)
+        sub._aside = _Aside(target, self._keys_at_start())
+        self._exclude(names)
+        collecting = gc.isenabled()
+        gc.disable()
+        folded = 0
+        try:
+            folded, reached = sub._fold_aside(progress)
+            while True:
+                position = self.store.tracking()[0]
+                if position > reached:  # the others went on meanwhile: follow them
+                    more, reached = sub._fold_aside(None, start=reached, stop=position)
+                    folded += more
+                elif position < reached:  # the others are behind: bring them there
+                    self._kept = frozenset({RouteView.name})  # (no rebuild from in here)
+                    try:
+                        self.catch_up(until=reached)
+                    finally:
+                        self._kept = frozenset()
+                else:
+                    sub._unchanged_keys()
+                    try:
+                        target.finish(reached, expect=reached)
+                    except PositionMoved:
+                        continue
+                    break
+        except BaseException as e:
+            self._abort(target, e)
+            raise
+        finally:
+            sub._aside = None
+            sub._rows.clear()
+            if collecting:
+                gc.enable()
+            _release_memory(folded)
+        self._exclude(frozenset())
+        self._forget(complete=False)
 
     def _refuse_position_beyond_the_log(self, position: int) -> None:
         """Rule 16: a tracking position this runner did not write (at its start, or moved
@@ -317,18 +440,80 @@ class ProjectionRunner:
         position, in one transaction; a rebuild that fails leaves the old ones as they
         were. Returns how many events were folded."""
         with self._lock:
+            held = self._take_lease()
+            if held is not None:
+                holder, until = held
+                raise RebuildInProgress(
+                    f"{holder} is rebuilding the views (its lease runs until {until:.0f}, "
+                    "seconds since the epoch, unless renewed): wait for it, or for the "
+                    "lease to run out if it died",
+                    holder=holder,
+                    until=until,
+                )
+            try:
+                return self._rebuild_all(progress)
+            finally:
+                self.store.drop_lease(self._holder)
+
+    def _rebuild_all(self, progress: Progress | None) -> int:
+        """``rebuild``, the lease held; again from the start when data keys were destroyed
+        while it ran (``_ErasedMeanwhile``), at most ``rebuild_attempts`` times."""
+        for attempt in range(1, self.rebuild_attempts + 1):
+            try:
+                return self._rebuild_once(progress)
+            except _ErasedMeanwhile:
+                if attempt == self.rebuild_attempts:
+                    raise StorageError(
+                        f"data keys were destroyed (erasures) during each of {attempt} "
+                        "rebuilds of the views: the rows they folded may hold erased data, so "
+                        "none was swapped in; rebuild again when the erasures are done"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _unchanged_keys(self) -> None:
+        """Before rows are written aside or swapped in: no data key was destroyed since
+        the rebuild began, else ``_ErasedMeanwhile`` (rows folded before an erasure's
+        keys went may hold the erased citizen's data, which no key would seal now)."""
+        assert self._aside is not None
+        if self._destroyed_keys() != self._aside.destroyed:
+            raise _ErasedMeanwhile
+
+    def _abort(self, target: Rebuilding, error: BaseException) -> None:
+        """Drop what a rebuild wrote aside; after an erasure met meanwhile, also scrub
+        the database's files of the dropped rows' pages (``ViewStore.scrub``)."""
+        with contextlib.suppress(Exception):
+            target.abort()
+            if isinstance(error, _ErasedMeanwhile):
+                self.store.scrub()
+
+    def _keys_at_start(self) -> int:
+        """At a rebuild's start: how many data keys are destroyed, every one of them let
+        go of in this process (a key cached here may have been destroyed by another
+        process less than ``Sealer.key_ttl`` ago)."""
+        sealer = self.app.sealer
+        return 0 if sealer is None else sealer.let_go_of_destroyed()
+
+    def _destroyed_keys(self) -> int:
+        """How many data keys are destroyed now (0 without keys)."""
+        sealer = self.app.sealer
+        return 0 if sealer is None else sealer.store.destroyed_count()
+
+    def _rebuild_once(self, progress: Progress | None) -> int:
+        with self._lock:
             self._forget(complete=True)
+            self._exclude(frozenset())
+            destroyed = self._keys_at_start()
             target = self.store.rebuilding(self.versions)
-            self._aside = _Aside(target)
+            self._aside = _Aside(target, destroyed)
             collecting = gc.isenabled()
             gc.disable()  # folds make no cycles; collecting millions of young rows costs more
             folded = 0
             try:
                 folded, position = self._fold_aside(progress)
+                self._unchanged_keys()
                 target.finish(position)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    target.abort()
+            except BaseException as e:
+                self._abort(target, e)
                 self._forget(complete=False)
                 raise
             finally:
@@ -341,11 +526,14 @@ class ProjectionRunner:
             self._position = position
             return folded
 
-    def _fold_aside(self, progress: Progress | None) -> tuple[int, int]:
-        """Fold the whole log into ``_rows``, writing rows aside as memory requires and
-        every row left at the end: (events folded, the last one's position)."""
+    def _fold_aside(
+        self, progress: Progress | None, *, start: int = 0, stop: int | None = None
+    ) -> tuple[int, int]:
+        """Fold the log after ``start`` (up to ``stop``) into ``_rows``, writing rows
+        aside as memory requires and every row left at the end (but the views ``_kept``
+        in memory): (events folded, the last one's position)."""
         assert self._aside is not None
-        position, folded, page = 0, 0, 0
+        position, folded, page = start, 0, self._aside.page
         head = self._head() if progress is not None else 0
         touched: dict[tuple[str, str], int] = {}
         """The rows changed since they were made or read back, with the thousand events
@@ -353,12 +541,22 @@ class ProjectionRunner:
         while True:
             try:
                 notifications = self.app.recorder.select_notifications(
-                    start=position, limit=self.rebuild_batch_size, inclusive_of_start=False
+                    start=position,
+                    limit=self.rebuild_batch_size,
+                    stop=stop,
+                    inclusive_of_start=False,
                 )
             except Exception as e:  # the recorder raises more than PersistenceError
                 raise StorageError(f"cannot read the notification log: {e!r}") from e
             if not notifications:
                 break
+            if not self.store.take_lease(self._holder, self.lease_seconds):  # (renewed)
+                raise RebuildInProgress(
+                    "the lease to rebuild the views ran out and another runner took it: "
+                    "this rebuild stops (the other one goes on)",
+                    holder=self._holder,
+                    until=0.0,
+                )
             for start in range(0, len(notifications), 1000):
                 # Rows are aged by the thousand events in which they were last used.
                 page = self._aside.page = page + 1
@@ -372,14 +570,16 @@ class ProjectionRunner:
                 # The rows used least recently (changed, or read back) go first, down to
                 # three quarters.
                 read_back = self._aside.read_back
+                kept = self._kept
                 by_age = sorted(
-                    self._rows,
+                    (slot for slot in self._rows if slot[0] not in kept),
                     key=lambda slot: max(touched.get(slot, 0), read_back.get(slot, 0)),
                 )
                 self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
             if progress is not None:
                 progress(folded, max(head, position))
-        self._write_aside(sorted(self._rows), touched)  # view by view, in key order
+        # View by view, in key order:
+        self._write_aside(sorted(s for s in self._rows if s[0] not in self._kept), touched)
         return folded, position
 
     def _write_aside(
@@ -388,6 +588,7 @@ class ProjectionRunner:
         """Let these rows go from memory, dumping and writing aside (a chunk at a time)
         those changed since they were made or read back."""
         assert self._aside is not None
+        self._unchanged_keys()
         aside, rows = self._aside, self._rows
         changed = [slot for slot in slots if slot in touched]
         chunk: dict[tuple[str, str], bytes] = {}
@@ -443,7 +644,10 @@ class ProjectionRunner:
     def _fold(self, event: Any, dirty: set[tuple[str, str]], position: int) -> None:
         event_class = type(event)
         if event_class is Citizen.Erased:  # the citizen's rows, folded again as erased
-            refold_erased(self, event, position, dirty)
+            if self._partial:
+                self._erased_before(event)
+            else:
+                refold_erased(self, event, position, dirty)
         plan = self._plans.get(event_class)
         if plan is None:
             plan = self._plans[event_class] = self._plan(event_class)
@@ -475,6 +679,15 @@ class ProjectionRunner:
                     self._failed(projection, event, position, e)
                 dirty.add(slot)
 
+    def _erased_before(self, event: Any) -> None:
+        """In a rebuild of some views: an erasure is folded as nothing to do when the
+        citizen's keys were destroyed before the rebuild began (every event of theirs
+        read as erased; ``_destroyed_keys`` tells destruction since); one whose keys are
+        still live needs the views this runner lacks."""
+        sealer = self.app.sealer
+        if sealer is not None and not sealer.destroyed(event.originator_id):
+            raise _ErasedMeanwhile
+
     def _plan(self, event_class: type[Any]) -> tuple[bool, bool, list[_Concerned]]:
         """What folding an event of this class takes, worked out once: whether it changes
         a route, whether its stream has one, and each view concerned with its name, fold
@@ -503,6 +716,8 @@ class ProjectionRunner:
         if found is None:
             found = []
             for projection in self.projections:
+                if projection.name in self._excluded:
+                    continue  # (being rebuilt aside)
                 if not isinstance(projection, Fold):
                     found.append((projection, False))
                     continue
@@ -563,6 +778,29 @@ class ProjectionRunner:
             f"notification {position}: {error}",
             position=position,
         ) from error
+
+
+def _gone(holder: str) -> bool:
+    """Whether a lease's holder (``host:pid:token``) is a process of this host that no
+    longer runs (one of another host, or one this process may not signal, is taken
+    to run)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+class _ErasedMeanwhile(Exception):
+    """Data keys were destroyed while a rebuild ran, or a partial rebuild met an erasure
+    whose keys are still live: its rows may hold the erased citizen's data, read before
+    the keys went, so they are not swapped in."""
 
 
 def _release_memory(folded: int) -> None:
