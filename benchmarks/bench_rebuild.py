@@ -35,7 +35,7 @@ with wall and CPU time.
 
 Each storage is measured in a process of its own: after a warm-up, baseline and
 candidate alternate for ``--rounds`` rounds on the same application; the median events/s
-of each and their ratio (goal: at least 0.75) are reported, with each pass's peak RSS.
+of each and their ratio (goal: at least 0.5, issue 17; a step toward 1.0) are reported, with each pass's peak RSS.
 ``--profile`` then profiles one more candidate run (pyinstrument if installed, else
 cProfile) and prints the top 25 functions by cumulative time, a breakdown by phase, and
 the rows and bytes written per view.
@@ -95,7 +95,8 @@ DEFAULT_CITIZENS = 1000
 DEFAULT_EVENTS_PER_CITIZEN = 100
 PAGE = 1000
 """Notifications per select in the baseline (the runner's ``batch_size`` is the same)."""
-GOAL = 0.75
+GOAL = 0.5
+"""Rebuild events/s over read-and-map events/s (issue 17, item 4; was 0.75)."""
 WORKLOAD_VERSION = 2
 """Bump when the workload changes: cached logs of another version are not reused."""
 CACHE_DIR = os.path.join(tempfile.gettempdir(), "oneplan-bench-rebuild")

@@ -16,7 +16,7 @@ Sections (``--only`` / ``--skip``; storages from ``--storage``, default all thre
   snapshots.
 - ``rebuild``: every view rebuilt against a bare read-and-map of the same log
   (``bench_rebuild``'s log, passes and child process; SQLite and PostgreSQL).
-  Goal: at least 0.75.
+  Goal: at least 0.5 (issue 17; a step toward 1.0).
 - ``audit``: the audit chain's verification against reading the same rows unchecked,
   and commands with the chain against without (``bench_audit``). Goals: 200,000 events
   per CPU second; commands with the chain at least 0.90.
@@ -357,8 +357,8 @@ def section_rebuild(kinds: list[str], size: Size, keep: bool) -> list[Row]:
                 base["events_per_s"],
                 ours["events_per_s"],
                 "events/s",
-                goal=">= 0.75",
-                met=ratio >= 0.75,
+                goal=f">= {bench_rebuild.GOAL}",
+                met=ratio >= bench_rebuild.GOAL,
                 cpu_baseline=base["events_per_cpu_s"],
                 cpu_ours=ours["events_per_cpu_s"],
                 cpu_unit="events/CPU s",
