@@ -35,7 +35,8 @@ with wall and CPU time.
 
 Each storage is measured in a process of its own: after a warm-up, baseline and
 candidate alternate for ``--rounds`` rounds on the same application; the median events/s
-of each and their ratio (goal: at least 0.5, issue 17; a step toward 1.0) are reported, with each pass's peak RSS.
+of each and their ratio (goal: at least 0.5, issue 17; a step toward 1.0) are reported,
+with each pass's peak RSS.
 ``--profile`` then profiles one more candidate run (pyinstrument if installed, else
 cProfile) and prints the top 25 functions by cumulative time, a breakdown by phase, and
 the rows and bytes written per view.
