@@ -100,7 +100,7 @@ class PlanSnapshots:
         state = start.state if start is not None else fold.initial(str(plan_id))
         heads = dict(start.heads) if start is not None else {}
         since = 0
-        events = list(self._after(app, streams, heads, as_of))
+        events = list(self._after(app, streams, heads, as_of, {plan_id: aggregate.version}))
         for i, event in enumerate(events):
             state = fold.evolve(state, event)
             heads[event.originator_id] = event.originator_version
@@ -116,16 +116,25 @@ class PlanSnapshots:
         return state
 
     def _after(
-        self, app: OnePlan, streams: tuple[UUID, ...], heads: dict[UUID, int], as_of: datetime
+        self,
+        app: OnePlan,
+        streams: tuple[UUID, ...],
+        heads: dict[UUID, int],
+        as_of: datetime,
+        last: dict[UUID, int],
     ) -> Iterator[Any]:
         """The events of ``streams`` after ``heads`` recorded by ``as_of``, in recorded
-        order (a stream before the streams after it on a tie, as a fold from the start)."""
+        order (a stream before the streams after it on a tie, as a fold from the start).
+        ``last``: the version a stream stood at by ``as_of``, where known (the plan's, from
+        its aggregate), so that no row after it is read."""
         found: list[Any] = []
         try:
             for stream in streams:
                 after = heads.get(stream)
                 while True:
-                    rows = app.recorder.select_events(stream, gt=after, limit=self.page)
+                    rows = app.recorder.select_events(
+                        stream, gt=after, lte=last.get(stream), limit=self.page
+                    )
                     beyond = False
                     for row in rows:
                         event: Any = app.mapper.to_domain_event(row)
