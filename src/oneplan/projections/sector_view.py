@@ -39,7 +39,11 @@ filtering, so it neither counts nor hints at notes the sector may not see; what 
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 import re
+import weakref
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -485,29 +489,59 @@ def _notes(
             for index, note in enumerate(goal.notes)
             if allowed is not None or note.by.sector is sector
         ), None
-    # (time, goal id, index, the goal's place): the order notes are paged in
-    places = [
-        (note.recorded_at, goal_id, index, place)
-        for place, goal in enumerate(goals)
-        if goal.notes
-        for goal_id in (str(goal.goal_id),)
-        for index, note in enumerate(goal.notes)
-        if allowed is not None or note.by.sector is sector
-    ]
-    if before is not None:
-        edge = (before.recorded_at, before.goal_id, before.index)
-        places = [p for p in places if p[:3] < edge]
-    page = places if limit is None or len(places) <= limit else sorted(places)[-limit:]
+    edge = (before.recorded_at, before.goal_id, before.index) if before is not None else None
+    newest = heapq.merge(
+        *(_newest_first(place, goal, edge) for place, goal in enumerate(goals) if goal.notes),
+        reverse=True,
+    )
+    seen = (p for p in newest if allowed is not None or p[3] is sector)
+    page = list(itertools.islice(seen, limit + 1 if limit is not None else None))
     older = None
-    if len(page) < len(places) and page:
-        at, goal_id, index, _ = min(page)
+    if limit is not None and len(page) > limit:
+        del page[limit:]
+        at, goal_id, index, _, _ = page[-1]
         older = str(NoteCursor(at, goal_id, index))
-    page.sort(key=lambda p: (p[3], p[2]))
+    page.sort(key=lambda p: (p[4], p[2]))
     shown = tuple(
         _note(goals[place], index, goals[place].notes[index], sector, allowed)
-        for _, _, index, place in page
+        for _, _, index, _, place in page
     )
     return shown, older
+
+
+_Place = tuple[datetime, str, int, "Sector | None"]
+"""A note's place in the order notes are paged in: its time, goal id and index (and its
+author's sector, to filter by)."""
+_ORDERS: dict[int, tuple[weakref.ref[GoalItem], list[_Place]]] = {}
+
+
+def _order(goal: GoalItem) -> list[_Place]:
+    """The places of ``goal``'s notes, in order; kept while the goal (a frozen item that
+    rows and snapshots share until the goal changes) is alive, so a read of a long plan
+    sorts only the goals changed since the last read."""
+    key = id(goal)
+    found = _ORDERS.get(key)
+    if found is not None and found[0]() is goal:
+        return found[1]
+    goal_id = str(goal.goal_id)
+    order = sorted((n.recorded_at, goal_id, i, n.by.sector) for i, n in enumerate(goal.notes))
+
+    def forget(_: object) -> None:
+        _ORDERS.pop(key, None)
+
+    _ORDERS[key] = (weakref.ref(goal, forget), order)
+    return order
+
+
+def _newest_first(
+    place: int, goal: GoalItem, edge: tuple[datetime, str, int] | None
+) -> Iterator[tuple[datetime, str, int, Sector | None, int]]:
+    """``goal``'s notes before ``edge`` (all if none), newest first, with the goal's place."""
+    order = _order(goal)
+    end = len(order) if edge is None else bisect.bisect_left(order, edge)
+    for k in range(end - 1, -1, -1):
+        at, goal_id, index, by = order[k]
+        yield at, goal_id, index, by, place
 
 
 def _note(
