@@ -461,8 +461,9 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         self._chain: dict[int, ChainEntry] = {}
         self._meta: dict[str, str] = {}
         self._stream_macs: dict[str, bytes] = {}
-        self._latest: dict[UUID | str, int] = {}
-        """Each stream's latest version (for the stale-read check, without ``str``)."""
+        self._latest: dict[int | str, int] = {}
+        """Each stream's latest version (for the stale-read check, without ``str``), by
+        ``UUID.int`` (a ``UUID``'s hash is Python code, an ``int``'s is not)."""
 
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -470,17 +471,20 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         with self._database_lock:
             latest = self._latest
             for aggregate_id, version in (kwargs.pop(READ_VERSIONS, None) or {}).items():
-                if latest.get(aggregate_id, 0) > version:
+                key = aggregate_id.int if type(aggregate_id) is UUID else aggregate_id
+                if latest.get(key, 0) > version:
                     raise StaleRead(f"{aggregate_id} has changed since version {version}")
             self._assert_uniqueness(stored_events, **kwargs)
-            start = start_from_meta(self._meta)
-            start = self._check_start(start, len(self._stored_events))
-            if start is not None and not self._meta:
-                self._meta = start_to_meta(start)
+            start = None
+            if self._meta or self.audit_key is not None:  # (else: no chain, none to start)
+                start = self._check_start(start_from_meta(self._meta), len(self._stored_events))
+                if start is not None and not self._meta:
+                    self._meta = start_to_meta(start)
             positions = self._update_table(stored_events, **kwargs)
             for s in stored_events:
-                if s.originator_version > latest.get(s.originator_id, 0):
-                    latest[s.originator_id] = s.originator_version
+                key = s.originator_id.int if type(s.originator_id) is UUID else s.originator_id
+                if s.originator_version > latest.get(key, 0):
+                    latest[key] = s.originator_version
             if start is not None and positions:
                 assert self.audit_key is not None
                 last = next(reversed(self._chain)) if self._chain else None

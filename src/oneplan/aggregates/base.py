@@ -15,6 +15,7 @@ from oneplan.errors import EffectiveTimeInvalid, InvalidInput, OutOfOrderInEffec
 from oneplan.values import Actor, ActorKind
 
 __all__ = [
+    "RECORDING_TIME",
     "OnePlanAggregate",
     "recording",
     "require_caseworker",
@@ -23,7 +24,9 @@ __all__ = [
     "stepped",
 ]
 
-_RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
+RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
+"""The recorded time of the events being created (``recording``; ``OnePlan._run`` sets it
+directly, once per command)."""
 
 
 def recording(at: datetime) -> AbstractContextManager[None]:
@@ -42,11 +45,11 @@ class _Recording(AbstractContextManager[None]):
         self.token: Token[datetime | None] | None = None
 
     def __enter__(self) -> None:
-        self.token = _RECORDING_TIME.set(self.at)
+        self.token = RECORDING_TIME.set(self.at)
 
     def __exit__(self, *exc_info: object) -> None:
         assert self.token is not None
-        _RECORDING_TIME.reset(self.token)
+        RECORDING_TIME.reset(self.token)
 
 
 class OnePlanAggregate(Aggregate):
@@ -67,7 +70,7 @@ class OnePlanAggregate(Aggregate):
         @staticmethod
         def create_timestamp() -> datetime:
             """The recorded time: one for all the events a command saves together."""
-            return _RECORDING_TIME.get() or datetime.now(UTC)
+            return RECORDING_TIME.get() or datetime.now(UTC)
 
     class Created(Event, Aggregate.Created):
         def apply(self, aggregate: Any) -> None:

@@ -52,6 +52,8 @@ class Deciding:
     """One attempt at deciding a command: what it loaded, its effective time, and who
     sent it as the record says at that time."""
 
+    __slots__ = ("_actor", "_caller", "at", "principal", "work")
+
     def __init__(self, principal: Principal, work: _Work, at: datetime) -> None:
         self.principal = principal
         self.work = work
@@ -72,12 +74,17 @@ class Deciding:
     @property
     def caller(self) -> Caller:
         """The principal, with their staff record when they are staff (rule 11)."""
-        if self._caller is None:
+        caller = self._caller
+        if caller is None:
+            p = self.principal
             staff = None
-            if isinstance(self.principal, StaffPrincipal):
-                staff = self.staff(self.principal.staff_id, changing=False)
-            self._caller = Caller(self.principal, self.at, staff)
-        return self._caller
+            if isinstance(p, StaffPrincipal):
+                try:  # (``staff(changing=False)``, once a command)
+                    staff = self.work.peek(StaffMember, staff_member_id(p.staff_id))
+                except NotFound:
+                    raise StaffNotFound(p.staff_id) from None
+            caller = self._caller = Caller(p, self.at, staff)
+        return caller
 
     def staff(self, staff_id: str, *, changing: bool = True) -> StaffMember:
         """A staff member's record; ``StaffNotFound`` if the directory has none. With
@@ -101,15 +108,16 @@ class Deciding:
     def actor(self) -> Actor:
         """Who the events record as having made the change: derived from the principal
         and the record, never from input."""
-        if self._actor is None:
-            self._actor = self._derive_actor()
-        return self._actor
+        actor = self._actor
+        if actor is None:
+            actor = self._actor = self._derive_actor()
+        return actor
 
     def _derive_actor(self) -> Actor:
         p = self.principal
         caller = self.caller
         if caller.staff is not None:
-            if not caller.staff.active_at(self.at):
+            if not caller.active:
                 raise caller.refuse(
                     f"act at {self.at.isoformat()}: not in the staff directory then",
                     "staff_only",
@@ -170,10 +178,7 @@ class Area:
         load: Callable[[str], R],
     ) -> R:
         """Decide and save ``cmd`` for this principal (``OnePlan._run``)."""
-        principal = self.principal
-        return self.app._run(
-            cmd, lambda work, at: decide(Deciding(principal, work, at)), load, principal
-        )
+        return self.app._run(cmd, decide, load, self.principal)
 
     def caller_now(self) -> Caller:
         """The principal resolved against the record now, for what is no command on one
@@ -211,7 +216,7 @@ def command(model: type[C], result: Callable[[str], Any] = UUID) -> Any:
         @functools.wraps(handler)
         def send(self: Area, command: C | None = None, /, **fields: Any) -> Any:
             cmd = parse(model, command, fields)
-            return self._send(cmd, lambda deciding: handler(self, cmd, deciding), result)
+            return self._send(cmd, functools.partial(handler, self, cmd), result)
 
         del send.__wrapped__  # (the public signature is the command's, not the handler's)
         send.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
