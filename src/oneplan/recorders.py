@@ -471,7 +471,7 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         with self._database_lock:
             latest = self._latest
             for aggregate_id, version in (kwargs.pop(READ_VERSIONS, None) or {}).items():
-                key = aggregate_id.int if type(aggregate_id) is UUID else aggregate_id
+                key = aggregate_id.int if isinstance(aggregate_id, UUID) else aggregate_id
                 if latest.get(key, 0) > version:
                     raise StaleRead(f"{aggregate_id} has changed since version {version}")
             self._assert_uniqueness(stored_events, **kwargs)
@@ -482,7 +482,8 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
                     self._meta = start_to_meta(start)
             positions = self._update_table(stored_events, **kwargs)
             for s in stored_events:
-                key = s.originator_id.int if type(s.originator_id) is UUID else s.originator_id
+                sid = s.originator_id
+                key = sid.int if isinstance(sid, UUID) else sid
                 if s.originator_version > latest.get(key, 0):
                     latest[key] = s.originator_version
             if start is not None and positions:
