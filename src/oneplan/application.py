@@ -871,7 +871,8 @@ class OnePlan(Application[UUID]):
                     continue
                 finally:
                     RECORDING_TIME.reset(recorded)
-                changed: list[Aggregate] = list(work.changed())
+                ours = work.changed()
+                changed: list[Aggregate] = list(ours)
                 if receipt_id is not None:
                     changed.append(
                         CommandReceipt._create(
@@ -900,9 +901,8 @@ class OnePlan(Application[UUID]):
                     self._cache.evict(work.ids())
                     raise StorageError(f"{type(cmd).__name__} was not saved: {e}") from e
                 cache = self._cache
-                for aggregate in changed:
-                    if isinstance(aggregate, OnePlanAggregate):
-                        cache.put(aggregate)
+                for aggregate in ours:  # (not the receipt)
+                    cache.put(aggregate)
                 return result
             raise ConcurrencyConflict(
                 f"{type(cmd).__name__}: another writer changed "
