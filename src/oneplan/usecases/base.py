@@ -18,7 +18,7 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
@@ -48,11 +48,15 @@ M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
 
+class _Load(Protocol):
+    def __call__(self, cls: type[A], aggregate_id: UUID, /) -> A: ...
+
+
 class Deciding:
     """One attempt at deciding a command: what it loaded, its effective time, and who
     sent it as the record says at that time."""
 
-    __slots__ = ("_actor", "_caller", "at", "principal", "work")
+    __slots__ = ("_actor", "_caller", "add", "at", "get", "principal", "read", "work")
 
     def __init__(self, principal: Principal, work: _Work, at: datetime) -> None:
         self.principal = principal
@@ -60,16 +64,12 @@ class Deciding:
         self.at = at
         self._caller: Caller | None = None
         self._actor: Actor | None = None
-
-    def get(self, cls: type[A], aggregate_id: UUID) -> A:
-        return self.work.get(cls, aggregate_id)
-
-    def read(self, cls: type[A], aggregate_id: UUID) -> A:
+        self.get: _Load = work.get
+        """An aggregate this command may change (``_Work.get``)."""
+        self.read: _Load = work.peek
         """An aggregate this command only reads and never changes (``_Work.peek``)."""
-        return self.work.peek(cls, aggregate_id)
-
-    def add(self, aggregate: OnePlanAggregate) -> None:
-        self.work.add(aggregate)
+        self.add: Callable[[OnePlanAggregate], None] = work.add
+        """A new aggregate this command creates."""
 
     @property
     def caller(self) -> Caller:
@@ -115,7 +115,7 @@ class Deciding:
 
     def _derive_actor(self) -> Actor:
         p = self.principal
-        caller = self.caller
+        caller = self._caller or self.caller
         if caller.staff is not None:
             if not caller.active:
                 raise caller.refuse(
