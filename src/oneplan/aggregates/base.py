@@ -5,7 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -75,6 +76,17 @@ class OnePlanAggregate(Aggregate):
     class Created(Event, Aggregate.Created):
         def apply(self, aggregate: Any) -> None:
             aggregate.began_at = self.effective_at
+
+    if not TYPE_CHECKING:  # (for mypy they stay eventsourcing's own)
+        # eventsourcing's ``version`` and ``pending_events`` are Python getters, read
+        # several times a command (by every event's ``trigger_event`` and ``mutate``
+        # too): the same attributes, read by C code. (eventsourcing refuses an ``id``.)
+        version = property(
+            attrgetter("_version"), Aggregate.version.fset, doc=Aggregate.version.__doc__
+        )
+        pending_events = property(
+            attrgetter("_pending_events"), doc=Aggregate.pending_events.__doc__
+        )
 
     def __init__(self) -> None:
         self.began_at: datetime | None = None
