@@ -261,7 +261,7 @@ def parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
                 ],
             )
         try:
-            parsed = model.model_validate(fields)
+            parsed = model.__pydantic_validator__.validate_python(fields)  # (model_validate)
         except ValidationError as e:
             errors = [
                 {"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()
