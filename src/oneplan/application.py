@@ -179,8 +179,8 @@ class _Work:
         """Taken from the cache without asking the store for newer events."""
         self.peeked: dict[int, OnePlanAggregate] = {}
         """Only read (``peek``), not cloned."""
-        self.peeked_unverified: dict[int, int] = {}
-        """Of ``peeked``, those taken from the cache, at the versions they were read."""
+        self.peeked_unverified: dict[int, tuple[UUID, int]] = {}
+        """Of ``peeked``, those taken from the cache: their ids and the versions read."""
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
         key = aggregate_id.int
@@ -212,7 +212,7 @@ class _Work:
                 found = self.app._load(cls, aggregate_id)
             else:
                 self.unverified.add(key)
-                self.peeked_unverified[key] = found.version
+                self.peeked_unverified[key] = (aggregate_id, found.version)
             self.peeked[key] = found
         if not isinstance(found, cls):
             raise _NOT_FOUND[cls](aggregate_id)
@@ -238,11 +238,11 @@ class _Work:
         """The unverified aggregates the command read and does not write, at the
         versions it was decided on: the save checks them under the write lock, in its
         own transaction (``oneplan.recorders.StaleRead``), instead of a query each."""
-        peeked = self.peeked
-        found = {peeked[key].id: version for key, version in self.peeked_unverified.items()}
+        found = dict(self.peeked_unverified.values())
         if len(found) < len(self.unverified):  # some were taken to change: unless they did
+            aggregates = self.aggregates
             for key in self.unverified:
-                aggregate = self.aggregates.get(key)
+                aggregate = aggregates.get(key)
                 if aggregate is not None and not aggregate.pending_events:
                     found[aggregate.id] = aggregate.version
         return found

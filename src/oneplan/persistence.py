@@ -97,7 +97,9 @@ class OnePlanMapper(Mapper[UUID]):
         if redactions:
             data = self._sealed_state(domain_event, redactions, class_version)
         elif class_version > 1:
-            state = _adapter(cls).dump_python(domain_event, mode="json", exclude=_POSITION)
+            state = _adapter(cls).serializer.to_python(  # (``TypeAdapter.dump_python``)
+                domain_event, mode="json", exclude=_POSITION
+            )
             state["class_version"] = class_version
             data = orjson.dumps(state)
         else:
