@@ -123,6 +123,13 @@ class OnePlanAggregate(Aggregate):
         twin.__dict__ = state
         return twin
 
+    def collect_events(self) -> list[Any]:
+        """The pending events, oldest first, leaving none (eventsourcing's pops them one
+        at a time from the front)."""
+        collected = self._pending_events
+        self._pending_events = []
+        return collected
+
     def _record(
         self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime, **fields: Any
     ) -> None:
