@@ -12,11 +12,16 @@ records how long each read takes:
 
 1. **quiet**: nothing else runs (``--seconds``);
 2. **during a rebuild**: the main process runs ``app.views.rebuild()`` (the views folded
-   again from the whole log, written aside and swapped in) while the reader reads.
+   again from the whole log, written aside and swapped in) while the reader reads;
+3. **during a version bump** (``--bump``, default ``journey``): the code of both
+   processes gives that view a new version and the main process catches up, which
+   rebuilds that view alone, aside, under the lease (the reader's runner meanwhile folds
+   every other view and leaves that one to the lease's holder).
 
 Reported: the reader's reads, p50, p99 and longest read in each phase, and the longest
-read during the rebuild over the quiet p99 (what the rebuild adds). The erasure's wait is
-measured by ``bench_erasure.py``.
+read during the rebuild over the quiet p99 (what the rebuild adds); the version bump's
+wall and CPU time beside the whole rebuild's. The erasure's wait is measured by
+``bench_erasure.py``.
 """
 
 from __future__ import annotations
@@ -44,7 +49,19 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _reader(url: str, staff_id: str, plan_id: str, seconds: float, out: Any, go: Any) -> None:
+def _bump(view: str | None) -> None:
+    """Give ``view`` a new version in this process's code (as a deploy would)."""
+    if view is not None:
+        from oneplan.projections import VIEWS
+
+        found = next(v for v in VIEWS if v.name == view)
+        found.version += 1  # type: ignore[misc]
+
+
+def _reader(
+    url: str, staff_id: str, plan_id: str, seconds: float, out: Any, go: Any, bump: str | None
+) -> None:
+    _bump(bump)
     app = OnePlan.open(url)
     session = app.as_(Principal.staff(staff_id))
     plan = uuid.UUID(plan_id)
@@ -60,16 +77,18 @@ def _reader(url: str, staff_id: str, plan_id: str, seconds: float, out: Any, go:
     out.put(waits)
 
 
-def _phase(url: str, staff_id: str, plan_id: str, seconds: float, work: Any) -> dict[str, Any]:
+def _phase(
+    url: str, staff_id: str, plan_id: str, seconds: float, work: Any, bump: str | None = None
+) -> dict[str, Any]:
     ctx = multiprocessing.get_context("spawn")
     out, go = ctx.Queue(), ctx.Event()
-    reader = ctx.Process(target=_reader, args=(url, staff_id, plan_id, seconds, out, go))
+    reader = ctx.Process(target=_reader, args=(url, staff_id, plan_id, seconds, out, go, bump))
     reader.start()
     time.sleep(2.0)  # (the reader opens its application)
     go.set()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     did = work() if work is not None else None
-    work_s = time.perf_counter() - t
+    work_s, work_cpu = time.perf_counter() - t, time.process_time() - c
     waits = out.get(timeout=600)
     reader.join(60)
     return {
@@ -78,11 +97,23 @@ def _phase(url: str, staff_id: str, plan_id: str, seconds: float, work: Any) -> 
         "p99_ms": round(_percentile(waits, 0.99), 2),
         "max_ms": round(max(waits), 2),
         "work_s": round(work_s, 2),
+        "work_cpu_s": round(work_cpu, 2),
         "work": did,
     }
 
 
-def measure(kind: str, citizens: int, epc: int, seconds: float) -> dict[str, Any]:
+def _bumped(app: OnePlan, view: str) -> int:
+    """Catch up after ``view``'s version changed: the view rebuilt alone."""
+    _bump(view)
+    app.views.versions[view] += 1
+    app.views.catch_up()
+    assert app.views.store.tracking()[1] == app.views.versions
+    return int(app.recorder.max_notification_id() or 0)
+
+
+def measure(
+    kind: str, citizens: int, epc: int, seconds: float, bump: str | None = "journey"
+) -> dict[str, Any]:
     log = br.Log(kind, citizens, epc, fresh=False, keep=(kind == "postgres"))
     app = log.open()
     app.close()
@@ -113,6 +144,11 @@ def measure(kind: str, citizens: int, epc: int, seconds: float) -> dict[str, Any
         events = int(app.recorder.max_notification_id() or 0)
         quiet = _phase(url, staff_id, plan_id, seconds, None)
         during = _phase(url, staff_id, plan_id, seconds, lambda: app.views.rebuild())
+        bumped = None
+        if bump:  # (the lease first: the reader, whose code has the new version too, waits)
+            assert app.views.store.take_lease(app.views._holder, app.views.lease_seconds)
+            bumped = _phase(url, staff_id, plan_id, seconds, lambda: _bumped(app, bump), bump)
+            bumped["view"] = bump
         app.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -121,7 +157,7 @@ def measure(kind: str, citizens: int, epc: int, seconds: float) -> dict[str, Any
 
             with psycopg.connect(br.PG_DSN, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    return {"storage": kind, "events": events, "quiet": quiet, "rebuild": during}
+    return {"storage": kind, "events": events, "quiet": quiet, "rebuild": during, "bump": bumped}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,11 +166,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--citizens", type=int, default=150)
     parser.add_argument("--events-per-citizen", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument(
+        "--bump", default="journey", help="the view whose version changes ('' for none)"
+    )
     parser.add_argument("--json")
     args = parser.parse_args(argv)
     rows = []
     for kind in args.storage.split(","):
-        r = measure(kind, args.citizens, args.events_per_citizen, args.seconds)
+        r = measure(kind, args.citizens, args.events_per_citizen, args.seconds, args.bump or None)
         rows.append(r)
         q, d = r["quiet"], r["rebuild"]
         print(
@@ -143,6 +182,15 @@ def main(argv: list[str] | None = None) -> int:
             f"{d['work']:,} events) {d['reads']} reads p50 {d['p50_ms']} ms p99 {d['p99_ms']} "
             f"ms longest {d['max_ms']} ms (goal < 100 ms)"
         )
+        b = r["bump"]
+        if b is not None:
+            print(
+                f"  version bump of {b['view']}: {b['work_s']} s wall, {b['work_cpu_s']} s CPU "
+                f"(whole rebuild {d['work_s']} s, {d['work_cpu_s']} s CPU: "
+                f"x{b['work_cpu_s'] / max(d['work_cpu_s'], 1e-9):.2f} by CPU); reader "
+                f"{b['reads']} reads p50 {b['p50_ms']} ms p99 {b['p99_ms']} ms longest "
+                f"{b['max_ms']} ms"
+            )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)

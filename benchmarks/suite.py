@@ -70,6 +70,8 @@ import bench_audit  # noqa: E402  (imports bench_commands itself)
 import bench_commands  # noqa: E402
 import bench_encryption  # noqa: E402
 import bench_erasure  # noqa: E402
+import bench_follow  # noqa: E402
+import bench_reader_wait  # noqa: E402
 import bench_reads  # noqa: E402
 import bench_rebuild  # noqa: E402
 import bench_scale  # noqa: E402
@@ -85,6 +87,8 @@ SECTIONS = (
     "scale",
     "erasure",
     "reads",
+    "wait",
+    "follow",
 )
 STORAGES = ("memory", "sqlite", "postgres")
 
@@ -102,9 +106,12 @@ class Size:
     encryption_plans: int
     scale_plans: int
     erasure_citizens: tuple[int, ...] = (500, 2000)
+    wait_citizens: int = 100
+    wait_seconds: float = 4.0
+    follow_commands: int = 60
 
 
-QUICK = Size(20, 1, 1000, 60, 60, 1, 20_000, 4, 8, 4, (500,))
+QUICK = Size(20, 1, 1000, 60, 60, 1, 20_000, 4, 8, 4, (500,), 40, 2.0, 20)
 FULL = Size(100, 3, 1200, 200, 150, 3, 100_000, 20, 20, 10)
 
 
@@ -630,6 +637,76 @@ def section_erasure(size: Size) -> list[Row]:
     return rows
 
 
+def section_wait(kinds: list[str], size: Size) -> list[Row]:
+    """A reader's longest read during a rebuild and during a view's version bump."""
+    rows = []
+    for kind in kinds:
+        log(f"wait: {kind}, a reader during a rebuild and a version bump ({size.wait_citizens})")
+        r = bench_reader_wait.measure(kind, size.wait_citizens, 100, size.wait_seconds)
+        quiet, during, bump = r["quiet"], r["rebuild"], r["bump"]
+        for phase, what in ((during, "a rebuild of every view"), (bump, "a version bump")):
+            rows.append(
+                duration(
+                    "wait",
+                    f"a reader's longest sector-view read during {what} ({r['events']:,} events)",
+                    kind,
+                    "the longest read with nothing else running",
+                    quiet["max_ms"] / 1000,
+                    phase["max_ms"] / 1000,
+                    "s",
+                    goal="< 0.100 s",
+                    met=phase["max_ms"] < 100,
+                    note=(
+                        f"p50 {phase['p50_ms']} ms, p99 {phase['p99_ms']} ms; the work "
+                        f"{phase['work_s']} s wall, {phase['work_cpu_s']} s CPU"
+                    ),
+                    extra=r,
+                )
+            )
+        rows.append(
+            duration(
+                "wait",
+                f"rebuild of the {bump['view']} view alone after its version changed",
+                kind,
+                "a rebuild of every view",
+                during["work_cpu_s"],
+                bump["work_cpu_s"],
+                "CPU s",
+                goal="reference (only that view folded)",
+                note=f"wall {bump['work_s']} s vs {during['work_s']} s",
+            )
+        )
+    return rows
+
+
+def section_follow(kinds: list[str], size: Size) -> list[Row]:
+    """How soon the views are current after a commit: the follower against a plain loop."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in kinds:
+            log(f"follow: {kind}, {size.follow_commands} commands")
+            follower = bench_follow.measure(kind, "follower", size.follow_commands, 0.5, tmp)
+            loop = bench_follow.measure(kind, "plain loop", size.follow_commands, 0.5, tmp)
+            rows.append(
+                duration(
+                    "follow",
+                    "commit to views current, p50 (oneplan views follow)",
+                    kind,
+                    "a plain loop every 0.5 s (run_forever)",
+                    loop["p50_ms"],
+                    follower["p50_ms"],
+                    "ms",
+                    goal="reference",
+                    note=(
+                        f"p99 {follower['p99_ms']:.1f} ms vs {loop['p99_ms']:.1f} ms; idle CPU "
+                        f"{follower['idle_cpu_ms_per_s']:.2f} ms/s"
+                    ),
+                    extra={"follower": follower, "loop": loop},
+                )
+            )
+    return rows
+
+
 # --- the machine and the output -----------------------------------------------------
 
 
@@ -792,6 +869,8 @@ def main(argv: list[str] | None = None) -> int:
             else []
         ),
         "reads": lambda: section_reads(kinds, size),
+        "wait": lambda: section_wait(on_disk, size),
+        "follow": lambda: section_follow(on_disk, size),
     }
     failed: dict[str, str] = {}
     for name in sections:

@@ -55,6 +55,7 @@ __all__ = [
     "ParticipantNotFound",
     "PlanNotFound",
     "ProjectionFailed",
+    "RebuildInProgress",
     "RetentionNotEnded",
     "RuleViolation",
     "SanctionBackdatedBeforeSocialContact",
@@ -208,6 +209,15 @@ class ViewsAheadOfLog(StorageError):
 
     def __init__(self, message: str, *, position: int, head: int) -> None:
         super().__init__(message, position=position, head=head)
+
+
+class RebuildInProgress(StorageError):
+    """Another runner (``holder``) holds the lease to rebuild the views, until ``until``
+    (seconds since the epoch) unless it renews it: one rebuild at a time, since two would
+    drop each other's tables aside. Nothing was changed."""
+
+    def __init__(self, message: str, *, holder: str, until: float) -> None:
+        super().__init__(message, holder=holder, until=until)
 
 
 class AuditChainBroken(OnePlanError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -31,12 +32,21 @@ def status(
     with opened(db) as oneplan:
         position, versions = oneplan.views.store.tracking()
         head = int(oneplan.recorder.max_notification_id() or 0)
+        lease = oneplan.views.store.lease_holder()
+    ours = oneplan.views.versions
+    changed = {
+        name: {"stored": versions.get(name), "code": version}
+        for name, version in ours.items()
+        if versions.get(name) != version
+    }
     found = {
         "position": position,
         "head": head,
         "behind": max(head - position, 0),
         "versions": versions,
-        "current": versions == oneplan.views.versions,
+        "current": versions == ours,
+        "changed": changed,
+        "rebuilding": None if lease is None else {"holder": lease[0], "until": lease[1]},
     }
     if format is ListFormat.JSON:
         echo_json(found)
@@ -44,8 +54,17 @@ def status(
     typer.echo(f"views at event {position} of {head} ({found['behind']} behind)")
     if not versions:
         typer.echo("the views are not built yet: the next catch-up builds them")
-    elif not found["current"]:
-        typer.echo("a view's version changed: the next catch-up rebuilds them")
+    elif changed:
+        names = ", ".join(
+            f"{name} (version {v['stored']} -> {v['code']})" for name, v in changed.items()
+        )
+        typer.echo(
+            f"changed in this code: {names}; the next catch-up rebuilds these aside "
+            "(readers see the old ones until they are swapped in)"
+        )
+    if lease is not None:
+        until = datetime.fromtimestamp(lease[1], UTC).isoformat(timespec="seconds")
+        typer.echo(f"being rebuilt by {lease[0]} (its lease runs until {until})")
 
 
 @views_app.command("follow")

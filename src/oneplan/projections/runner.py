@@ -13,6 +13,9 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
+import secrets
+import socket
 import sys
 import threading
 import typing
@@ -27,7 +30,7 @@ from oneplan import trusted_events
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.errors import ProjectionFailed, StorageError, ViewsAheadOfLog
+from oneplan.errors import ProjectionFailed, RebuildInProgress, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
 from oneplan.projections import base as projections_base
 from oneplan.projections.base import Fold, Projection, Route, codec, route_of
@@ -126,6 +129,10 @@ class ProjectionRunner:
     rebuild_write_bytes = 32 * 2**20
     """At most this many rows, and about this many bytes of JSON, are dumped and written
     aside at a time in a rebuild (the JSON of every row is never in memory at once)."""
+    lease_seconds = 60.0
+    """How long the lease to rebuild views runs unless renewed (a rebuild renews it with
+    every page of the log it reads): a runner that dies lets another take over this long
+    after."""
 
     def __init__(
         self,
@@ -157,6 +164,14 @@ class ProjectionRunner:
         """Whether this runner folds rows again for an erasure (it erases nothing itself)."""
         self.refolded: dict[UUID, int] = {}
         """Events folded again for each erasure folded here (``oneplan.projections.erasure``)."""
+        self._excluded: frozenset[str] = frozenset()
+        """Views this runner does not fold: their stored version is not this code's and
+        they are being rebuilt aside (by this runner, or by the holder of the lease)."""
+        self._kept: frozenset[str] = frozenset()
+        """While rebuilding some views aside: views folded in memory only, never written
+        (the routes, which the views rebuilt need and which stay as they are)."""
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        """Who this runner is when it takes the lease to rebuild views."""
 
     # --- reading ---------------------------------------------------------------------
 
@@ -197,7 +212,7 @@ class ProjectionRunner:
         """Fold every event after the tracked position (up to notification id ``until``
         or recorded time ``until_time``); returns how many were folded."""
         with self._lock:
-            position = self._sync()
+            position = self._sync(progress)
             folded = 0
             head = self._head() if progress is not None else 0
             while True:
@@ -238,19 +253,104 @@ class ProjectionRunner:
                 except PositionMoved:
                     continue
 
-    def _sync(self) -> int:
-        """The stored position; rebuild when a view's version changed, and forget what
-        is cached when another runner moved the position."""
+    def _sync(self, progress: Progress | None = None) -> int:
+        """The stored position; rebuild the views whose version changed (showing
+        ``progress``), and forget what is cached when another runner moved the position."""
         position, versions = self.store.tracking()
         if versions != self.versions:
-            self.store.reset(self.versions)
-            self._forget(complete=True)
-            position = 0
+            position = self._versions_changed(position, versions, progress)
+        elif self._excluded:
+            self._exclude(frozenset())  # rebuilt meanwhile (by the lease's holder)
         if position != self._position:
             self._forget(complete=False)
             self._refuse_position_beyond_the_log(position)
             self._position = position
         return position
+
+    def _versions_changed(
+        self, position: int, stored: dict[str, int], progress: Progress | None
+    ) -> int:
+        """The stored versions are not this code's: rebuild the views whose version
+        changed (each aside, while readers use the old one), unless nothing was folded
+        yet (then only the versions are set) or another runner holds the lease to
+        rebuild (then this one folds every other view and leaves those to it)."""
+        changed = frozenset(n for n, v in self.versions.items() if stored.get(n) != v)
+        if position == 0:
+            self.store.reset(self.versions)
+            self._exclude(frozenset())
+            self._forget(complete=True)
+            return 0
+        held = None if self._kept else self.store.lease_holder()  # (a read: no write lock)
+        if (
+            self._kept
+            or (held is not None and held[0] != self._holder)
+            or not self.store.take_lease(self._holder, self.lease_seconds)
+        ):
+            self._exclude(changed)  # (rebuilding them: this runner, or the lease's holder)
+            return position
+        try:
+            if RouteView.name in changed or changed >= {p.name for p in self.projections}:
+                self._rebuild_all(progress)  # (every view is folded from the routes)
+            else:
+                self._rebuild_views(changed, progress)
+        finally:
+            self.store.drop_lease(self._holder)
+        return self.store.tracking()[0]
+
+    def _exclude(self, views: frozenset[str]) -> None:
+        if views != self._excluded:
+            self._excluded = views
+            self._by_class.clear()
+            self._plans.clear()
+
+    def _rebuild_views(self, names: frozenset[str], progress: Progress | None) -> None:
+        """Rebuild only the views ``names`` (their version changed) aside, while this
+        runner keeps the others current, and swap them in when both stand at the same
+        position (``Rebuilding.finish(expect=...)``). Readers meanwhile see the old
+        tables of those views; the others never stop."""
+        projections = [p for p in self.projections if p.name in names]
+        target = self.store.rebuilding(self.versions, views=sorted(names))
+        sub = ProjectionRunner(self.app, self.store, projections)
+        sub.refolding = True  # (a rebuild reads an erased citizen's events as erased)
+        sub._holder = self._holder
+        sub._kept = frozenset({RouteView.name})
+        sub._forget(complete=True)
+        sub._aside = _Aside(target)
+        self._exclude(names)
+        collecting = gc.isenabled()
+        gc.disable()
+        folded = 0
+        try:
+            folded, reached = sub._fold_aside(progress)
+            while True:
+                position = self.store.tracking()[0]
+                if position > reached:  # the others went on meanwhile: follow them
+                    more, reached = sub._fold_aside(None, start=reached, stop=position)
+                    folded += more
+                elif position < reached:  # the others are behind: bring them there
+                    self._kept = frozenset({RouteView.name})  # (no rebuild from in here)
+                    try:
+                        self.catch_up(until=reached)
+                    finally:
+                        self._kept = frozenset()
+                else:
+                    try:
+                        target.finish(reached, expect=reached)
+                    except PositionMoved:
+                        continue
+                    break
+        except BaseException:
+            with contextlib.suppress(Exception):
+                target.abort()
+            raise
+        finally:
+            sub._aside = None
+            sub._rows.clear()
+            if collecting:
+                gc.enable()
+            _release_memory(folded)
+        self._exclude(frozenset())
+        self._forget(complete=False)
 
     def _refuse_position_beyond_the_log(self, position: int) -> None:
         """Rule 16: a tracking position this runner did not write (at its start, or moved
@@ -312,7 +412,26 @@ class ProjectionRunner:
         position, in one transaction; a rebuild that fails leaves the old ones as they
         were. Returns how many events were folded."""
         with self._lock:
+            held = self.store.lease_holder()
+            if not self.store.take_lease(self._holder, self.lease_seconds):
+                holder, until = held or ("another runner", 0.0)
+                raise RebuildInProgress(
+                    f"{holder} is rebuilding the views (its lease runs until {until:.0f}, "
+                    "seconds since the epoch, unless renewed): wait for it, or for the "
+                    "lease to run out if it died",
+                    holder=holder,
+                    until=until,
+                )
+            try:
+                return self._rebuild_all(progress)
+            finally:
+                self.store.drop_lease(self._holder)
+
+    def _rebuild_all(self, progress: Progress | None) -> int:
+        """``rebuild``, the lease held."""
+        with self._lock:
             self._forget(complete=True)
+            self._exclude(frozenset())
             target = self.store.rebuilding(self.versions)
             self._aside = _Aside(target)
             collecting = gc.isenabled()
@@ -336,11 +455,14 @@ class ProjectionRunner:
             self._position = position
             return folded
 
-    def _fold_aside(self, progress: Progress | None) -> tuple[int, int]:
-        """Fold the whole log into ``_rows``, writing rows aside as memory requires and
-        every row left at the end: (events folded, the last one's position)."""
+    def _fold_aside(
+        self, progress: Progress | None, *, start: int = 0, stop: int | None = None
+    ) -> tuple[int, int]:
+        """Fold the log after ``start`` (up to ``stop``) into ``_rows``, writing rows
+        aside as memory requires and every row left at the end (but the views ``_kept``
+        in memory): (events folded, the last one's position)."""
         assert self._aside is not None
-        position, folded, page = 0, 0, 0
+        position, folded, page = start, 0, self._aside.page
         head = self._head() if progress is not None else 0
         touched: dict[tuple[str, str], int] = {}
         """The rows changed since they were made or read back, with the thousand events
@@ -348,12 +470,22 @@ class ProjectionRunner:
         while True:
             try:
                 notifications = self.app.recorder.select_notifications(
-                    start=position, limit=self.rebuild_batch_size, inclusive_of_start=False
+                    start=position,
+                    limit=self.rebuild_batch_size,
+                    stop=stop,
+                    inclusive_of_start=False,
                 )
             except Exception as e:  # the recorder raises more than PersistenceError
                 raise StorageError(f"cannot read the notification log: {e!r}") from e
             if not notifications:
                 break
+            if not self.store.take_lease(self._holder, self.lease_seconds):  # (renewed)
+                raise RebuildInProgress(
+                    "the lease to rebuild the views ran out and another runner took it: "
+                    "this rebuild stops (the other one goes on)",
+                    holder=self._holder,
+                    until=0.0,
+                )
             for start in range(0, len(notifications), 1000):
                 # Rows are aged by the thousand events in which they were last used.
                 page = self._aside.page = page + 1
@@ -367,14 +499,16 @@ class ProjectionRunner:
                 # The rows used least recently (changed, or read back) go first, down to
                 # three quarters.
                 read_back = self._aside.read_back
+                kept = self._kept
                 by_age = sorted(
-                    self._rows,
+                    (slot for slot in self._rows if slot[0] not in kept),
                     key=lambda slot: max(touched.get(slot, 0), read_back.get(slot, 0)),
                 )
                 self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
             if progress is not None:
                 progress(folded, max(head, position))
-        self._write_aside(sorted(self._rows), touched)  # view by view, in key order
+        # View by view, in key order:
+        self._write_aside(sorted(s for s in self._rows if s[0] not in self._kept), touched)
         return folded, position
 
     def _write_aside(
@@ -495,6 +629,8 @@ class ProjectionRunner:
         if found is None:
             found = []
             for projection in self.projections:
+                if projection.name in self._excluded:
+                    continue  # (being rebuilt aside)
                 if not isinstance(projection, Fold):
                     found.append((projection, False))
                     continue

@@ -259,8 +259,19 @@ class SealedViewStore(ViewStore):
     def reset(self, versions: Mapping[str, int]) -> None:
         self.inner.reset(versions)
 
-    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
-        return _SealedRebuilding(self.inner.rebuilding(versions), self.rows)
+    def rebuilding(
+        self, versions: Mapping[str, int], views: Iterable[str] | None = None
+    ) -> Rebuilding:
+        return _SealedRebuilding(self.inner.rebuilding(versions, views), self.rows)
+
+    def take_lease(self, holder: str, seconds: float) -> bool:
+        return self.inner.take_lease(holder, seconds)
+
+    def drop_lease(self, holder: str) -> None:
+        self.inner.drop_lease(holder)
+
+    def lease_holder(self) -> tuple[str, float] | None:
+        return self.inner.lease_holder()
 
     def scrub(self) -> None:
         self.inner.scrub()
@@ -280,8 +291,8 @@ class _SealedRebuilding(Rebuilding):
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self.rows.open_rows(view, self.inner.read(view, keys))
 
-    def finish(self, position: int) -> None:
-        self.inner.finish(position)
+    def finish(self, position: int, *, expect: int | None = None) -> None:
+        self.inner.finish(position, expect=expect)
 
     def abort(self) -> None:
         self.inner.abort()

@@ -13,6 +13,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -92,9 +93,11 @@ class Rebuilding(ABC):
         """Rows written aside (missing keys are left out)."""
 
     @abstractmethod
-    def finish(self, position: int) -> None:
-        """Replace every view with what was written aside and set the position and the
-        versions, in one transaction (whatever the position was meanwhile)."""
+    def finish(self, position: int, *, expect: int | None = None) -> None:
+        """Replace the views rebuilt with what was written aside and set the position
+        and the versions, in one transaction: whatever the position was meanwhile, or,
+        with ``expect``, only if it is ``expect`` (else ``PositionMoved``, nothing
+        changed: a rebuild of some views must meet the others at their position)."""
 
     @abstractmethod
     def abort(self) -> None:
@@ -103,12 +106,14 @@ class Rebuilding(ABC):
 
 class _InMemoryRebuilding(Rebuilding):
     """Rows kept in a dict until ``finish`` writes them through the store's own
-    ``reset`` and ``commit`` (for stores without tables of their own)."""
+    ``reset`` and ``commit`` (for stores without tables of their own: every view at
+    once, never some of them)."""
 
     def __init__(self, store: ViewStore, versions: Mapping[str, int]) -> None:
         self._store = store
         self._versions = dict(versions)
         self._rows: dict[tuple[str, str], bytes] = {}
+        self.views = tuple(self._versions)
 
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
         self._rows.update(rows)
@@ -116,9 +121,11 @@ class _InMemoryRebuilding(Rebuilding):
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return {k: row for k in keys if (row := self._rows.get((view, k))) is not None}
 
-    def finish(self, position: int) -> None:
+    def finish(self, position: int, *, expect: int | None = None) -> None:
         # Two transactions: a crash between them leaves empty views at position 0 with
         # the new versions, which the next catch-up folds again from the start.
+        if expect is not None and self._store.tracking()[0] != expect:
+            raise PositionMoved
         self._store.reset(self._versions)
         self._store.commit(self._rows, from_position=0, to_position=position)
         self._rows = {}
@@ -156,9 +163,29 @@ class ViewStore(ABC):
     def reset(self, versions: Mapping[str, int]) -> None:
         """Empty every view and go back to position 0, with these view versions."""
 
-    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
-        """Begin a rebuild aside (see ``Rebuilding``) of views with these versions."""
+    def rebuilding(
+        self, versions: Mapping[str, int], views: Iterable[str] | None = None
+    ) -> Rebuilding:
+        """Begin a rebuild aside (see ``Rebuilding``) of ``views`` (default: every view
+        in ``versions``); ``finish`` then stores ``versions`` as the views' versions.
+        A store that keeps no tables of its own rebuilds every view at once."""
+        if views is not None and set(views) != set(versions):
+            raise NotImplementedError(f"{type(self).__name__} rebuilds every view at once")
         return _InMemoryRebuilding(self, versions)
+
+    def take_lease(self, holder: str, seconds: float) -> bool:
+        """Take (or renew) the lease to rebuild views for ``seconds``: True when
+        ``holder`` holds it now, False while another holder's lease runs. One rebuild
+        at a time (two would drop each other's tables aside); a holder that dies lets
+        its lease run out. A store of one process has no one to share it with."""
+        return True
+
+    def drop_lease(self, holder: str) -> None:  # noqa: B027  (nothing held in memory)
+        """Give the lease up, if ``holder`` holds it."""
+
+    def lease_holder(self) -> tuple[str, float] | None:
+        """Who holds a lease that runs, and until when (seconds since the epoch)."""
+        return None
 
     def scrub(self) -> None:  # noqa: B027  (nothing to do in memory)
         """Make the bytes of deleted and overwritten rows unrecoverable from the
@@ -209,6 +236,74 @@ class MemoryViewStore(ViewStore):
             self._rows.clear()
             self._position = 0
             self._versions = dict(versions)
+
+    def rebuilding(
+        self, versions: Mapping[str, int], views: Iterable[str] | None = None
+    ) -> Rebuilding:
+        return _MemoryRebuilding(self, versions, views)
+
+    def _swap(
+        self,
+        views: Iterable[str],
+        rows: Mapping[tuple[str, str], bytes],
+        versions: Mapping[str, int],
+        position: int,
+        expect: int | None,
+    ) -> None:
+        with self._lock:
+            if expect is not None and self._position != expect:
+                raise PositionMoved
+            rebuilt = set(views)
+            for slot in [slot for slot in self._rows if slot[0] in rebuilt]:
+                del self._rows[slot]
+            self._rows.update(rows)
+            self._position = position
+            self._versions = dict(versions)
+
+
+class _MemoryRebuilding(Rebuilding):
+    """Rows kept in a dict until ``finish`` swaps them in (the store's lock held)."""
+
+    def __init__(
+        self, store: MemoryViewStore, versions: Mapping[str, int], views: Iterable[str] | None
+    ) -> None:
+        self._store = store
+        self._versions = dict(versions)
+        self.views = tuple(self._versions if views is None else views)
+        self._rows: dict[tuple[str, str], bytes] = {}
+
+    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        self._rows.update(rows)
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        return {k: row for k in keys if (row := self._rows.get((view, k))) is not None}
+
+    def finish(self, position: int, *, expect: int | None = None) -> None:
+        self._store._swap(self.views, self._rows, self._versions, position, expect)
+        self._rows = {}
+
+    def abort(self) -> None:
+        self._rows = {}
+
+
+LEASE = "rebuild"
+"""The tracking table's row naming who rebuilds views (``position``: until when, in
+milliseconds since the epoch; ``versions``: the holder)."""
+
+
+def _lease_sql(mark: str) -> str:
+    """Take or renew the lease in one statement: a row comes back when it is ours."""
+    return (
+        "INSERT INTO {tracking} AS held (name, position, versions) "
+        f"VALUES ('{LEASE}', {mark}, {mark}) "
+        "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
+        f"versions = excluded.versions WHERE held.versions = {mark} "
+        f"OR held.position < {mark} RETURNING name"
+    )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 @public_methods_raise_storage_errors("the views in SQLite")
@@ -328,8 +423,34 @@ class SQLiteViewStore(ViewStore):
                 db.execute("ROLLBACK")
                 raise
 
-    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
-        return _SQLiteRebuilding(self, versions)
+    def rebuilding(
+        self, versions: Mapping[str, int], views: Iterable[str] | None = None
+    ) -> Rebuilding:
+        return _SQLiteRebuilding(self, versions, views)
+
+    def take_lease(self, holder: str, seconds: float) -> bool:
+        now = _now_ms()
+        with self._lock:
+            taken = self._db.execute(
+                _lease_sql("?").format(tracking=TRACKING),
+                (now + int(seconds * 1000), holder, holder, now),
+            ).fetchall()
+        return bool(taken)
+
+    def drop_lease(self, holder: str) -> None:
+        with self._lock:
+            self._db.execute(
+                f"DELETE FROM {TRACKING} WHERE name = '{LEASE}' AND versions = ?", (holder,)
+            )
+
+    def lease_holder(self) -> tuple[str, float] | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT versions, position FROM {TRACKING} WHERE name = '{LEASE}'"
+            ).fetchone()
+        if row is None or row[1] < _now_ms():
+            return None
+        return str(row[0]), row[1] / 1000
 
     def scrub(self) -> None:
         """Copy the write-ahead log into the file and truncate it: the old versions of
@@ -373,9 +494,12 @@ class _SQLiteRebuilding(Rebuilding):
     place in one short transaction, then empties and drops the old ones in steps.
     Tables left aside by a rebuild that died are dropped when the next one begins."""
 
-    def __init__(self, store: SQLiteViewStore, versions: Mapping[str, int]) -> None:
+    def __init__(
+        self, store: SQLiteViewStore, versions: Mapping[str, int], views: Iterable[str] | None
+    ) -> None:
         self._store = store
         self._versions = dict(versions)
+        self.views = tuple(self._versions if views is None else views)
         self._token = secrets.token_hex(4)
         retiring: list[str] = []
         with store._lock:
@@ -388,7 +512,7 @@ class _SQLiteRebuilding(Rebuilding):
                         db.execute(f'DROP TABLE IF EXISTS "{name}"')
                     elif name.startswith(RETIRED):  # (left by a rebuild that died)
                         retiring.append(name)
-                for view in self._versions:
+                for view in self.views:
                     db.execute(
                         f"CREATE TABLE {aside(view, self._token)} "
                         "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
@@ -430,7 +554,7 @@ class _SQLiteRebuilding(Rebuilding):
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self._store._read(aside(view, self._token), keys)
 
-    def finish(self, position: int) -> None:
+    def finish(self, position: int, *, expect: int | None = None) -> None:
         """Swap the new tables in by renaming (the old ones renamed away, not dropped:
         dropping a large table holds the write lock for as long as it has pages), then
         empty the old ones a short transaction at a time and drop them."""
@@ -439,11 +563,17 @@ class _SQLiteRebuilding(Rebuilding):
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
             db.execute("BEGIN IMMEDIATE")
             try:
+                if expect is not None:
+                    (now,) = db.execute(
+                        f"SELECT position FROM {TRACKING} WHERE name = 'oneplan'"
+                    ).fetchone()
+                    if now != expect:
+                        raise PositionMoved
                 existing = {
                     name
                     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
                 }
-                for view in self._versions:
+                for view in self.views:
                     if table(view) in existing:
                         db.execute(
                             f"ALTER TABLE {table(view)} RENAME TO {retired(view, self._token)}"
@@ -457,7 +587,7 @@ class _SQLiteRebuilding(Rebuilding):
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        for view in self._versions:
+        for view in self.views:
             self._store._drop_in_steps(retired(view, self._token))
 
     def abort(self) -> None:
@@ -466,7 +596,7 @@ class _SQLiteRebuilding(Rebuilding):
             if db.in_transaction:
                 db.execute("ROLLBACK")
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
-            for view in self._versions:
+            for view in self.views:
                 db.execute(f"DROP TABLE IF EXISTS {aside(view, self._token)}")
 
 
@@ -590,8 +720,39 @@ class PostgresViewStore(ViewStore):
             )
         self._db.commit()
 
-    def rebuilding(self, versions: Mapping[str, int]) -> Rebuilding:
-        return _PostgresRebuilding(self, versions)
+    def rebuilding(
+        self, versions: Mapping[str, int], views: Iterable[str] | None = None
+    ) -> Rebuilding:
+        return _PostgresRebuilding(self, versions, views)
+
+    def take_lease(self, holder: str, seconds: float) -> bool:
+        now = _now_ms()
+        tracking = self._prefix + TRACKING
+        with self._lock:
+            taken = self._db.execute(
+                _lease_sql("%s").format(tracking=tracking),
+                (now + int(seconds * 1000), holder, holder, now),
+            ).fetchall()
+            self._db.commit()
+        return bool(taken)
+
+    def drop_lease(self, holder: str) -> None:
+        with self._lock:
+            self._db.execute(
+                f"DELETE FROM {self._prefix}{TRACKING} WHERE name = '{LEASE}' AND versions = %s",
+                (holder,),
+            )
+            self._db.commit()
+
+    def lease_holder(self) -> tuple[str, float] | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT versions, position FROM {self._prefix}{TRACKING} WHERE name = '{LEASE}'"
+            ).fetchone()
+            self._db.commit()
+        if row is None or row[1] < _now_ms():
+            return None
+        return str(row[0]), row[1] / 1000
 
     def close(self) -> None:
         self._db.close()
@@ -603,9 +764,12 @@ class _PostgresRebuilding(Rebuilding):
     (and their keys) into their place. Tables left aside by a rebuild that died are
     dropped when the next one begins."""
 
-    def __init__(self, store: PostgresViewStore, versions: Mapping[str, int]) -> None:
+    def __init__(
+        self, store: PostgresViewStore, versions: Mapping[str, int], views: Iterable[str] | None
+    ) -> None:
         self._store = store
         self._versions = dict(versions)
+        self.views = tuple(self._versions if views is None else views)
         self._token = secrets.token_hex(4)
         prefix = store._prefix
         with store._lock, store._db.transaction():
@@ -619,7 +783,7 @@ class _PostgresRebuilding(Rebuilding):
             ).fetchall()
             for (name,) in left:
                 db.execute(f'DROP TABLE IF EXISTS {prefix}"{name}"')
-            for view in self._versions:
+            for view in self.views:
                 db.execute(
                     f"CREATE TABLE {prefix}{aside(view, self._token)} "
                     '(key TEXT COLLATE "C" PRIMARY KEY, state BYTEA NOT NULL)'
@@ -650,12 +814,16 @@ class _PostgresRebuilding(Rebuilding):
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self._store._read(self._store._prefix + aside(view, self._token), keys)
 
-    def finish(self, position: int) -> None:
+    def finish(self, position: int, *, expect: int | None = None) -> None:
         prefix = self._store._prefix
         with self._store._lock, self._store._db.transaction():
             db = self._store._db
-            db.execute(f"SELECT 1 FROM {prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE")
-            for view in self._versions:
+            row = db.execute(
+                f"SELECT position FROM {prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
+            ).fetchone()
+            if expect is not None and (row is None or row[0] != expect):
+                raise PositionMoved
+            for view in self.views:
                 name = aside(view, self._token)
                 db.execute(f"DROP TABLE IF EXISTS {prefix}{table(view)}")
                 db.execute(f"ALTER TABLE {prefix}{name} RENAME TO {table(view)}")
@@ -675,7 +843,7 @@ class _PostgresRebuilding(Rebuilding):
         with self._store._lock:
             self._store._db.rollback()
             with self._store._db.transaction():
-                for view in self._versions:
+                for view in self.views:
                     self._store._db.execute(
                         f"DROP TABLE IF EXISTS {prefix}{aside(view, self._token)}"
                     )
