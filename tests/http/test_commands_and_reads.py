@@ -3,6 +3,8 @@ and logged reads."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from tests.http.conftest import Service
@@ -151,3 +153,49 @@ def test_the_openapi_document_is_3_1_with_every_command_and_its_fields_described
         name = document["paths"][path]["post"]["summary"]
         for field, spec in schemas[name]["properties"].items():
             assert spec.get("description"), f"{name}.{field} has no description"
+
+
+def test_a_sector_view_pages_its_progress_notes_over_http_and_logs_each_page(
+    service: Service,
+) -> None:
+    with service.client("anne.t") as anne:
+        ids = case(anne)
+        goal = send(anne, "set-goal", plan_id=ids["plan"], description="take the bus alone")
+        for k in range(5):
+            send(
+                anne,
+                "record-goal-progress",
+                plan_id=ids["plan"],
+                goal_id=goal,
+                achievement="improving",
+                note=f"week {k}",
+            )
+        url = f"/plans/{ids['plan']}/sector-view"
+        every = anne.get(url).json()  # the default page holds all 5 (up to 50)
+        pages = [anne.get(url, params={"notes_limit": 2}).json()]
+        while pages[-1]["older_notes"] is not None:
+            params = {"notes_limit": 2, "notes_before": pages[-1]["older_notes"]}
+            pages.append(anne.get(url, params=params).json())
+        junk = anne.get(url, params={"notes_before": "last tuesday"})
+        zero = anne.get(url, params={"notes_limit": 0})
+
+    auditor = service.client(
+        "rev-7", roles=["oneplan.auditor"], oneplan_audit_basis="Kommunestyrelsesloven § 42"
+    )
+    log = auditor.get(f"/citizens/{ids['citizen']}/access-log").json()
+
+    def notes(view: dict[str, Any]) -> list[str]:
+        return [n["item"]["note"]["note"] for n in view["notes"]]
+
+    assert notes(every) == [f"week {k}" for k in range(5)]
+    assert every["older_notes"] is None
+    assert [notes(p) for p in pages] == [["week 3", "week 4"], ["week 1", "week 2"], ["week 0"]]
+    for response, field in ((junk, "notes_before"), (zero, "notes_limit")):
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == "InvalidInput"
+        assert field in response.json()["errors"][0]["loc"]
+    reads = [e for e in log["entries"] if e["what"] == "sector-view"]
+    assert len(reads) == 4  # every page, none of the refused reads
+    for page, entry in zip(pages, reads[1:], strict=True):
+        logged = [i["item_id"] for i in entry["items"] if i["kind"] == "progress-note"]
+        assert logged == [f"{goal}/{n['item']['index']}" for n in page["notes"]]

@@ -3,6 +3,7 @@ one and the other views keep folding; one rebuild at a time, under a lease."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -15,12 +16,9 @@ from oneplan.projections.plan_view import PlanView
 from oneplan.projections.stores import Rebuilding, ViewStore
 from tests.builders import citizen_with_consent
 from tests.conftest import FixedClock
-from tests.projections.test_runner import quiet, rebuilt, views_of
+from tests.projections.test_runner import database_url, quiet, rebuilt, views_of
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue(f"{request.param}_url"))
+__all__ = ["database_url"]  # (a fixture: SQLite and PostgreSQL, which outlive connections)
 
 
 @pytest.fixture
@@ -262,3 +260,28 @@ def test_views_status_names_the_changed_views_and_who_rebuilds_them(
     assert found["rebuilding"]["holder"] == "host-7:4242:ab12"
     assert "journey (version" in text.output
     assert "being rebuilt by host-7:4242:ab12" in text.output
+
+
+def test_a_lease_whose_holder_died_on_this_host_is_taken_over_at_once(
+    database_url: str, clock: FixedClock
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    with OnePlan.open(database_url, clock=clock) as app:
+        run_demo(app, quiet)
+        store = app.views.store
+        assert store.take_lease(f"{socket.gethostname()}:{dead.stdout.strip()}:killed", 60)
+        assert store.take_lease(f"{socket.gethostname()}:{os.getpid()}:alive", 60) is False
+
+        app.views.rebuild()  # (not refused: the holder is gone)
+
+        assert store.lease_holder() is None
+        assert views_of(app.views) == rebuilt(app)

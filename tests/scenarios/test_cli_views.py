@@ -12,7 +12,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from oneplan import OnePlan
+from oneplan import OnePlan, Principal
 from oneplan.cli import app as cli
 from oneplan.demo import run_demo
 from tests.builders import record
@@ -276,3 +276,37 @@ def test_a_database_of_another_program_is_a_one_line_error(tmp_path: Path) -> No
     assert code != 0
     assert err.startswith("oneplan: ")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_a_sector_views_progress_notes_are_paged_by_cursor(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+    with OnePlan.open(f"sqlite:///{path}") as app:
+        plan = run_demo(app, lambda _: None)
+        goal = next(iter(record(app).plan(plan).goals))
+        for k in range(2):
+            app.as_(Principal.staff("lars.s")).record_goal_progress(
+                plan_id=plan, goal_id=goal, achievement="improving", note=f"week {k}"
+            )
+    lars = ("--sector", "social", "--as", "staff:lars.s", "--db", str(path))
+
+    every = orjson.loads(run("plan", "show", str(plan), *lars, "--format", "json")[1])
+    code, out, err = run("plan", "show", str(plan), *lars, "--notes-limit", "1", "--format", "json")
+    assert code == 0, err
+    first = orjson.loads(out)
+    before = ("--notes-before", first["older_notes"], "--all-notes")
+    older = orjson.loads(run("plan", "show", str(plan), *lars, *before, "--format", "json")[1])
+    code, text, _ = run("plan", "show", str(plan), *lars, "--notes-limit", "1")
+    junk = run("plan", "show", str(plan), *lars, "--notes-before", "junk")
+    letter = run("plan", "show", str(plan), *ANNE, "--db", str(path), "--all-notes")
+
+    assert len(every["notes"]) == 3
+    assert every["older_notes"] is None
+    assert [n["item"]["note"]["note"] for n in first["notes"]] == ["week 1"]
+    assert [n for n in every["notes"] if n not in first["notes"]] == older["notes"]
+    assert older["older_notes"] is None
+    assert code == 0
+    assert f"older ones: --notes-before {first['older_notes']}" in text
+    assert junk[0] == 1
+    assert junk[2].startswith("oneplan: invalid ReadSectorView: notes_before: ")
+    assert letter[0] == 1
+    assert "--sector" in letter[2]

@@ -38,7 +38,7 @@ from oneplan.keys import Keys
 from oneplan.letter import CitizenLetter, LetterFormat, render_letter
 from oneplan.principals import AuditorPrincipal
 from oneplan.projections.access_log import AccessLogState, access_log_json
-from oneplan.projections.sector_view import SectorView
+from oneplan.projections.sector_view import NOTES_LIMIT, SectorView
 from oneplan.values import Sector
 
 __all__ = ["plan_app"]
@@ -123,6 +123,20 @@ def plan_show(
         Path | None,
         typer.Option("--out", help="Write the letter to this file instead of printing it."),
     ] = None,
+    notes_limit: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="A sector view: show this many of the most recent progress notes.",
+        ),
+    ] = NOTES_LIMIT,
+    notes_before: Annotated[
+        str | None,
+        typer.Option(help="A sector view: show the notes before this cursor (older notes)."),
+    ] = None,
+    all_notes: Annotated[
+        bool, typer.Option("--all-notes", help="A sector view: show every progress note.")
+    ] = False,
     principal: PrincipalText = None,
     basis: AuditBasis = None,
     db: Db = None,
@@ -131,8 +145,10 @@ def plan_show(
     contact details, what the citizen can do, who has looked at their data since the
     last letter; to the citizen, a holder of custody, staff holding the plan, or an
     auditor), or with --sector the sector view of a staff member (--as staff:ID), whose
-    every item names the consent or legal basis that allowed it. Every read is recorded
-    in the access log; sending the letter is recorded with deliver_plan, as before.
+    every item names the consent or legal basis that allowed it, with the 50 most recent
+    progress notes (--notes-limit, --notes-before for older ones, --all-notes). Every
+    read is recorded in the access log; sending the letter is recorded with
+    deliver_plan, as before.
 
     The letter's sender is the municipality configured by ONEPLAN_MUNICIPALITY_NAME and
     ONEPLAN_MUNICIPALITY_ADDRESS (docs/letter.md)."""
@@ -142,6 +158,8 @@ def plan_show(
         raise fail("a sector view is shown as text or json; md, html and pdf are the letter's")
     if sector is not None and out is not None:
         raise fail("--out writes the citizen's letter; a sector view is printed")
+    if sector is None and (notes_before is not None or all_notes):
+        raise fail("--notes-before and --all-notes page a sector view's notes: add --sector")
     if format is ShowFormat.PDF and out is None:
         raise fail("a PDF is written to a file: add --out FILE")
     with opened(db, views=True) as oneplan:
@@ -157,7 +175,13 @@ def plan_show(
                 except OSError as e:
                     raise fail(f"cannot write {out}: {e.strerror}") from None
             return
-        view = session.sector_view(plan_id, sector=sector, as_of=moment)
+        view = session.sector_view(
+            plan_id,
+            sector=sector,
+            as_of=moment,
+            notes_limit=None if all_notes else notes_limit,
+            notes_before=notes_before,
+        )
     if format is ShowFormat.JSON:
         echo_json(view)
     else:
@@ -187,6 +211,12 @@ def _print_sector_view(view: SectorView) -> None:
     for kind, _, item in shown:
         table.add_row(kind, Text(_describe(kind, item.item)), str(item.allowed_by))
     console.print(table)
+    if view.older_notes is not None:
+        console.print(
+            f"the {len(view.notes)} most recent progress notes; older ones: "
+            f"--notes-before {view.older_notes}",
+            soft_wrap=True,
+        )
 
 
 def _describe(kind: str, item: Any) -> str:

@@ -81,6 +81,16 @@ class KeyStore(ABC):
     def data_keys(self) -> list[DataKeyRow]:
         """Every data key row, live or destroyed (for verification)."""
 
+    def destroyed_count(self) -> int:
+        """How many data keys are destroyed (only ever grows): a rebuild compares it
+        before and after, since rows it folded before a key was destroyed may hold
+        that key's subject's data."""
+        return len(self.destroyed_ids())
+
+    def destroyed_ids(self) -> list[str]:
+        """The ids of the destroyed data keys."""
+        return [row.key_id for row in self.data_keys() if row.wrapped is None]
+
     @abstractmethod
     def cpr_index(self) -> list[tuple[str, str]]:
         """Every entry of the CPR index: (CPR hash, citizen id) (for verification)."""
@@ -334,6 +344,14 @@ class _SQLKeyStore(KeyStore):
     def data_keys(self) -> list[DataKeyRow]:
         found = self._read(f"SELECT {_KEY_COLUMNS} FROM {{p}}oneplan_data_keys ORDER BY key_id")
         return [r for r in map(_row, found) if r is not None]
+
+    def destroyed_count(self) -> int:
+        found = self._read("SELECT count(*) FROM {p}oneplan_data_keys WHERE wrapped IS NULL")
+        return int(found[0][0])
+
+    def destroyed_ids(self) -> list[str]:
+        found = self._read("SELECT key_id FROM {p}oneplan_data_keys WHERE wrapped IS NULL")
+        return [str(r[0]) for r in found]
 
     def cpr_index(self) -> list[tuple[str, str]]:
         found = self._read(

@@ -180,6 +180,17 @@ class Sealer:
             self._keep_cipher(row.key_id, AESGCM(key), time.monotonic() + self.key_ttl)
         return stored.key_id
 
+    def let_go_of_destroyed(self) -> int:
+        """Let go at once of every data key in memory that another process destroyed
+        (not only after ``key_ttl``), as a rebuild does before it reads the log; returns
+        how many keys are destroyed."""
+        destroyed = self.store.destroyed_ids()
+        with self._lock:
+            for key_id in destroyed:
+                if key_id in self._ciphers:
+                    self._ciphers[key_id] = (None, 0.0)
+        return len(destroyed)
+
     def _keep_cipher(self, key_id: str, cipher: AESGCM | None, until: float) -> None:
         """Keep a data key (None: destroyed) in memory, within ``max_cached_keys``."""
         if len(self._ciphers) >= self.max_cached_keys and key_id not in self._ciphers:

@@ -85,8 +85,11 @@ _ROUTED_STREAMS = (Plan.Event, Intervention.Event, Citizen.Event)
 class _Aside:
     """A rebuild's rows written aside: where, and which."""
 
-    def __init__(self, target: Rebuilding) -> None:
+    def __init__(self, target: Rebuilding, destroyed: int) -> None:
         self.target = target
+        self.destroyed = destroyed
+        """How many data keys were destroyed when the rebuild began (see
+        ``ProjectionRunner._unchanged_keys``)."""
         self.written: set[tuple[str, str]] = set()
         self.page = 0
         """Which thousand events of the log are being folded."""
@@ -129,6 +132,10 @@ class ProjectionRunner:
     rebuild_write_bytes = 32 * 2**20
     """At most this many rows, and about this many bytes of JSON, are dumped and written
     aside at a time in a rebuild (the JSON of every row is never in memory at once)."""
+    rebuild_attempts = 3
+    """A rebuild during which data keys were destroyed (an erasure) is not swapped in (it
+    may have folded the erased citizen's events before their keys went) but done again,
+    at most this many times."""
     lease_seconds = 60.0
     """How long the lease to rebuild views runs unless renewed (a rebuild renews it with
     every page of the log it reads): a runner that dies lets another take over this long
@@ -170,6 +177,10 @@ class ProjectionRunner:
         self._kept: frozenset[str] = frozenset()
         """While rebuilding some views aside: views folded in memory only, never written
         (the routes, which the views rebuilt need and which stay as they are)."""
+        self._partial = False
+        """Whether this runner rebuilds some views only (``_rebuild_views``): it lacks
+        the views an erasure's fold needs, so an erasure whose keys are still live when
+        it is folded stops it (``_ErasedMeanwhile``) and every view is rebuilt."""
         self._holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         """Who this runner is when it takes the lease to rebuild views."""
 
@@ -280,22 +291,34 @@ class ProjectionRunner:
             self._exclude(frozenset())
             self._forget(complete=True)
             return 0
-        held = None if self._kept else self.store.lease_holder()  # (a read: no write lock)
-        if (
-            self._kept
-            or (held is not None and held[0] != self._holder)
-            or not self.store.take_lease(self._holder, self.lease_seconds)
-        ):
+        if self._kept or self._take_lease() is not None:
             self._exclude(changed)  # (rebuilding them: this runner, or the lease's holder)
             return position
         try:
             if RouteView.name in changed or changed >= {p.name for p in self.projections}:
                 self._rebuild_all(progress)  # (every view is folded from the routes)
             else:
-                self._rebuild_views(changed, progress)
+                try:
+                    self._rebuild_views(changed, progress)
+                except _ErasedMeanwhile:
+                    self._rebuild_all(progress)  # (which folds the erasure's rows again)
         finally:
             self.store.drop_lease(self._holder)
         return self.store.tracking()[0]
+
+    def _take_lease(self) -> tuple[str, float] | None:
+        """Take the lease to rebuild: None when this runner holds it now, else who holds
+        it and until when. Asked first (a read, no write lock); a holder on this host
+        whose process is gone is replaced at once, not only when its lease runs out."""
+        held = self.store.lease_holder()
+        replacing = None
+        if held is not None and held[0] != self._holder:
+            if not _gone(held[0]):
+                return held
+            replacing = held[0]
+        if self.store.take_lease(self._holder, self.lease_seconds, replacing=replacing):
+            return None
+        return self.store.lease_holder() or ("another runner", 0.0)
 
     def _exclude(self, views: frozenset[str]) -> None:
         if views != self._excluded:
@@ -311,11 +334,11 @@ class ProjectionRunner:
         projections = [p for p in self.projections if p.name in names]
         target = self.store.rebuilding(self.versions, views=sorted(names))
         sub = ProjectionRunner(self.app, self.store, projections)
-        sub.refolding = True  # (a rebuild reads an erased citizen's events as erased)
+        sub._partial = True
         sub._holder = self._holder
         sub._kept = frozenset({RouteView.name})
         sub._forget(complete=True)
-        sub._aside = _Aside(target)
+        sub._aside = _Aside(target, self._keys_at_start())
         self._exclude(names)
         collecting = gc.isenabled()
         gc.disable()
@@ -334,14 +357,14 @@ class ProjectionRunner:
                     finally:
                         self._kept = frozenset()
                 else:
+                    sub._unchanged_keys()
                     try:
                         target.finish(reached, expect=reached)
                     except PositionMoved:
                         continue
                     break
-        except BaseException:
-            with contextlib.suppress(Exception):
-                target.abort()
+        except BaseException as e:
+            self._abort(target, e)
             raise
         finally:
             sub._aside = None
@@ -412,9 +435,9 @@ class ProjectionRunner:
         position, in one transaction; a rebuild that fails leaves the old ones as they
         were. Returns how many events were folded."""
         with self._lock:
-            held = self.store.lease_holder()
-            if not self.store.take_lease(self._holder, self.lease_seconds):
-                holder, until = held or ("another runner", 0.0)
+            held = self._take_lease()
+            if held is not None:
+                holder, until = held
                 raise RebuildInProgress(
                     f"{holder} is rebuilding the views (its lease runs until {until:.0f}, "
                     "seconds since the epoch, unless renewed): wait for it, or for the "
@@ -428,21 +451,64 @@ class ProjectionRunner:
                 self.store.drop_lease(self._holder)
 
     def _rebuild_all(self, progress: Progress | None) -> int:
-        """``rebuild``, the lease held."""
+        """``rebuild``, the lease held; again from the start when data keys were destroyed
+        while it ran (``_ErasedMeanwhile``), at most ``rebuild_attempts`` times."""
+        for attempt in range(1, self.rebuild_attempts + 1):
+            try:
+                return self._rebuild_once(progress)
+            except _ErasedMeanwhile:
+                if attempt == self.rebuild_attempts:
+                    raise StorageError(
+                        f"data keys were destroyed (erasures) during each of {attempt} "
+                        "rebuilds of the views: the rows they folded may hold erased data, so "
+                        "none was swapped in; rebuild again when the erasures are done"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def _unchanged_keys(self) -> None:
+        """Before rows are written aside or swapped in: no data key was destroyed since
+        the rebuild began, else ``_ErasedMeanwhile`` (rows folded before an erasure's
+        keys went may hold the erased citizen's data, which no key would seal now)."""
+        assert self._aside is not None
+        if self._destroyed_keys() != self._aside.destroyed:
+            raise _ErasedMeanwhile
+
+    def _abort(self, target: Rebuilding, error: BaseException) -> None:
+        """Drop what a rebuild wrote aside; after an erasure met meanwhile, also scrub
+        the database's files of the dropped rows' pages (``ViewStore.scrub``)."""
+        with contextlib.suppress(Exception):
+            target.abort()
+            if isinstance(error, _ErasedMeanwhile):
+                self.store.scrub()
+
+    def _keys_at_start(self) -> int:
+        """At a rebuild's start: how many data keys are destroyed, every one of them let
+        go of in this process (a key cached here may have been destroyed by another
+        process less than ``Sealer.key_ttl`` ago)."""
+        sealer = self.app.sealer
+        return 0 if sealer is None else sealer.let_go_of_destroyed()
+
+    def _destroyed_keys(self) -> int:
+        """How many data keys are destroyed now (0 without keys)."""
+        sealer = self.app.sealer
+        return 0 if sealer is None else sealer.store.destroyed_count()
+
+    def _rebuild_once(self, progress: Progress | None) -> int:
         with self._lock:
             self._forget(complete=True)
             self._exclude(frozenset())
+            destroyed = self._keys_at_start()
             target = self.store.rebuilding(self.versions)
-            self._aside = _Aside(target)
+            self._aside = _Aside(target, destroyed)
             collecting = gc.isenabled()
             gc.disable()  # folds make no cycles; collecting millions of young rows costs more
             folded = 0
             try:
                 folded, position = self._fold_aside(progress)
+                self._unchanged_keys()
                 target.finish(position)
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    target.abort()
+            except BaseException as e:
+                self._abort(target, e)
                 self._forget(complete=False)
                 raise
             finally:
@@ -517,6 +583,7 @@ class ProjectionRunner:
         """Let these rows go from memory, dumping and writing aside (a chunk at a time)
         those changed since they were made or read back."""
         assert self._aside is not None
+        self._unchanged_keys()
         aside, rows = self._aside, self._rows
         changed = [slot for slot in slots if slot in touched]
         chunk: dict[tuple[str, str], bytes] = {}
@@ -572,7 +639,10 @@ class ProjectionRunner:
     def _fold(self, event: Any, dirty: set[tuple[str, str]], position: int) -> None:
         event_class = type(event)
         if event_class is Citizen.Erased:  # the citizen's rows, folded again as erased
-            refold_erased(self, event, position, dirty)
+            if self._partial:
+                self._erased_before(event)
+            else:
+                refold_erased(self, event, position, dirty)
         plan = self._plans.get(event_class)
         if plan is None:
             plan = self._plans[event_class] = self._plan(event_class)
@@ -601,6 +671,15 @@ class ProjectionRunner:
                 except Exception as e:
                     self._failed(projection, event, position, e)
                 dirty.add(slot)
+
+    def _erased_before(self, event: Any) -> None:
+        """In a rebuild of some views: an erasure is folded as nothing to do when the
+        citizen's keys were destroyed before the rebuild began (every event of theirs
+        read as erased; ``_destroyed_keys`` tells destruction since); one whose keys are
+        still live needs the views this runner lacks."""
+        sealer = self.app.sealer
+        if sealer is not None and not sealer.destroyed(event.originator_id):
+            raise _ErasedMeanwhile
 
     def _plan(
         self, event_class: type[Any]
@@ -687,6 +766,29 @@ class ProjectionRunner:
             f"notification {position}: {error}",
             position=position,
         ) from error
+
+
+def _gone(holder: str) -> bool:
+    """Whether a lease's holder (``host:pid:token``) is a process of this host that no
+    longer runs (one of another host, or one this process may not signal, is taken
+    to run)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+class _ErasedMeanwhile(Exception):
+    """Data keys were destroyed while a rebuild ran, or a partial rebuild met an erasure
+    whose keys are still live: its rows may hold the erased citizen's data, read before
+    the keys went, so they are not swapped in."""
 
 
 def _release_memory(folded: int) -> None:

@@ -264,8 +264,8 @@ class SealedViewStore(ViewStore):
     ) -> Rebuilding:
         return _SealedRebuilding(self.inner.rebuilding(versions, views), self.rows)
 
-    def take_lease(self, holder: str, seconds: float) -> bool:
-        return self.inner.take_lease(holder, seconds)
+    def take_lease(self, holder: str, seconds: float, *, replacing: str | None = None) -> bool:
+        return self.inner.take_lease(holder, seconds, replacing=replacing)
 
     def drop_lease(self, holder: str) -> None:
         self.inner.drop_lease(holder)

@@ -27,18 +27,32 @@ view lists on which basis the sector's own caseworkers take part
 
 Revoking a consent, or its period ending, removes the access at once: consents are
 judged at the time of reading, whatever time the plan is read as of.
+
+Progress notes are the one list that grows with the plan's whole course (a note a week
+for years), so a view may show a page of them: the ``notes_limit`` most recent of the
+notes the sector may see (by their time, ``ProgressNote.recorded_at``), older than the
+cursor ``notes_before`` if one is given; ``SectorView.older_notes`` is the cursor for the
+page before, ``None`` when the sector may see no older note. The page is chosen after
+filtering, so it neither counts nor hints at notes the sector may not see; what is shown
+(and logged) is exactly the page.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
+import re
+import weakref
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import attrs
 
 from oneplan.aggregates.access import ItemsShown, runs_shown
+from oneplan.projections.base import replace
 from oneplan.projections.citizen_view import CitizenState
 from oneplan.projections.plan_view import (
     GoalItem,
@@ -61,9 +75,11 @@ from oneplan.values import (
 )
 
 __all__ = [
+    "NOTES_LIMIT",
     "OVERRIDE_CATEGORIES",
     "AllowedBy",
     "GoalNote",
+    "NoteCursor",
     "SectorView",
     "SharedUnder",
     "Shown",
@@ -127,6 +143,42 @@ class GoalNote:
     note: ProgressNote
 
 
+NOTES_LIMIT = 50
+"""The progress notes a sector-view read shows unless told otherwise: the 50 most recent
+the sector may see (``Reads.sector_view(..., notes_limit=None)`` shows them all)."""
+
+_CURSOR = re.compile(
+    r"^(?P<at>\d{8}T\d{6}\.\d{6}Z)~"
+    r"(?P<goal>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})~(?P<index>\d{1,9})$"
+)
+_CURSOR_TIME = "%Y%m%dT%H%M%S.%fZ"
+
+
+@attrs.frozen(order=True)
+class NoteCursor:
+    """A place in the order progress notes are paged in: by their time, then their goal's
+    id, then their index on the goal (a total order that notes recorded later, backdated
+    or not, never change). Written as ``20260602T103000.000000Z~<goal id>~<index>``: the
+    note's own place, so it tells nothing the reader was not shown."""
+
+    recorded_at: datetime
+    goal_id: str
+    index: int
+
+    def __str__(self) -> str:
+        at = self.recorded_at.astimezone(UTC).strftime(_CURSOR_TIME)
+        return f"{at}~{self.goal_id}~{self.index}"
+
+    @classmethod
+    def parse(cls, text: str) -> NoteCursor:
+        """The cursor ``str(cursor)`` wrote (``ValueError`` for anything else)."""
+        m = _CURSOR.match(text)
+        if m is None:
+            raise ValueError("is not a cursor of progress notes (pass back older_notes as it is)")
+        at = datetime.strptime(m["at"], _CURSOR_TIME).replace(tzinfo=UTC)
+        return cls(at, m["goal"], int(m["index"]))
+
+
 @attrs.frozen
 class WithheldIntervention:
     """That another sector has an intervention, without any of its content."""
@@ -150,6 +202,11 @@ class SectorView:
     goals: tuple[Shown[GoalItem], ...] = ()
     """Goals without their notes: the notes a sector may see are in ``notes``."""
     notes: tuple[Shown[GoalNote], ...] = ()
+    """The progress notes shown (a page of them when a limit was given: the most recent
+    ones), in the order of their goals, each goal's in the order recorded."""
+    older_notes: str | None = None
+    """When the notes shown are a page: the cursor to read the page before it
+    (``notes_before=``), or ``None`` when no older note may be seen by the sector."""
     interventions: tuple[Shown[InterventionItem], ...] = ()
     withheld_interventions: tuple[Shown[WithheldIntervention], ...] = ()
     meetings: tuple[Shown[MeetingItem], ...] = ()
@@ -309,10 +366,14 @@ def sector_view(
     at: datetime,
     reader: Actor | None = None,
     as_of: datetime | None = None,
+    notes_limit: int | None = None,
+    notes_before: NoteCursor | None = None,
 ) -> SectorView:
     """The plan as ``sector`` may see it at ``at``, under the consents in ``citizens``
     (their state at the time of reading). ``reader`` is whoever reads: the plan's
-    coordinator and co-coordinators see what the plan's consents cover."""
+    coordinator and co-coordinators see what the plan's consents cover. Every progress
+    note the sector may see, or a page of them: the ``notes_limit`` most recent, older
+    than ``notes_before`` if given (see the module)."""
     access = _Access(plan, citizens, sector, at, reader)
     everyone = plan.citizen_ids
     view = SectorView(
@@ -332,17 +393,18 @@ def sector_view(
             wishes.append(Shown(Wishes(citizen_id, text, plan.overarching_goal), allowed))
 
     goals: list[Shown[GoalItem]] = []
-    notes: list[Shown[GoalNote]] = []
     goals_allowed = access.allows(C.GOALS, citizen_ids=everyone)
-    notes_allowed = access.allows(C.PROGRESS_NOTES, citizen_ids=everyone)
     for goal in plan.goals.values():
         own_goal = goal.set_by.sector is sector
         if own_goal or goals_allowed is not None:
-            goals.append(Shown(attrs.evolve(goal, notes=()), _OWN if own_goal else goals_allowed))  # type: ignore[arg-type]
-        for index, note in enumerate(goal.notes):
-            allowed = _OWN if note.by.sector is sector else notes_allowed
-            if allowed is not None:
-                notes.append(Shown(GoalNote(goal.goal_id, index, note), allowed))
+            goals.append(Shown(replace(goal, notes=()), _OWN if own_goal else goals_allowed))  # type: ignore[arg-type]
+    notes, older_notes = _notes(
+        plan,
+        sector,
+        access.allows(C.PROGRESS_NOTES, citizen_ids=everyone),
+        notes_limit,
+        notes_before,
+    )
 
     interventions: list[Shown[InterventionItem]] = []
     withheld: list[Shown[WithheldIntervention]] = []
@@ -399,10 +461,95 @@ def sector_view(
         coordinator=coordinator,
         wishes=tuple(wishes),
         goals=tuple(goals),
-        notes=tuple(notes),
+        notes=notes,
+        older_notes=older_notes,
         interventions=tuple(interventions),
         withheld_interventions=tuple(withheld),
         meetings=tuple(meetings),
         participants=participants,
         coordinator_shared_under=coordinator_shared_under,
     )
+
+
+def _notes(
+    plan: PlanState,
+    sector: Sector,
+    allowed: AllowedBy | None,
+    limit: int | None,
+    before: NoteCursor | None,
+) -> tuple[tuple[Shown[GoalNote], ...], str | None]:
+    """The progress notes ``sector`` may see (its own, and every one if ``allowed``), or
+    the page of them the module describes, in the view's order; and the cursor of the
+    page before, if the sector may see an older note."""
+    goals = tuple(plan.goals.values())
+    if limit is None and before is None:
+        return tuple(
+            _note(goal, index, note, sector, allowed)
+            for goal in goals
+            for index, note in enumerate(goal.notes)
+            if allowed is not None or note.by.sector is sector
+        ), None
+    edge = (before.recorded_at, before.goal_id, before.index) if before is not None else None
+    newest = heapq.merge(
+        *(_newest_first(place, goal, edge) for place, goal in enumerate(goals) if goal.notes),
+        reverse=True,
+    )
+    seen = (p for p in newest if allowed is not None or p[3] is sector)
+    page = list(itertools.islice(seen, limit + 1 if limit is not None else None))
+    older = None
+    if limit is not None and len(page) > limit:
+        del page[limit:]
+        at, goal_id, index, _, _ = page[-1]
+        older = str(NoteCursor(at, goal_id, index))
+    page.sort(key=lambda p: (p[4], p[2]))
+    shown = tuple(
+        _note(goals[place], index, goals[place].notes[index], sector, allowed)
+        for _, _, index, _, place in page
+    )
+    return shown, older
+
+
+_Place = tuple[datetime, str, int, "Sector | None"]
+"""A note's place in the order notes are paged in: its time, goal id and index (and its
+author's sector, to filter by)."""
+_ORDERS: dict[int, tuple[weakref.ref[GoalItem], list[_Place]]] = {}
+
+
+def _order(goal: GoalItem) -> list[_Place]:
+    """The places of ``goal``'s notes, in order; kept while the goal (a frozen item that
+    rows and snapshots share until the goal changes) is alive, so a read of a long plan
+    sorts only the goals changed since the last read."""
+    key = id(goal)
+    found = _ORDERS.get(key)
+    if found is not None and found[0]() is goal:
+        return found[1]
+    goal_id = str(goal.goal_id)
+    order = sorted((n.recorded_at, goal_id, i, n.by.sector) for i, n in enumerate(goal.notes))
+
+    def forget(_: object) -> None:
+        _ORDERS.pop(key, None)
+
+    _ORDERS[key] = (weakref.ref(goal, forget), order)
+    return order
+
+
+def _newest_first(
+    place: int, goal: GoalItem, edge: tuple[datetime, str, int] | None
+) -> Iterator[tuple[datetime, str, int, Sector | None, int]]:
+    """``goal``'s notes before ``edge`` (all if none), newest first, with the goal's place."""
+    order = _order(goal)
+    end = len(order) if edge is None else bisect.bisect_left(order, edge)
+    for k in range(end - 1, -1, -1):
+        at, goal_id, index, by = order[k]
+        yield at, goal_id, index, by, place
+
+
+def _note(
+    goal: GoalItem, index: int, note: ProgressNote, sector: Sector, allowed: AllowedBy | None
+) -> Shown[GoalNote]:
+    """A note the sector may see: its own (written by the sector), or ``allowed``."""
+    if note.by.sector is sector:
+        return Shown(GoalNote(goal.goal_id, index, note), _OWN)
+    if allowed is None:  # (never: the notes are filtered before; fail closed all the same)
+        raise ValueError(f"progress note {goal.goal_id}/{index}: nothing allows showing it")
+    return Shown(GoalNote(goal.goal_id, index, note), allowed)

@@ -173,11 +173,12 @@ class ViewStore(ABC):
             raise NotImplementedError(f"{type(self).__name__} rebuilds every view at once")
         return _InMemoryRebuilding(self, versions)
 
-    def take_lease(self, holder: str, seconds: float) -> bool:
+    def take_lease(self, holder: str, seconds: float, *, replacing: str | None = None) -> bool:
         """Take (or renew) the lease to rebuild views for ``seconds``: True when
-        ``holder`` holds it now, False while another holder's lease runs. One rebuild
-        at a time (two would drop each other's tables aside); a holder that dies lets
-        its lease run out. A store of one process has no one to share it with."""
+        ``holder`` holds it now, False while another holder's lease runs (unless that
+        holder is ``replacing``: known dead). One rebuild at a time (two would drop each
+        other's tables aside); a holder that dies lets its lease run out. A store of one
+        process has no one to share it with."""
         return True
 
     def drop_lease(self, holder: str) -> None:  # noqa: B027  (nothing held in memory)
@@ -297,7 +298,7 @@ def _lease_sql(mark: str) -> str:
         "INSERT INTO {tracking} AS held (name, position, versions) "
         f"VALUES ('{LEASE}', {mark}, {mark}) "
         "ON CONFLICT (name) DO UPDATE SET position = excluded.position, "
-        f"versions = excluded.versions WHERE held.versions = {mark} "
+        f"versions = excluded.versions WHERE held.versions IN ({mark}, {mark}) "
         f"OR held.position < {mark} RETURNING name"
     )
 
@@ -428,12 +429,12 @@ class SQLiteViewStore(ViewStore):
     ) -> Rebuilding:
         return _SQLiteRebuilding(self, versions, views)
 
-    def take_lease(self, holder: str, seconds: float) -> bool:
+    def take_lease(self, holder: str, seconds: float, *, replacing: str | None = None) -> bool:
         now = _now_ms()
         with self._lock:
             taken = self._db.execute(
                 _lease_sql("?").format(tracking=TRACKING),
-                (now + int(seconds * 1000), holder, holder, now),
+                (now + int(seconds * 1000), holder, holder, replacing or holder, now),
             ).fetchall()
         return bool(taken)
 
@@ -725,13 +726,13 @@ class PostgresViewStore(ViewStore):
     ) -> Rebuilding:
         return _PostgresRebuilding(self, versions, views)
 
-    def take_lease(self, holder: str, seconds: float) -> bool:
+    def take_lease(self, holder: str, seconds: float, *, replacing: str | None = None) -> bool:
         now = _now_ms()
         tracking = self._prefix + TRACKING
         with self._lock:
             taken = self._db.execute(
                 _lease_sql("%s").format(tracking=tracking),
-                (now + int(seconds * 1000), holder, holder, now),
+                (now + int(seconds * 1000), holder, holder, replacing or holder, now),
             ).fetchall()
             self._db.commit()
         return bool(taken)

@@ -27,7 +27,6 @@ import threading
 import weakref
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
@@ -35,7 +34,8 @@ from uuid import UUID
 import attrs
 
 from oneplan.aggregates.plan import Plan
-from oneplan.errors import PlanNotFound, StorageError
+from oneplan.errors import EffectiveTimeInvalid, OnePlanError, PlanNotFound, StorageError
+from oneplan.persistence import OnePlanMapper
 from oneplan.projections.citizen_view import CitizenState, CitizenView
 from oneplan.projections.plan_view import PlanState, PlanView
 
@@ -53,6 +53,9 @@ class PlanSnapshot:
     heads: dict[UUID, int]
     """The last version of each of the plan's streams folded into it."""
     state: PlanState
+    included: tuple[UUID, ...] = ()
+    """The interventions included in the plan by ``recorded_until``, in order (the
+    streams to fold after it, besides the plan's own)."""
 
 
 class PlanSnapshots:
@@ -90,56 +93,73 @@ class PlanSnapshots:
     def plan_at(self, app: OnePlan, plan_id: UUID, as_of: datetime) -> PlanState:
         """The plan's row as it stood at recorded time ``as_of`` (``PlanNotFound`` if it
         did not exist then)."""
-        aggregate = app._read(Plan, plan_id, None, as_of)
-        streams = (plan_id, *aggregate.intervention_ids)
-        usable = not self._any_erased(app, aggregate.citizen_ids)
-        if not usable:
+        if as_of.tzinfo is None:
+            raise EffectiveTimeInvalid.because("read", "must be timezone-aware", "as_of")
+        start = self._nearest(plan_id, as_of)
+        if start is not None and self._any_erased(app, start.state.citizen_ids):
             self.forget(plan_id)
-        start = self._nearest(plan_id, as_of) if usable else None
+            start = None
+        heads = dict(start.heads) if start is not None else {}
+        included = list(start.included) if start is not None else []
+        events = self._stream(app, plan_id, heads.get(plan_id), as_of)
+        usable = True
+        if start is None:
+            opened = events[0] if events else None
+            if not isinstance(opened, Plan.Opened):
+                raise PlanNotFound(plan_id)
+            usable = not self._any_erased(app, opened.citizen_ids)
+            if not usable:
+                self.forget(plan_id)
+        streams = [*included]
+        streams += [e.intervention_id for e in events if isinstance(e, Plan.InterventionIncluded)]
+        for stream in streams:
+            events += self._stream(app, stream, heads.get(stream), as_of)
+        events.sort(key=lambda e: e.timestamp)  # (stable: the plan's first on a tie, as ever)
         fold = PlanView()
         state = start.state if start is not None else fold.initial(str(plan_id))
-        heads = dict(start.heads) if start is not None else {}
         since = 0
-        events = list(self._after(app, streams, heads, as_of))
         for i, event in enumerate(events):
             state = fold.evolve(state, event)
             heads[event.originator_id] = event.originator_version
+            if isinstance(event, Plan.InterventionIncluded):
+                included.append(event.intervention_id)
             since += 1
             last = i + 1 == len(events)
             boundary = last or events[i + 1].timestamp > event.timestamp
             if usable and boundary and (since >= self.every or (last and since > 1)):
-                self._keep(plan_id, PlanSnapshot(event.timestamp, dict(heads), state))
+                snapshot = PlanSnapshot(event.timestamp, dict(heads), state, tuple(included))
+                self._keep(plan_id, snapshot)
                 since = 0
         self.folded += len(events)
         if not state.exists:
             raise PlanNotFound(plan_id)
         return state
 
-    def _after(
-        self, app: OnePlan, streams: tuple[UUID, ...], heads: dict[UUID, int], as_of: datetime
-    ) -> Iterator[Any]:
-        """The events of ``streams`` after ``heads`` recorded by ``as_of``, in recorded
-        order (a stream before the streams after it on a tie, as a fold from the start)."""
+    def _stream(self, app: OnePlan, stream: UUID, after: int | None, as_of: datetime) -> list[Any]:
+        """The events of ``stream`` after version ``after`` recorded by ``as_of``, in
+        order: read in pages growing from ``every`` (a fold from the nearest snapshot
+        reads about that many), decoded as the runner decodes them (the trusted decoder:
+        oneplan's own rows; ``tests/unit/test_trusted_events.py`` holds it to the
+        validating path)."""
         found: list[Any] = []
+        limit = self.every
+        mapper = cast(OnePlanMapper, app.mapper)
         try:
-            for stream in streams:
-                after = heads.get(stream)
-                while True:
-                    rows = app.recorder.select_events(stream, gt=after, limit=self.page)
-                    beyond = False
-                    for row in rows:
-                        event: Any = app.mapper.to_domain_event(row)
-                        if event.timestamp > as_of:
-                            beyond = True
-                            break
-                        found.append(event)
-                        after = event.originator_version
-                    if beyond or len(rows) < self.page:
-                        break
+            while True:
+                rows = app.recorder.select_events(stream, gt=after, limit=limit)
+                for row in rows:
+                    event: Any = mapper.to_trusted_event(row)
+                    if event.timestamp > as_of:
+                        return found
+                    found.append(event)
+                    after = event.originator_version
+                if len(rows) < limit:
+                    return found
+                limit = min(limit * 2, self.page)
+        except OnePlanError:
+            raise
         except Exception as e:  # the recorder raises more than PersistenceError
             raise StorageError(f"cannot read plan streams to fold them: {e!r}") from e
-        found.sort(key=lambda e: e.timestamp)  # (stable: stream order on a tie)
-        return iter(found)
 
     @staticmethod
     def _any_erased(app: OnePlan, citizen_ids: tuple[UUID, ...]) -> bool:

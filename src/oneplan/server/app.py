@@ -44,6 +44,7 @@ from oneplan.principals import (
 )
 from oneplan.projections import codec
 from oneplan.projections.access_log import access_log_json
+from oneplan.projections.sector_view import NOTES_LIMIT
 from oneplan.server.auth import Forbidden, OidcSettings, TokenVerifier, Unauthenticated
 from oneplan.server.auth import principal_for as _principal_for
 from oneplan.server.observability import (
@@ -57,10 +58,19 @@ from oneplan.server.problems import PROBLEM, Problem, problem_for, service_probl
 from oneplan.usecases import Session
 from oneplan.usecases.changes import ChangePage
 
-__all__ = ["FEED_MAX_WAIT", "STOPPING", "command_routes", "create_app", "idempotency_command_id"]
+__all__ = [
+    "FEED_MAX_WAIT",
+    "NOTES_LIMIT_MAX",
+    "STOPPING",
+    "command_routes",
+    "create_app",
+    "idempotency_command_id",
+]
 
 _log = logging.getLogger("oneplan.http")
 
+NOTES_LIMIT_MAX = 1000
+"""The most progress notes one ``GET /plans/{id}/sector-view`` shows (``notes_limit``)."""
 FEED_MAX_WAIT = 30.0
 """The longest ``GET /feed`` waits for a change (seconds)."""
 STOPPING = threading.Event()
@@ -460,9 +470,35 @@ def create_app(
         sector: Annotated[
             str | None, Query(max_length=40, description="Must be the reader's own")
         ] = None,
+        notes_limit: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=NOTES_LIMIT_MAX,
+                description="Progress notes shown: the most recent this many the sector may see",
+            ),
+        ] = NOTES_LIMIT,
+        notes_before: Annotated[
+            str | None,
+            Query(
+                max_length=100,
+                description="Show the notes before this cursor: the older_notes of the page "
+                "read before",
+            ),
+        ] = None,
     ) -> Response:
-        """The plan as the reader's sector may see it under consent (staff; logged)."""
-        return _json(session(principal).sector_view(plan_id, sector=sector, as_of=as_of))
+        """The plan as the reader's sector may see it under consent (staff; logged): its
+        progress notes a page at a time, the most recent first (``older_notes`` is the
+        cursor for the page before, ``null`` on the last)."""
+        return _json(
+            session(principal).sector_view(
+                plan_id,
+                sector=sector,
+                as_of=as_of,
+                notes_limit=notes_limit,
+                notes_before=notes_before,
+            )
+        )
 
     @api.get(
         "/plans/{plan_id}/citizen-plan",

@@ -56,7 +56,7 @@ from oneplan.projections.caseload import (
 from oneplan.projections.citizen_plan import DocumentFormat, Language
 from oneplan.projections.journey import JourneyState, JourneyView
 from oneplan.projections.plan_view import PlanState
-from oneplan.projections.sector_view import SectorView, sector_view
+from oneplan.projections.sector_view import NOTES_LIMIT, NoteCursor, SectorView, sector_view
 from oneplan.projections.view_snapshots import plan_as_of
 from oneplan.usecases.base import Area
 from oneplan.values import Actor, ActorKind, CprNumber, LegalBasis, Sector
@@ -127,12 +127,20 @@ class Reads(Area):
         *,
         sector: Sector | str | None = None,
         as_of: datetime | None = None,
+        notes_limit: int | None = NOTES_LIMIT,
+        notes_before: str | None = None,
     ) -> SectorView:
         """The plan as the reader's sector may see it (as it stood at ``as_of``, or now),
         under the consents active now. Staff only: the sector is the one the staff
         directory gives the reader (``sector``, if given, must be it). The read is
         recorded in the access log, naming every item shown and the consent or legal
-        basis that allowed it."""
+        basis that allowed it.
+
+        Progress notes come a page at a time: the ``notes_limit`` (50) most recent the
+        sector may see, older than the cursor ``notes_before`` if given (a view's
+        ``older_notes``); ``notes_limit=None`` shows every one. Only the notes shown are
+        logged."""
+        before = self._notes_page(notes_limit, notes_before)
         caller = self.caller_now()
         if caller.staff is None:
             raise policies.DisclosureRefused(
@@ -164,7 +172,16 @@ class Reads(Area):
         app.views.catch_up()
         plan = plan_as_of(app, plan_id, as_of)
         citizens = {cid: app._citizen_state(cid) for cid in plan.citizen_ids}
-        view = sector_view(plan, citizens, sector=own, at=read_at, reader=reader, as_of=as_of)
+        view = sector_view(
+            plan,
+            citizens,
+            sector=own,
+            at=read_at,
+            reader=reader,
+            as_of=as_of,
+            notes_limit=notes_limit,
+            notes_before=before,
+        )
         with recording(datetime.now(UTC)):
             record = AccessRecord.sector_view_read(
                 access_id=uuid4(),
@@ -178,6 +195,25 @@ class Reads(Area):
             )
         app._log_access(record, f"the read of plan {plan_id}")
         return view
+
+    @staticmethod
+    def _notes_page(limit: int | None, before: str | None) -> NoteCursor | None:
+        """``notes_before`` read (``InvalidInput`` naming the field, before anything is
+        read or logged)."""
+        errors: list[dict[str, Any]] = []
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 1
+        ):
+            errors.append({"loc": ("notes_limit",), "msg": "is a whole number from 1, or None"})
+        cursor = None
+        if before is not None:
+            try:
+                cursor = NoteCursor.parse(before)
+            except (TypeError, ValueError) as e:
+                errors.append({"loc": ("notes_before",), "msg": str(e)})
+        if errors:
+            raise InvalidInput("ReadSectorView", errors)
+        return cursor
 
     # --- the citizen's own ---------------------------------------------------------------
 
