@@ -42,7 +42,7 @@ from pydantic import BaseModel
 
 from oneplan import commands as c
 from oneplan.aggregates.access import AccessRecord
-from oneplan.aggregates.base import OnePlanAggregate, recording
+from oneplan.aggregates.base import RECORDING_TIME, OnePlanAggregate
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
@@ -95,7 +95,7 @@ from oneplan.snapshots import (
     snapshotted,
     with_snapshot_check,
 )
-from oneplan.usecases.base import parse
+from oneplan.usecases.base import Deciding, parse
 from oneplan.usecases.privacy import Erasure
 from oneplan.values import Actor, ActorKind, ContactDetails, Sector, StaffRole
 
@@ -166,31 +166,35 @@ def _fingerprint(command: c.Command, key: bytes | None, principal: Principal) ->
 
 
 class _Work:
-    """The aggregates one attempt at a command has loaded or created."""
+    """The aggregates one attempt at a command has loaded or created.
+
+    Kept by ``UUID.int``: a ``UUID``'s hash is Python code (``uuid.UUID.__hash__``), an
+    ``int``'s is not, and a command looks its aggregates up a dozen times."""
 
     def __init__(self, app: OnePlan, *, optimistic: bool) -> None:
         self.app = app
         self.optimistic = optimistic
-        self.aggregates: dict[UUID, OnePlanAggregate] = {}
-        self.unverified: set[UUID] = set()
+        self.aggregates: dict[int, OnePlanAggregate] = {}
+        self.unverified: set[int] = set()
         """Taken from the cache without asking the store for newer events."""
-        self.peeked: dict[UUID, OnePlanAggregate] = {}
+        self.peeked: dict[int, OnePlanAggregate] = {}
         """Only read (``peek``), not cloned."""
-        self.peeked_unverified: dict[UUID, int] = {}
-        """Of ``peeked``, those taken from the cache, at the versions they were read."""
+        self.peeked_unverified: dict[int, tuple[UUID, int]] = {}
+        """Of ``peeked``, those taken from the cache: their ids and the versions read."""
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A:
-        found = self.aggregates.get(aggregate_id)
+        key = aggregate_id.int
+        found = self.aggregates.get(key)
         if found is None:
-            cached = self.peeked.pop(aggregate_id, None)  # (read first: the same version)
+            cached = self.peeked.pop(key, None)  # (read first: the same version)
             if cached is not None:
-                self.peeked_unverified.pop(aggregate_id, None)
-            if cached is None and self.optimistic:
+                self.peeked_unverified.pop(key, None)
+            elif self.optimistic:
                 cached = self.app._cache.get(aggregate_id)
                 if cached is not None:
-                    self.unverified.add(aggregate_id)
+                    self.unverified.add(key)
             found = cached.clone() if cached is not None else self.app._load(cls, aggregate_id)
-            self.aggregates[aggregate_id] = found
+            self.aggregates[key] = found
         if not isinstance(found, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return found
@@ -200,15 +204,16 @@ class _Work:
         asks about): the one this attempt changes if it has it, else the cached copy
         itself, uncloned (cached objects are never changed). The caller must not change
         it; its version is checked at the save like any other read."""
-        found = self.aggregates.get(aggregate_id) or self.peeked.get(aggregate_id)
+        key = aggregate_id.int
+        found = self.aggregates.get(key) or self.peeked.get(key)
         if found is None:
             found = self.app._cache.get(aggregate_id) if self.optimistic else None
             if found is None:
                 found = self.app._load(cls, aggregate_id)
             else:
-                self.unverified.add(aggregate_id)
-                self.peeked_unverified[aggregate_id] = found.version
-            self.peeked[aggregate_id] = found
+                self.unverified.add(key)
+                self.peeked_unverified[key] = (aggregate_id, found.version)
+            self.peeked[key] = found
         if not isinstance(found, cls):
             raise _NOT_FOUND[cls](aggregate_id)
         return found
@@ -217,33 +222,37 @@ class _Work:
         """Unverified aggregates that have newer events in the store (one query each:
         asked only when a command is refused, or writes nothing). Those being written
         are left to the save, which checks that their versions follow on."""
-        return [
-            aggregate_id
-            for aggregate_id in self.unverified
-            if (including_changed or not self._read(aggregate_id).pending_events)
-            and self.app.recorder.select_events(
-                aggregate_id, gt=self._read(aggregate_id).version, limit=1
-            )
-        ]
+        found = []
+        for key in self.unverified:
+            aggregate = self._read(key)
+            if (including_changed or not aggregate.pending_events) and (
+                self.app.recorder.select_events(aggregate.id, gt=aggregate.version, limit=1)
+            ):
+                found.append(aggregate.id)
+        return found
 
-    def _read(self, aggregate_id: UUID) -> OnePlanAggregate:
-        return self.aggregates.get(aggregate_id) or self.peeked[aggregate_id]
+    def _read(self, key: int) -> OnePlanAggregate:
+        return self.aggregates.get(key) or self.peeked[key]
 
     def read_versions(self) -> dict[UUID, int]:
         """The unverified aggregates the command read and does not write, at the
         versions it was decided on: the save checks them under the write lock, in its
         own transaction (``oneplan.recorders.StaleRead``), instead of a query each."""
-        found = self.peeked_unverified  # (never changed: they are only read)
+        found = dict(self.peeked_unverified.values())
         if len(found) < len(self.unverified):  # some were taken to change: unless they did
-            found = dict(found)
-            for aggregate_id in self.unverified:
-                aggregate = self.aggregates.get(aggregate_id)
+            aggregates = self.aggregates
+            for key in self.unverified:
+                aggregate = aggregates.get(key)
                 if aggregate is not None and not aggregate.pending_events:
-                    found[aggregate_id] = aggregate.version
+                    found[aggregate.id] = aggregate.version
         return found
 
+    def ids(self) -> list[UUID]:
+        """Every aggregate this attempt read or changed."""
+        return [a.id for a in (*self.aggregates.values(), *self.peeked.values())]
+
     def add(self, aggregate: OnePlanAggregate) -> None:
-        self.aggregates[aggregate.id] = aggregate
+        self.aggregates[aggregate.id.int] = aggregate
 
     def changed(self) -> list[OnePlanAggregate]:
         return [a for a in self.aggregates.values() if a.pending_events]
@@ -251,31 +260,37 @@ class _Work:
 
 class _AggregateCache:
     """Least-recently-used aggregates, shared by the threads of one process. The cached
-    objects are never changed: they are cloned before use."""
+    objects are never changed: they are cloned before use. Kept by ``UUID.int`` (see
+    ``_Work``)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[UUID, OnePlanAggregate] = OrderedDict()
+        self._items: OrderedDict[int, OnePlanAggregate] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, aggregate_id: UUID) -> OnePlanAggregate | None:
+        key = aggregate_id.int
         with self._lock:
-            found = self._items.get(aggregate_id)
+            found = self._items.get(key)
             if found is not None:
-                self._items.move_to_end(aggregate_id)
+                self._items.move_to_end(key)
             return found
 
     def put(self, aggregate: OnePlanAggregate) -> None:
         if self.size <= 0:
             return
+        key = aggregate.id.int
+        items = self._items
         with self._lock:
-            current = self._items.get(aggregate.id)
-            if current is not None and current.version > aggregate.version:
-                return  # another thread cached a newer one
-            self._items[aggregate.id] = aggregate
-            self._items.move_to_end(aggregate.id)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            current = items.get(key)
+            if current is not None:
+                if current.version > aggregate.version:
+                    return  # another thread cached a newer one
+                items.move_to_end(key)
+            items[key] = aggregate
+            if len(items) > self.size:
+                while len(items) > self.size:
+                    items.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
@@ -284,7 +299,7 @@ class _AggregateCache:
     def evict(self, aggregate_ids: Iterable[UUID]) -> None:
         with self._lock:
             for aggregate_id in aggregate_ids:
-                self._items.pop(aggregate_id, None)
+                self._items.pop(aggregate_id.int, None)
 
 
 class OnePlan(Application[UUID]):
@@ -501,7 +516,8 @@ class OnePlan(Application[UUID]):
         )
         system = Actor(id="bootstrap", kind=ActorKind.SYSTEM)
 
-        def decide(work: _Work, at: datetime) -> UUID:
+        def decide(d: Deciding) -> UUID:
+            at = d.at
             if self._exists(StaffDirectory.ID):
                 raise IllegalTransition(
                     "the staff directory exists already: an administrator registers staff",
@@ -521,8 +537,8 @@ class OnePlan(Application[UUID]):
                 actor=system,
                 effective_at=at,
             )
-            work.add(directory)
-            work.add(member)
+            d.add(directory)
+            d.add(member)
             return member.id
 
         return self._run(cmd, decide, UUID, Principal.system("bootstrap"))
@@ -825,83 +841,79 @@ class OnePlan(Application[UUID]):
     def _run(
         self,
         cmd: c.Command,
-        decide: Callable[[_Work, datetime], R],
+        decide: Callable[[Deciding], R],
         load: Callable[[str], R],
         principal: Principal,
     ) -> R:
-        """Decide and save, atomically; retry on conflict where safe; idempotent by
-        ``command_id``. A store that fails is reported as ``StorageError``."""
+        """Decide and save, atomically: ``decide`` is given each attempt's ``Deciding``
+        (what it loaded, the effective time, who sends it); retry on conflict where
+        safe; idempotent by ``command_id``. A store that fails is reported as
+        ``StorageError``."""
         try:
-            return self._decide_and_save(cmd, decide, load, principal)
+            receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
+            fingerprint = _fingerprint(cmd, self.keys.cpr_key, principal) if receipt_id else ""
+            if receipt_id is not None:
+                earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
+                if earlier is not None:
+                    return earlier[0]
+            at = self._effective_at(cmd)
+            attempts = 1 + (self.max_retries if cmd.retry_on_conflict else 0)
+            for _ in range(attempts):
+                work = _Work(self, optimistic=cmd.retry_on_conflict)
+                recorded = RECORDING_TIME.set(datetime.now(UTC))  # (as ``recording``)
+                try:
+                    result = decide(Deciding(principal, work, at))
+                except OnePlanError:
+                    stale = work.stale(including_changed=True)
+                    if not stale:
+                        raise  # refused on up-to-date state
+                    self._cache.evict(stale)  # refused on a stale cached copy: decide again
+                    continue
+                finally:
+                    RECORDING_TIME.reset(recorded)
+                ours = work.changed()
+                changed: list[Aggregate] = list(ours)
+                if receipt_id is not None:
+                    changed.append(
+                        CommandReceipt._create(
+                            CommandReceipt.Recorded,
+                            id=receipt_id,
+                            command=type(cmd).__name__,
+                            fingerprint=fingerprint,
+                            result=str(result),
+                        )
+                    )
+                if not changed:
+                    stale = work.stale()
+                    if stale:  # decided on a stale cached copy, and nothing to save
+                        self._cache.evict(stale)
+                        continue
+                try:
+                    self._save(changed, work.read_versions())
+                except IntegrityError:  # (a concurrent writer, or a stale read: StaleRead)
+                    self._cache.evict(work.ids())
+                    if receipt_id is not None:
+                        earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
+                        if earlier is not None:
+                            return earlier[0]
+                    continue
+                except PersistenceError as e:
+                    self._cache.evict(work.ids())
+                    raise StorageError(f"{type(cmd).__name__} was not saved: {e}") from e
+                cache = self._cache
+                for aggregate in ours:  # (not the receipt)
+                    cache.put(aggregate)
+                return result
+            raise ConcurrencyConflict(
+                f"{type(cmd).__name__}: another writer changed "
+                f"{', '.join(str(a.id) for a in work.aggregates.values())} first"
+                + (f" (tried {attempts} times)" if attempts > 1 else ""),
+                aggregate_ids=tuple(a.id for a in work.aggregates.values()),
+            )
         except _READ_ERRORS as e:
             if isinstance(e, IntegrityError):
                 raise
             raise StorageError(f"{type(cmd).__name__} was not carried out: {e}") from e
-
-    def _decide_and_save(
-        self,
-        cmd: c.Command,
-        decide: Callable[[_Work, datetime], R],
-        load: Callable[[str], R],
-        principal: Principal,
-    ) -> R:
-        receipt_id = CommandReceipt.id_for(cmd.command_id) if cmd.command_id else None
-        fingerprint = _fingerprint(cmd, self.keys.cpr_key, principal) if receipt_id else ""
-        if receipt_id is not None:
-            earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
-            if earlier is not None:
-                return earlier[0]
-        at = self._effective_at(cmd)
-        attempts = 1 + (self.max_retries if cmd.retry_on_conflict else 0)
-        for _ in range(attempts):
-            work = _Work(self, optimistic=cmd.retry_on_conflict)
-            try:
-                with recording(datetime.now(UTC)):
-                    result = decide(work, at)
-            except OnePlanError:
-                stale = work.stale(including_changed=True)
-                if not stale:
-                    raise  # refused on up-to-date state
-                self._cache.evict(stale)  # refused on a stale cached copy: decide again
-                continue
-            changed: list[Aggregate] = list(work.changed())
-            if receipt_id is not None:
-                changed.append(
-                    CommandReceipt._create(
-                        CommandReceipt.Recorded,
-                        id=receipt_id,
-                        command=type(cmd).__name__,
-                        fingerprint=fingerprint,
-                        result=str(result),
-                    )
-                )
-            if not changed:
-                stale = work.stale()
-                if stale:  # decided on a stale cached copy, and nothing to save
-                    self._cache.evict(stale)
-                    continue
-            try:
-                self._save(changed, work.read_versions())
-            except IntegrityError:  # (a concurrent writer, or a stale read: StaleRead)
-                self._cache.evict([*work.aggregates, *work.peeked])
-                if receipt_id is not None:
-                    earlier = self._receipt(receipt_id, cmd, fingerprint, load, principal)
-                    if earlier is not None:
-                        return earlier[0]
-                continue
-            except PersistenceError as e:
-                self._cache.evict(work.aggregates)
-                raise StorageError(f"{type(cmd).__name__} was not saved: {e}") from e
-            for aggregate in changed:
-                if isinstance(aggregate, OnePlanAggregate):
-                    self._cache.put(aggregate)
-            return result
-        raise ConcurrencyConflict(
-            f"{type(cmd).__name__}: another writer changed "
-            f"{', '.join(str(a) for a in work.aggregates)} first"
-            + (f" (tried {attempts} times)" if attempts > 1 else ""),
-            aggregate_ids=tuple(work.aggregates),
-        )
 
     @contextmanager
     def batched(self) -> Iterator[None]:

@@ -618,12 +618,13 @@ retention): a year-9999 due date is junk."""
 def dates_out_of_range(command: Command) -> list[dict[str, Any]]:
     """The dates and times anywhere in ``command`` (periods, targets and values nested
     in it included) outside ``EARLIEST_DATE``..``LATEST_DATE``, as validation errors."""
-    found: list[tuple[tuple[str | int, ...], date]] = []
+    found: Found = []
     _model_dates(command, (), found)
+    if not found:
+        return []
     return [
         {"loc": loc, "msg": f"{day.isoformat()} is not between {EARLIEST_DATE} and {LATEST_DATE}"}
         for loc, day in found
-        if not EARLIEST_DATE <= (day.date() if isinstance(day, datetime) else day) <= LATEST_DATE
     ]
 
 
@@ -631,15 +632,27 @@ Found = list[tuple[tuple[str | int, ...], date]]
 
 
 def _model_dates(model: BaseModel, loc: tuple[str | int, ...], found: Found) -> None:
-    """Every date in ``model`` (nested models, tuples and lists included), in field order,
-    with where it is. Only the fields whose type may hold one are looked at."""
-    for name in _date_fields(type(model)):
-        _dates(getattr(model, name), (*loc, name), found)
+    """Every date in ``model`` (nested models, tuples and lists included) outside the
+    range, in field order, with where it is. Only the fields whose type may hold one are
+    looked at."""
+    cls = type(model)
+    for name in _DATE_FIELDS.get(cls) or _date_fields(cls):
+        value = getattr(model, name)
+        if value is None:
+            continue
+        if isinstance(value, date):  # (a datetime is a date; the common case, inline)
+            day = value.date() if isinstance(value, datetime) else value
+            if not EARLIEST_DATE <= day <= LATEST_DATE:
+                found.append(((*loc, name), value))
+        else:
+            _dates(value, (*loc, name), found)
 
 
 def _dates(value: Any, loc: tuple[str | int, ...], found: Found) -> None:
-    if isinstance(value, date):  # (a datetime is a date)
-        found.append((loc, value))
+    if isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            found.append((loc, value))
     elif isinstance(value, BaseModel):
         _model_dates(value, loc, found)
     elif isinstance(value, tuple | list):

@@ -17,6 +17,7 @@ entry by entry under each citizen's key (stored in its part as ``field/citizen``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any, cast, get_type_hints
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -41,6 +42,20 @@ _POSITION = {"originator_id", "originator_version"}
 @cache
 def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
+
+
+_WRITERS: dict[type[Any], tuple[Callable[..., bytes], str, int]] = {}
+
+
+def _writer(cls: Any) -> tuple[Callable[..., bytes], str, int]:
+    """How events of ``cls`` are written, read once a class: the serializer's own
+    ``to_json`` (what ``TypeAdapter.dump_json`` calls), the topic, the class version."""
+    found = _WRITERS[cls] = (
+        _adapter(cls).serializer.to_json,
+        get_topic(cls),
+        getattr(cls, "class_version", 1),
+    )
+    return found
 
 
 _FIELD_ADAPTERS: dict[tuple[type[Any], str], TypeAdapter[Any]] = {}
@@ -74,7 +89,7 @@ class OnePlanMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         cls = type(domain_event)
-        class_version: int = getattr(cls, "class_version", 1)
+        to_json, topic, class_version = _WRITERS.get(cls) or _writer(cls)
         redactions = None
         if self.sealer is not None:
             self.sealer.remember(domain_event)
@@ -82,11 +97,13 @@ class OnePlanMapper(Mapper[UUID]):
         if redactions:
             data = self._sealed_state(domain_event, redactions, class_version)
         elif class_version > 1:
-            state = _adapter(cls).dump_python(domain_event, mode="json", exclude=_POSITION)
+            state = _adapter(cls).serializer.to_python(  # (``TypeAdapter.dump_python``)
+                domain_event, mode="json", exclude=_POSITION
+            )
             state["class_version"] = class_version
             data = orjson.dumps(state)
         else:
-            data = _adapter(cls).dump_json(domain_event, exclude=_POSITION)
+            data = to_json(domain_event, exclude=_POSITION)  # (``TypeAdapter.dump_json``)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -94,7 +111,7 @@ class OnePlanMapper(Mapper[UUID]):
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=get_topic(cls),
+            topic=topic,
             state=data,
         )
 

@@ -55,19 +55,21 @@ class Caller:
     """The principal, and what the record says of them at ``at``; ``staff``: the staff
     member's record (a staff principal only). Made once per command: a plain class."""
 
-    __slots__ = ("at", "principal", "staff")
+    __slots__ = ("active", "at", "principal", "staff", "staff_id")
 
     def __init__(self, principal: Principal, at: datetime, staff: StaffMember | None = None):
         self.principal = principal
         self.at = at
         self.staff = staff
+        self.staff_id: str | None = (
+            principal.staff_id if isinstance(principal, StaffPrincipal) else None
+        )
+        """The staff id of a staff principal (None for any other)."""
+        self.active = staff is not None and staff.active_at(at)
+        """Whether the staff record says they work here at ``at`` (read once a command)."""
 
     def __repr__(self) -> str:
         return f"Caller({self.principal!s} at {self.at.isoformat()})"
-
-    @property
-    def staff_id(self) -> str | None:
-        return self.principal.staff_id if isinstance(self.principal, StaffPrincipal) else None
 
     @property
     def citizen_id(self) -> UUID | None:
@@ -79,7 +81,7 @@ class Caller:
         return self.staff.sector if self.staff is not None else None
 
     def holds_role(self, role: StaffRole) -> bool:
-        return self.staff is not None and self.staff.holds_role(role, self.at)
+        return self.active and self.staff.role_granted_at(role, self.at)  # type: ignore[union-attr]
 
     def holds_authority_under(self, law: Law) -> bool:
         return self.staff is not None and law in self.staff.authorities_at(self.at)

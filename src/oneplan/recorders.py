@@ -461,8 +461,9 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         self._chain: dict[int, ChainEntry] = {}
         self._meta: dict[str, str] = {}
         self._stream_macs: dict[str, bytes] = {}
-        self._latest: dict[UUID | str, int] = {}
-        """Each stream's latest version (for the stale-read check, without ``str``)."""
+        self._latest: dict[int | str, int] = {}
+        """Each stream's latest version (for the stale-read check, without ``str``), by
+        ``UUID.int`` (a ``UUID``'s hash is Python code, an ``int``'s is not)."""
 
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -470,17 +471,35 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
         with self._database_lock:
             latest = self._latest
             for aggregate_id, version in (kwargs.pop(READ_VERSIONS, None) or {}).items():
-                if latest.get(aggregate_id, 0) > version:
+                key = aggregate_id.int if isinstance(aggregate_id, UUID) else aggregate_id
+                if latest.get(key, 0) > version:
                     raise StaleRead(f"{aggregate_id} has changed since version {version}")
-            self._assert_uniqueness(stored_events, **kwargs)
-            start = start_from_meta(self._meta)
-            start = self._check_start(start, len(self._stored_events))
-            if start is not None and not self._meta:
-                self._meta = start_to_meta(start)
-            positions = self._update_table(stored_events, **kwargs)
-            for s in stored_events:
-                if s.originator_version > latest.get(s.originator_id, 0):
-                    latest[s.originator_id] = s.originator_version
+            # eventsourcing's ``_assert_uniqueness`` and ``_update_table``, in one pass that
+            # writes each stream id as text once (a UUID's ``str`` is Python code).
+            index = self._stored_events_index
+            streams = [str(s.originator_id) for s in stored_events]
+            new = set()
+            for s, stream in zip(stored_events, streams, strict=True):
+                if s.originator_version in index[stream]:
+                    raise IntegrityError(f"Stored event already recorded: {s}")
+                new.add((stream, s.originator_version))
+            if len(new) < len(stored_events):
+                raise IntegrityError(f"Stored events are not unique: {stored_events}")
+            start = None
+            if self._meta or self.audit_key is not None:  # (else: no chain, none to start)
+                start = self._check_start(start_from_meta(self._meta), len(self._stored_events))
+                if start is not None and not self._meta:
+                    self._meta = start_to_meta(start)
+            table = self._stored_events
+            positions = []
+            for s, stream in zip(stored_events, streams, strict=True):
+                table.append(s)
+                index[stream][s.originator_version] = len(table) - 1
+                positions.append(len(table))
+                sid = s.originator_id
+                key = sid.int if isinstance(sid, UUID) else sid
+                if s.originator_version > latest.get(key, 0):
+                    latest[key] = s.originator_version
             if start is not None and positions:
                 assert self.audit_key is not None
                 last = next(reversed(self._chain)) if self._chain else None

@@ -7,11 +7,12 @@ event store (enums stay enums, tuples stay tuples, decimals stay exact).
 
 from __future__ import annotations
 
+import operator
 import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import TYPE_CHECKING, Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import (
@@ -132,10 +133,19 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+class _Enum(StrEnum):
+    """A ``StrEnum`` whose ``value`` is read by C code (a plain ``property`` over
+    ``attrgetter``): ``Enum.value`` is two Python calls, and pydantic reads it for every
+    member it writes to JSON, a dozen times a command's events. The same value."""
+
+    if not TYPE_CHECKING:  # (for mypy an enum's ``value`` stays what it was)
+        value = property(operator.attrgetter("_value_"))
+
+
 # --- sectors and law ---------------------------------------------------------------
 
 
-class Sector(StrEnum):
+class Sector(_Enum):
     """A municipal sector (*forvaltning*), each working under its own law."""
 
     EMPLOYMENT = "employment"
@@ -146,7 +156,7 @@ class Sector(StrEnum):
     HOUSING = "housing"
 
 
-class Law(StrEnum):
+class Law(_Enum):
     """A law a decision or an intervention is made under."""
 
     LAB = "LAB"
@@ -231,7 +241,7 @@ class LegalBasis(_Frozen):
 # --- people -------------------------------------------------------------------------
 
 
-class ActorKind(StrEnum):
+class ActorKind(_Enum):
     """Who makes a change: every change is made by someone, none is anonymous."""
 
     CASEWORKER = "caseworker"
@@ -290,7 +300,7 @@ class Actor(_Frozen):
         return f"{label} ({self.sector.value})" if self.sector else f"{label} ({self.kind.value})"
 
 
-class ParticipantRole(StrEnum):
+class ParticipantRole(_Enum):
     """The role a caseworker holds in a plan besides the coordinator's."""
 
     CASEWORKER = "caseworker"
@@ -305,7 +315,7 @@ class ParticipantRole(StrEnum):
 # --- money --------------------------------------------------------------------------
 
 
-class BudgetArea(StrEnum):
+class BudgetArea(_Enum):
     """The frame a cost is booked to."""
 
     SERVICE = "service"
@@ -368,7 +378,7 @@ class Period(_Frozen):
 # --- status vocabularies (FHIR R5) --------------------------------------------------
 
 
-class PlanStatus(StrEnum):
+class PlanStatus(_Enum):
     """CarePlan.status."""
 
     DRAFT = "draft"
@@ -383,7 +393,7 @@ class PlanStatus(StrEnum):
         return self in (PlanStatus.REVOKED, PlanStatus.COMPLETED, PlanStatus.ENTERED_IN_ERROR)
 
 
-class GoalStatus(StrEnum):
+class GoalStatus(_Enum):
     """Goal.lifecycleStatus."""
 
     PROPOSED = "proposed"
@@ -398,7 +408,7 @@ class GoalStatus(StrEnum):
         return self in (GoalStatus.COMPLETED, GoalStatus.CANCELLED)
 
 
-class AchievementStatus(StrEnum):
+class AchievementStatus(_Enum):
     """Goal.achievementStatus, recorded separately from the lifecycle."""
 
     IN_PROGRESS = "in-progress"
@@ -412,7 +422,7 @@ class AchievementStatus(StrEnum):
     NOT_ATTAINABLE = "not-attainable"
 
 
-class InterventionStatus(StrEnum):
+class InterventionStatus(_Enum):
     """Care-plan activity status of an intervention (*indsats*)."""
 
     NOT_STARTED = "not-started"
@@ -447,14 +457,14 @@ class InterventionStatus(StrEnum):
         return self in (InterventionStatus.COMPLETED, InterventionStatus.STOPPED)
 
 
-class ConsentStatus(StrEnum):
+class ConsentStatus(_Enum):
     """Consent.status."""
 
     ACTIVE = "active"
     INACTIVE = "inactive"
 
 
-class DependencyType(StrEnum):
+class DependencyType(_Enum):
     """FHIR action-relationship-type: how an intervention waits for another."""
 
     BEFORE_START = "before-start"
@@ -484,7 +494,7 @@ class DependencyType(StrEnum):
         return True
 
 
-class InformationCategory(StrEnum):
+class InformationCategory(_Enum):
     """Categories of information a consent lets a sector receive."""
 
     GOALS = "goals"
@@ -496,7 +506,7 @@ class InformationCategory(StrEnum):
     CONTACT_DETAILS = "contact-details"
 
 
-class DeliveryChannel(StrEnum):
+class DeliveryChannel(_Enum):
     """How the plan reached the citizen."""
 
     DIGITAL_POST = "digital-post"
@@ -505,7 +515,7 @@ class DeliveryChannel(StrEnum):
     IN_PERSON = "in-person"
 
 
-class InterventionOutcome(StrEnum):
+class InterventionOutcome(_Enum):
     """How an intervention ended, against the goals it supports."""
 
     GOALS_MET = "goals-met"
@@ -513,7 +523,7 @@ class InterventionOutcome(StrEnum):
     NOT_MET = "not-met"
 
 
-class PlanOutcome(StrEnum):
+class PlanOutcome(_Enum):
     """Where the citizen's course ended (what effect studies follow)."""
 
     WORK = "work"
@@ -522,7 +532,7 @@ class PlanOutcome(StrEnum):
     NONE = "none"
 
 
-class OverarchingGoalKind(StrEnum):
+class OverarchingGoalKind(_Enum):
     """The overarching goal of a plan."""
 
     WORK = "work"
@@ -617,7 +627,7 @@ class Responsibility(_Frozen):
 # --- disclosure ---------------------------------------------------------------------
 
 
-class DisclosureBasis(StrEnum):
+class DisclosureBasis(_Enum):
     """What allowed showing an item of a plan to a sector."""
 
     OWN_SECTOR = "own-sector"
@@ -642,7 +652,7 @@ class AccessedItem(_Frozen):
 # --- the staff directory ------------------------------------------------------------
 
 
-class StaffRole(StrEnum):
+class StaffRole(_Enum):
     """What a staff member may do besides casework, granted in the staff directory."""
 
     CASEWORKER = "caseworker"
@@ -667,7 +677,7 @@ class ContactDetails(_Frozen):
     opening_hours: Annotated[str, StringConstraints(max_length=200)] = ""
 
 
-class ConsentGivenHow(StrEnum):
+class ConsentGivenHow(_Enum):
     """How a citizen gave a consent that a caseworker records for them (rule 13)."""
 
     IN_MEETING = "in-meeting"

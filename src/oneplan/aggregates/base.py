@@ -5,7 +5,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from contextvars import ContextVar, Token
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -15,6 +16,7 @@ from oneplan.errors import EffectiveTimeInvalid, InvalidInput, OutOfOrderInEffec
 from oneplan.values import Actor, ActorKind
 
 __all__ = [
+    "RECORDING_TIME",
     "OnePlanAggregate",
     "recording",
     "require_caseworker",
@@ -23,7 +25,9 @@ __all__ = [
     "stepped",
 ]
 
-_RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
+RECORDING_TIME: ContextVar[datetime | None] = ContextVar("oneplan_recording_time", default=None)
+"""The recorded time of the events being created (``recording``; ``OnePlan._run`` sets it
+directly, once per command)."""
 
 
 def recording(at: datetime) -> AbstractContextManager[None]:
@@ -42,11 +46,11 @@ class _Recording(AbstractContextManager[None]):
         self.token: Token[datetime | None] | None = None
 
     def __enter__(self) -> None:
-        self.token = _RECORDING_TIME.set(self.at)
+        self.token = RECORDING_TIME.set(self.at)
 
     def __exit__(self, *exc_info: object) -> None:
         assert self.token is not None
-        _RECORDING_TIME.reset(self.token)
+        RECORDING_TIME.reset(self.token)
 
 
 class OnePlanAggregate(Aggregate):
@@ -67,11 +71,22 @@ class OnePlanAggregate(Aggregate):
         @staticmethod
         def create_timestamp() -> datetime:
             """The recorded time: one for all the events a command saves together."""
-            return _RECORDING_TIME.get() or datetime.now(UTC)
+            return RECORDING_TIME.get() or datetime.now(UTC)
 
     class Created(Event, Aggregate.Created):
         def apply(self, aggregate: Any) -> None:
             aggregate.began_at = self.effective_at
+
+    if not TYPE_CHECKING:  # (for mypy they stay eventsourcing's own)
+        # eventsourcing's ``version`` and ``pending_events`` are Python getters, read
+        # several times a command (by every event's ``trigger_event`` and ``mutate``
+        # too): the same attributes, read by C code. (eventsourcing refuses an ``id``.)
+        version = property(
+            attrgetter("_version"), Aggregate.version.fset, doc=Aggregate.version.__doc__
+        )
+        pending_events = property(
+            attrgetter("_pending_events"), doc=Aggregate.pending_events.__doc__
+        )
 
     def __init__(self) -> None:
         self.began_at: datetime | None = None
@@ -107,6 +122,13 @@ class OnePlanAggregate(Aggregate):
         state["_pending_events"] = []
         twin.__dict__ = state
         return twin
+
+    def collect_events(self) -> list[Any]:
+        """The pending events, oldest first, leaving none (eventsourcing's pops them one
+        at a time from the front)."""
+        collected = self._pending_events
+        self._pending_events = []
+        return collected
 
     def _record(
         self, event_class: type[Any], /, *, actor: Actor, effective_at: datetime, **fields: Any

@@ -381,18 +381,18 @@ class StaffMember(OnePlanAggregate):
         )
 
     def holds_role(self, role: StaffRole, at: datetime) -> bool:
+        return self.active_at(at) and self.role_granted_at(role, at)
+
+    def role_granted_at(self, role: StaffRole, at: datetime) -> bool:
+        """Whether ``role`` was granted by ``at`` and not revoked (``holds_role`` of a
+        member known to be ``active_at(at)``)."""
         held = self.roles.get(role)
-        return (
-            held is not None
-            and self.active_at(at)
-            and held[0] <= at
-            and (held[1] is None or at < held[1])
-        )
+        return held is not None and held[0] <= at and (held[1] is None or at < held[1])
 
     def authorities_at(self, at: datetime) -> tuple[Law, ...]:
         """The laws this staff member may decide under at ``at`` (rule 11)."""
         if at.utcoffset() == _ZERO:
-            return self._spans().at(at)[0]
+            return self.authority_spans.at(at)[0]
         return self._authorities_scanned(at)
 
     def _authorities_scanned(self, at: datetime) -> tuple[Law, ...]:
@@ -405,11 +405,9 @@ class StaffMember(OnePlanAggregate):
         """The ``Actor`` recorded on events this staff member makes at ``at``: their
         sector and the authorities the directory gives them then."""
         if at.utcoffset() == _ZERO:
-            return self._spans().at(at)[1]
+            spans = self.authority_spans
+            return spans.held[bisect_right(spans.starts, at)][1]
         return _caseworker(self.staff_id, self.sector, self._authorities_scanned(at), self.name)
-
-    def _spans(self) -> _AuthoritySpans:
-        return self.authority_spans
 
 
 class StaffDirectory(OnePlanAggregate):

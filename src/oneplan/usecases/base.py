@@ -18,7 +18,7 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 from uuid import UUID
 
 from pydantic import BaseModel, ValidationError
@@ -48,9 +48,15 @@ M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
 
+class _Load(Protocol):
+    def __call__(self, cls: type[A], aggregate_id: UUID, /) -> A: ...
+
+
 class Deciding:
     """One attempt at deciding a command: what it loaded, its effective time, and who
     sent it as the record says at that time."""
+
+    __slots__ = ("_actor", "_caller", "add", "at", "get", "principal", "read", "work")
 
     def __init__(self, principal: Principal, work: _Work, at: datetime) -> None:
         self.principal = principal
@@ -58,26 +64,27 @@ class Deciding:
         self.at = at
         self._caller: Caller | None = None
         self._actor: Actor | None = None
-
-    def get(self, cls: type[A], aggregate_id: UUID) -> A:
-        return self.work.get(cls, aggregate_id)
-
-    def read(self, cls: type[A], aggregate_id: UUID) -> A:
+        self.get: _Load = work.get
+        """An aggregate this command may change (``_Work.get``)."""
+        self.read: _Load = work.peek
         """An aggregate this command only reads and never changes (``_Work.peek``)."""
-        return self.work.peek(cls, aggregate_id)
-
-    def add(self, aggregate: OnePlanAggregate) -> None:
-        self.work.add(aggregate)
+        self.add: Callable[[OnePlanAggregate], None] = work.add
+        """A new aggregate this command creates."""
 
     @property
     def caller(self) -> Caller:
         """The principal, with their staff record when they are staff (rule 11)."""
-        if self._caller is None:
+        caller = self._caller
+        if caller is None:
+            p = self.principal
             staff = None
-            if isinstance(self.principal, StaffPrincipal):
-                staff = self.staff(self.principal.staff_id, changing=False)
-            self._caller = Caller(self.principal, self.at, staff)
-        return self._caller
+            if isinstance(p, StaffPrincipal):
+                try:  # (``staff(changing=False)``, once a command)
+                    staff = self.work.peek(StaffMember, staff_member_id(p.staff_id))
+                except NotFound:
+                    raise StaffNotFound(p.staff_id) from None
+            caller = self._caller = Caller(p, self.at, staff)
+        return caller
 
     def staff(self, staff_id: str, *, changing: bool = True) -> StaffMember:
         """A staff member's record; ``StaffNotFound`` if the directory has none. With
@@ -101,15 +108,16 @@ class Deciding:
     def actor(self) -> Actor:
         """Who the events record as having made the change: derived from the principal
         and the record, never from input."""
-        if self._actor is None:
-            self._actor = self._derive_actor()
-        return self._actor
+        actor = self._actor
+        if actor is None:
+            actor = self._actor = self._derive_actor()
+        return actor
 
     def _derive_actor(self) -> Actor:
         p = self.principal
-        caller = self.caller
+        caller = self._caller or self.caller
         if caller.staff is not None:
-            if not caller.staff.active_at(self.at):
+            if not caller.active:
                 raise caller.refuse(
                     f"act at {self.at.isoformat()}: not in the staff directory then",
                     "staff_only",
@@ -170,10 +178,7 @@ class Area:
         load: Callable[[str], R],
     ) -> R:
         """Decide and save ``cmd`` for this principal (``OnePlan._run``)."""
-        principal = self.principal
-        return self.app._run(
-            cmd, lambda work, at: decide(Deciding(principal, work, at)), load, principal
-        )
+        return self.app._run(cmd, decide, load, self.principal)
 
     def caller_now(self) -> Caller:
         """The principal resolved against the record now, for what is no command on one
@@ -211,7 +216,7 @@ def command(model: type[C], result: Callable[[str], Any] = UUID) -> Any:
         @functools.wraps(handler)
         def send(self: Area, command: C | None = None, /, **fields: Any) -> Any:
             cmd = parse(model, command, fields)
-            return self._send(cmd, lambda deciding: handler(self, cmd, deciding), result)
+            return self._send(cmd, functools.partial(handler, self, cmd), result)
 
         del send.__wrapped__  # (the public signature is the command's, not the handler's)
         send.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
@@ -256,7 +261,7 @@ def parse(model: type[M], command: M | None, fields: Mapping[str, Any]) -> M:
                 ],
             )
         try:
-            parsed = model.model_validate(fields)
+            parsed = model.__pydantic_validator__.validate_python(fields)  # (model_validate)
         except ValidationError as e:
             errors = [
                 {"loc": err["loc"], "msg": err["msg"], "type": err["type"]} for err in e.errors()
