@@ -285,3 +285,24 @@ def test_a_lease_whose_holder_died_on_this_host_is_taken_over_at_once(
 
         assert store.lease_holder() is None
         assert views_of(app.views) == rebuilt(app)
+
+
+def test_versions_of_views_no_longer_kept_are_forgotten_without_reading_the_log(
+    told: OnePlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = told.views.store
+    position = store.tracking()[0]
+    store.rebuilding({**told.views.versions, "retired_view": 3}, views=()).finish(position)
+    reads: list[int] = []
+    select = told.recorder.select_notifications
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return select(*args, **kwargs)
+
+    monkeypatch.setattr(told.recorder, "select_notifications", counted)
+
+    assert told.views.catch_up() == 0
+
+    assert store.tracking() == (position, told.views.versions)
+    assert len(reads) == 1  # (the catch-up's own look for new events)

@@ -304,9 +304,14 @@ class ProjectionRunner:
                 self._rebuild_all(progress)  # (every view is folded from the routes)
             else:
                 try:
-                    self._rebuild_views(changed, progress)
-                except _ErasedMeanwhile:
-                    self._rebuild_all(progress)  # (which folds the erasure's rows again)
+                    if changed:
+                        self._rebuild_views(changed, progress)
+                    else:  # (only views this code no longer has: forget them)
+                        self._forget_versions(position)
+                except (_ErasedMeanwhile, NotImplementedError):
+                    # (an erasure's rows are folded again by every view together; a store
+                    # of no tables of its own rebuilds every view at once)
+                    self._rebuild_all(progress)
         finally:
             self.store.drop_lease(self._holder)
         return self.store.tracking()[0]
@@ -324,6 +329,16 @@ class ProjectionRunner:
         if self.store.take_lease(self._holder, self.lease_seconds, replacing=replacing):
             return None
         return self.store.lease_holder() or ("another runner", 0.0)
+
+    def _forget_versions(self, position: int) -> None:
+        """Store this code's versions, nothing rebuilt (the stored ones named views this
+        code no longer keeps), at ``position`` or wherever another runner moved it."""
+        while True:
+            try:
+                self.store.rebuilding(self.versions, views=()).finish(position, expect=position)
+                return
+            except PositionMoved:
+                position = self.store.tracking()[0]
 
     def _exclude(self, views: frozenset[str]) -> None:
         if views != self._excluded:
