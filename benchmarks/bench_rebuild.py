@@ -808,8 +808,12 @@ class Log:
 def read_and_map(app: OnePlan) -> int:
     """Baseline: page through the notification log and map every notification back to
     its event with the application's mapper; nothing else. Returns the count."""
+    return _read_mapping(app, app.mapper.to_domain_event)
+
+
+def _read_mapping(app: OnePlan, to_event: Any) -> int:
+    """Page through the notification log, ``to_event`` on every notification."""
     select = app.recorder.select_notifications
-    to_event = app.mapper.to_domain_event
     start, count = 0, 0
     while True:
         notifications = select(start, limit=PAGE, inclusive_of_start=False)
@@ -830,19 +834,10 @@ def read_and_map_trusted(app: OnePlan) -> int:
     to_event = getattr(app.mapper, "to_trusted_event", None)
     if to_event is None:
         return 0
-    select = app.recorder.select_notifications
-    start, count = 0, 0
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while True:
-            notifications = select(start, limit=PAGE, inclusive_of_start=False)
-            if not notifications:
-                return count
-            for notification in notifications:
-                to_event(notification)
-            count += len(notifications)
-            start = notifications[-1].id
+        return _read_mapping(app, to_event)
     finally:
         if collecting:
             gc.enable()
