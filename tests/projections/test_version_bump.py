@@ -306,3 +306,25 @@ def test_versions_of_views_no_longer_kept_are_forgotten_without_reading_the_log(
 
     assert store.tracking() == (position, told.views.versions)
     assert len(reads) == 1  # (the catch-up's own look for new events)
+
+
+def test_a_store_that_rebuilds_every_view_at_once_gets_a_whole_rebuild(
+    told: OnePlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oneplan.projections import ProjectionRunner
+    from tests.projections.test_runner import CrashingStore
+
+    store = CrashingStore(told.views.store, crash_on=10**9)  # (no tables of its own)
+    runner = ProjectionRunner(told, store)
+    runner.catch_up()
+    expected = views_of(runner)
+    begun = watch(store, monkeypatch)
+    monkeypatch.setitem(runner.versions, PlanView.name, PlanView.version + 1)
+
+    runner.catch_up()
+
+    assert begun == [tuple(runner.versions)]
+    assert store.tracking()[1] == runner.versions
+    assert views_of(runner) == expected
+    with pytest.raises(ValueError, match="every view at once"):
+        store.rebuilding(runner.versions, views=[PlanView.name])

@@ -300,17 +300,18 @@ class ProjectionRunner:
             self._exclude(changed)  # (rebuilding them: this runner, or the lease's holder)
             return position
         try:
-            if RouteView.name in changed or changed >= {p.name for p in self.projections}:
-                self._rebuild_all(progress)  # (every view is folded from the routes)
+            if (
+                RouteView.name in changed  # (every view is folded from the routes)
+                or changed >= {p.name for p in self.projections}
+                or not self.store.rebuilds_views_apart
+            ):
+                self._rebuild_all(progress)
+            elif not changed:  # (only views this code no longer has: forget them)
+                self._forget_versions(position)
             else:
                 try:
-                    if changed:
-                        self._rebuild_views(changed, progress)
-                    else:  # (only views this code no longer has: forget them)
-                        self._forget_versions(position)
-                except (_ErasedMeanwhile, NotImplementedError):
-                    # (an erasure's rows are folded again by every view together; a store
-                    # of no tables of its own rebuilds every view at once)
+                    self._rebuild_views(changed, progress)
+                except _ErasedMeanwhile:  # (an erasure's rows: every view folds them again)
                     self._rebuild_all(progress)
         finally:
             self.store.drop_lease(self._holder)

@@ -233,6 +233,7 @@ class SealedViewStore(ViewStore):
     def __init__(self, inner: ViewStore, sealer: Sealer) -> None:
         self.inner = inner
         self.rows = RowSealer(sealer)
+        self.rebuilds_views_apart = inner.rebuilds_views_apart
 
     def tracking(self) -> tuple[int, dict[str, int]]:
         return self.inner.tracking()
