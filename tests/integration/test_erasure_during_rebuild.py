@@ -25,7 +25,9 @@ from tests.integration.test_privacy import (
     case_file,
 )
 from tests.projections.test_runner import rebuilt, views_of
-from tests.projections.test_version_bump import watch
+from tests.projections.test_version_bump import told, watch
+
+__all__ = ["told"]  # (a fixture: the demo's record, views caught up, on every storage)
 
 
 def _record(path: Path, clock: FixedClock, keys: Keys) -> OnePlan:
@@ -114,3 +116,27 @@ def test_views_verified_in_a_process_that_still_held_the_erased_key_are_intact(
 
     assert verified.status is VerificationStatus.INTACT, verified.difference
     app.close()
+
+
+def test_a_rebuild_meeting_erasures_on_every_attempt_gives_up_leaving_the_old_views(
+    told: OnePlan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from itertools import count
+
+    from oneplan.errors import StorageError
+    from oneplan.projections.runner import ProjectionRunner
+
+    store = told.views.store
+    before = {v: dict(store.read_prefix(v, "")) for v in told.views.versions}
+    tracking = store.tracking()
+    destroyed = count()  # (another key destroyed every time it is asked)
+    monkeypatch.setattr(ProjectionRunner, "_destroyed_keys", lambda self: next(destroyed))
+    begun = watch(store, monkeypatch)
+
+    with pytest.raises(StorageError, match="during each of 3 rebuilds"):
+        told.views.rebuild()
+
+    assert len(begun) == ProjectionRunner.rebuild_attempts == 3
+    assert store.tracking() == tracking
+    assert {v: dict(store.read_prefix(v, "")) for v in told.views.versions} == before
+    assert store.lease_holder() is None

@@ -179,6 +179,9 @@ class ProjectionRunner:
         self._excluded: frozenset[str] = frozenset()
         """Views this runner does not fold: their stored version is not this code's and
         they are being rebuilt aside (by this runner, or by the holder of the lease)."""
+        self._rebuilding_apart = False
+        """Whether this runner is inside its own rebuild of some views (a catch-up from
+        there leaves the views being rebuilt alone, as for another lease holder)."""
         self._kept: frozenset[str] = frozenset()
         """While rebuilding some views aside: views folded in memory only, never written
         (the routes, which the views rebuilt need and which stay as they are)."""
@@ -296,7 +299,7 @@ class ProjectionRunner:
             self._exclude(frozenset())
             self._forget(complete=True)
             return 0
-        if self._kept or self._take_lease() is not None:
+        if self._rebuilding_apart or self._take_lease() is not None:
             self._exclude(changed)  # (rebuilding them: this runner, or the lease's holder)
             return position
         try:
@@ -372,11 +375,11 @@ class ProjectionRunner:
                     more, reached = sub._fold_aside(None, start=reached, stop=position)
                     folded += more
                 elif position < reached:  # the others are behind: bring them there
-                    self._kept = frozenset({RouteView.name})  # (no rebuild from in here)
+                    self._rebuilding_apart = True  # (no rebuild from in here)
                     try:
                         self.catch_up(until=reached)
                     finally:
-                        self._kept = frozenset()
+                        self._rebuilding_apart = False
                 else:
                     sub._unchanged_keys()
                     try:
@@ -474,17 +477,18 @@ class ProjectionRunner:
     def _rebuild_all(self, progress: Progress | None) -> int:
         """``rebuild``, the lease held; again from the start when data keys were destroyed
         while it ran (``_ErasedMeanwhile``), at most ``rebuild_attempts`` times."""
-        for attempt in range(1, self.rebuild_attempts + 1):
+        attempt = 1
+        while True:
             try:
                 return self._rebuild_once(progress)
             except _ErasedMeanwhile:
-                if attempt == self.rebuild_attempts:
+                if attempt >= self.rebuild_attempts:
                     raise StorageError(
                         f"data keys were destroyed (erasures) during each of {attempt} "
                         "rebuilds of the views: the rows they folded may hold erased data, so "
                         "none was swapped in; rebuild again when the erasures are done"
                     ) from None
-        raise AssertionError("unreachable")
+                attempt += 1
 
     def _unchanged_keys(self) -> None:
         """Before rows are written aside or swapped in: no data key was destroyed since
