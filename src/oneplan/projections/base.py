@@ -132,8 +132,9 @@ class Fold(Generic[S]):
         return type(event) in self._handlers
 
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
-        """The rows this event changes (none: the event does not concern this view)."""
-        raise NotImplementedError
+        """The rows this event changes (none: the event does not concern this view).
+        Every view says this itself (a ``Fold`` has no keys of its own to guess)."""
+        raise NotImplementedError(f"{type(self).__name__} must define keys(event, route)")
 
     def keys_for(self, event_class: type[Any]) -> KeysOf:
         """``keys`` for events of ``event_class`` (the runner asks once per class): a view
