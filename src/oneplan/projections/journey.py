@@ -156,7 +156,12 @@ def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
 
 
 def _routed_citizens(event: Any, route: Route | None) -> tuple[str, ...]:
-    return () if route is None else tuple(map(uuid_text, route.citizen_ids))
+    if route is None:
+        return ()
+    citizen_ids = route.citizen_ids
+    if len(citizen_ids) == 1:  # (most streams: one citizen's)
+        return (uuid_text(citizen_ids[0]),)
+    return tuple(map(uuid_text, citizen_ids))
 
 
 def _entry_as_array(entry: JourneyEntry) -> list[Any]:
@@ -244,24 +249,29 @@ class _Working:
 
     def meet(self, e: Any, people: Iterable[Met]) -> None:
         """Count those of ``people`` not met before (as ``_meet``)."""
+        met = self.met
         for person in people:
-            if person.kind is not ActorKind.CASEWORKER or person.id in self.met:
-                continue
-            self.met.add(person.id)
-            self.caseworkers.append(
-                {
-                    "caseworker_id": person.id,
-                    "sector": person.sector,
-                    "first_met": e.effective_at,
-                    "first_met_through": type(e).__qualname__,
-                }
-            )
+            if person.kind is _CASEWORKER and person.id not in met:
+                self._met(e, person)
+
+    def _met(self, e: Any, person: Met) -> None:
+        """Count ``person``, a caseworker not met before, as met by ``e``."""
+        self.met.add(person.id)
+        self.caseworkers.append(
+            {
+                "caseworker_id": person.id,
+                "sector": person.sector,
+                "first_met": e.effective_at,
+                "first_met_through": type(e).__qualname__,
+            }
+        )
 
     def frozen(self) -> JourneyState:
         return codec.loads(self.dump(), JourneyState)
 
 
 _on = JourneyView.on
+_dumps = orjson.dumps
 
 Met = Actor | MeetingAttendee
 
@@ -293,16 +303,22 @@ def _meet(state: JourneyState, e: Any, people: Iterable[Met]) -> tuple[Caseworke
     return met
 
 
+_NAMING = (Citizen.Event, Plan.Opened, Intervention.Proposed, Intervention.ProposedUnderSectorPlan)
+"""The events that name the citizen(s) they are about (see ``_concerns``)."""
+_PROPOSALS = (Intervention.Proposed, Intervention.ProposedUnderSectorPlan)
+_CASEWORKER = ActorKind.CASEWORKER
+
+
 def _concerns(state: JourneyState, e: Any) -> bool:
     """Whether ``e`` is about this row's citizen, where the event itself says so; the
     other events of a stream do not name the citizen, and ``keys`` routed them here."""
+    if not isinstance(e, _NAMING):
+        return True
     if isinstance(e, Citizen.Event):
         return bool(e.originator_id == state.citizen_id)
     if isinstance(e, Plan.Opened):
         return state.citizen_id in e.citizen_ids
-    if isinstance(e, Intervention.Proposed | Intervention.ProposedUnderSectorPlan):
-        return bool(e.citizen_id == state.citizen_id)
-    return True
+    return bool(e.citizen_id == state.citizen_id)
 
 
 def _entry(
@@ -318,13 +334,16 @@ def _entry(
     """The row with ``e`` on the timeline and everyone it met counted (and, where
     ``intervention_in`` is given, the intervention ``intervention_id`` known to be in that
     plan)."""
-    if not _concerns(state, e):
+    if isinstance(e, _NAMING) and not _concerns(state, e):
         return state
     actor: Actor = e.actor
     row: Any = state  # (the runner's working row, or the frozen one)
     if type(row) is _Working:
         working: _Working = row
-        working.add(
+        entries = working.entries
+        if entries:
+            entries += b","
+        entries += _dumps(
             [
                 e.timestamp,
                 e.effective_at,
@@ -337,7 +356,10 @@ def _entry(
                 intervention_id,
             ]
         )
-        working.meet(e, (actor, *met))
+        if actor.kind is _CASEWORKER and actor.id not in working.met:
+            working._met(e, actor)
+        if met:
+            working.meet(e, met)
         if intervention_in is not None and intervention_id is not None:
             working.plans[uuid_text(intervention_id)] = intervention_in
         return state
@@ -363,15 +385,6 @@ def _entry(
     )
 
 
-def _plan_of(state: JourneyState, intervention_id: UUID) -> UUID | None:
-    """The plan of one of the citizen's interventions (None: not known)."""
-    row: Any = state
-    if type(row) is _Working:
-        working: _Working = row
-        return typing.cast(UUID | None, working.plans.get(uuid_text(intervention_id)))
-    return state.intervention_plans.get(intervention_id)
-
-
 def _citizen(
     state: JourneyState, e: Any, summary: str, *, plan_id: UUID | None = None
 ) -> JourneyState:
@@ -385,14 +398,14 @@ def _plan(state: JourneyState, e: Any, summary: str, *, met: Iterable[Met] = ())
 def _intervention(
     state: JourneyState, e: Any, summary: str, *, met: Iterable[Met] = ()
 ) -> JourneyState:
-    return _entry(
-        state,
-        e,
-        summary,
-        plan_id=_plan_of(state, e.originator_id),
-        intervention_id=e.originator_id,
-        met=met,
+    intervention_id = e.originator_id
+    row: Any = state
+    plan_id = (
+        row.plans.get(uuid_text(intervention_id))
+        if type(row) is _Working
+        else state.intervention_plans.get(intervention_id)
     )
+    return _entry(state, e, summary, plan_id=plan_id, intervention_id=intervention_id, met=met)
 
 
 def _because(text: str, reason: str) -> str:

@@ -20,6 +20,7 @@ import sys
 import threading
 import typing
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 from uuid import UUID
@@ -675,29 +676,40 @@ class ProjectionRunner:
         rows = self._rows
         route = None
         if streamed:
-            stream = uuid_text(event.originator_id)
-            if routed:
-                self._evolve(self.routes, stream, event, dirty, position)
-            route = rows.get(("route", stream))
+            slot = (self.routes.name, uuid_text(event.originator_id))
+            route = rows.get(slot)
             if route is None:
-                route = self._row(self.routes, stream)
-        aside = self._aside
-        written = aside.written if aside is not None else ()
+                route = self._new_row(self.routes, slot)
+            if routed:
+                try:
+                    route = self.routes.evolve(route, event)
+                except Exception as e:
+                    self._failed(self.routes, event, position, e)
+                rows[slot] = route
+                dirty.add(slot)
         for name, projection, passive, fold, keys in concerned:
             for key in keys(event, route):
                 slot = (name, key)
                 state = rows.get(slot)
+                if passive:
+                    # The fold would leave the row as is: only a new row is made (unless
+                    # it is aside, where it stays as it is).
+                    if state is None and slot not in self._written:
+                        self._new_row(projection, slot)
+                        dirty.add(slot)
+                    continue
                 if state is None:
-                    if passive and slot in written:
-                        continue  # the row is aside, and the fold would leave it as is
                     state = self._new_row(projection, slot)
-                elif passive:
-                    continue  # the fold would leave the row as is
                 try:
                     rows[slot] = fold(state, event)
                 except Exception as e:
                     self._failed(projection, event, position, e)
                 dirty.add(slot)
+
+    @property
+    def _written(self) -> AbstractSet[tuple[str, str]]:
+        """The rows written aside in this rebuild (none outside one)."""
+        return self._aside.written if self._aside is not None else frozenset()
 
     def _erased_before(self, event: Any) -> None:
         """In a rebuild of some views: an erasure is folded as nothing to do when the
