@@ -11,7 +11,7 @@ every member's log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -20,7 +20,7 @@ import attrs
 import orjson
 
 from oneplan.aggregates.access import AccessRecord, ItemsShown
-from oneplan.projections.base import Fold, Route, codec, replace
+from oneplan.projections.base import Fold, KeysOf, Route, codec, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
@@ -130,13 +130,15 @@ class AccessLogView(Fold[AccessLogState]):
     def keys(self, event: Any, route: Route | None) -> tuple[str, ...]:
         """One row per read and citizen, ``<citizen id>/<recorded time>/<access id>``: a
         read adds a row and never rewrites the citizen's earlier ones."""
-        if isinstance(event, AccessRecord.SectorViewRead | AccessRecord.Disclosed):
-            when = event.timestamp.astimezone(UTC).isoformat()
-            access = uuid_text(event.originator_id)
-            if not event.citizen_ids:  # the whole record: in every citizen's log
-                return (f"{WHOLE_RECORD}/{when}/{access}",)
-            return tuple(f"{uuid_text(c)}/{when}/{access}" for c in event.citizen_ids)
+        if isinstance(event, _READS):
+            return _read_keys(event, route)
         return ()
+
+    def keys_for(self, event_class: type[Any]) -> KeysOf:
+        """``keys``, with the class of the event looked at once."""
+        if type(self).keys is not AccessLogView.keys:
+            return self.keys
+        return _read_keys if issubclass(event_class, _READS) else _no_keys
 
     def initial(self, key: str) -> AccessLogState:
         head = key.split("/", 1)[0]
@@ -145,10 +147,11 @@ class AccessLogView(Fold[AccessLogState]):
     def load_row(self, key: str, data: bytes | None) -> _Working:
         """The row as the runner folds it: in working state (``oneplan.projections.working``)."""
         if data is None:
-            return _Working(self.initial(key).citizen_id, bytearray())
+            head = key[: key.index("/")]
+            return _Working(_EVERY_CITIZEN if head == WHOLE_RECORD else head, bytearray())
         row = orjson.loads(data)
         entries = bytearray(orjson.dumps(row["entries"])[1:-1])  # (as stored: orjson's)
-        return _Working(UUID(row["citizen_id"]), entries)
+        return _Working(row["citizen_id"], entries)
 
     def dump_row(self, row: _Working) -> bytes:
         entries = orjson.Fragment(b"[" + row.entries + b"]")
@@ -168,38 +171,77 @@ class AccessLogView(Fold[AccessLogState]):
         return AccessLogState(citizen_id=citizen_id, entries=tuple(entries))
 
 
+_READS = (AccessRecord.SectorViewRead, AccessRecord.Disclosed)
+_EVERY_CITIZEN = str(EVERY_CITIZEN)
+
+
+def _read_keys(event: Any, route: Route | None) -> tuple[str, ...]:
+    """``AccessLogView.keys`` of a read or other disclosure."""
+    when = event.timestamp.astimezone(UTC).isoformat()
+    access = uuid_text(event.originator_id)
+    citizen_ids = event.citizen_ids
+    if not citizen_ids:  # the whole record: in every citizen's log
+        return (f"{WHOLE_RECORD}/{when}/{access}",)
+    if len(citizen_ids) == 1:
+        return (f"{uuid_text(citizen_ids[0])}/{when}/{access}",)
+    return tuple(f"{uuid_text(c)}/{when}/{access}" for c in citizen_ids)
+
+
+def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
+    return ()
+
+
 class _Working:
     """An access-log row while the runner folds it (``oneplan.projections.working``):
-    its entries as the JSON the codec writes for them, separated by commas (a read's row
-    is written once, and what the entry holds need not stay in memory until then)."""
+    the citizen's id as text (as it is written) and the entries as the JSON the codec
+    writes for them, separated by commas (a read's row is written once, and what the
+    entry holds need not stay in memory until then)."""
 
     __slots__ = ("citizen_id", "entries")
 
-    def __init__(self, citizen_id: UUID, entries: bytearray) -> None:
+    def __init__(self, citizen_id: str, entries: bytearray) -> None:
         self.citizen_id = citizen_id
         self.entries = entries
 
 
-def _add(state: AccessLogState, entry: AccessEntry) -> AccessLogState:
-    """The row with ``entry`` added (a working row: in place, the entry written)."""
+def _about(state: AccessLogState, citizen_ids: tuple[UUID, ...]) -> bool:
+    """Whether the row's citizen is one of ``citizen_ids``."""
     row: Any = state
     if type(row) is _Working:
+        citizen_id = row.citizen_id
+        return any(uuid_text(c) == citizen_id for c in citizen_ids)
+    return state.citizen_id in citizen_ids
+
+
+_last: tuple[Any, bytes] = (None, b"")
+"""The last entry written, and the event it was made from: a household plan's read is
+in each member's log, the same entry (its folds follow each other)."""
+
+
+def _add(state: AccessLogState, e: Any, entry: Callable[[Any], AccessEntry]) -> AccessLogState:
+    """The row with the entry made by ``entry`` from ``e`` added (a working row: in place,
+    the entry written, once for every row of the event)."""
+    global _last
+    row: Any = state
+    if type(row) is _Working:
+        last = _last
+        if last[0] is e:
+            data = last[1]
+        else:
+            data = codec.dumps(entry(e))
+            _last = (e, data)
         if row.entries:
             row.entries += b","
-        row.entries += codec.dumps(entry)
+        row.entries += data
         return state
-    return replace(state, entries=(*state.entries, entry))
+    return replace(state, entries=(*state.entries, entry(e)))
 
 
 _on = AccessLogView.on
 
 
-@_on(AccessRecord.Disclosed)
-def _disclosed(state: AccessLogState, e: AccessRecord.Disclosed) -> AccessLogState:
-    whole = not e.citizen_ids
-    if not whole and state.citizen_id not in e.citizen_ids:
-        return state
-    entry = AccessEntry(
+def _disclosure(e: AccessRecord.Disclosed) -> AccessEntry:
+    return AccessEntry(
         access_id=e.originator_id,
         reader=e.actor,
         read_at=e.effective_at,
@@ -212,16 +254,19 @@ def _disclosed(state: AccessLogState, e: AccessRecord.Disclosed) -> AccessLogSta
         recipient=e.recipient,
         basis=e.basis,
         disclosure_consents=e.consent_ids,
-        whole_record=whole,
+        whole_record=not e.citizen_ids,
     )
-    return _add(state, entry)
 
 
-@_on(AccessRecord.SectorViewRead)
-def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogState:
-    if state.citizen_id not in e.citizen_ids:
+@_on(AccessRecord.Disclosed)
+def _disclosed(state: AccessLogState, e: AccessRecord.Disclosed) -> AccessLogState:
+    if e.citizen_ids and not _about(state, e.citizen_ids):
         return state
-    entry = AccessEntry(
+    return _add(state, e, _disclosure)
+
+
+def _sector_view_read(e: AccessRecord.SectorViewRead) -> AccessEntry:
+    return AccessEntry(
         access_id=e.originator_id,
         reader=e.actor,
         read_at=e.effective_at,
@@ -231,7 +276,13 @@ def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogSta
         as_of=e.as_of,
         shown=e.shown,
     )
-    return _add(state, entry)
+
+
+@_on(AccessRecord.SectorViewRead)
+def _read(state: AccessLogState, e: AccessRecord.SectorViewRead) -> AccessLogState:
+    if not _about(state, e.citizen_ids):
+        return state
+    return _add(state, e, _sector_view_read)
 
 
 def access_log_json(state: AccessLogState) -> dict[str, Any]:

@@ -311,14 +311,15 @@ _CASEWORKER = ActorKind.CASEWORKER
 
 def _concerns(state: JourneyState, e: Any) -> bool:
     """Whether ``e`` is about this row's citizen, where the event itself says so; the
-    other events of a stream do not name the citizen, and ``keys`` routed them here."""
-    if not isinstance(e, _NAMING):
-        return True
+    other events of a stream do not name the citizen, and ``keys`` routed them here
+    (``_entry`` asks only about events of ``_NAMING``)."""
     if isinstance(e, Citizen.Event):
         return bool(e.originator_id == state.citizen_id)
     if isinstance(e, Plan.Opened):
         return state.citizen_id in e.citizen_ids
-    return bool(e.citizen_id == state.citizen_id)
+    if isinstance(e, _PROPOSALS):
+        return bool(e.citizen_id == state.citizen_id)
+    return True
 
 
 def _entry(
