@@ -34,7 +34,7 @@ from oneplan.projections.base import Fold, KeysOf, Route
 from oneplan.trusted_events import uuid_text
 from oneplan.values import ActorKind
 
-_PERSONS = frozenset({ActorKind.CITIZEN, ActorKind.GUARDIAN})
+_CITIZEN, _GUARDIAN = ActorKind.CITIZEN, ActorKind.GUARDIAN
 """Actors whose identity is personal data of the record they act on."""
 
 __all__ = ["AuditIndexView", "AuditStream"]
@@ -103,9 +103,13 @@ def _keys_of(event_class: type[Any]) -> KeysOf:
 
     def keys(event: Any, route: Route | None) -> tuple[str, ...]:
         stream = uuid_text(event.originator_id)
-        found = [] if heads is None else heads(event, stream)
         actor = getattr(event, "actor", None)
-        if actor is not None and actor.kind not in _PERSONS:
+        if heads is None:  # (most events: the actor's row alone)
+            if actor is None or actor.kind is _CITIZEN or actor.kind is _GUARDIAN:
+                return ()
+            return (f"a/{actor.id}/{stream}",)
+        found = heads(event, stream)
+        if actor is not None and actor.kind is not _CITIZEN and actor.kind is not _GUARDIAN:
             found.append(f"a/{actor.id}/{stream}")
         return tuple(found)
 
