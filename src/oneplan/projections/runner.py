@@ -172,6 +172,8 @@ class ProjectionRunner:
         self._by_class: dict[type[Any], list[tuple[Projection[Any], bool]]] = {}
         self._plans: dict[type[Any], Any] = {}
         self._dumpers: dict[str, Callable[[Any], bytes]] = {}
+        self._loaders: dict[str, Any] = {}
+        """Each view's ``load_row`` (None: the view has none), looked up once."""
         self._lock = threading.RLock()
         self.refolding = False
         """Whether this runner folds rows again for an erasure (it erases nothing itself)."""
@@ -701,9 +703,11 @@ class ProjectionRunner:
                 if state is None:
                     state = self._new_row(projection, slot)
                 try:
-                    rows[slot] = fold(state, event)
+                    after = fold(state, event)
                 except Exception as e:
                     self._failed(projection, event, position, e)
+                if after is not state:  # (a working row is changed in place)
+                    rows[slot] = after
                 dirty.add(slot)
 
     @property
@@ -769,14 +773,17 @@ class ProjectionRunner:
     def _new_row(self, projection: Projection[Any], slot: tuple[str, str]) -> Any:
         """A row not in memory: read from the store (or aside, in a rebuild), or new."""
         key = slot[1]
-        if self._aside is not None:  # rebuilding: a miss is new unless written aside
+        aside = self._aside
+        if aside is not None:  # rebuilding: a miss is new unless written aside
             found = None
-            if slot in self._aside.written:
-                found = self._aside.target.read(projection.name, [key]).get(key)
-                self._aside.read_back[slot] = self._aside.page
+            if slot in aside.written:
+                found = aside.target.read(projection.name, [key]).get(key)
+                aside.read_back[slot] = aside.page
         else:
             found = None if self._complete else self.store.read(projection.name, [key]).get(key)
-        load = getattr(projection, "load_row", None)
+        load = self._loaders.get(slot[0], _UNKNOWN)
+        if load is _UNKNOWN:
+            load = self._loaders[slot[0]] = getattr(projection, "load_row", None)
         if load is not None:
             state = load(key, found)
         elif found is None:
@@ -860,6 +867,9 @@ def _libc() -> Any:
 
 
 _LIBC = _libc()
+
+
+_UNKNOWN: Any = object()
 
 
 def _unchanged(state: Any, event: Any) -> Any:
