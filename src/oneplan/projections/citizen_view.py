@@ -12,7 +12,7 @@ import attrs
 
 from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import Intervention
-from oneplan.projections.base import Fold, Route, replace
+from oneplan.projections.base import Fold, KeysOf, Route, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import Actor, InformationCategory, LegalBasis, Sector, SectorPlanRef
 
@@ -89,8 +89,31 @@ class CitizenView(Fold[CitizenState]):
             return (uuid_text(route.citizen_ids[0]),)  # an intervention under a sector plan
         return ()
 
+    def keys_for(self, event_class: type[Any]) -> KeysOf:
+        """``keys``, with the branch for ``event_class`` taken once."""
+        if type(self).keys is not CitizenView.keys or type(self).handles is not Fold.handles:
+            return self.keys
+        if event_class not in self._handlers:
+            return _no_keys
+        if issubclass(event_class, Citizen.Event):
+            return lambda event, route: (uuid_text(event.originator_id),)
+        if issubclass(event_class, Intervention.ProposedUnderSectorPlan):
+            return lambda event, route: (uuid_text(event.citizen_id),)
+        return _under_own_sector_plan
+
     def initial(self, key: str) -> CitizenState:
         return CitizenState(citizen_id=UUID(key))
+
+
+def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
+    return ()
+
+
+def _under_own_sector_plan(event: Any, route: Route | None) -> tuple[str, ...]:
+    """The citizen of an intervention under their own sector plan (none in a plan)."""
+    if route is not None and route.plan_id is None and route.citizen_ids:
+        return (uuid_text(route.citizen_ids[0]),)
+    return ()
 
 
 _on = CitizenView.on
