@@ -305,6 +305,9 @@ def _meet(state: JourneyState, e: Any, people: Iterable[Met]) -> tuple[Caseworke
 
 _NAMING = (Citizen.Event, Plan.Opened, Intervention.Proposed, Intervention.ProposedUnderSectorPlan)
 """The events that name the citizen(s) they are about (see ``_concerns``)."""
+_NAMES_CITIZEN: dict[type[Any], bool] = {}
+"""Whether events of a class are of ``_NAMING``, by class (``isinstance`` on an event
+class goes through its metaclass: slower than a lookup, for every entry)."""
 _PROPOSALS = (Intervention.Proposed, Intervention.ProposedUnderSectorPlan)
 _CASEWORKER = ActorKind.CASEWORKER
 
@@ -335,7 +338,10 @@ def _entry(
     """The row with ``e`` on the timeline and everyone it met counted (and, where
     ``intervention_in`` is given, the intervention ``intervention_id`` known to be in that
     plan)."""
-    if isinstance(e, _NAMING) and not _concerns(state, e):
+    naming = _NAMES_CITIZEN.get(e.__class__)
+    if naming is None:
+        naming = _NAMES_CITIZEN[e.__class__] = issubclass(e.__class__, _NAMING)
+    if naming and not _concerns(state, e):
         return state
     actor: Actor = e.actor
     row: Any = state  # (the runner's working row, or the frozen one)
