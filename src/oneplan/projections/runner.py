@@ -680,15 +680,17 @@ class ProjectionRunner:
         if streamed:
             slot = (self.routes.name, uuid_text(event.originator_id))
             route = rows.get(slot)
-            if route is None:
-                route = self._new_row(self.routes, slot)
             if routed:
                 try:
+                    if route is None:
+                        route = self._new_row(self.routes, slot)
                     route = self.routes.evolve(route, event)
                 except Exception as e:
                     self._failed(self.routes, event, position, e)
                 rows[slot] = route
                 dirty.add(slot)
+            elif route is None:
+                route = self._new_row(self.routes, slot)
         for name, projection, passive, fold, keys in concerned:
             for key in keys(event, route):
                 slot = (name, key)
