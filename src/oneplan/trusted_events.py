@@ -46,7 +46,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["converter", "event_decoder", "forget", "uuid_text"]
+__all__ = ["converter", "event_decoder", "forget", "uuid_of", "uuid_text"]
 
 Convert = Callable[[Any], Any]
 EventDecoder = Callable[[dict[str, Any], Any, int], Any]
@@ -76,7 +76,9 @@ def forget() -> None:
         cache.clear()
 
 
-def _uuid(text: str) -> UUID:
+def uuid_of(text: str) -> UUID:
+    """``UUID(text)``, parsed once for a text seen before (the log repeats every stream
+    id over and over)."""
     found = _UUIDS.get(text)
     if found is None:
         found = UUID(text)
@@ -107,7 +109,7 @@ class _Code:
             "_new": object.__new__,
             "_set": object.__setattr__,
             "MISSING": _MISSING,
-            "U": _uuid,
+            "U": uuid_of,
             "DT": datetime.fromisoformat,
             "D": date.fromisoformat,
             "DEC": Decimal,
