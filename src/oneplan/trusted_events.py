@@ -271,7 +271,7 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
             default = info.default
         fields.append((name, hints.get(name, info.annotation), default))
     code = _Code()
-    cache: dict[bytes, Any] = {}
+    cache: dict[str, Any] = {}
     _VALUES.append(cache)
     code.scope.update(
         cls=cls,
@@ -283,13 +283,14 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
     )
     built = _fields_dict(fields, code)  # (the value objects inside are made first)
     # The objects made are kept by their stored value's JSON (compact, in C: exact,
-    # types and all, nested values included): the same object again for the same bytes.
+    # types and all, nested values included): the same object again for the same text.
+    # (As text: orjson's bytes keep a buffer of 4 KiB each.)
     lines = [
         "def decode(value):",
         "    if type(value) is not dict:",
         "        return validated(value)",
         "    try:",
-        "        k = dumps(value)",
+        "        k = dumps(value).decode()",
         "    except TypeError:  # (not JSON: made, not kept)",
         "        k = None",
         "    else:",
