@@ -38,6 +38,7 @@ from oneplan.recorders import (
     READ_VERSIONS,
     AuditedRecorder,
     ChainRow,
+    LogRow,
     StaleRead,
     _hex,
     _rows,
@@ -161,6 +162,16 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
             "has_event": SQL("SELECT 1 FROM {schema}.{table} WHERE notification_id = %s").format(
                 schema=schema, table=table
             ),
+            "log_rows": SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {schema}.{table} WHERE notification_id > %s "
+                "ORDER BY notification_id LIMIT %s"
+            ).format(schema=schema, table=table),
+            "log_rows_to": SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {schema}.{table} WHERE notification_id > %s AND notification_id <= %s "
+                "ORDER BY notification_id LIMIT %s"
+            ).format(schema=schema, table=table),
             "stream": SQL(
                 "SELECT notification_id, originator_id, originator_version, topic, state "
                 "FROM {schema}.{table} WHERE originator_id = %s ORDER BY originator_version"
@@ -416,14 +427,28 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
         except ValueError as e:
             raise StorageError(f"the audit chain's metadata is unreadable: {e}") from None
 
+    # --- the views' runner's source --------------------------------------------------
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:
+        """As ``SQLiteRecorder.select_log_rows`` (the stream ids as psycopg's binary
+        loader makes them, in C)."""
+        if stop is None:
+            rows = self._select(self._sql["log_rows"], (start, limit), prepare=True)
+        else:
+            rows = self._select(self._sql["log_rows_to"], (start, stop, limit), prepare=True)
+        return list(map(LogRow._make, rows))
+
     # --- the verifier's source ---------------------------------------------------------
 
-    def _select(self, statement: Any, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def _select(
+        self, statement: Any, params: Sequence[Any] = (), *, prepare: bool | None = None
+    ) -> list[tuple[Any, ...]]:
         from psycopg.rows import tuple_row
 
         with self.datastore.get_connection() as conn:
             cursor = conn.cursor(binary=True, row_factory=tuple_row)
-            return list(cursor.execute(statement, params).fetchall())
+            return list(cursor.execute(statement, params, prepare=prepare).fetchall())
 
     def chain_start(self) -> ChainStart | None:
         return start_from_meta(dict(self._select(self._sql["meta"])))

@@ -17,14 +17,16 @@ factory ignores that setting, so ``application_recorder`` honours it for memory 
   eventsourcing issues upgrades from a read lock, which SQLite cannot wait for).
 
 Each recorder is also the verifier's source of stored rows (``oneplan.audit.verify``):
-plain SQL in large batches, the bytes as stored.
+plain SQL in large batches, the bytes as stored; and the views' runner's source of the
+log (``select_log_rows``): the stored events as plain rows, without building a
+``Notification`` and parsing a UUID for each (a rebuild reads every event).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -55,6 +57,7 @@ from oneplan.errors import (
     AuditKeyRequired,
     StorageError,
 )
+from oneplan.trusted_events import uuid_of
 
 __all__ = [
     "CHAIN_TABLE",
@@ -62,6 +65,7 @@ __all__ = [
     "READ_VERSIONS",
     "AuditedRecorder",
     "ChainRow",
+    "LogRow",
     "MemoryRecorder",
     "SQLiteRecorder",
     "StaleRead",
@@ -86,6 +90,18 @@ ChainRow = tuple[Any, Any, Any, Any, Any, Any, Any]
 """One stored event and its chain entry as the verifier reads them: (position, stream id
 as stored, in bytes; version; topic in bytes; state; seq or None; mac or None). Values
 come as the database holds them, which after tampering may be of any type."""
+
+
+class LogRow(NamedTuple):
+    """One stored event as the views' runner reads the log (``select_log_rows``): its
+    position and what the mapper reads, named as ``Notification`` names them, without
+    a ``Notification`` built for each."""
+
+    id: int
+    originator_id: UUID | str
+    originator_version: int
+    topic: str
+    state: bytes
 
 
 class AuditedRecorder:
@@ -372,6 +388,23 @@ class SQLiteRecorder(AuditedRecorder, SQLiteApplicationRecorder):
                 heads[_hex(stream)] = row[0]
         return heads
 
+    # --- the views' runner's source --------------------------------------------------
+
+    def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:
+        """The stored events after position ``start`` (up to ``stop``), at most
+        ``limit``, in position order: ``select_notifications(start, limit, stop,
+        inclusive_of_start=False)`` as plain rows, each stream id parsed once
+        (``trusted_events.uuid_of``)."""
+        where = "rowid > ?" if stop is None else "rowid > ? AND rowid <= ?"
+        rows = self._select(
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE {where} ORDER BY rowid LIMIT ?",
+            (start, limit) if stop is None else (start, stop, limit),
+        )
+        if self.datastore.originator_id_type != "uuid":
+            return [LogRow._make(row) for row in rows]
+        return [LogRow(r[0], uuid_of(r[1]), r[2], r[3], r[4]) for r in rows]
+
     # --- the verifier's source ---------------------------------------------------------
 
     def _select(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -516,6 +549,17 @@ class MemoryRecorder(AuditedRecorder, POPOApplicationRecorder):
             chosen = self._starting(start, len(self._stored_events))
             self._meta = start_to_meta(chosen)
             return chosen
+
+    def select_log_rows(self, start: int, limit: int, stop: int | None = None) -> list[LogRow]:
+        """As ``SQLiteRecorder.select_log_rows``."""
+        with self._database_lock:
+            table = self._stored_events
+            first = max(start, 0)
+            end = min(first + limit, len(table) if stop is None else min(stop, len(table)))
+            return [
+                LogRow(i + 1, s.originator_id, s.originator_version, s.topic, s.state)
+                for i, s in zip(range(first, end), table[first:end], strict=True)
+            ]
 
     def chain_start(self) -> ChainStart | None:
         return start_from_meta(self._meta)

@@ -17,7 +17,8 @@ datetime's ``tzinfo`` may be ``datetime.timezone.utc`` where pydantic gives its 
 ``TzInfo`` of the same offset (as for events made in the process).
 
 A UUID that recurs is parsed once, and a value object stored the same way again (an
-actor, a legal basis) is the same frozen object again: bounded caches, emptied by
+actor, a legal basis: the same JSON, compared as orjson writes it, so ``1``, ``1.0`` and
+``true`` are not the same) is the same frozen object again: bounded caches, emptied by
 ``forget()`` (a rebuild does at its end).
 
 What the decoder cannot convert by annotation (a union of several types, a value object
@@ -44,9 +45,10 @@ from enum import Enum
 from typing import Any, get_args, get_origin, get_type_hints
 from uuid import UUID
 
+import orjson
 from pydantic import BaseModel, TypeAdapter
 
-__all__ = ["converter", "event_decoder", "forget", "uuid_text"]
+__all__ = ["converter", "event_decoder", "forget", "uuid_of", "uuid_text"]
 
 Convert = Callable[[Any], Any]
 EventDecoder = Callable[[dict[str, Any], Any, int], Any]
@@ -76,7 +78,9 @@ def forget() -> None:
         cache.clear()
 
 
-def _uuid(text: str) -> UUID:
+def uuid_of(text: str) -> UUID:
+    """``UUID(text)``, parsed once for a text seen before (the log repeats every stream
+    id over and over)."""
     found = _UUIDS.get(text)
     if found is None:
         found = UUID(text)
@@ -107,7 +111,8 @@ class _Code:
             "_new": object.__new__,
             "_set": object.__setattr__,
             "MISSING": _MISSING,
-            "U": _uuid,
+            "U": uuid_of,
+            "UG": _UUIDS.get,
             "DT": datetime.fromisoformat,
             "D": date.fromisoformat,
             "DEC": Decimal,
@@ -121,6 +126,11 @@ class _Code:
 
     def temp(self) -> str:
         return f"t{next(self._names)}"
+
+    def run(self, source: str, name: str) -> None:
+        """Define the functions of ``source`` (generated from annotations, not from
+        input) in the scope, named ``<name>`` in tracebacks and profiles."""
+        exec(compile(source, f"<{name}>", "exec"), self.scope)
 
 
 _SIMPLE = {UUID: "U", datetime: "DT", date: "D", Decimal: "DEC"}
@@ -161,6 +171,9 @@ def _expr(tp: Any, src: str, code: _Code) -> str:
     """An expression converting the stored value ``src`` (an expression evaluated once)
     of type ``tp``."""
     tp = _unwrap(tp)
+    if tp is UUID:  # (``uuid_of`` without a call where the text was seen before)
+        t = code.temp()
+        return f"(UG({t} := {src}) or U({t}))"
     function = _function(tp, code)
     if function is None:
         return src
@@ -194,7 +207,7 @@ def converter(tp: Any) -> Convert:
     """How a stored (JSON) value of type ``tp`` becomes its Python value."""
     code = _Code()
     source = f"def convert(value):\n    return {_expr(tp, 'value', code)}"
-    exec(source, code.scope)  # generated from annotations, not from input
+    code.run(source, f"converter of {tp!r}")
     return typing.cast(Convert, code.scope["convert"])
 
 
@@ -222,35 +235,7 @@ class _Factory:
         self.make = make
 
 
-def _key_part(tp: Any, src: str, code: _Code) -> str | None:
-    """An expression of the stored value ``src`` of type ``tp`` that is hashable and the
-    same only for the same stored value (lists made tuples, value objects their keys);
-    None where there is none."""
-    tp = _unwrap(tp)
-    inner = _optional_of(tp)
-    if inner is not None:
-        return _key_part(inner, src, code)
-    if tp is Any or tp in _AS_STORED or tp in _SIMPLE:
-        return src
-    if isinstance(tp, type) and get_origin(tp) is None:
-        if issubclass(tp, Enum):
-            return src
-        if issubclass(tp, BaseModel):
-            model_decoder(tp)
-            key = _MODEL_KEYS.get(tp)
-            return None if key is None else f"{code.name(key, 'K')}({src})"
-        return None
-    if get_origin(tp) in (tuple, frozenset, list):
-        args = get_args(tp)
-        if len(args) == 2 and args[1] is Ellipsis and _key_part(args[0], "x", code) == "x":
-            return f"tuple_of({src})"
-    return None
-
-
 _MODEL_DECODERS: dict[type[Any], Convert] = {}
-_MODEL_KEYS: dict[type[Any], Convert] = {}
-"""The key of a stored value object of each class that has one (its field names, then
-its values: lists as tuples, value objects as their keys)."""
 
 
 def model_decoder(cls: type[BaseModel]) -> Convert:
@@ -286,7 +271,7 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
             default = info.default
         fields.append((name, hints.get(name, info.annotation), default))
     code = _Code()
-    cache: dict[Any, Any] = {}
+    cache: dict[str, Any] = {}
     _VALUES.append(cache)
     code.scope.update(
         cls=cls,
@@ -294,36 +279,25 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
         names=frozenset(name for name, _, _ in fields),
         cache=cache,
         LIMIT=LIMIT,
-        tuple_of=lambda value: tuple(value) if type(value) is list else value,
+        dumps=orjson.dumps,
     )
     built = _fields_dict(fields, code)  # (the value objects inside are made first)
-    parts = [_key_part(tp, f"v[{n}]", code) for n, (_, tp, _) in enumerate(fields)]
-    flat = all(part is not None for part in parts)
+    # The objects made are kept by their stored value's JSON (compact, in C: exact,
+    # types and all, nested values included): the same object again for the same text.
+    # (As text: orjson's bytes keep a buffer of 4 KiB each.)
     lines = [
         "def decode(value):",
         "    if type(value) is not dict:",
         "        return validated(value)",
+        "    try:",
+        "        k = dumps(value).decode()",
+        "    except TypeError:  # (not JSON: made, not kept)",
+        "        k = None",
+        "    else:",
+        "        m = cache.get(k)",
+        "        if m is not None:",
+        "            return m",
     ]
-    if flat:
-        key_source = "\n".join(
-            [
-                "def key(value):",
-                "    v = tuple(value.values())",
-                f"    return (tuple(value), {', '.join(typing.cast(list[str], parts))},)",
-            ]
-        )
-        exec(key_source, code.scope)  # generated from the model's fields, not from input
-        key = code.scope["key"]
-        _MODEL_KEYS[cls] = lambda value: key(value) if type(value) is dict else value
-        lines += [
-            "    try:",
-            "        k = key(value)",
-            "        m = cache.get(k)",
-            "    except (TypeError, IndexError):  # (a shape of its own: made, not kept)",
-            "        k = m = None",
-            "    if m is not None:",
-            "        return m",
-        ]
     lines += ["    d = {", *built, "    }"]
     lines += [
         "    m = _new(cls)",
@@ -331,16 +305,13 @@ def _model_decoder(cls: type[BaseModel]) -> Convert:
         "    _set(m, '__pydantic_fields_set__', names.intersection(value))",
         "    _set(m, '__pydantic_extra__', None)",
         "    _set(m, '__pydantic_private__', None)",
+        "    if k is not None:",
+        "        if len(cache) >= LIMIT:",
+        "            cache.clear()",
+        "        cache[k] = m",
     ]
-    if flat:
-        lines += [
-            "    if k is not None:",
-            "        if len(cache) >= LIMIT:",
-            "            cache.clear()",
-            "        cache[k] = m",
-        ]
     lines.append("    return m")
-    exec("\n".join(lines), code.scope)  # generated from the model's fields, not from input
+    code.run("\n".join(lines), f"decoder of {cls.__qualname__}")
     return typing.cast(Convert, code.scope["decode"])
 
 
@@ -396,5 +367,5 @@ def _event_decoder(cls: type[Any]) -> EventDecoder:
         "    _set(e, '__dict__', d)",
         "    return e",
     ]
-    exec("\n".join(lines), code.scope)  # generated from the dataclass's fields, not from input
+    code.run("\n".join(lines), f"decoder of {cls.__qualname__}")
     return typing.cast(EventDecoder, code.scope["decode"])

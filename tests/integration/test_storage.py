@@ -386,3 +386,36 @@ def test_stored_events_keep_tuples_and_enums_in_their_own_fields(
     assert opened.actor.id == "karin.f"
     assert opened.effective_at.tzinfo is not None
     assert opened.timestamp.tzinfo is not None
+
+
+def test_the_views_read_the_log_as_plain_rows_that_match_its_notifications(
+    app: OnePlan,
+) -> None:
+    """``select_log_rows`` (the runner's read) gives what ``select_notifications``
+    gives after a position, up to a stop, at most a limit: the same ids, streams (the
+    same UUIDs), versions, topics and bytes."""
+    run_demo(app, say=lambda _: None)
+    recorder: Any = app.recorder
+    head = int(recorder.max_notification_id())
+    assert head > 20
+    for start, limit, stop in [
+        (0, 10**6, None),
+        (0, 7, None),
+        (5, 3, None),
+        (head - 2, 10, None),
+        (head, 10, None),
+        (3, 100, 9),
+        (3, 2, 9),
+        (9, 100, 9),
+        (0, 100, head + 5),
+    ]:
+        rows = recorder.select_log_rows(start, limit, stop)
+        notifications = recorder.select_notifications(
+            start=start, limit=limit, stop=stop, inclusive_of_start=False
+        )
+        assert [tuple(r) for r in rows] == [
+            (n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in notifications
+        ], (start, limit, stop)
+        for r in rows:
+            assert type(r.originator_id) is UUID
+            assert type(r.state) is bytes

@@ -355,15 +355,18 @@ def runner(
     with OnePlan.open(url, keys=keys) as app:
         views = app.views
         views.batch_size = batch_size
-        select = app.recorder.select_notifications
+        # The runner reads the log with the recorder's ``select_log_rows`` (oneplan's
+        # recorders have it) or ``select_notifications``: each is watched.
+        for name in ("select_log_rows", "select_notifications"):
+            select = getattr(app.recorder, name)
 
-        def selecting(*args: Any, **kwargs: Any) -> Any:
-            found = select(*args, **kwargs)
-            if found:
-                report.write(ids=[n.id for n in found])
-            return found
+            def selecting(*args: Any, select: Any = select, **kwargs: Any) -> Any:
+                found = select(*args, **kwargs)
+                if found:
+                    report.write(ids=[n.id for n in found])
+                return found
 
-        app.recorder.select_notifications = selecting  # type: ignore[method-assign]
+            setattr(app.recorder, name, selecting)
         commit = views.store.commit
 
         def committing(rows: Any, *, from_position: int, to_position: int) -> None:

@@ -165,3 +165,24 @@ def test_the_decoder_sets_fields_in_the_dataclass_order() -> None:
     event = MAPPER.to_trusted_event(_stored(RECORDED[key]))
     assert isinstance(event, Plan.Opened)
     assert list(vars(event)) == [f.name for f in dataclasses.fields(Plan.Opened)]
+
+
+class _Loose(BaseModel, frozen=True):
+    value: Any
+    note: str = ""
+
+
+def test_a_value_object_stored_the_same_way_again_is_the_same_object_and_only_then() -> None:
+    from oneplan.trusted_events import model_decoder
+
+    decode = model_decoder(_Loose)
+    first = decode({"value": [1, "a"], "note": "n"})
+    assert decode({"value": [1, "a"], "note": "n"}) is first
+    # Equal in Python, not the same stored value: each read as stored.
+    for stored in ({"value": True, "note": "n"}, {"value": 1.0, "note": "n"}, {"value": 1}):
+        assert decode({"value": 1, "note": "n"}).value == 1
+        found = decode(stored)
+        same(found, _Loose.model_validate(stored))
+        assert found.__pydantic_fields_set__ == set(stored)
+    assert type(decode({"value": True, "note": "n"}).value) is bool
+    assert decode({"value": {"b": 1, "a": 2}}).value == {"b": 1, "a": 2}

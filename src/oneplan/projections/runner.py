@@ -239,9 +239,7 @@ class ProjectionRunner:
             head = self._head() if progress is not None else 0
             while True:
                 try:
-                    notifications = self.app.recorder.select_notifications(
-                        start=position, limit=self.batch_size, stop=until, inclusive_of_start=False
-                    )
+                    notifications = self._read_log(position, self.batch_size, until)
                 except Exception as e:  # the recorder raises more than PersistenceError
                     raise StorageError(f"cannot read the notification log: {e!r}") from e
                 if not notifications:
@@ -563,12 +561,7 @@ class ProjectionRunner:
         in which each last changed (rows only read, such as a route, are not written)."""
         while True:
             try:
-                notifications = self.app.recorder.select_notifications(
-                    start=position,
-                    limit=self.rebuild_batch_size,
-                    stop=stop,
-                    inclusive_of_start=False,
-                )
+                notifications = self._read_log(position, self.rebuild_batch_size, stop)
             except Exception as e:  # the recorder raises more than PersistenceError
                 raise StorageError(f"cannot read the notification log: {e!r}") from e
             if not notifications:
@@ -653,6 +646,18 @@ class ProjectionRunner:
         self._rows.clear()
         self._complete = complete
         self._position = 0 if complete else -1
+
+    def _read_log(self, position: int, limit: int, stop: int | None) -> Sequence[Any]:
+        """The stored events after ``position`` (up to ``stop``), at most ``limit``: the
+        recorder's plain rows (``select_log_rows``, oneplan's recorders) or, from another
+        recorder, its notifications; either has the ``Notification``'s attributes."""
+        recorder = self.app.recorder
+        select = getattr(recorder, "select_log_rows", None)
+        if select is not None:
+            return cast(Sequence[Any], select(position, limit, stop))
+        return recorder.select_notifications(
+            start=position, limit=limit, stop=stop, inclusive_of_start=False
+        )
 
     def _event(self, notification: Any) -> Any:
         """The notification's event, read by the trusted decoder: the log is oneplan's
