@@ -32,7 +32,6 @@ from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
 from oneplan.errors import ProjectionFailed, RebuildInProgress, StorageError, ViewsAheadOfLog
 from oneplan.persistence import OnePlanMapper
-from oneplan.projections import base as projections_base
 from oneplan.projections.base import Fold, KeysOf, Projection, Route, codec, route_of
 from oneplan.projections.erasure import refold_erased
 from oneplan.projections.stores import MemoryViewStore, PositionMoved, Rebuilding, ViewStore
@@ -98,8 +97,13 @@ class _Aside:
 
     def write(self, rows: dict[tuple[str, str], bytes]) -> None:
         """Write rows aside, those never written before apart (they need no upsert)."""
-        again = {slot: row for slot, row in rows.items() if slot in self.written}
-        fresh = {slot: row for slot, row in rows.items() if slot not in self.written}
+        written = self.written
+        if written.isdisjoint(rows):  # (the usual: each row written once, at the end)
+            self.target.write(rows, new=True)
+            written.update(rows)
+            return
+        again = {slot: row for slot, row in rows.items() if slot in written}
+        fresh = {slot: row for slot, row in rows.items() if slot not in written}
         if fresh:
             self.target.write(fresh, new=True)
             self.written.update(fresh)
@@ -393,9 +397,9 @@ class ProjectionRunner:
         finally:
             sub._aside = None
             sub._rows.clear()
-            if collecting:
-                gc.enable()
             _release_memory(folded)
+            if collecting:
+                gc.enable()  # (after: the collection it brings on finds little left)
         self._exclude(frozenset())
         self._forget(complete=False)
 
@@ -540,9 +544,9 @@ class ProjectionRunner:
                 self._aside = None
                 self._rows.clear()  # a whole municipality's rows: read back when needed
                 self._complete = False
-                if collecting:
-                    gc.enable()
                 _release_memory(folded)
+                if collecting:
+                    gc.enable()  # (after: the collection it brings on finds little left)
             self._position = position
             return folded
 
@@ -598,8 +602,7 @@ class ProjectionRunner:
                 self._write_aside(by_age[: len(self._rows) - self.rebuild_rows * 3 // 4], touched)
             if progress is not None:
                 progress(folded, max(head, position))
-        # View by view, in key order:
-        self._write_aside(sorted(s for s in self._rows if s[0] not in self._kept), touched)
+        self._write_aside(_in_key_order(self._rows, self._kept), touched)
         return folded, position
 
     def _write_aside(
@@ -800,6 +803,25 @@ class ProjectionRunner:
         ) from error
 
 
+def _in_key_order(rows: dict[tuple[str, str], Any], kept: frozenset[str]) -> list[tuple[str, str]]:
+    """The slots of ``rows`` (but the views ``kept``), view by view, in key order: each
+    view's rows are appended to its table aside (sorting the keys of each view, strings
+    alone, is a third of sorting every (view, key) pair)."""
+    by_view: dict[str, list[str]] = {}
+    for view, key in rows:
+        if view not in kept:
+            found = by_view.get(view)
+            if found is None:
+                found = by_view[view] = []
+            found.append(key)
+    ordered: list[tuple[str, str]] = []
+    for view in sorted(by_view):
+        keys = by_view[view]
+        keys.sort()
+        ordered += [(view, key) for key in keys]
+    return ordered
+
+
 def _gone(holder: str) -> bool:
     """Whether a lease's holder (``host:pid:token``) is a process of this host that no
     longer runs (one of another host, or one this process may not signal, is taken
@@ -825,12 +847,13 @@ class _ErasedMeanwhile(Exception):
 
 def _release_memory(folded: int) -> None:
     """Give back what a rebuild held: the decoder's caches of ids and value objects, the
-    codec's cache of value objects' dumps, and (glibc) the freed heap, so that a process
-    that rebuilt a municipality's views does not keep its peak memory."""
+    codec's caches of value objects' dumps, and (glibc) the freed heap, so that a process
+    that rebuilt a municipality's views does not keep its peak memory. Called before the
+    garbage collector is enabled again: the first collection then (every object made
+    while it was off and still alive is young) finds these caches gone, not walks them
+    (0.1-0.15 s of CPU for 100,000 events)."""
     trusted_events.forget()
-    dumps_cached: Any = getattr(projections_base, "_dump_model", None)
-    if dumps_cached is not None and hasattr(dumps_cached, "cache_clear"):
-        dumps_cached.cache_clear()
+    codec.forget()
     if _LIBC is not None and folded >= 10_000:  # (a small rebuild held little)
         _LIBC.malloc_trim(0)
 
