@@ -198,10 +198,10 @@ class RowCodec(OrjsonConverter):
     ``dumps`` writes the bytes cattrs and orjson would write, without cattrs building
     the unstructured row first: orjson walks the state itself and asks the codec only
     for what it cannot write (an attrs instance, by a function generated once per class
-    that gives its fields by name; a value object, by its cached dump), and a field
-    whose declared type cattrs would write otherwise than orjson (a mapping keyed by
-    dates, a class with a hook of its own) is unstructured by cattrs, so the bytes are
-    the same (``tests/property/test_row_codec.py``). ``loads`` reads **trusted** rows, those
+    that gives its fields by name; a frozen value object, by its JSON written once and
+    kept, ``_written_once``), and a field whose declared type cattrs would write
+    otherwise than orjson (a mapping keyed by dates, a class with a hook of its own) is
+    unstructured by cattrs, so the bytes are the same (``tests/property/test_row_codec.py``). ``loads`` reads **trusted** rows, those
     this codec wrote (view rows, snapshots of them): it decodes with msgspec straight
     into the attrs classes and builds the pydantic values without validating them again
     (they were validated when the event that carried them was made), sharing one
