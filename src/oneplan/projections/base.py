@@ -195,21 +195,21 @@ _set = object.__setattr__
 class RowCodec(OrjsonConverter):
     """View state (frozen attrs holding frozen pydantic values) to JSON bytes and back.
 
-    ``dumps`` writes the bytes cattrs and orjson would write, without cattrs building
-    the unstructured row first: orjson walks the state itself and asks the codec only
-    for what it cannot write (an attrs instance, by a function generated once per class
-    that gives its fields by name; a frozen value object, by its JSON written once and
-    kept, ``_written_once``), and a field whose declared type cattrs would write
-    otherwise than orjson (a mapping keyed by dates, a class with a hook of its own) is
-    unstructured by cattrs, so the bytes are the same (``tests/property/test_row_codec.py``). ``loads`` reads **trusted** rows, those
-    this codec wrote (view rows, snapshots of them): it decodes with msgspec straight
-    into the attrs classes and builds the pydantic values without validating them again
-    (they were validated when the event that carried them was made), sharing one
-    instance of a value that recurs (the same actor on a thousand notes) through a memo
-    of at most ``memo_size`` values. A state type whose classes have a hook of their own
-    (``register_structure_hook``, as the journey's entries) is read through cattrs, which
-    validates. What comes from outside is never read with ``loads``: parse it with
-    pydantic at the boundary."""
+    ``dumps`` writes the bytes cattrs and orjson would write, without cattrs building the
+    unstructured row first: orjson walks the state itself and asks the codec only for what
+    it cannot write (an attrs instance, by a function generated once per class that gives
+    its fields by name; a frozen value object, by its JSON written once and kept,
+    ``_written_once``), and a field whose declared type cattrs would write otherwise than
+    orjson (a mapping keyed by dates, a class with a hook of its own) is unstructured by
+    cattrs, so the bytes are the same (``tests/property/test_row_codec.py``). ``loads``
+    reads **trusted** rows, those this codec wrote (view rows, snapshots of them): it
+    decodes with msgspec straight into the attrs classes and builds the pydantic values
+    without validating them again (they were validated when the event that carried them was
+    made), sharing one instance of a value that recurs (the same actor on a thousand notes)
+    through a memo of at most ``memo_size`` values. A state type whose classes have a hook
+    of their own (``register_structure_hook``, as the journey's entries) is read through
+    cattrs, which validates. What comes from outside is never read with ``loads``: parse it
+    with pydantic at the boundary."""
 
     memo_size = 65_536
     """Values (actors, legal bases, periods, ...) the decoder keeps to share between
