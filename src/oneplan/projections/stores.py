@@ -805,7 +805,7 @@ class PostgresViewStore(ViewStore):
 
 
 class _PostgresRebuilding(Rebuilding):
-    """Rows copied (``COPY``) into tables aside, each write its own transaction;
+    """Rows copied (binary ``COPY``) into tables aside, each write its own transaction;
     ``finish`` locks the tracking row, drops the old tables and renames the new ones
     (and their keys) into their place. Tables left aside by a rebuild that died are
     dropped when the next one begins."""
@@ -846,7 +846,10 @@ class _PostgresRebuilding(Rebuilding):
             for view, changes in by_view.items():
                 name = prefix + aside(view, self._token)
                 if new:
-                    with cur.copy(f"COPY {name} (key, state) FROM STDIN") as copy:
+                    # Binary: the rows' bytes go as they are (text would send each in hex,
+                    # twice its size, encoded here and parsed by the server).
+                    with cur.copy(f"COPY {name} (key, state) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.set_types(["text", "bytea"])
                         for change in changes:
                             copy.write_row(change)
                 else:
