@@ -658,7 +658,7 @@ class ProjectionRunner:
             dump = self._dumps(view)
             for n, (_, slot, row) in enumerate(changed):
                 chunk[slot] = data = dump(row)
-                changed[n] = _GONE  # (the row goes as soon as it is written)
+                changed[n] = _WRITTEN  # (the row goes as soon as it is written)
                 size += len(data)
                 if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
                     aside.write(chunk)
@@ -841,7 +841,7 @@ class ProjectionRunner:
         ) from error
 
 
-_GONE: Any = ("", ("", ""), None)
+_WRITTEN: Any = ("", ("", ""), None)
 """In place of a row written aside (``_write_all_aside``)."""
 
 
