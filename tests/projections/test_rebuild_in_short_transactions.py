@@ -54,6 +54,50 @@ def test_a_rebuild_in_transactions_of_a_few_rows_gives_the_same_views_and_leaves
         assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
 
 
+def test_a_rebuild_writes_large_rows_aside_a_few_bytes_a_transaction(
+    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows of many kilobytes (a journey, a plan) go aside about ``TRANSACTION_BYTES`` a
+    transaction, however few rows that is (a large row alone), and the old tables are
+    emptied as many bytes at a time."""
+    monkeypatch.setattr(stores, "TRANSACTION_BYTES", 2000)
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up = stored(app.views)
+        statements: list[tuple[str, list[int]]] = []
+        real = app.views.store._db  # type: ignore[attr-defined]
+
+        class Counting:
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+            def executemany(self, sql: str, rows: Any) -> Any:
+                rows = list(rows)
+                statements.append((sql, [len(r[1]) for r in rows]))
+                return real.executemany(sql, rows)
+
+            def execute(self, sql: str, *args: Any) -> Any:
+                if sql.startswith("DELETE FROM " + RETIRED):
+                    statements.append((sql, []))
+                return real.execute(sql, *args)
+
+        app.views.store._db = Counting()  # type: ignore[attr-defined]
+        try:
+            app.views.rebuild()
+        finally:
+            app.views.store._db = real  # type: ignore[attr-defined]
+
+        writes = [sizes for sql, sizes in statements if sql.startswith("INSERT")]
+        assert writes
+        assert all(sum(sizes[:-1]) < 2000 for sizes in writes)  # (ended past 2,000 bytes)
+        assert any(len(sizes) == 1 for sizes in writes)  # (the demo's plan is larger alone)
+        deletes = [sql for sql, _ in statements if sql.startswith("DELETE")]
+        assert len(deletes) > len(writes) / 2  # (emptied in as many steps, about)
+        assert stored(app.views) == caught_up
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+
+
 def test_old_tables_a_dead_rebuild_left_retired_are_dropped_by_the_next(
     sqlite_url: str, clock: FixedClock
 ) -> None:

@@ -171,6 +171,26 @@ def test_a_value_read_twice_is_one_shared_instance() -> None:
     assert one.by is two.by
 
 
+def test_a_value_on_many_rows_is_written_each_time_as_cattrs_writes_it() -> None:
+    """The codec keeps the JSON of a value object it wrote (by the object): the same
+    actor on several rows, and again after the codec forgot it, gives the same bytes."""
+    worker = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB, name="Anne T")
+    notes = [
+        ProgressNote(
+            recorded_at=datetime(2026, 3, day, tzinfo=UTC),
+            by=worker,
+            achievement=AchievementStatus.IMPROVING,
+            measured_value=Decimal("1.50"),
+            note=f"note {day}",
+        )
+        for day in range(1, 4)
+    ]
+    written = [codec.dumps(note) for note in notes]
+    assert written == [cattrs_dumps(note) for note in notes]
+    codec.forget()
+    assert [codec.dumps(note) for note in notes] == written
+
+
 def test_a_row_holding_a_malformed_value_is_refused_as_a_malformed_row() -> None:
     worker = Actor.caseworker("anne.t", Sector.EMPLOYMENT, Law.LAB)
     note = ProgressNote(

@@ -195,21 +195,21 @@ _set = object.__setattr__
 class RowCodec(OrjsonConverter):
     """View state (frozen attrs holding frozen pydantic values) to JSON bytes and back.
 
-    ``dumps`` writes the bytes cattrs and orjson would write, without cattrs building
-    the unstructured row first: orjson walks the state itself and asks the codec only
-    for what it cannot write (an attrs instance, by a function generated once per class
-    that gives its fields by name; a value object, by its cached dump), and a field
-    whose declared type cattrs would write otherwise than orjson (a mapping keyed by
-    dates, a class with a hook of its own) is unstructured by cattrs, so the bytes are
-    the same (``tests/property/test_row_codec.py``). ``loads`` reads **trusted** rows, those
-    this codec wrote (view rows, snapshots of them): it decodes with msgspec straight
-    into the attrs classes and builds the pydantic values without validating them again
-    (they were validated when the event that carried them was made), sharing one
-    instance of a value that recurs (the same actor on a thousand notes) through a memo
-    of at most ``memo_size`` values. A state type whose classes have a hook of their own
-    (``register_structure_hook``, as the journey's entries) is read through cattrs, which
-    validates. What comes from outside is never read with ``loads``: parse it with
-    pydantic at the boundary."""
+    ``dumps`` writes the bytes cattrs and orjson would write, without cattrs building the
+    unstructured row first: orjson walks the state itself and asks the codec only for what
+    it cannot write (an attrs instance, by a function generated once per class that gives
+    its fields by name; a frozen value object, by its JSON written once and kept,
+    ``_written_once``), and a field whose declared type cattrs would write otherwise than
+    orjson (a mapping keyed by dates, a class with a hook of its own) is unstructured by
+    cattrs, so the bytes are the same (``tests/property/test_row_codec.py``). ``loads``
+    reads **trusted** rows, those this codec wrote (view rows, snapshots of them): it
+    decodes with msgspec straight into the attrs classes and builds the pydantic values
+    without validating them again (they were validated when the event that carried them was
+    made), sharing one instance of a value that recurs (the same actor on a thousand notes)
+    through a memo of at most ``memo_size`` values. A state type whose classes have a hook
+    of their own (``register_structure_hook``, as the journey's entries) is read through
+    cattrs, which validates. What comes from outside is never read with ``loads``: parse it
+    with pydantic at the boundary."""
 
     memo_size = 65_536
     """Values (actors, legal bases, periods, ...) the decoder keeps to share between
@@ -220,6 +220,9 @@ class RowCodec(OrjsonConverter):
     decoding them (comparing bytes is a hundred times cheaper)."""
     large_rows_kept = 32
     """Large rows kept decoded; past it the least recently read is dropped."""
+    fragments_kept = 32_768
+    """Value objects whose JSON ``dumps`` keeps (``_written_once``); past it they are
+    forgotten and written again as they recur."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -227,6 +230,10 @@ class RowCodec(OrjsonConverter):
         self._own_dumps: set[Any] = set()
         """Classes with an unstructure hook of their own (dumped through cattrs)."""
         self._dumpers: dict[type[Any], Callable[[Any], Any]] = {}
+        self._fragments: dict[int, tuple[Any, orjson.Fragment]] = {}
+        self._alike: dict[type[Any], type[Any]] = {}
+        """Classes written as an attrs class with the same fields (``write_as``)."""
+        self._default = self._make_default()  # type: ignore[method-assign,assignment]
         self._tracking_hooks = False
         """Set once the codec's own configuration is done: hooks registered after it are
         a state type's own (the journey's entries)."""
@@ -255,33 +262,92 @@ class RowCodec(OrjsonConverter):
     def dumps(self, obj: Any, unstructure_as: Any = None, **kwargs: Any) -> bytes:
         """A row (an attrs instance) as the JSON bytes cattrs and orjson write (see the
         class); anything else, or with options, through cattrs."""
-        if unstructure_as is not None or kwargs or not attrs.has(obj.__class__):
+        cls = obj.__class__
+        if unstructure_as is not None or kwargs or not (attrs.has(cls) or cls in self._alike):
             return super().dumps(obj, unstructure_as=unstructure_as, **kwargs)
         return orjson.dumps(obj, default=self._default, option=orjson.OPT_NON_STR_KEYS)
 
     def _default(self, obj: Any) -> Any:
-        """What orjson cannot write itself, as what it can (called by orjson)."""
+        """What orjson cannot write itself, as what it can (called by orjson; ``__init__``
+        puts a closure of the same in its place, a call cheaper for each object)."""
         cls = obj.__class__
         dumper = self._dumpers.get(cls)
         if dumper is None:
             dumper = self._dumper(cls)
         return dumper(obj)
 
+    def _make_default(self) -> Callable[[Any], Any]:
+        known = self._dumpers.get
+        make = self._dumper
+
+        def default(obj: Any) -> Any:
+            dumper = known(obj.__class__)
+            if dumper is None:
+                dumper = make(obj.__class__)
+            return dumper(obj)
+
+        return default
+
     def _dumper(self, cls: type[Any]) -> Callable[[Any], Any]:
         dumper: Callable[[Any], Any]
         if _is_model(cls):
             dumper = self._model_dumper(cls) or _dump_model
+            if cls.model_config.get("frozen"):
+                dumper = self._written_once(dumper)
         elif cls is Decimal:
             dumper = str
         elif issubclass(cls, (set, frozenset)):
             dumper = list  # (as ``unstruct_collection_overrides``: in iteration order)
         elif attrs.has(cls) and cls not in self._own_dumps:
             dumper = self._attrs_dumper(cls)
+        elif cls in self._alike:
+            dumper = self._attrs_dumper(self._alike[cls])
         else:
             dumper = self.unstructure
         with self._lock:
             self._dumpers[cls] = dumper
         return dumper
+
+    def write_as(self, cls: type[Any], like: type[Any]) -> None:
+        """Write an instance of ``cls`` as the instance of attrs class ``like`` with the
+        same fields: for a view's working rows (``oneplan.projections.working``), whose
+        classes have the fields of the frozen ones by the same names, so that a working
+        row is written without building the frozen row first (the same bytes)."""
+        if not attrs.has(like) or like in self._own_dumps:
+            raise TypeError(f"{like.__name__} is not an attrs class written field by field")
+        with self._lock:
+            self._alike[cls] = like
+            self._dumpers.pop(cls, None)
+
+    def _written_once(self, dumper: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """``dumper`` for a frozen value object, giving its JSON as a fragment that orjson
+        copies as it is: written once for each object (kept by its id, as
+        ``_ModelDumps``), so the same actor or period on a thousand rows is not walked
+        a thousand times. The bytes are those orjson writes for what ``dumper`` gives,
+        with the options of ``dumps``."""
+        fragments = self._fragments
+        default = self._default
+
+        def dump(model: Any) -> Any:
+            found = fragments.get(id(model))
+            if found is not None and found[0] is model:
+                return found[1]
+            data = orjson.dumps(dumper(model), default=default, option=orjson.OPT_NON_STR_KEYS)
+            # A copy of its own size: orjson's bytes keep the block it wrote into (about
+            # 4 kB whatever the length), 120 MiB more at the peak of a rebuild if kept.
+            fragment = orjson.Fragment(memoryview(data).tobytes())
+            if len(fragments) >= self.fragments_kept:
+                fragments.clear()
+            fragments[id(model)] = (model, fragment)  # (the model is kept: its id is not reused)
+            return fragment
+
+        return dump
+
+    def forget(self) -> None:
+        """Forget the value objects' JSON kept (``_written_once``; a rebuild does at its
+        end) and their cached dumps."""
+        self._fragments.clear()
+        _dump_model.cache_clear()
 
     def _attrs_dumper(self, cls: type[Any]) -> Callable[[Any], Any]:
         """A function giving an instance of ``cls`` as the dict of its fields, each as

@@ -245,7 +245,7 @@ class PlanView(Fold[PlanState]):
         return _Working.thaw(self.initial(key) if data is None else codec.loads(data, PlanState))
 
     def dump_row(self, row: _Working) -> bytes:
-        return codec.dumps(row.frozen())
+        return codec.dumps(row)  # (as the frozen row: ``codec.write_as`` below)
 
 
 def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
@@ -318,6 +318,10 @@ class _Working:
         object.__setattr__(state, "interventions", interventions)
         return state
 
+
+codec.write_as(_Working, PlanState)
+codec.write_as(_WorkingItem, InterventionItem)
+"""A working row and its interventions are written as the frozen ones (``dump_row``)."""
 
 _on = PlanView.on
 

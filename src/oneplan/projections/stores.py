@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -58,8 +58,26 @@ def table(view: str) -> str:
 ASIDE = "oneplan_rebuild_"
 RETIRED = "oneplan_retired_"
 TRANSACTION_ROWS = 1000
-"""Rows a rebuild writes aside, or deletes from a retired table, in one transaction on
-SQLite (about 10 ms: what a writer of events may wait for the file's lock)."""
+TRANSACTION_BYTES = 2**20
+"""Rows, and about how many bytes of them, a rebuild writes aside or deletes from a
+retired table in one transaction on SQLite (about 10 ms: what a writer of events may
+wait for the file's lock; a thousand rows of 25 kB, a journey's, would hold it for a
+quarter of a second)."""
+
+
+def _steps(sizes: Iterable[int]) -> Iterator[int]:
+    """Where the transactions over rows of these sizes end (the index after each one's
+    last row): at most ``TRANSACTION_ROWS`` rows and about ``TRANSACTION_BYTES`` each
+    (a larger row alone)."""
+    rows = size = end = 0
+    for end, length in enumerate(sizes, 1):
+        rows += 1
+        size += length
+        if rows >= TRANSACTION_ROWS or size >= TRANSACTION_BYTES:
+            yield end
+            rows = size = 0
+    if rows:
+        yield end
 
 
 def aside(view: str, token: str) -> str:
@@ -471,17 +489,32 @@ class SQLiteViewStore(ViewStore):
         self._db.close()
 
     def _drop_in_steps(self, name: str) -> None:
-        """Empty a table a short transaction at a time, then drop it."""
-        while True:
+        """Empty a table a short transaction at a time (``_steps``: a range of keys each,
+        from the first), then drop it. With ``secure_delete`` every page a row leaves is
+        zeroed; durability of each step is not needed (a table left retired, by a crash
+        too, is emptied by the next rebuild), so the steps do not sync."""
+        with self._lock:
+            try:
+                # (the sizes come from the rows' headers: their pages are not read)
+                found = self._db.execute(
+                    f"SELECT key, coalesce(length(state), 0) FROM {name} ORDER BY key"
+                ).fetchall()
+            except sqlite3.OperationalError as e:
+                if "no such table" in str(e):
+                    return
+                raise
+        ends = [found[end - 1][0] for end in _steps(size for _, size in found)]
+        for last in [*ends, None]:
             with self._lock:
                 db = self._db
+                (synchronous,) = db.execute("PRAGMA synchronous").fetchone()
+                db.execute("PRAGMA synchronous = NORMAL")
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    gone = db.execute(
-                        f"DELETE FROM {name} WHERE key IN "
-                        f"(SELECT key FROM {name} LIMIT {TRANSACTION_ROWS})"
-                    ).rowcount
-                    if gone == 0:
+                    if last is not None:
+                        db.execute(f"DELETE FROM {name} WHERE key <= ?", (last,))
+                    else:  # (and any row that came since, though none should)
+                        db.execute(f"DELETE FROM {name}")
                         db.execute(f"DROP TABLE IF EXISTS {name}")
                     db.execute("COMMIT")
                 except sqlite3.OperationalError as e:
@@ -492,15 +525,16 @@ class SQLiteViewStore(ViewStore):
                 except BaseException:
                     db.execute("ROLLBACK")
                     raise
-            if gone == 0:
-                return
+                finally:
+                    db.execute(f"PRAGMA synchronous = {int(synchronous)}")
 
 
 class _SQLiteRebuilding(Rebuilding):
     """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), at most
-    ``TRANSACTION_ROWS`` a transaction (commands writing events to the same file wait
-    only that long); ``finish`` renames the old tables away and the new ones into their
-    place in one short transaction, then empties and drops the old ones in steps.
+    ``TRANSACTION_ROWS`` and about ``TRANSACTION_BYTES`` a transaction (commands writing
+    events to the same file wait only that long); ``finish`` renames the old tables away
+    and the new ones into their place in one short transaction, then empties and drops
+    the old ones in steps.
     Tables left aside by a rebuild that died are dropped when the next one begins."""
 
     def __init__(
@@ -538,27 +572,28 @@ class _SQLiteRebuilding(Rebuilding):
             store._drop_in_steps(name)
 
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
-        """Write rows aside in transactions of at most ``TRANSACTION_ROWS`` rows, so that
-        a writer of events (a command, a reader's access-log entry) waits for the file's
-        write lock only that long, never for the whole chunk."""
+        """Write rows aside in short transactions (``_steps``), so that a writer of events
+        (a command, a reader's access-log entry) waits for the file's write lock only
+        that long, never for the whole chunk."""
         by_view: dict[str, list[tuple[str, bytes]]] = {}
         for (view, key), row in rows.items():
             by_view.setdefault(view, []).append((key, row))
         verb = "INSERT" if new else "INSERT OR REPLACE"
-        step = TRANSACTION_ROWS
         for view, changes in by_view.items():
             changes.sort()  # in key order: appends to the table's b-tree
             statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
-            for start in range(0, len(changes), step):
+            start = 0
+            for end in _steps(len(row) for _, row in changes):
                 with self._store._lock:
                     db = self._store._db
                     db.execute("BEGIN IMMEDIATE")
                     try:
-                        db.executemany(statement, changes[start : start + step])
+                        db.executemany(statement, changes[start:end])
                         db.execute("COMMIT")
                     except BaseException:
                         db.execute("ROLLBACK")
                         raise
+                start = end
 
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self._store._read(aside(view, self._token), keys)
@@ -770,7 +805,7 @@ class PostgresViewStore(ViewStore):
 
 
 class _PostgresRebuilding(Rebuilding):
-    """Rows copied (``COPY``) into tables aside, each write its own transaction;
+    """Rows copied (binary ``COPY``) into tables aside, each write its own transaction;
     ``finish`` locks the tracking row, drops the old tables and renames the new ones
     (and their keys) into their place. Tables left aside by a rebuild that died are
     dropped when the next one begins."""
@@ -811,7 +846,10 @@ class _PostgresRebuilding(Rebuilding):
             for view, changes in by_view.items():
                 name = prefix + aside(view, self._token)
                 if new:
-                    with cur.copy(f"COPY {name} (key, state) FROM STDIN") as copy:
+                    # Binary: the rows' bytes go as they are (text would send each in hex,
+                    # twice its size, encoded here and parsed by the server).
+                    with cur.copy(f"COPY {name} (key, state) FROM STDIN (FORMAT BINARY)") as copy:
+                        copy.set_types(["text", "bytea"])
                         for change in changes:
                             copy.write_row(change)
                 else:
