@@ -104,3 +104,21 @@ def test_an_erasure_folded_in_working_rows_stores_what_a_frozen_rebuild_stores(
         expected = stored(frozen)
         assert len(expected[AccessLogView.name]) >= 6  # (two members: two reads, two disclosures)
         assert stored(app.views) == expected
+
+
+def test_no_access_entry_is_held_in_memory_after_a_catch_up_or_a_rebuild() -> None:
+    """The access log's working rows reuse a read's entry for each member of a household;
+    the entry (a reader's and citizens' data, in clear) is let go of when the runner ends a
+    batch or a rebuild, not kept until the next read."""
+    from oneplan.projections import access_log
+
+    clock = FixedClock(AFTER_THE_SIMULATION)
+    with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
+        simulate(app, citizens=10, seed=3, municipality=Municipality(years=1))
+        app.views.catch_up()
+        plan = app.views.keys(PlanView.name)[0]
+        acting(app, ANNE).sector_view(UUID(plan))
+        app.views.catch_up()
+        assert access_log._last[0] is None
+        app.views.rebuild()
+        assert access_log._last[0] is None

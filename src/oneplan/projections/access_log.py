@@ -215,7 +215,15 @@ def _about(state: AccessLogState, citizen_ids: tuple[UUID, ...]) -> bool:
 
 _last: tuple[Any, bytes] = (None, b"")
 """The last entry written, and the event it was made from: a household plan's read is
-in each member's log, the same entry (its folds follow each other)."""
+in each member's log, the same entry (its folds follow each other). Let go of by
+``forget()`` after each batch a runner folds and when a rebuild ends (the entry is the
+reader's and citizens' data in clear)."""
+
+
+def forget() -> None:
+    """Let go of the last entry written (runners do after each batch and rebuild)."""
+    global _last
+    _last = (None, b"")
 
 
 def _add(state: AccessLogState, e: Any, entry: Callable[[Any], AccessEntry]) -> AccessLogState:
