@@ -185,12 +185,7 @@ class OnePlanMapper(Mapper[UUID]):
             if found is None:
                 found = _trusted(topic)
             cls, decode, upcast = found
-            data = stored_event.state
-            if self.cipher:
-                data = self.cipher.decrypt(data)
-            if self.compressor:
-                data = self.compressor.decompress(data)
-            state: dict[str, Any] = orjson.loads(data)
+            state = self._stored_state(stored_event)
             if upcast or SEALED in state or "class_version" in state:
                 self._open(stored_event, cls, state)  # (else there is nothing to open)
             return cast(
@@ -206,14 +201,20 @@ class OnePlanMapper(Mapper[UUID]):
         """The event's class and its fields as stored, opened and upcast to the class's
         version (every field but the position)."""
         cls = resolve_topic(stored_event.topic)
+        state = self._stored_state(stored_event)
+        self._open(stored_event, cls, state)
+        return cls, state
+
+    def _stored_state(self, stored_event: StoredEvent) -> dict[str, Any]:
+        """The stored JSON, decrypted and decompressed, as it was written (sealed fields
+        still sealed, not upcast)."""
         data = stored_event.state
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state: dict[str, Any] = orjson.loads(data)
-        self._open(stored_event, cls, state)
-        return cls, state
+        return state
 
     def _open(self, stored_event: StoredEvent, cls: Any, state: dict[str, Any]) -> None:
         """Put back the sealed fields of the stored ``state`` that can be opened, and

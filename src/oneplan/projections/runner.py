@@ -19,7 +19,7 @@ import socket
 import sys
 import threading
 import typing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from operator import itemgetter
@@ -613,17 +613,9 @@ class ProjectionRunner:
         self._unchanged_keys()
         aside, rows = self._aside, self._rows
         changed = [slot for slot in slots if slot in touched]
-        chunk: dict[tuple[str, str], bytes] = {}
-        size = 0
+        self._write_chunks((slot, self._dumps(slot[0])(rows.pop(slot))) for slot in changed)
         for slot in changed:
-            chunk[slot] = data = self._dumps(slot[0])(rows.pop(slot))
             del touched[slot]
-            size += len(data)
-            if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
-                aside.write(chunk)
-                chunk, size = {}, 0
-        if chunk:
-            aside.write(chunk)
         for slot in slots:
             rows.pop(slot, None)
             aside.read_back.pop(slot, None)
@@ -648,22 +640,34 @@ class ProjectionRunner:
         rows.clear()
         touched.clear()
         aside.read_back.clear()
+
+        def dumped() -> Iterator[tuple[tuple[str, str], bytes]]:
+            for view in sorted(by_view):
+                changed = by_view.pop(view)
+                changed.sort(key=itemgetter(0))  # (by the keys alone: strings, compared fast)
+                dump = self._dumps(view)
+                for n, (_, slot, row) in enumerate(changed):
+                    changed[n] = _WRITTEN  # (the row goes as soon as it is written)
+                    yield slot, dump(row)
+
+        self._write_chunks(dumped())
+        rows.update(left)
+
+    def _write_chunks(self, dumped: Iterable[tuple[tuple[str, str], bytes]]) -> None:
+        """Write the dumped rows aside, at most ``rebuild_write_rows`` rows and about
+        ``rebuild_write_bytes`` bytes at a time."""
+        assert self._aside is not None
+        aside = self._aside
         chunk: dict[tuple[str, str], bytes] = {}
         size = 0
-        for view in sorted(by_view):
-            changed = by_view.pop(view)
-            changed.sort(key=itemgetter(0))  # (by the keys alone: strings, compared fast)
-            dump = self._dumps(view)
-            for n, (_, slot, row) in enumerate(changed):
-                chunk[slot] = data = dump(row)
-                changed[n] = _WRITTEN  # (the row goes as soon as it is written)
-                size += len(data)
-                if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
-                    aside.write(chunk)
-                    chunk, size = {}, 0
+        for slot, data in dumped:
+            chunk[slot] = data
+            size += len(data)
+            if len(chunk) >= self.rebuild_write_rows or size >= self.rebuild_write_bytes:
+                aside.write(chunk)
+                chunk, size = {}, 0
         if chunk:
             aside.write(chunk)
-        rows.update(left)
 
     def run_forever(self, *, interval: float = 0.5, stop: threading.Event | None = None) -> None:
         """Catch up, wait ``interval`` seconds, and again, until ``stop`` is set."""
