@@ -122,3 +122,27 @@ def test_no_access_entry_is_held_in_memory_after_a_catch_up_or_a_rebuild() -> No
         assert access_log._last[0] is None
         app.views.rebuild()
         assert access_log._last[0] is None
+
+
+def test_a_runner_folding_an_erasure_forgets_the_values_it_decoded_in_clear() -> None:
+    """The trusted decoder and the codec keep value objects they decoded or wrote (a
+    consent giver's name among them); a runner that folds an erasure empties those
+    caches, so the erased citizen's name does not outlive the erasure in its memory."""
+    from oneplan import trusted_events
+    from oneplan.projections.base import codec
+
+    def cached() -> list[str]:
+        texts = [text for cache in trusted_events._VALUES for text in cache]
+        texts += [repr(model) for model, _ in codec._fragments.values()]
+        return texts
+
+    clock = FixedClock()
+    with OnePlan.open("memory://", clock=clock, keys=Keys.generate()) as app:
+        first, second, _plan = household_case_file(app)
+        app.views.catch_up()
+        assert any("Canaryname" in text for text in cached())
+        clock.now = AFTER_RETENTION
+        officer(app).erase_citizen(citizen_id=first)
+        officer(app).erase_citizen(citizen_id=second)
+        app.views.catch_up()
+        assert not any("Canaryname" in text for text in cached())
