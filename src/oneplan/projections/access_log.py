@@ -20,7 +20,7 @@ import attrs
 import orjson
 
 from oneplan.aggregates.access import AccessRecord, ItemsShown
-from oneplan.projections.base import Fold, KeysOf, Route, codec, replace
+from oneplan.projections.base import Fold, KeysOf, Route, codec, no_keys, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import AccessedItem, Actor, DisclosureBasis, LegalBasis, Sector
 
@@ -138,7 +138,7 @@ class AccessLogView(Fold[AccessLogState]):
         """``keys``, with the class of the event looked at once."""
         if type(self).keys is not AccessLogView.keys:
             return self.keys
-        return _read_keys if issubclass(event_class, _READS) else _no_keys
+        return _read_keys if issubclass(event_class, _READS) else no_keys
 
     def initial(self, key: str) -> AccessLogState:
         head = key.split("/", 1)[0]
@@ -185,10 +185,6 @@ def _read_keys(event: Any, route: Route | None) -> tuple[str, ...]:
     if len(citizen_ids) == 1:
         return (f"{uuid_text(citizen_ids[0])}/{when}/{access}",)
     return tuple(f"{uuid_text(c)}/{when}/{access}" for c in citizen_ids)
-
-
-def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
-    return ()
 
 
 class _Working:

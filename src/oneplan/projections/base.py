@@ -40,6 +40,7 @@ __all__ = [
     "Route",
     "RowCodec",
     "codec",
+    "no_keys",
     "replace",
     "route_of",
 ]
@@ -76,6 +77,11 @@ def route_of(event: Any, known: Route | None) -> Route | None:
 
 KeysOf = Callable[[Any, Route | None], tuple[str, ...]]
 """``keys(event, route)`` of one view, for events of one class (``Fold.keys_for``)."""
+
+
+def no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
+    """The ``KeysOf`` of a class of events that concern no row of a view."""
+    return ()
 
 
 class Projection(Protocol[S]):

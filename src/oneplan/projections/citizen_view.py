@@ -12,7 +12,7 @@ import attrs
 
 from oneplan.aggregates.citizen import Citizen, Consent
 from oneplan.aggregates.intervention import Intervention
-from oneplan.projections.base import Fold, KeysOf, Route, replace
+from oneplan.projections.base import Fold, KeysOf, Route, no_keys, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import Actor, InformationCategory, LegalBasis, Sector, SectorPlanRef
 
@@ -94,7 +94,7 @@ class CitizenView(Fold[CitizenState]):
         if type(self).keys is not CitizenView.keys or type(self).handles is not Fold.handles:
             return self.keys
         if event_class not in self._handlers:
-            return _no_keys
+            return no_keys
         if issubclass(event_class, Citizen.Event):
             return lambda event, route: (uuid_text(event.originator_id),)
         if issubclass(event_class, Intervention.ProposedUnderSectorPlan):
@@ -103,10 +103,6 @@ class CitizenView(Fold[CitizenState]):
 
     def initial(self, key: str) -> CitizenState:
         return CitizenState(citizen_id=UUID(key))
-
-
-def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
-    return ()
 
 
 def _under_own_sector_plan(event: Any, route: Route | None) -> tuple[str, ...]:

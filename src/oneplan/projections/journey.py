@@ -41,7 +41,7 @@ import orjson
 from oneplan.aggregates.citizen import Citizen
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, KeysOf, Route, codec, replace
+from oneplan.projections.base import Fold, KeysOf, Route, codec, no_keys, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import Actor, ActorKind, MeetingAttendee, Sector
 
@@ -131,7 +131,7 @@ class JourneyView(Fold[JourneyState]):
         if type(self).keys is not JourneyView.keys or type(self).handles is not Fold.handles:
             return self.keys
         if event_class not in self._handlers:
-            return _no_keys
+            return no_keys
         if issubclass(event_class, Citizen.Event):
             return lambda event, route: (uuid_text(event.originator_id),)
         if issubclass(event_class, Plan.Opened):
@@ -149,10 +149,6 @@ class JourneyView(Fold[JourneyState]):
 
     def dump_row(self, row: _Working) -> bytes:
         return row.dump()
-
-
-def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
-    return ()
 
 
 def _routed_citizens(event: Any, route: Route | None) -> tuple[str, ...]:
@@ -230,12 +226,6 @@ class _Working:
         row = orjson.loads(data)
         entries = bytearray(orjson.dumps(row["entries"])[1:-1])  # (as stored: orjson's)
         return cls(UUID(key), entries, row["caseworkers"], row["intervention_plans"])
-
-    def add(self, entry: list[Any]) -> None:
-        """Add an entry (the array of its fields) to the timeline."""
-        if self.entries:
-            self.entries += b","
-        self.entries += orjson.dumps(entry)
 
     def dump(self) -> bytes:
         return orjson.dumps(

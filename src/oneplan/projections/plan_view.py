@@ -16,7 +16,7 @@ import attrs
 
 from oneplan.aggregates.intervention import Intervention
 from oneplan.aggregates.plan import Plan
-from oneplan.projections.base import Fold, KeysOf, Route, codec, replace
+from oneplan.projections.base import Fold, KeysOf, Route, codec, no_keys, replace
 from oneplan.trusted_events import uuid_text
 from oneplan.values import (
     AchievementStatus,
@@ -232,7 +232,7 @@ class PlanView(Fold[PlanState]):
         if type(self).keys is not PlanView.keys or type(self).handles is not Fold.handles:
             return self.keys
         if event_class not in self._handlers:
-            return _no_keys
+            return no_keys
         if issubclass(event_class, Plan.Event):
             return lambda event, route: (uuid_text(event.originator_id),)
         return _routed_plan
@@ -246,10 +246,6 @@ class PlanView(Fold[PlanState]):
 
     def dump_row(self, row: _Working) -> bytes:
         return codec.dumps(row)  # (as the frozen row: ``codec.write_as`` below)
-
-
-def _no_keys(event: Any, route: Route | None) -> tuple[str, ...]:
-    return ()
 
 
 def _routed_plan(event: Any, route: Route | None) -> tuple[str, ...]:
