@@ -351,9 +351,14 @@ class RowCodec(OrjsonConverter):
 
     def forget(self) -> None:
         """Forget the value objects' JSON kept (``_written_once``; a rebuild does at its
-        end) and their cached dumps."""
+        end) and their cached dumps, and what reading rows kept: value objects read
+        (``_value``'s memo: a consent giver's name among them) and large rows read
+        (a runner folding an erasure calls this, so none outlives it in memory)."""
         self._fragments.clear()
         _dump_model.cache_clear()
+        with self._lock:
+            self._memo.clear()
+            self._large.clear()
 
     def _attrs_dumper(self, cls: type[Any]) -> Callable[[Any], Any]:
         """A function giving an instance of ``cls`` as the dict of its fields, each as
