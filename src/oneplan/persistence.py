@@ -32,7 +32,7 @@ from pydantic import TypeAdapter, ValidationError
 from oneplan.aggregates.personal import personal_fields
 from oneplan.errors import InvalidDatabaseUrl, MasterKeyMissing, OnePlanError
 from oneplan.privacy.sealing import SEALED, Sealer
-from oneplan.trusted_events import event_decoder
+from oneplan.trusted_events import FAST_MISSES, event_decoder, fast_event_decoder
 
 __all__ = ["OnePlanMapper", "env_for_url"]
 
@@ -80,15 +80,26 @@ def _redactions(event: Any) -> dict[str, Any]:
     return found
 
 
-_Trusted = tuple[Any, Callable[[dict[str, Any], Any, int], Any], bool]
+_Trusted = tuple[
+    Any,
+    Callable[[dict[str, Any], Any, int], Any],
+    Callable[[bytes, Any, int], Any] | None,
+    bool,
+]
 _TRUSTED: dict[str, _Trusted] = {}
-"""By topic: the event class, its trusted decoder, and whether it has upcasts (a class
+"""By topic: the event class, its trusted decoder from the stored dict and from the
+stored JSON (None: a class msgspec cannot read), and whether it has upcasts (a class
 version after the first)."""
 
 
 def _trusted(topic: str) -> _Trusted:
     cls = resolve_topic(topic)
-    found = _TRUSTED[topic] = (cls, event_decoder(cls), getattr(cls, "class_version", 1) > 1)
+    found = _TRUSTED[topic] = (
+        cls,
+        event_decoder(cls),
+        fast_event_decoder(cls, SEALED),
+        getattr(cls, "class_version", 1) > 1,
+    )
     return found
 
 
@@ -184,8 +195,16 @@ class OnePlanMapper(Mapper[UUID]):
             found = _TRUSTED.get(topic)
             if found is None:
                 found = _trusted(topic)
-            cls, decode, upcast = found
-            state = self._stored_state(stored_event)
+            cls, decode, fast, upcast = found
+            data = self._stored_data(stored_event)
+            if fast is not None:
+                try:
+                    event = fast(data, stored_event.originator_id, stored_event.originator_version)
+                except FAST_MISSES:  # (an unusual shape: the dict path reads it or refuses it)
+                    event = None
+                if event is not None:
+                    return cast("DomainEventProtocol[UUID]", event)
+            state: dict[str, Any] = orjson.loads(data)
             if upcast or SEALED in state or "class_version" in state:
                 self._open(stored_event, cls, state)  # (else there is nothing to open)
             return cast(
@@ -208,13 +227,17 @@ class OnePlanMapper(Mapper[UUID]):
     def _stored_state(self, stored_event: StoredEvent) -> dict[str, Any]:
         """The stored JSON, decrypted and decompressed, as it was written (sealed fields
         still sealed, not upcast)."""
+        state: dict[str, Any] = orjson.loads(self._stored_data(stored_event))
+        return state
+
+    def _stored_data(self, stored_event: StoredEvent) -> bytes:
+        """The stored JSON (bytes), decrypted and decompressed."""
         data = stored_event.state
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
-        state: dict[str, Any] = orjson.loads(data)
-        return state
+        return data
 
     def _open(self, stored_event: StoredEvent, cls: Any, state: dict[str, Any]) -> None:
         """Put back the sealed fields of the stored ``state`` that can be opened, and
