@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from oneplan.aggregates.access import ItemsShown
 from oneplan.projections import codec
 from oneplan.projections.access_log import AccessLogState
-from oneplan.projections.audit_index import AuditStream
+from oneplan.projections.audit_index import AuditStreams
 from oneplan.projections.caseload import CaseloadState
 from oneplan.projections.citizen_view import CitizenState
 from oneplan.projections.journey import JourneyState
@@ -138,7 +138,7 @@ def cattrs_dumps(state: Any) -> bytes:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
-@pytest.mark.parametrize("state_type", [CitizenState, CaseloadState, JourneyState, AuditStream])
+@pytest.mark.parametrize("state_type", [CitizenState, CaseloadState, JourneyState, AuditStreams])
 def test_any_row_is_written_as_cattrs_writes_it(state_type: type[Any], data: st.DataObject) -> None:
     state = data.draw(states(state_type))
     assert codec.dumps(state) == cattrs_dumps(state)

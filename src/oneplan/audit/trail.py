@@ -443,14 +443,20 @@ def _streams(
     for kind, value in (("c", citizen_id), ("p", plan_id), ("a", actor_id)):
         if value is None:
             continue
-        rows = app.views.rows(AuditIndexView.name, AuditIndexView.prefix(kind, value))
-        streams = {row.stream_id for row in rows}
+        streams = set(_listed(app, kind, value))
         citizen = _as_citizen(value) if kind == "a" else None
         if citizen is not None:  # (a citizen's own acts: actor rows are staff's only)
-            prefix = AuditIndexView.prefix("c", citizen)
-            streams |= {row.stream_id for row in app.views.rows(AuditIndexView.name, prefix)}
+            streams.update(_listed(app, "c", citizen))
         found = streams if found is None else found & streams
     return sorted(found or ())
+
+
+def _listed(app: OnePlan, kind: str, value: object) -> list[UUID]:
+    """The streams the audit index lists for a citizen (``c``), plan (``p``) or actor
+    (``a``), as stored."""
+    view = AuditIndexView
+    rows = app.views.store.read_prefix(view.name, view.prefix(kind, value))
+    return view.streams(rows, kind, value)
 
 
 def _as_citizen(actor_id: object) -> UUID | None:

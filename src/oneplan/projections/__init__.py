@@ -9,7 +9,7 @@
 from typing import Any
 
 from oneplan.projections.access_log import AccessEntry, AccessLogState, AccessLogView
-from oneplan.projections.audit_index import AuditIndexView, AuditStream
+from oneplan.projections.audit_index import AuditIndexView, AuditStreams
 from oneplan.projections.base import Fold, Projection, Route, codec
 from oneplan.projections.caseload import Caseload, CaseloadState, CaseloadView, caseload
 from oneplan.projections.citizen_plan import DocumentFormat, Language, render_citizen_plan
@@ -27,7 +27,7 @@ __all__ = [
     "AccessLogView",
     "AllowedBy",
     "AuditIndexView",
-    "AuditStream",
+    "AuditStreams",
     "Caseload",
     "CaseloadState",
     "CaseloadView",

@@ -6,10 +6,10 @@ stored row in the same transaction as the event's own folds and the new position
 Which rows, and from which events (the audit index says which streams concern whom):
 
 - the plan rows of the citizen's plans (``Erased.plan_ids``), from every stream of each
-  plan (``p/<plan>/``: the plan, its interventions, reads of it, members' records);
+  plan (``p/<plan>``: the plan, its interventions, reads of it, members' records);
 - for the citizen, and every member of a household plan of theirs: the ``citizen`` and
   ``journey`` rows and their ``access_log`` rows, from every stream about them
-  (``c/<citizen>/``);
+  (``c/<citizen>``);
 - the hand-overs of those plans in coordinators' ``caseload`` rows (their reasons).
 
 The data read as erased is the citizen's, and a household plan's shared data with its
@@ -72,9 +72,9 @@ def refold_erased(
 
     streams: dict[str, None] = {}
     for member in members:
-        streams.update(dict.fromkeys(_streams(runner, f"c/{member}/", dirty)))
+        streams.update(dict.fromkeys(_streams(runner, "c", member)))
     for plan_id in plans:
-        streams.update(dict.fromkeys(_streams(runner, f"p/{plan_id}/", dirty)))
+        streams.update(dict.fromkeys(_streams(runner, "p", plan_id)))
     found: dict[int, Any] = {}
     recorder: Any = runner.app.recorder  # (every oneplan recorder reads a stream's)
     for stream in streams:
@@ -131,18 +131,24 @@ def _known(runner: ProjectionRunner, view: str, key: str) -> set[Slot]:
     return {slot} if runner.store.read(view, [key]) else set()
 
 
-def _streams(runner: ProjectionRunner, prefix: str, dirty: set[Slot]) -> list[str]:
-    """The streams the audit index lists under ``prefix`` (committed, in this batch, or
-    in a rebuild's rows)."""
-    name = AuditIndexView.name
-    keys = {k for v, k in dirty if v == name and k.startswith(prefix)}
-    if runner._aside is not None:
-        keys.update(k for v, k in runner._rows if v == name and k.startswith(prefix))
-        keys.update(k for v, k in runner._aside.written if v == name and k.startswith(prefix))
+def _streams(runner: ProjectionRunner, kind: str, value: object) -> list[str]:
+    """The streams the audit index lists for a citizen (``c``) or plan (``p``): its row
+    as the runner holds it (changed in this batch, or in a rebuild), else as written
+    aside in a rebuild, else as committed (as it stands: a table of an older version
+    while another runner rebuilds the index, ``AuditIndexView.streams``)."""
+    view = AuditIndexView
+    key = view.key(kind, value)
+    row = runner._rows.get((view.name, key))
+    found: list[tuple[str, bytes]]
+    if row is not None:  # (every row of this batch: a dirty row is one the runner holds)
+        found = [(key, runner._dumps(view.name)(row))]
+    elif runner._aside is not None:
+        aside = runner._aside
+        written = (view.name, key) in aside.written
+        found = list(aside.target.read(view.name, [key]).items()) if written else []
     else:
-        keys.update(k for k, _ in runner.store.read_prefix(name, prefix))
-        keys.update(k for v, k in runner._rows if v == name and k.startswith(prefix))
-    return sorted(k.rsplit("/", 1)[1] for k in keys)
+        found = runner.store.read_prefix(view.name, view.prefix(kind, value))
+    return [str(stream) for stream in view.streams(found, kind, value)]
 
 
 def _hand_overs_again(
