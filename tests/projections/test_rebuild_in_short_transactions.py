@@ -26,6 +26,7 @@ def test_a_rebuild_in_transactions_of_a_few_rows_gives_the_same_views_and_leaves
     sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(stores, "TRANSACTION_ROWS", 3)
+    monkeypatch.setattr(stores._SQLiteRebuilding, "keep_unchanged", False)
     with OnePlan.open(sqlite_url, clock=clock) as app:
         run_demo(app, quiet)
         app.views.catch_up()
@@ -61,6 +62,7 @@ def test_a_rebuild_writes_large_rows_aside_a_few_bytes_a_transaction(
     transaction, however few rows that is (a large row alone), and the old tables are
     emptied as many bytes at a time."""
     monkeypatch.setattr(stores, "TRANSACTION_BYTES", 2000)
+    monkeypatch.setattr(stores._SQLiteRebuilding, "keep_unchanged", False)
     with OnePlan.open(sqlite_url, clock=clock) as app:
         run_demo(app, quiet)
         app.views.catch_up()
@@ -113,3 +115,96 @@ def test_old_tables_a_dead_rebuild_left_retired_are_dropped_by_the_next(
 
         assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
         assert stored(app.views) == caught_up
+
+
+def _statements(app: OnePlan) -> list[str]:
+    """Every statement the view store's connection runs from now on."""
+    seen: list[str] = []
+    db: Any = app.views.store._db  # type: ignore[attr-defined]
+    db.set_trace_callback(seen.append)
+    return seen
+
+
+def _position(app: OnePlan) -> int:
+    return app.views.store.tracking()[0]
+
+
+def test_a_rebuild_that_finds_the_views_unchanged_writes_no_row_and_keeps_their_tables(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up, position = stored(app.views), _position(app)
+        seen = _statements(app)
+
+        app.views.rebuild()
+
+        assert not [sql for sql in seen if sql.startswith("INSERT INTO " + ASIDE)]
+        assert not [sql for sql in seen if "RENAME" in sql]
+        assert not [sql for sql in seen if sql.startswith("DELETE FROM " + RETIRED)]
+        assert stored(app.views) == caught_up
+        assert _position(app) == position
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+
+
+def test_views_that_differ_from_the_log_are_rewritten_and_the_others_kept(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    """A row changed, a row missing, a row too many: each such view is swapped for the
+    rebuilt one (the rows found the same copied aside first); the views found the same
+    keep their tables."""
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up = stored(app.views)
+        db: Any = app.views.store._db  # type: ignore[attr-defined]
+        plans = app.views.keys("plan")
+        journeys = app.views.keys("journey")
+        db.execute("UPDATE oneplan_view_plan SET state = x'7b7d' WHERE key = ?", (plans[-1],))
+        db.execute("DELETE FROM oneplan_view_journey WHERE key = ?", (journeys[0],))
+        db.execute("INSERT INTO oneplan_view_citizen VALUES ('zzzz', x'7b7d')")
+        seen = _statements(app)
+
+        app.views.rebuild()
+
+        renamed = {sql.split()[2] for sql in seen if "RENAME" in sql and "retired" in sql}
+        assert renamed == {"oneplan_view_plan", "oneplan_view_journey", "oneplan_view_citizen"}
+        assert stored(app.views) == caught_up
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+
+
+def test_a_view_another_runner_wrote_during_a_rebuild_is_copied_aside_and_swapped(
+    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A view is kept only if its table still holds what was compared: one another
+    runner committed rows of while the rebuild ran is copied aside and swapped (the
+    others are kept), and the position is the rebuild's."""
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up, position = stored(app.views), _position(app)
+        real = stores._SQLiteRebuilding._swap
+        calls: list[int] = []
+
+        def meanwhile(self: Any, *args: Any, **kwargs: Any) -> None:
+            if not calls:  # another runner's commit, of one citizen row as it was
+                key = next(iter(caught_up["citizen"]))
+                app.views.store.commit(
+                    {("citizen", key): caught_up["citizen"][key]},
+                    from_position=position,
+                    to_position=position,
+                )
+            calls.append(1)
+            real(self, *args, **kwargs)
+
+        monkeypatch.setattr(stores._SQLiteRebuilding, "_swap", meanwhile)
+        seen = _statements(app)
+
+        app.views.rebuild()
+
+        renamed = {sql.split()[2] for sql in seen if "RENAME" in sql and "retired" in sql}
+        assert renamed == {"oneplan_view_citizen"}
+        assert stored(app.views) == caught_up
+        assert _position(app) == position
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []

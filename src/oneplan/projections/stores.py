@@ -16,7 +16,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -422,6 +422,7 @@ class SQLiteViewStore(ViewStore):
                     db.executemany(
                         f"DELETE FROM {name} WHERE key = ?", [(k,) for k, r in changes if r is None]
                     )
+                _mark_written(db, by_view)
                 db.execute(
                     f"UPDATE {TRACKING} SET position = ? WHERE name = 'oneplan'", (to_position,)
                 )
@@ -441,6 +442,7 @@ class SQLiteViewStore(ViewStore):
                         "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
                     )
                     db.execute(f"DELETE FROM {table(view)}")
+                _mark_written(db, versions)
                 db.execute(
                     f"UPDATE {TRACKING} SET position = 0, versions = ? WHERE name = 'oneplan'",
                     (orjson.dumps(dict(versions)).decode(),),
@@ -529,13 +531,53 @@ class SQLiteViewStore(ViewStore):
                     db.execute(f"PRAGMA synchronous = {int(synchronous)}")
 
 
+WRITTEN = "written:"
+"""Tracking rows ``written:<view>``: how many commits (and resets) wrote the view's table,
+so that a rebuild can tell which tables another runner changed while it ran."""
+
+
+def _mark_written(db: sqlite3.Connection, views: Iterable[str]) -> None:
+    """Count one more write of each of ``views`` (in the writer's transaction)."""
+    db.executemany(
+        f"INSERT INTO {TRACKING} (name, position, versions) VALUES (?, 1, '') "
+        "ON CONFLICT (name) DO UPDATE SET position = position + 1",
+        [(WRITTEN + view,) for view in views],
+    )
+
+
+def _writes(db: sqlite3.Connection, views: Iterable[str]) -> dict[str, int]:
+    """How many times each of ``views`` was written (``_mark_written``)."""
+    wanted = {WRITTEN + view: view for view in views}
+    found = db.execute(f"SELECT name, position FROM {TRACKING} WHERE name LIKE 'written:%'")
+    return {wanted[name]: count for name, count in found.fetchall() if name in wanted}
+
+
+def names_of(db: sqlite3.Connection) -> list[tuple[str]]:
+    """The tables of the file."""
+    return db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+
+
 class _SQLiteRebuilding(Rebuilding):
     """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), at most
     ``TRANSACTION_ROWS`` and about ``TRANSACTION_BYTES`` a transaction (commands writing
     events to the same file wait only that long); ``finish`` renames the old tables away
     and the new ones into their place in one short transaction, then empties and drops
     the old ones in steps.
-    Tables left aside by a rebuild that died are dropped when the next one begins."""
+    Tables left aside by a rebuild that died are dropped when the next one begins.
+
+    **A view found unchanged is kept** (``keep_unchanged``): while the rows come in key
+    order, each chunk is compared with the stored rows of the same keys; as long as they
+    are the same bytes (and no stored row lies between them) nothing is written, and a
+    view whose every row was the same keeps its table: nothing aside, nothing renamed,
+    nothing to empty (a rebuild that confirms the views writes no row). At the first
+    difference, the rows found the same so far are copied aside (in steps) and the rest
+    written as above. A view is kept only if no other runner wrote its table while the
+    rebuild ran (``WRITTEN``, checked in the swap's transaction): else it is copied
+    aside and swapped as the others. A kept view is right at the rebuild's position:
+    the events other runners folded meanwhile did not change it (they would have
+    written it), so folding them again after the swap leaves it as it is."""
+
+    keep_unchanged: ClassVar[bool] = True
 
     def __init__(
         self, store: SQLiteViewStore, versions: Mapping[str, int], views: Iterable[str] | None
@@ -560,6 +602,8 @@ class _SQLiteRebuilding(Rebuilding):
                         f"CREATE TABLE {aside(view, self._token)} "
                         "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
                     )
+                self._writes = _writes(db, self.views)
+                stored = {name for (name,) in names_of(db)}
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -568,19 +612,31 @@ class _SQLiteRebuilding(Rebuilding):
             # no sync per write; ``finish`` syncs them with its own commit.
             (self._synchronous,) = db.execute("PRAGMA synchronous").fetchone()
             db.execute("PRAGMA synchronous = NORMAL")
+        self._same: dict[str, str | None] = (
+            {view: None for view in self.views if table(view) in stored}
+            if self.keep_unchanged
+            else {}
+        )
+        """The views still found the same as stored, each with the last key compared
+        (None: none yet); a view not here is written aside."""
         for name in retiring:
             store._drop_in_steps(name)
 
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
         """Write rows aside in short transactions (``_steps``), so that a writer of events
         (a command, a reader's access-log entry) waits for the file's write lock only
-        that long, never for the whole chunk."""
+        that long, never for the whole chunk; rows of a view still found the same as
+        stored are compared, not written (see the class)."""
         by_view: dict[str, list[tuple[str, bytes]]] = {}
         for (view, key), row in rows.items():
             by_view.setdefault(view, []).append((key, row))
         verb = "INSERT" if new else "INSERT OR REPLACE"
         for view, changes in by_view.items():
             changes.sort()  # in key order: appends to the table's b-tree
+            if view in self._same:
+                if new and self._unchanged(view, changes):
+                    continue
+                self._diverged(view)
             statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
             start = 0
             for end in _steps(len(row) for _, row in changes):
@@ -595,29 +651,107 @@ class _SQLiteRebuilding(Rebuilding):
                         raise
                 start = end
 
+    def _unchanged(self, view: str, changes: list[tuple[str, bytes]]) -> bool:
+        """Whether these rows (in key order, after every row compared before) are the
+        stored rows from the last key compared up to their last, byte for byte; if so,
+        they count as compared."""
+        last = self._same[view]
+        if last is not None and changes[0][0] <= last:
+            return False  # (out of order: a row written again)
+        lower = "" if last is None else "key > ? AND "
+        with self._store._lock:
+            stored = self._store._db.execute(
+                f"SELECT key, state FROM {table(view)} WHERE {lower}key <= ? ORDER BY key",
+                (changes[-1][0],) if last is None else (last, changes[-1][0]),
+            ).fetchall()
+        if stored != changes:
+            return False
+        self._same[view] = changes[-1][0]
+        return True
+
+    def _diverged(self, view: str) -> None:
+        """``view`` differs from the stored one: copy the rows found the same so far
+        aside (a range of keys a transaction, as ``_drop_in_steps`` empties), and write
+        every later row."""
+        last = self._same.pop(view)
+        if last is None:
+            return
+        with self._store._lock:
+            found = self._store._db.execute(
+                f"SELECT key, coalesce(length(state), 0) FROM {table(view)} "
+                "WHERE key <= ? ORDER BY key",
+                (last,),
+            ).fetchall()
+        start = ""
+        for end in _steps(size for _, size in found):
+            end_key = found[end - 1][0]
+            with self._store._lock:
+                db = self._store._db
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    db.execute(
+                        f"INSERT INTO {aside(view, self._token)} (key, state) "
+                        f"SELECT key, state FROM {table(view)} "
+                        "WHERE key > ? AND key <= ? ORDER BY key",
+                        (start, end_key),
+                    )
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+            start = end_key
+
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        if view in self._same:  # (rows compared, not written: copied aside first)
+            self._diverged(view)
         return self._store._read(aside(view, self._token), keys)
 
     def finish(self, position: int, *, expect: int | None = None) -> None:
         """Swap the new tables in by renaming (the old ones renamed away, not dropped:
         dropping a large table holds the write lock for as long as it has pages), then
         empty the old ones a short transaction at a time and drop them."""
+        self._swap(position, expect)
+        for view in self.views:
+            self._store._drop_in_steps(retired(view, self._token))
+
+    def _swap(self, position: int, expect: int | None) -> None:
+        """The swap's transaction (see ``finish``), again after copying aside a view found
+        unlike the stored one at the last moment."""
+        while True:
+            differs = self._swapped(position, expect)
+            if differs is None:
+                return
+            self._diverged(differs)
+
+    def _swapped(self, position: int, expect: int | None) -> str | None:
+        """One attempt at the swap's transaction: None, done; else, nothing done, the name
+        of a view kept so far that another runner wrote meanwhile or that has stored rows
+        no new row matched (to copy aside first)."""
         with self._store._lock:
             db = self._store._db
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
             db.execute("BEGIN IMMEDIATE")
             try:
-                if expect is not None:
-                    (now,) = db.execute(
-                        f"SELECT position FROM {TRACKING} WHERE name = 'oneplan'"
-                    ).fetchone()
-                    if now != expect:
-                        raise PositionMoved
-                existing = {
-                    name
-                    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-                }
+                (now,) = db.execute(
+                    f"SELECT position FROM {TRACKING} WHERE name = 'oneplan'"
+                ).fetchone()
+                if expect is not None and now != expect:
+                    raise PositionMoved
+                writes = _writes(db, self._same) if self._same else {}
+                existing = {name for (name,) in names_of(db)}
                 for view in self.views:
+                    if view in self._same:
+                        last = self._same[view]
+                        beyond = db.execute(
+                            f"SELECT 1 FROM {table(view)} WHERE key > ? LIMIT 1", (last or "",)
+                        ).fetchall()
+                        written = writes.get(view) != self._writes.get(view)
+                        if beyond or written:  # (not the same, or no longer)
+                            db.execute("ROLLBACK")
+                            return view
+                        # every stored row compared the same (or none, and none made): kept
+                        db.execute(f"DROP TABLE {aside(view, self._token)}")
+                        continue
                     if table(view) in existing:
                         db.execute(
                             f"ALTER TABLE {table(view)} RENAME TO {retired(view, self._token)}"
@@ -629,10 +763,10 @@ class _SQLiteRebuilding(Rebuilding):
                 )
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-        for view in self.views:
-            self._store._drop_in_steps(retired(view, self._token))
+        return None
 
     def abort(self) -> None:
         with self._store._lock:
