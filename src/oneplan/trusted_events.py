@@ -561,19 +561,26 @@ def _event_decoder(cls: type[Any]) -> EventDecoder:
     fields = _event_fields(cls)
     code = _Code()
     code.scope["cls"] = cls
-    lines = [
-        "def decode(value, originator_id, originator_version):",
+    lines = _event_source("value", [], _fields_dict(fields, code))
+    code.run("\n".join(lines), f"decoder of {cls.__qualname__}")
+    return typing.cast(EventDecoder, code.scope["decode"])
+
+
+def _event_source(argument: str, first: list[str], fields: list[str]) -> list[str]:
+    """The lines of an event decoder ``decode(<argument>, originator_id,
+    originator_version)``: ``first``, then the event built from the dict display
+    ``fields`` (the position first, as the dataclass and pydantic order the fields)."""
+    return [
+        f"def decode({argument}, originator_id, originator_version):",
+        *first,
         "    d = {",
-        # The position first, as the dataclass (and pydantic) order the fields.
         "        'originator_id': originator_id, 'originator_version': originator_version,",
-        *_fields_dict(fields, code),
+        *fields,
         "    }",
         "    e = _new(cls)",
         "    _set(e, '__dict__', d)",
         "    return e",
     ]
-    code.run("\n".join(lines), f"decoder of {cls.__qualname__}")
-    return typing.cast(EventDecoder, code.scope["decode"])
 
 
 _FAST_DECODERS: dict[tuple[type[Any], str], FastEventDecoder | None] = {}
@@ -612,18 +619,14 @@ def _fast_event_decoder(cls: type[Any], sealed: str) -> FastEventDecoder | None:
     if read is None:
         return None
     code.scope["read"] = read
-    lines = [
-        "def decode(data, originator_id, originator_version):",
-        "    s = read(data)",
-        "    if s.sealed__ is not UNSET or (1 if s.version__ is UNSET else s.version__) != CV:",
-        "        return None",
-        "    d = {",
-        "        'originator_id': originator_id, 'originator_version': originator_version,",
-        *built,
-        "    }",
-        "    e = _new(cls)",
-        "    _set(e, '__dict__', d)",
-        "    return e",
-    ]
+    lines = _event_source(
+        "data",
+        [
+            "    s = read(data)",
+            "    if s.sealed__ is not UNSET or (1 if s.version__ is UNSET else s.version__) != CV:",
+            "        return None",
+        ],
+        built,
+    )
     code.run("\n".join(lines), f"fast decoder of {cls.__qualname__}")
     return typing.cast(FastEventDecoder, code.scope["decode"])
