@@ -178,8 +178,9 @@ def test_a_view_another_runner_wrote_during_a_rebuild_is_copied_aside_and_swappe
     sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A view is kept only if its table still holds what was compared: one another
-    runner committed rows of while the rebuild ran is copied aside and swapped (the
-    others are kept), and the position is the rebuild's."""
+    runner committed rows of while the rebuild ran is written aside from the rebuild's
+    own rows (never copied from the stored table, which now holds the other runner's
+    row) and swapped; the others are kept, and the position is the rebuild's."""
     with OnePlan.open(sqlite_url, clock=clock) as app:
         run_demo(app, quiet)
         app.views.catch_up()
@@ -188,10 +189,10 @@ def test_a_view_another_runner_wrote_during_a_rebuild_is_copied_aside_and_swappe
         calls: list[int] = []
 
         def meanwhile(self: Any, *args: Any, **kwargs: Any) -> None:
-            if not calls:  # another runner's commit, of one citizen row as it was
+            if not calls:  # another runner's commit of one citizen row (other bytes)
                 key = next(iter(caught_up["citizen"]))
                 app.views.store.commit(
-                    {("citizen", key): caught_up["citizen"][key]},
+                    {("citizen", key): b'{"written":"meanwhile"}'},
                     from_position=position,
                     to_position=position,
                 )
@@ -207,4 +208,24 @@ def test_a_view_another_runner_wrote_during_a_rebuild_is_copied_aside_and_swappe
         assert renamed == {"oneplan_view_citizen"}
         assert stored(app.views) == caught_up
         assert _position(app) == position
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+
+
+def test_rows_compared_are_held_only_up_to_keep_bytes(
+    sqlite_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond ``keep_bytes`` of rows held, views are written aside after all (memory
+    stays bounded); the views are the same either way."""
+    monkeypatch.setattr(stores._SQLiteRebuilding, "keep_bytes", 1)
+    with OnePlan.open(sqlite_url, clock=clock) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        caught_up = stored(app.views)
+        seen = _statements(app)
+
+        app.views.rebuild()
+
+        renamed = {sql.split()[2] for sql in seen if "RENAME" in sql and "retired" in sql}
+        assert renamed == {f"oneplan_view_{view}" for view, rows in caught_up.items() if rows}
+        assert stored(app.views) == caught_up
         assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []

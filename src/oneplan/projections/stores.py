@@ -569,15 +569,20 @@ class _SQLiteRebuilding(Rebuilding):
     order, each chunk is compared with the stored rows of the same keys; as long as they
     are the same bytes (and no stored row lies between them) nothing is written, and a
     view whose every row was the same keeps its table: nothing aside, nothing renamed,
-    nothing to empty (a rebuild that confirms the views writes no row). At the first
-    difference, the rows found the same so far are copied aside (in steps) and the rest
-    written as above. A view is kept only if no other runner wrote its table while the
-    rebuild ran (``WRITTEN``, checked in the swap's transaction): else it is copied
-    aside and swapped as the others. A kept view is right at the rebuild's position:
+    nothing to empty (a rebuild that confirms the views writes no row). The rows
+    compared are held (their bytes, as the rebuild made them) until the view is kept or
+    differs: at the first difference they are written aside and the rest as above, and
+    so are they when more than ``keep_bytes`` are held (memory stays bounded). A view is
+    kept only if no other runner wrote its table while the rebuild ran (``WRITTEN``,
+    checked in the swap's transaction): else its rows held are written aside and it is
+    swapped as the others (never copied from the stored table, which that runner may
+    have changed since the comparison). A kept view is right at the rebuild's position:
     the events other runners folded meanwhile did not change it (they would have
     written it), so folding them again after the swap leaves it as it is."""
 
     keep_unchanged: ClassVar[bool] = True
+    keep_bytes: ClassVar[int] = 256 * 2**20
+    """At most about this many bytes of rows compared are held, over every view."""
 
     def __init__(
         self, store: SQLiteViewStore, versions: Mapping[str, int], views: Iterable[str] | None
@@ -612,13 +617,15 @@ class _SQLiteRebuilding(Rebuilding):
             # no sync per write; ``finish`` syncs them with its own commit.
             (self._synchronous,) = db.execute("PRAGMA synchronous").fetchone()
             db.execute("PRAGMA synchronous = NORMAL")
-        self._same: dict[str, str | None] = (
-            {view: None for view in self.views if table(view) in stored}
+        self._same: dict[str, list[tuple[str, bytes]]] = (
+            {view: [] for view in self.views if table(view) in stored}
             if self.keep_unchanged
             else {}
         )
-        """The views still found the same as stored, each with the last key compared
-        (None: none yet); a view not here is written aside."""
+        """The views still found the same as stored, each with the rows compared so far
+        (in key order, the bytes the rebuild made); a view not here is written aside."""
+        self._held = 0
+        """The bytes of rows held in ``_same``."""
         for name in retiring:
             store._drop_in_steps(name)
 
@@ -635,27 +642,33 @@ class _SQLiteRebuilding(Rebuilding):
             changes.sort()  # in key order: appends to the table's b-tree
             if view in self._same:
                 if new and self._unchanged(view, changes):
+                    while self._held > self.keep_bytes:  # (the view holding most goes)
+                        self._diverged(max(self._same, key=lambda v: len(self._same[v])))
                     continue
                 self._diverged(view)
-            statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
-            start = 0
-            for end in _steps(len(row) for _, row in changes):
-                with self._store._lock:
-                    db = self._store._db
-                    db.execute("BEGIN IMMEDIATE")
-                    try:
-                        db.executemany(statement, changes[start:end])
-                        db.execute("COMMIT")
-                    except BaseException:
-                        db.execute("ROLLBACK")
-                        raise
-                start = end
+            self._write(view, changes, verb)
+
+    def _write(self, view: str, changes: list[tuple[str, bytes]], verb: str = "INSERT") -> None:
+        statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
+        start = 0
+        for end in _steps(len(row) for _, row in changes):
+            with self._store._lock:
+                db = self._store._db
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    db.executemany(statement, changes[start:end])
+                    db.execute("COMMIT")
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+            start = end
 
     def _unchanged(self, view: str, changes: list[tuple[str, bytes]]) -> bool:
         """Whether these rows (in key order, after every row compared before) are the
         stored rows from the last key compared up to their last, byte for byte; if so,
-        they count as compared."""
-        last = self._same[view]
+        they are held as compared."""
+        held = self._same[view]
+        last = held[-1][0] if held else None
         if last is not None and changes[0][0] <= last:
             return False  # (out of order: a row written again)
         lower = "" if last is None else "key > ? AND "
@@ -666,43 +679,19 @@ class _SQLiteRebuilding(Rebuilding):
             ).fetchall()
         if stored != changes:
             return False
-        self._same[view] = changes[-1][0]
+        held += changes
+        self._held += sum(len(row) for _, row in changes)
         return True
 
     def _diverged(self, view: str) -> None:
-        """``view`` differs from the stored one: copy the rows found the same so far
-        aside (a range of keys a transaction, as ``_drop_in_steps`` empties), and write
-        every later row."""
-        last = self._same.pop(view)
-        if last is None:
-            return
-        with self._store._lock:
-            found = self._store._db.execute(
-                f"SELECT key, coalesce(length(state), 0) FROM {table(view)} "
-                "WHERE key <= ? ORDER BY key",
-                (last,),
-            ).fetchall()
-        start = ""
-        for end in _steps(size for _, size in found):
-            end_key = found[end - 1][0]
-            with self._store._lock:
-                db = self._store._db
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    db.execute(
-                        f"INSERT INTO {aside(view, self._token)} (key, state) "
-                        f"SELECT key, state FROM {table(view)} "
-                        "WHERE key > ? AND key <= ? ORDER BY key",
-                        (start, end_key),
-                    )
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
-            start = end_key
+        """``view`` is to be written aside after all: the rows held for it first."""
+        held = self._same.pop(view)
+        self._held -= sum(len(row) for _, row in held)
+        if held:
+            self._write(view, held)
 
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
-        if view in self._same:  # (rows compared, not written: copied aside first)
+        if view in self._same:  # (rows compared, held: written aside first)
             self._diverged(view)
         return self._store._read(aside(view, self._token), keys)
 
@@ -715,7 +704,7 @@ class _SQLiteRebuilding(Rebuilding):
             self._store._drop_in_steps(retired(view, self._token))
 
     def _swap(self, position: int, expect: int | None) -> None:
-        """The swap's transaction (see ``finish``), again after copying aside a view found
+        """The swap's transaction (see ``finish``), again after writing aside a view found
         unlike the stored one at the last moment."""
         while True:
             differs = self._swapped(position, expect)
@@ -726,7 +715,7 @@ class _SQLiteRebuilding(Rebuilding):
     def _swapped(self, position: int, expect: int | None) -> str | None:
         """One attempt at the swap's transaction: None, done; else, nothing done, the name
         of a view kept so far that another runner wrote meanwhile or that has stored rows
-        no new row matched (to copy aside first)."""
+        no new row matched (to write aside first)."""
         with self._store._lock:
             db = self._store._db
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
@@ -741,9 +730,10 @@ class _SQLiteRebuilding(Rebuilding):
                 existing = {name for (name,) in names_of(db)}
                 for view in self.views:
                     if view in self._same:
-                        last = self._same[view]
+                        held = self._same[view]
                         beyond = db.execute(
-                            f"SELECT 1 FROM {table(view)} WHERE key > ? LIMIT 1", (last or "",)
+                            f"SELECT 1 FROM {table(view)} WHERE key > ? LIMIT 1",
+                            (held[-1][0] if held else "",),
                         ).fetchall()
                         written = writes.get(view) != self._writes.get(view)
                         if beyond or written:  # (not the same, or no longer)
