@@ -374,21 +374,22 @@ def _struct_decoder(name: str, struct: list[tuple[Any, ...]]) -> Callable[[Any],
 _MODEL_DECODERS: dict[type[Any], tuple[Convert, Convert]] = {}
 
 
-def model_decoder(cls: type[BaseModel]) -> Convert:
-    """The decoder of stored value objects of ``cls`` (as Python values), made once."""
+def _decoders_of(cls: type[BaseModel]) -> tuple[Convert, Convert]:
     found = _MODEL_DECODERS.get(cls)
     if found is None:
         found = _MODEL_DECODERS[cls] = _model_decoders(cls)
-    return found[0]
+    return found
+
+
+def model_decoder(cls: type[BaseModel]) -> Convert:
+    """The decoder of stored value objects of ``cls`` (as Python values), made once."""
+    return _decoders_of(cls)[0]
 
 
 def raw_decoder(cls: type[BaseModel]) -> Convert:
     """The decoder of stored value objects of ``cls`` from their JSON as stored (bytes),
     made once."""
-    found = _MODEL_DECODERS.get(cls)
-    if found is None:
-        found = _MODEL_DECODERS[cls] = _model_decoders(cls)
-    return found[1]
+    return _decoders_of(cls)[1]
 
 
 def _model_decoders(cls: type[BaseModel]) -> tuple[Convert, Convert]:

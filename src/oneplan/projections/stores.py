@@ -642,7 +642,7 @@ class _SQLiteRebuilding(Rebuilding):
             changes.sort()  # in key order: appends to the table's b-tree
             if view in self._same:
                 if new and self._unchanged(view, changes):
-                    while self._held > self.keep_bytes:  # (the view holding most goes)
+                    while self._held > self.keep_bytes:  # (the one of most rows first)
                         self._diverged(max(self._same, key=lambda v: len(self._same[v])))
                     continue
                 self._diverged(view)
