@@ -692,8 +692,37 @@ def build_in_child(url: str, citizens: int, epc: int, label: str) -> dict[str, A
 # --- storage -------------------------------------------------------------------------
 
 
+KEY_VARIABLES = (
+    "ONEPLAN_AUDIT_KEY",
+    "ONEPLAN_MASTER_KEY",
+    "ONEPLAN_CPR_KEY",
+    "ONEPLAN_ANCHOR_SIGNING_KEY",
+    "ONEPLAN_KEY_FILE",
+)
+
+
+def use_keys(on: bool) -> None:
+    """Keys on (``--keys``): the bench's own fixed keys in the environment, so every
+    personal field of the log and of the view rows is sealed, as in production, and the
+    cached log opens again in a later run; off: no key at all, whatever the caller's
+    environment holds. Spawned children inherit the environment."""
+    import base64
+    import hashlib
+
+    for name in KEY_VARIABLES:
+        os.environ.pop(name, None)
+    if on:
+        for name in KEY_VARIABLES[:4]:
+            digest = hashlib.sha256(f"oneplan bench_rebuild {name}".encode()).digest()
+            os.environ[name] = base64.b64encode(digest).decode()
+
+
+def keys_on() -> bool:
+    return "ONEPLAN_MASTER_KEY" in os.environ
+
+
 def cache_key(citizens: int, epc: int) -> str:
-    return f"c{citizens}_e{epc}_w{WORKLOAD_VERSION}"
+    return f"c{citizens}_e{epc}_w{WORKLOAD_VERSION}" + ("_keys" if keys_on() else "")
 
 
 class Log:
@@ -862,7 +891,8 @@ def rebuild_rewriting(app: OnePlan) -> int:
     ``keep_unchanged``; the bench's rebuilds find them all unchanged). 0 where the code
     keeps none."""
     keeping = _keeping_class()
-    if keeping is None or "sqlite" not in type(app.views.store).__name__.lower():
+    store = getattr(app.views.store, "inner", app.views.store)  # (beneath the sealing)
+    if keeping is None or "sqlite" not in type(store).__name__.lower():
         return 0
     keeping.keep_unchanged = False
     try:
@@ -1319,7 +1349,8 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
     table = Table(
         title=(
             f"projection rebuild vs bare read-and-map: {args.citizens:,} citizens, "
-            f"median of {args.rounds} rounds"
+            f"median of {args.rounds} rounds, "
+            + ("keys on (every personal field sealed)" if args.keys else "no keys")
         )
     )
     for col, just in [
@@ -1582,6 +1613,12 @@ def main(argv: list[str] | None = None) -> int:
         "`oneplan simulate`; keys from the environment): read-and-map and rebuild, "
         "each in a fresh process, --rounds times",
     )
+    parser.add_argument(
+        "--keys",
+        action="store_true",
+        help="every personal field sealed, as in production (the bench's own fixed keys; "
+        "a log of its own); without it no key is used, whatever the environment holds",
+    )
     args = parser.parse_args(argv)
     if args.log:
         found = bench_existing(args.log, args.rounds)
@@ -1599,6 +1636,7 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.json, "w") as f:
                 json.dump({**found, "oneplan_source": code_fingerprint()}, f, indent=2)
         return 0
+    use_keys(args.keys)
     kinds = [k.strip() for k in args.storage.split(",") if k.strip()]
     for k in kinds:
         if k not in STORAGES:
@@ -1642,6 +1680,7 @@ def main(argv: list[str] | None = None) -> int:
             "page": PAGE,
             "python": sys.version.split()[0],
             "workload_version": WORKLOAD_VERSION,
+            "keys": args.keys,
             "oneplan_source": code,
             "storages": results,
             "profile": profile,

@@ -9,16 +9,23 @@ from typing import Any
 
 import pytest
 
-from oneplan import OnePlan
+from oneplan import Keys, OnePlan
 from oneplan.demo import run_demo
-from oneplan.projections import stores
+from oneplan.projections import VIEWS, stores
+from oneplan.projections.sealed_rows import MAGIC, SealedViewStore
 from oneplan.projections.stores import ASIDE, RETIRED
 from tests.conftest import FixedClock
 from tests.projections.test_rebuild import quiet, stored
 
 
+def _db(app: OnePlan) -> Any:
+    """The view store's SQLite connection (beneath the sealing, with keys)."""
+    store: Any = app.views.store
+    return getattr(store, "inner", store)._db
+
+
 def _tables(app: OnePlan) -> list[str]:
-    db: Any = app.views.store._db  # type: ignore[attr-defined]
+    db = _db(app)
     return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
 
@@ -120,8 +127,7 @@ def test_old_tables_a_dead_rebuild_left_retired_are_dropped_by_the_next(
 def _statements(app: OnePlan) -> list[str]:
     """Every statement the view store's connection runs from now on."""
     seen: list[str] = []
-    db: Any = app.views.store._db  # type: ignore[attr-defined]
-    db.set_trace_callback(seen.append)
+    _db(app).set_trace_callback(seen.append)
     return seen
 
 
@@ -227,5 +233,71 @@ def test_rows_compared_are_held_only_up_to_keep_bytes(
 
         renamed = {sql.split()[2] for sql in seen if "RENAME" in sql and "retired" in sql}
         assert renamed == {f"oneplan_view_{view}" for view, rows in caught_up.items() if rows}
+        assert stored(app.views) == caught_up
+        assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []
+
+
+def _sealed_rows(store: SealedViewStore) -> dict[str, dict[str, bytes]]:
+    """Every row of every view as stored: sealed where it holds personal data."""
+    db = store.inner._db  # type: ignore[attr-defined]
+    return {
+        view: dict(db.execute(f"SELECT key, state FROM {stores.table(view)}"))
+        for view in ("route", *(p.name for p in VIEWS))
+    }
+
+
+def test_with_keys_a_rebuild_keeps_the_sealed_rows_it_finds_unchanged(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    """Sealed rows are sealed afresh (new random keys) each time they are written, so
+    their bytes never compare the same: the rebuild compares what they hold, and keeps
+    a view whose every row holds what it made, sealed under the keys it would use."""
+    with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        store = app.views.store
+        assert isinstance(store, SealedViewStore)
+        caught_up, sealed = stored(app.views), _sealed_rows(store)
+        assert any(row.startswith(MAGIC) for row in sealed["citizen"].values())
+        seen = _statements(app)
+
+        app.views.rebuild()
+
+        assert not [sql for sql in seen if sql.startswith("INSERT INTO " + ASIDE)]
+        assert not [sql for sql in seen if "RENAME" in sql]
+        assert _sealed_rows(store) == sealed  # the very bytes, not sealed again
+        assert stored(app.views) == caught_up
+
+
+def test_with_keys_a_sealed_row_that_holds_other_data_is_rewritten(
+    sqlite_url: str, clock: FixedClock
+) -> None:
+    """A row sealed properly (it opens) but holding other bytes than the log gives is
+    rewritten, and its view swapped; a row stored in the clear where it would now be
+    sealed is sealed (its view swapped too); the others are kept as they are."""
+    with OnePlan.open(sqlite_url, clock=clock, keys=Keys.generate()) as app:
+        run_demo(app, quiet)
+        app.views.catch_up()
+        store = app.views.store
+        assert isinstance(store, SealedViewStore)
+        caught_up, position = stored(app.views), _position(app)
+        citizen = next(iter(caught_up["citizen"]))
+        journey = next(iter(caught_up["journey"]))
+        other = store.rows.seal("citizen", citizen, b'{"name":"someone else"}')
+        store.inner.commit(
+            {("citizen", citizen): other, ("journey", journey): caught_up["journey"][journey]},
+            from_position=position,
+            to_position=position,
+        )
+        before = _sealed_rows(store)
+        seen = _statements(app)
+
+        app.views.rebuild()
+
+        renamed = {sql.split()[2] for sql in seen if "RENAME" in sql and "retired" in sql}
+        assert renamed == {"oneplan_view_citizen", "oneplan_view_journey"}
+        after = _sealed_rows(store)
+        assert after["journey"][journey].startswith(MAGIC)
+        assert after["plan"] == before["plan"]
         assert stored(app.views) == caught_up
         assert [t for t in _tables(app) if t.startswith((ASIDE, RETIRED))] == []

@@ -34,6 +34,12 @@ A row sealed under a key destroyed since (a row the erasure should have rewritte
 after a crash between the two steps) reads as *absent*: never garbage, never an error
 that breaks a read of other rows. Rows written before sealing was on (JSON, which never
 begins with ``MAGIC``) read as they are; the next rebuild (``oneplan replay``) seals them.
+
+**Rebuilds.** A row is sealed afresh each time it is written, so a rebuild cannot tell a
+row unchanged by its bytes: where the store's rebuild seals rows itself
+(``Rebuilding.seals_with``: SQLite), it compares what the stored row holds
+(``RowSealer.holds``) and keeps a view whose every row holds what the rebuild made,
+sealed under the keys it would use now.
 """
 
 from __future__ import annotations
@@ -137,26 +143,36 @@ class RowSealer:
 
     # --- sealing ---------------------------------------------------------------------
 
-    def seal(self, view: str, key: str, row: bytes) -> bytes:
-        """``row`` sealed under every live key of its subjects (as it is: none)."""
-        keys: list[tuple[str, AESGCM]] = []
+    def _keys(self, view: str, key: str, row: bytes) -> tuple[bytes, list[AESGCM]]:
+        """The header a row of ``view`` holding ``row`` is sealed with now (empty: it is
+        written as it is) and the data keys it names, each live key of its subjects."""
+        ids: list[str] = []
+        ciphers: list[AESGCM] = []
         for subject, retention_class in self.row_subjects(view, key, row):
             found = self.sealer.subject_key(subject, retention_class)
-            if found is not None and all(found[0] != k for k, _ in keys):
-                keys.append(found)
-        if not keys:
-            return row
+            if found is not None and found[0] not in ids:
+                ids.append(found[0])
+                ciphers.append(found[1])
+        if not ids:
+            return b"", ciphers
         header = bytearray(MAGIC)
-        header.append(len(keys))
-        for key_id, _ in keys:
+        header.append(len(ids))
+        for key_id in ids:
             encoded = key_id.encode()
             header.append(len(encoded))
             header += encoded
-        ad = self._ad(view, key, bytes(header))
+        return bytes(header), ciphers
+
+    def seal(self, view: str, key: str, row: bytes) -> bytes:
+        """``row`` sealed under every live key of its subjects (as it is: none)."""
+        header, ciphers = self._keys(view, key, row)
+        if not ciphers:
+            return row
+        ad = self._ad(view, key, header)
         row_key = rest = os.urandom(_KEY)
         shares = bytearray()
-        for n, (_, cipher) in enumerate(keys):
-            if n < len(keys) - 1:  # random shares, and the last one makes up the row key
+        for n, cipher in enumerate(ciphers):
+            if n < len(ciphers) - 1:  # random shares, and the last one makes up the row key
                 share = os.urandom(_KEY)
                 rest = _xor(rest, share)
             else:
@@ -164,7 +180,27 @@ class RowSealer:
             nonce = os.urandom(_NONCE)
             shares += nonce + cipher.encrypt(nonce, share, ad + b"|share|%d" % n)
         nonce = os.urandom(_NONCE)
-        return bytes(header) + bytes(shares) + nonce + AESGCM(row_key).encrypt(nonce, row, ad)
+        return header + bytes(shares) + nonce + AESGCM(row_key).encrypt(nonce, row, ad)
+
+    def holds(self, view: str, key: str, stored: bytes, row: bytes) -> bool:
+        """Whether the stored row ``stored`` is as good as ``row`` sealed afresh: it
+        opens to the same bytes and is sealed under the very keys ``row`` would be now
+        (a row stored in the clear before sealing was on, or under a key since replaced,
+        is not: it is sealed again). A rebuild compares rows so, to keep what it finds
+        unchanged (``Rebuilding.seals_with``)."""
+        header, ciphers = self._keys(view, key, row)
+        if not ciphers:
+            return stored == row
+        if (
+            not stored.startswith(header)
+            or len(stored)
+            != len(header) + len(ciphers) * (_NONCE + _KEY + 16) + _NONCE + len(row) + 16
+        ):
+            return False
+        try:
+            return self.open(view, key, stored) == row
+        except CiphertextRejected:
+            return False
 
     def open(self, view: str, key: str, row: bytes) -> bytes | None:
         """The row's bytes (a row never sealed: as it is); None when a key it was sealed
@@ -282,12 +318,18 @@ class SealedViewStore(ViewStore):
 
 
 class _SealedRebuilding(Rebuilding):
+    """A rebuild of sealed views: rows are sealed before they are written aside, by the
+    wrapped rebuild itself where it can (``Rebuilding.seals_with``: the SQLite store then
+    compares a row with the stored one by what it holds, and keeps a view found
+    unchanged), else here."""
+
     def __init__(self, inner: Rebuilding, rows: RowSealer) -> None:
         self.inner = inner
         self.rows = rows
+        self._inner_seals = inner.seals_with(rows)
 
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
-        self.inner.write(self.rows.seal_rows(rows), new=new)
+        self.inner.write(rows if self._inner_seals else self.rows.seal_rows(rows), new=new)
 
     def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self.rows.open_rows(view, self.inner.read(view, keys))

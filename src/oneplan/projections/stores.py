@@ -16,7 +16,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import orjson
 
@@ -94,6 +94,20 @@ def retired(view: str, token: str) -> str:
     return f"{RETIRED}{token}_{view}"
 
 
+class RowSealing(Protocol):
+    """How a store that wraps another seals its rows (``sealed_rows.RowSealer``): given
+    to a rebuild that can seal rows itself (``Rebuilding.seals_with``)."""
+
+    def seal(self, view: str, key: str, row: bytes) -> bytes:
+        """``row`` as it is to be stored."""
+        ...
+
+    def holds(self, view: str, key: str, stored: bytes, row: bytes) -> bool:
+        """Whether ``stored`` is as good as ``row`` sealed afresh: it holds the same
+        bytes, sealed under the keys ``row`` would be sealed under now."""
+        ...
+
+
 class Rebuilding(ABC):
     """Views being rebuilt aside: rows are written here, out of sight, while the stored
     views and their position stay as they were; ``finish`` puts the new rows in their
@@ -120,6 +134,13 @@ class Rebuilding(ABC):
     @abstractmethod
     def abort(self) -> None:
         """Drop what was written aside; the stored views stay as they were."""
+
+    def seals_with(self, sealing: RowSealing) -> bool:
+        """Whether this rebuild takes rows before sealing and seals them with ``sealing``
+        itself, so it can compare a row with the stored one by what it holds (a row is
+        sealed afresh under new random keys each time, so its bytes never compare the
+        same); False: rows are to be given to ``write`` sealed."""
+        return False
 
 
 class _InMemoryRebuilding(Rebuilding):
@@ -623,7 +644,9 @@ class _SQLiteRebuilding(Rebuilding):
             else {}
         )
         """The views still found the same as stored, each with the rows compared so far
-        (in key order, the bytes the rebuild made); a view not here is written aside."""
+        (in key order, the stored bytes); a view not here is written aside."""
+        self._sealing: RowSealing | None = None
+        """Seals rows before they are written (``seals_with``); None: rows come sealed."""
         self._held = 0
         """The bytes of rows held in ``_same``."""
         for name in retiring:
@@ -646,7 +669,14 @@ class _SQLiteRebuilding(Rebuilding):
                         self._diverged(max(self._same, key=lambda v: len(self._same[v])))
                     continue
                 self._diverged(view)
+            if self._sealing is not None:
+                seal = self._sealing.seal
+                changes = [(key, seal(view, key, row)) for key, row in changes]
             self._write(view, changes, verb)
+
+    def seals_with(self, sealing: RowSealing) -> bool:
+        self._sealing = sealing
+        return True
 
     def _write(self, view: str, changes: list[tuple[str, bytes]], verb: str = "INSERT") -> None:
         statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
@@ -665,8 +695,8 @@ class _SQLiteRebuilding(Rebuilding):
 
     def _unchanged(self, view: str, changes: list[tuple[str, bytes]]) -> bool:
         """Whether these rows (in key order, after every row compared before) are the
-        stored rows from the last key compared up to their last, byte for byte; if so,
-        they are held as compared."""
+        stored rows from the last key compared up to their last, byte for byte (sealed:
+        ``RowSealing.holds``); if so, the stored rows are held as compared."""
         held = self._same[view]
         last = held[-1][0] if held else None
         if last is not None and changes[0][0] <= last:
@@ -677,10 +707,16 @@ class _SQLiteRebuilding(Rebuilding):
                 f"SELECT key, state FROM {table(view)} WHERE {lower}key <= ? ORDER BY key",
                 (changes[-1][0],) if last is None else (last, changes[-1][0]),
             ).fetchall()
-        if stored != changes:
+        if self._sealing is None:
+            if stored != changes:
+                return False
+        elif len(stored) != len(changes) or not all(
+            key == mine and self._sealing.holds(view, key, row, new)
+            for (key, row), (mine, new) in zip(stored, changes, strict=True)
+        ):
             return False
-        held += changes
-        self._held += sum(len(row) for _, row in changes)
+        held += stored
+        self._held += sum(len(row) for _, row in stored)
         return True
 
     def _diverged(self, view: str) -> None:
