@@ -878,21 +878,27 @@ def rebuild(app: OnePlan) -> int:
 
 
 def _keeping_class() -> Any:
-    """SQLite's rebuild aside, where it keeps views found unchanged (None elsewhere)."""
+    """The rebuild aside that keeps views found unchanged (SQLite and PostgreSQL; in
+    code before 7 December 2026, SQLite's alone), or None."""
     from oneplan.projections import stores
 
-    found = getattr(stores, "_SQLiteRebuilding", None)
-    return found if found is not None and hasattr(found, "keep_unchanged") else None
+    for name in ("_KeepingRebuilding", "_SQLiteRebuilding"):
+        found = getattr(stores, name, None)
+        if found is not None and hasattr(found, "keep_unchanged"):
+            return found
+    return None
 
 
 def rebuild_rewriting(app: OnePlan) -> int:
     """The candidate with every row written aside and every old table emptied, as a
-    rebuild whose views all changed does (SQLite keeps a view found unchanged:
+    rebuild whose views all changed does (a view found unchanged is kept:
     ``keep_unchanged``; the bench's rebuilds find them all unchanged). 0 where the code
     keeps none."""
     keeping = _keeping_class()
     store = getattr(app.views.store, "inner", app.views.store)  # (beneath the sealing)
-    if keeping is None or "sqlite" not in type(store).__name__.lower():
+    if keeping is None or (
+        keeping.__name__ == "_SQLiteRebuilding" and "sqlite" not in type(store).__name__.lower()
+    ):
         return 0
     keeping.keep_unchanged = False
     try:
@@ -1408,7 +1414,7 @@ def print_table(results: dict[str, dict[str, Any]], args: argparse.Namespace) ->
     print(
         "CPU s: this process's CPU time (median); by CPU: read-and-map CPU s over rebuild "
         "CPU s (PostgreSQL's own CPU is not counted). rebuild: over the views the last "
-        "rebuild left (SQLite keeps a view it finds unchanged: nothing written); every row "
+        "rebuild left (a view found unchanged is kept: nothing written); every row "
         "rewritten: the same with keep_unchanged off, as a rebuild whose views all changed."
     )
     print(

@@ -15,7 +15,8 @@ Sections (``--only`` / ``--skip``; storages from ``--storage``, default all thre
   events, with and without snapshots (``bench_asof``). Goal: p50 under 5 ms with
   snapshots.
 - ``rebuild``: every view rebuilt against a bare read-and-map of the same log
-  (``bench_rebuild``'s log, passes and child process; SQLite and PostgreSQL).
+  (``bench_rebuild``'s log, passes and child process; SQLite and PostgreSQL), without
+  keys and with keys on (every personal field sealed, as in production).
   Goal: at least 0.5 (issue 17; a step toward 1.0).
 - ``audit``: the audit chain's verification against reading the same rows unchecked,
   and commands with the chain against without (``bench_audit``). Goals: 200,000 events
@@ -48,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import platform
@@ -305,11 +307,15 @@ def section_reads(kinds: list[str], size: Size) -> list[Row]:
     return rows
 
 
-def measure_rebuild(kind: str, citizens: int, rounds: int, keep: bool) -> dict[str, Any]:
+def measure_rebuild(
+    kind: str, citizens: int, rounds: int, keep: bool, keys: bool = False
+) -> dict[str, Any]:
     """In a process of its own: bench_rebuild's log, warm-up and two passes (read-and-map,
-    rebuild), taking turns, each timed by wall and CPU time; on SQLite a third after them,
-    the rebuild with every row rewritten (``bench_rebuild.rebuild_rewriting``)."""
+    rebuild), taking turns, each timed by wall and CPU time; a third after them,
+    the rebuild with every row rewritten (``bench_rebuild.rebuild_rewriting``). ``keys``:
+    every personal field sealed, in events and view rows (``bench_rebuild --keys``)."""
     br = bench_rebuild
+    br.use_keys(keys)
     rebuild_log = br.Log(kind, citizens, br.DEFAULT_EVENTS_PER_CITIZEN, fresh=False, keep=keep)
     app = rebuild_log.open()
     try:
@@ -348,17 +354,22 @@ def measure_rebuild(kind: str, citizens: int, rounds: int, keep: bool) -> dict[s
 
 def section_rebuild(kinds: list[str], size: Size, keep: bool) -> list[Row]:
     rows = []
-    for kind in kinds:
-        log(f"rebuild: {kind}, {size.rebuild_citizens} citizens, {size.rebuild_rounds} rounds")
+    for kind, keys in itertools.product(kinds, (False, True)):
+        sealed = ", keys on" if keys else ""
+        log(
+            f"rebuild: {kind}{sealed}, {size.rebuild_citizens} citizens, "
+            f"{size.rebuild_rounds} rounds"
+        )
         r = bench_rebuild.in_child(
-            measure_rebuild, kind, size.rebuild_citizens, size.rebuild_rounds, keep
+            measure_rebuild, kind, size.rebuild_citizens, size.rebuild_rounds, keep, keys
         )
         base = r["read_and_map"]
         for which, what, note in (
             ("rebuild", "", "bench_rebuild's log and passes; its README explains the figures"),
-            # (SQLite keeps a view it finds unchanged: the same with every row written)
+            # (a view found unchanged is kept: the same with every row written)
             ("rewriting", ", every row rewritten", "as a rebuild whose views all changed"),
         ):
+            what += sealed
             ours = r.get(which)
             if not ours:
                 continue

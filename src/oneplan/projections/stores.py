@@ -16,6 +16,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any, ClassVar, Protocol
 
 import orjson
@@ -443,7 +444,7 @@ class SQLiteViewStore(ViewStore):
                     db.executemany(
                         f"DELETE FROM {name} WHERE key = ?", [(k,) for k, r in changes if r is None]
                     )
-                _mark_written(db, by_view)
+                _mark_written(db, by_view, to_position - from_position)
                 db.execute(
                     f"UPDATE {TRACKING} SET position = ? WHERE name = 'oneplan'", (to_position,)
                 )
@@ -463,7 +464,10 @@ class SQLiteViewStore(ViewStore):
                         "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
                     )
                     db.execute(f"DELETE FROM {table(view)}")
-                _mark_written(db, versions)
+                (position,) = db.execute(
+                    f"SELECT position FROM {TRACKING} WHERE name = 'oneplan'"
+                ).fetchone()
+                _mark_written(db, versions, -position)
                 db.execute(
                     f"UPDATE {TRACKING} SET position = 0, versions = ? WHERE name = 'oneplan'",
                     (orjson.dumps(dict(versions)).decode(),),
@@ -555,22 +559,38 @@ class SQLiteViewStore(ViewStore):
 WRITTEN = "written:"
 """Tracking rows ``written:<view>``: how many commits (and resets) wrote the view's table,
 so that a rebuild can tell which tables another runner changed while it ran."""
+COUNTED = WRITTEN + "*"
+"""The tracking row of how far counting writers moved the position, in all: a commit adds
+what it moved it by, a reset what it took it back by. A rebuild that finds the position
+moved by more (or less) than this since it began knows a writer that does not count (an
+older oneplan's) wrote meanwhile, and keeps no view (``_KeepingRebuilding``)."""
 
 
-def _mark_written(db: sqlite3.Connection, views: Iterable[str]) -> None:
-    """Count one more write of each of ``views`` (in the writer's transaction)."""
+def _marks(views: Iterable[str], moved: int) -> list[tuple[str, int]]:
+    """The tracking rows a write adds to: one more write of each of ``views``, and the
+    position moved by ``moved``."""
+    return [*((WRITTEN + view, 1) for view in views), (COUNTED, moved)]
+
+
+def _mark_written(db: sqlite3.Connection, views: Iterable[str], moved: int) -> None:
+    """Count a write of ``views`` that moves the position by ``moved`` (in the writer's
+    transaction)."""
     db.executemany(
-        f"INSERT INTO {TRACKING} (name, position, versions) VALUES (?, 1, '') "
-        "ON CONFLICT (name) DO UPDATE SET position = position + 1",
-        [(WRITTEN + view,) for view in views],
+        f"INSERT INTO {TRACKING} (name, position, versions) VALUES (?, ?, '') "
+        "ON CONFLICT (name) DO UPDATE SET position = position + excluded.position",
+        _marks(views, moved),
     )
 
 
-def _writes(db: sqlite3.Connection, views: Iterable[str]) -> dict[str, int]:
-    """How many times each of ``views`` was written (``_mark_written``)."""
-    wanted = {WRITTEN + view: view for view in views}
-    found = db.execute(f"SELECT name, position FROM {TRACKING} WHERE name LIKE 'written:%'")
-    return {wanted[name]: count for name, count in found.fetchall() if name in wanted}
+def _counts(found: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """The counts of the tracking rows ``written:...``, by view (``*``: ``COUNTED``)."""
+    return {name[len(WRITTEN) :]: count for name, count in found if name.startswith(WRITTEN)}
+
+
+def _writes(db: sqlite3.Connection) -> dict[str, int]:
+    """How many times each view was written, and how far counting writers moved the
+    position (``_mark_written``)."""
+    return _counts(db.execute(f"SELECT name, position FROM {TRACKING} WHERE name LIKE 'written:%'"))
 
 
 def names_of(db: sqlite3.Connection) -> list[tuple[str]]:
@@ -578,32 +598,140 @@ def names_of(db: sqlite3.Connection) -> list[tuple[str]]:
     return db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
 
 
-class _SQLiteRebuilding(Rebuilding):
-    """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), at most
-    ``TRANSACTION_ROWS`` and about ``TRANSACTION_BYTES`` a transaction (commands writing
-    events to the same file wait only that long); ``finish`` renames the old tables away
-    and the new ones into their place in one short transaction, then empties and drops
-    the old ones in steps.
-    Tables left aside by a rebuild that died are dropped when the next one begins.
+class _KeepingRebuilding(Rebuilding):
+    """A rebuild aside that keeps a view it finds unchanged (``keep_unchanged``).
 
-    **A view found unchanged is kept** (``keep_unchanged``): while the rows come in key
-    order, each chunk is compared with the stored rows of the same keys; as long as they
-    are the same bytes (and no stored row lies between them) nothing is written, and a
-    view whose every row was the same keeps its table: nothing aside, nothing renamed,
-    nothing to empty (a rebuild that confirms the views writes no row). The rows
-    compared are held (their bytes, as the rebuild made them) until the view is kept or
-    differs: at the first difference they are written aside and the rest as above, and
-    so are they when more than ``keep_bytes`` are held (memory stays bounded). A view is
-    kept only if no other runner wrote its table while the rebuild ran (``WRITTEN``,
-    checked in the swap's transaction): else its rows held are written aside and it is
-    swapped as the others (never copied from the stored table, which that runner may
-    have changed since the comparison). A kept view is right at the rebuild's position:
-    the events other runners folded meanwhile did not change it (they would have
-    written it), so folding them again after the swap leaves it as it is."""
+    While the rows come in key order, each chunk is compared with the stored rows of the
+    same keys; as long as they are the same (the same bytes, or, for sealed rows, the
+    same bytes sealed under the keys the rebuild would use: ``seals_with``) and no stored
+    row lies between them, nothing is written, and a view whose every row was the same
+    keeps its table: nothing aside, nothing renamed, nothing to empty (a rebuild that
+    confirms the views writes no row). The rows compared are held (the stored bytes)
+    until the view is kept or differs: at the first difference they are written aside
+    and the rest after them, and so are they when more than ``keep_bytes`` are held
+    (memory stays bounded).
+
+    A view is kept only if no other runner wrote its table while the rebuild ran
+    (``WRITTEN``: each commit counts the views it writes, in its transaction) and every
+    move of the position meanwhile was counted (``COUNTED``: none by a writer that does
+    not count, such as an older oneplan's), both checked in the swap's transaction;
+    else its rows held are written aside and it is swapped as the others (never copied
+    from the stored table, which that runner may have changed since the comparison). A
+    kept view is right at the rebuild's position: the events other runners folded
+    meanwhile did not change it (they would have written it), so folding them again
+    after the swap leaves it as it is."""
 
     keep_unchanged: ClassVar[bool] = True
     keep_bytes: ClassVar[int] = 256 * 2**20
     """At most about this many bytes of rows compared are held, over every view."""
+    views: tuple[str, ...]
+
+    def _keep(self, stored: AbstractSet[str], position: int, writes: Mapping[str, int]) -> None:
+        """Begin comparing the views whose tables exist (``stored``), at the stored
+        ``position`` and ``writes`` (``_writes``)."""
+        self._same: dict[str, list[tuple[str, bytes]]] = (
+            {view: [] for view in self.views if table(view) in stored}
+            if self.keep_unchanged
+            else {}
+        )
+        """The views still found the same as stored, each with the rows compared so far
+        (in key order, the stored bytes); a view not here is written aside."""
+        self._begun = (position, dict(writes))
+        self._sealing: RowSealing | None = None
+        """Seals rows before they are written (``seals_with``); None: rows come sealed."""
+        self._held = 0
+        """The bytes of rows held in ``_same``."""
+
+    @abstractmethod
+    def _write(self, view: str, changes: list[tuple[str, bytes]], *, new: bool) -> None:
+        """Write rows (as stored) aside; ``new``: none of them is aside yet."""
+
+    @abstractmethod
+    def _stored(self, view: str, after: str | None, last: str) -> list[tuple[str, bytes]]:
+        """The stored rows of ``view`` with keys after ``after`` (None: from the first)
+        up to ``last``, in key order."""
+
+    @abstractmethod
+    def _read_aside(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        """Rows written aside."""
+
+    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+        """Write rows aside (in key order); rows of a view still found the same as stored
+        are compared, not written."""
+        by_view: dict[str, list[tuple[str, bytes]]] = {}
+        for (view, key), row in rows.items():
+            by_view.setdefault(view, []).append((key, row))
+        for view, changes in by_view.items():
+            changes.sort()  # in key order: appends to the table's b-tree
+            if view in self._same:
+                if new and self._unchanged(view, changes):
+                    while self._held > self.keep_bytes:  # (the one of most rows first)
+                        self._diverged(max(self._same, key=lambda v: len(self._same[v])))
+                    continue
+                self._diverged(view)
+            if self._sealing is not None:
+                seal = self._sealing.seal
+                changes = [(key, seal(view, key, row)) for key, row in changes]
+            self._write(view, changes, new=new)
+
+    def seals_with(self, sealing: RowSealing) -> bool:
+        self._sealing = sealing
+        return True
+
+    def _unchanged(self, view: str, changes: list[tuple[str, bytes]]) -> bool:
+        """Whether these rows (in key order, after every row compared before) are the
+        stored rows from the last key compared up to their last, byte for byte (sealed:
+        ``RowSealing.holds``); if so, the stored rows are held as compared."""
+        held = self._same[view]
+        last = held[-1][0] if held else None
+        if last is not None and changes[0][0] <= last:
+            return False  # (out of order: a row written again)
+        stored = self._stored(view, last, changes[-1][0])
+        if self._sealing is None:
+            if stored != changes:
+                return False
+        elif len(stored) != len(changes) or not all(
+            key == mine and self._sealing.holds(view, key, row, new)
+            for (key, row), (mine, new) in zip(stored, changes, strict=True)
+        ):
+            return False
+        held += stored
+        self._held += sum(len(row) for _, row in stored)
+        return True
+
+    def _diverged(self, view: str) -> None:
+        """``view`` is to be written aside after all: the rows held for it first."""
+        held = self._same.pop(view)
+        self._held -= sum(len(row) for _, row in held)
+        if held:
+            self._write(view, held, new=True)
+
+    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+        if view in self._same:  # (rows compared, held: written aside first)
+            self._diverged(view)
+        return self._read_aside(view, keys)
+
+    def _not_kept(self, view: str, position: int, writes: Mapping[str, int], beyond: bool) -> bool:
+        """Whether a view still found the same may not be kept after all, in the swap's
+        transaction (the stored ``position`` and ``writes`` then): a stored row lies
+        ``beyond`` the last compared, another runner wrote it, or a writer that does not
+        count moved the position."""
+        before, written = self._begun
+        uncounted = position - before != writes.get("*", 0) - written.get("*", 0)
+        return beyond or uncounted or writes.get(view) != written.get(view)
+
+    def _last_held(self, view: str) -> str:
+        held = self._same[view]
+        return held[-1][0] if held else ""
+
+
+class _SQLiteRebuilding(_KeepingRebuilding):
+    """Rows written into tables aside (``oneplan_rebuild_<token>_<view>``), at most
+    ``TRANSACTION_ROWS`` and about ``TRANSACTION_BYTES`` a transaction (commands writing
+    events to the same file wait only that long); ``finish`` renames the old tables away
+    and the new ones into their place in one short transaction, then empties and drops
+    the old ones in steps; a view found unchanged keeps its table (``_KeepingRebuilding``).
+    Tables left aside by a rebuild that died are dropped when the next one begins."""
 
     def __init__(
         self, store: SQLiteViewStore, versions: Mapping[str, int], views: Iterable[str] | None
@@ -628,8 +756,10 @@ class _SQLiteRebuilding(Rebuilding):
                         f"CREATE TABLE {aside(view, self._token)} "
                         "(key TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID"
                     )
-                self._writes = _writes(db, self.views)
-                stored = {name for (name,) in names_of(db)}
+                (position,) = db.execute(
+                    f"SELECT position FROM {TRACKING} WHERE name = 'oneplan'"
+                ).fetchone()
+                self._keep({name for (name,) in names_of(db)}, position, _writes(db))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -638,47 +768,14 @@ class _SQLiteRebuilding(Rebuilding):
             # no sync per write; ``finish`` syncs them with its own commit.
             (self._synchronous,) = db.execute("PRAGMA synchronous").fetchone()
             db.execute("PRAGMA synchronous = NORMAL")
-        self._same: dict[str, list[tuple[str, bytes]]] = (
-            {view: [] for view in self.views if table(view) in stored}
-            if self.keep_unchanged
-            else {}
-        )
-        """The views still found the same as stored, each with the rows compared so far
-        (in key order, the stored bytes); a view not here is written aside."""
-        self._sealing: RowSealing | None = None
-        """Seals rows before they are written (``seals_with``); None: rows come sealed."""
-        self._held = 0
-        """The bytes of rows held in ``_same``."""
         for name in retiring:
             store._drop_in_steps(name)
 
-    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
+    def _write(self, view: str, changes: list[tuple[str, bytes]], *, new: bool) -> None:
         """Write rows aside in short transactions (``_steps``), so that a writer of events
         (a command, a reader's access-log entry) waits for the file's write lock only
-        that long, never for the whole chunk; rows of a view still found the same as
-        stored are compared, not written (see the class)."""
-        by_view: dict[str, list[tuple[str, bytes]]] = {}
-        for (view, key), row in rows.items():
-            by_view.setdefault(view, []).append((key, row))
+        that long, never for the whole chunk."""
         verb = "INSERT" if new else "INSERT OR REPLACE"
-        for view, changes in by_view.items():
-            changes.sort()  # in key order: appends to the table's b-tree
-            if view in self._same:
-                if new and self._unchanged(view, changes):
-                    while self._held > self.keep_bytes:  # (the one of most rows first)
-                        self._diverged(max(self._same, key=lambda v: len(self._same[v])))
-                    continue
-                self._diverged(view)
-            if self._sealing is not None:
-                seal = self._sealing.seal
-                changes = [(key, seal(view, key, row)) for key, row in changes]
-            self._write(view, changes, verb)
-
-    def seals_with(self, sealing: RowSealing) -> bool:
-        self._sealing = sealing
-        return True
-
-    def _write(self, view: str, changes: list[tuple[str, bytes]], verb: str = "INSERT") -> None:
         statement = f"{verb} INTO {aside(view, self._token)} (key, state) VALUES (?, ?)"
         start = 0
         for end in _steps(len(row) for _, row in changes):
@@ -693,42 +790,15 @@ class _SQLiteRebuilding(Rebuilding):
                     raise
             start = end
 
-    def _unchanged(self, view: str, changes: list[tuple[str, bytes]]) -> bool:
-        """Whether these rows (in key order, after every row compared before) are the
-        stored rows from the last key compared up to their last, byte for byte (sealed:
-        ``RowSealing.holds``); if so, the stored rows are held as compared."""
-        held = self._same[view]
-        last = held[-1][0] if held else None
-        if last is not None and changes[0][0] <= last:
-            return False  # (out of order: a row written again)
-        lower = "" if last is None else "key > ? AND "
+    def _stored(self, view: str, after: str | None, last: str) -> list[tuple[str, bytes]]:
+        lower = "" if after is None else "key > ? AND "
         with self._store._lock:
-            stored = self._store._db.execute(
+            return self._store._db.execute(
                 f"SELECT key, state FROM {table(view)} WHERE {lower}key <= ? ORDER BY key",
-                (changes[-1][0],) if last is None else (last, changes[-1][0]),
+                (last,) if after is None else (after, last),
             ).fetchall()
-        if self._sealing is None:
-            if stored != changes:
-                return False
-        elif len(stored) != len(changes) or not all(
-            key == mine and self._sealing.holds(view, key, row, new)
-            for (key, row), (mine, new) in zip(stored, changes, strict=True)
-        ):
-            return False
-        held += stored
-        self._held += sum(len(row) for _, row in stored)
-        return True
 
-    def _diverged(self, view: str) -> None:
-        """``view`` is to be written aside after all: the rows held for it first."""
-        held = self._same.pop(view)
-        self._held -= sum(len(row) for _, row in held)
-        if held:
-            self._write(view, held)
-
-    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
-        if view in self._same:  # (rows compared, held: written aside first)
-            self._diverged(view)
+    def _read_aside(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self._store._read(aside(view, self._token), keys)
 
     def finish(self, position: int, *, expect: int | None = None) -> None:
@@ -750,8 +820,8 @@ class _SQLiteRebuilding(Rebuilding):
 
     def _swapped(self, position: int, expect: int | None) -> str | None:
         """One attempt at the swap's transaction: None, done; else, nothing done, the name
-        of a view kept so far that another runner wrote meanwhile or that has stored rows
-        no new row matched (to write aside first)."""
+        of a view kept so far that may not be kept after all (``_not_kept``: to write
+        aside first)."""
         with self._store._lock:
             db = self._store._db
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
@@ -762,17 +832,15 @@ class _SQLiteRebuilding(Rebuilding):
                 ).fetchone()
                 if expect is not None and now != expect:
                     raise PositionMoved
-                writes = _writes(db, self._same) if self._same else {}
+                writes = _writes(db) if self._same else {}
                 existing = {name for (name,) in names_of(db)}
                 for view in self.views:
                     if view in self._same:
-                        held = self._same[view]
                         beyond = db.execute(
                             f"SELECT 1 FROM {table(view)} WHERE key > ? LIMIT 1",
-                            (held[-1][0] if held else "",),
+                            (self._last_held(view),),
                         ).fetchall()
-                        written = writes.get(view) != self._writes.get(view)
-                        if beyond or written:  # (not the same, or no longer)
+                        if self._not_kept(view, now, writes, bool(beyond)):
                             db.execute("ROLLBACK")
                             return view
                         # every stored row compared the same (or none, and none made): kept
@@ -905,20 +973,43 @@ class PostgresViewStore(ViewStore):
                 deletes = [k for k, s in changes if s is None]
                 if deletes:
                     cur.execute(f"DELETE FROM {name} WHERE key = ANY(%s)", (deletes,))
+            self._mark_written(cur, by_view, to_position - from_position)
             cur.execute(
                 f"UPDATE {self._prefix}{TRACKING} SET position = %s WHERE name = 'oneplan'",
                 (to_position,),
             )
         self._db.commit()
 
+    def _mark_written(self, cur: Any, views: Iterable[str], moved: int) -> None:
+        """Count a write of ``views`` that moves the position by ``moved`` (in the
+        writer's transaction; ``WRITTEN``, ``COUNTED``)."""
+        tracking = self._prefix + TRACKING
+        cur.executemany(
+            f"INSERT INTO {tracking} (name, position, versions) VALUES (%s, %s, '') "
+            f"ON CONFLICT (name) DO UPDATE SET position = {tracking}.position + "
+            "excluded.position",
+            _marks(views, moved),
+        )
+
+    def _writes(self) -> dict[str, int]:
+        """How many times each view was written, and how far counting writers moved the
+        position (in the caller's transaction)."""
+        return _counts(
+            self._db.execute(
+                f"SELECT name, position FROM {self._prefix}{TRACKING} "
+                "WHERE starts_with(name, 'written:')"
+            ).fetchall()
+        )
+
     def reset(self, versions: Mapping[str, int]) -> None:
         with self._lock, self._db.transaction():
-            self._db.execute(
-                f"SELECT 1 FROM {self._prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
-            )
+            row = self._db.execute(
+                f"SELECT position FROM {self._prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
+            ).fetchone()
             for view in versions:
                 self._create(view)
                 self._db.execute(f"TRUNCATE {self._prefix}{table(view)}")
+            self._mark_written(self._db.cursor(), versions, -(row[0] if row else 0))
             self._db.execute(
                 f"UPDATE {self._prefix}{TRACKING} SET position = 0, versions = %s "
                 "WHERE name = 'oneplan'",
@@ -964,11 +1055,12 @@ class PostgresViewStore(ViewStore):
         self._db.close()
 
 
-class _PostgresRebuilding(Rebuilding):
+class _PostgresRebuilding(_KeepingRebuilding):
     """Rows copied (binary ``COPY``) into tables aside, each write its own transaction;
     ``finish`` locks the tracking row, drops the old tables and renames the new ones
-    (and their keys) into their place. Tables left aside by a rebuild that died are
-    dropped when the next one begins."""
+    (and their keys) into their place; a view found unchanged keeps its table
+    (``_KeepingRebuilding``). Tables left aside by a rebuild that died are dropped when
+    the next one begins."""
 
     def __init__(
         self, store: PostgresViewStore, versions: Mapping[str, int], views: Iterable[str] | None
@@ -982,70 +1074,108 @@ class _PostgresRebuilding(Rebuilding):
             db = store._db
             db.execute("SELECT pg_advisory_xact_lock(2026112201)")
             schema = store._schema or "public"
-            left = db.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = %s AND starts_with(table_name, %s)",
-                (schema, ASIDE),
-            ).fetchall()
-            for (name,) in left:
-                db.execute(f'DROP TABLE IF EXISTS {prefix}"{name}"')
+            tables = [
+                name
+                for (name,) in db.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                    (schema,),
+                ).fetchall()
+            ]
+            for name in tables:
+                if name.startswith(ASIDE):
+                    db.execute(f'DROP TABLE IF EXISTS {prefix}"{name}"')
             for view in self.views:
                 db.execute(
                     f"CREATE TABLE {prefix}{aside(view, self._token)} "
                     '(key TEXT COLLATE "C" PRIMARY KEY, state BYTEA NOT NULL)'
                 )
+            row = db.execute(
+                f"SELECT position FROM {prefix}{TRACKING} WHERE name = 'oneplan'"
+            ).fetchone()
+            self._keep(set(tables), row[0] if row else 0, store._writes())
         store._db.commit()
 
-    def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
-        by_view: dict[str, list[tuple[str, bytes]]] = {}
-        for (view, key), row in rows.items():
-            by_view.setdefault(view, []).append((key, row))
-        prefix = self._store._prefix
+    def _write(self, view: str, changes: list[tuple[str, bytes]], *, new: bool) -> None:
+        name = self._store._prefix + aside(view, self._token)
         with self._store._lock, self._store._db.transaction():
             cur = self._store._db.cursor()
-            for view, changes in by_view.items():
-                name = prefix + aside(view, self._token)
-                if new:
-                    # Binary: the rows' bytes go as they are (text would send each in hex,
-                    # twice its size, encoded here and parsed by the server).
-                    with cur.copy(f"COPY {name} (key, state) FROM STDIN (FORMAT BINARY)") as copy:
-                        copy.set_types(["text", "bytea"])
-                        for change in changes:
-                            copy.write_row(change)
-                else:
-                    cur.executemany(
-                        f"INSERT INTO {name} (key, state) VALUES (%s, %s) "
-                        "ON CONFLICT (key) DO UPDATE SET state = excluded.state",
-                        changes,
-                    )
+            if new:
+                # Binary: the rows' bytes go as they are (text would send each in hex,
+                # twice its size, encoded here and parsed by the server).
+                with cur.copy(f"COPY {name} (key, state) FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["text", "bytea"])
+                    for change in changes:
+                        copy.write_row(change)
+            else:
+                cur.executemany(
+                    f"INSERT INTO {name} (key, state) VALUES (%s, %s) "
+                    "ON CONFLICT (key) DO UPDATE SET state = excluded.state",
+                    changes,
+                )
         self._store._db.commit()
 
-    def read(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
+    def _stored(self, view: str, after: str | None, last: str) -> list[tuple[str, bytes]]:
+        name = self._store._prefix + table(view)
+        lower = "" if after is None else "key > %s AND "
+        with self._store._lock:
+            rows = self._store._db.execute(
+                f"SELECT key, state FROM {name} WHERE {lower}key <= %s ORDER BY key",
+                (last,) if after is None else (after, last),
+            ).fetchall()
+            self._store._db.commit()
+        return [(key, bytes(state)) for key, state in rows]
+
+    def _read_aside(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         return self._store._read(self._store._prefix + aside(view, self._token), keys)
 
     def finish(self, position: int, *, expect: int | None = None) -> None:
+        """The swap's transaction, again after writing aside a view found unlike the
+        stored one at the last moment (``_not_kept``)."""
+        while True:
+            differs = self._swapped(position, expect)
+            if differs is None:
+                return
+            self._diverged(differs)
+
+    def _swapped(self, position: int, expect: int | None) -> str | None:
         prefix = self._store._prefix
-        with self._store._lock, self._store._db.transaction():
-            db = self._store._db
-            row = db.execute(
-                f"SELECT position FROM {prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
-            ).fetchone()
-            if expect is not None and (row is None or row[0] != expect):
-                raise PositionMoved
-            for view in self.views:
-                name = aside(view, self._token)
-                db.execute(f"DROP TABLE IF EXISTS {prefix}{table(view)}")
-                db.execute(f"ALTER TABLE {prefix}{name} RENAME TO {table(view)}")
+        db = self._store._db
+        with self._store._lock:
+            try:
+                row = db.execute(
+                    f"SELECT position FROM {prefix}{TRACKING} WHERE name = 'oneplan' FOR UPDATE"
+                ).fetchone()
+                if expect is not None and (row is None or row[0] != expect):
+                    raise PositionMoved
+                writes = self._store._writes() if self._same else {}
+                for view in self.views:
+                    name = aside(view, self._token)
+                    if view in self._same:
+                        beyond = db.execute(
+                            f"SELECT 1 FROM {prefix}{table(view)} WHERE key > %s LIMIT 1",
+                            (self._last_held(view),),
+                        ).fetchall()
+                        if self._not_kept(view, row[0] if row else 0, writes, bool(beyond)):
+                            db.rollback()
+                            return view
+                        db.execute(f"DROP TABLE {prefix}{name}")  # (kept: nothing aside)
+                        continue
+                    db.execute(f"DROP TABLE IF EXISTS {prefix}{table(view)}")
+                    db.execute(f"ALTER TABLE {prefix}{name} RENAME TO {table(view)}")
+                    db.execute(
+                        f"ALTER TABLE {prefix}{table(view)} "
+                        f"RENAME CONSTRAINT {name}_pkey TO {table(view)}_pkey"
+                    )
                 db.execute(
-                    f"ALTER TABLE {prefix}{table(view)} "
-                    f"RENAME CONSTRAINT {name}_pkey TO {table(view)}_pkey"
+                    f"UPDATE {prefix}{TRACKING} SET position = %s, versions = %s "
+                    "WHERE name = 'oneplan'",
+                    (position, orjson.dumps(self._versions).decode()),
                 )
-            db.execute(
-                f"UPDATE {prefix}{TRACKING} SET position = %s, versions = %s "
-                "WHERE name = 'oneplan'",
-                (position, orjson.dumps(self._versions).decode()),
-            )
-        self._store._db.commit()
+            except BaseException:
+                db.rollback()
+                raise
+            db.commit()
+        return None
 
     def abort(self) -> None:
         prefix = self._store._prefix
