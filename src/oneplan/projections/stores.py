@@ -927,8 +927,8 @@ class PostgresViewStore(ViewStore):
     def _read(self, name: str, keys: Iterable[str]) -> dict[str, bytes]:
         with self._lock:
             rows = self._db.execute(
-                f"SELECT key, state FROM {name} WHERE key = ANY(%s)", (list(keys),)
-            ).fetchall()
+                f"SELECT key, state FROM {name} WHERE key = ANY(%s)", (list(keys),), binary=True
+            ).fetchall()  # (binary: the rows' bytes as they are, not in hex)
             self._db.commit()
         return {k: bytes(s) for k, s in rows}
 
@@ -946,6 +946,7 @@ class PostgresViewStore(ViewStore):
                 f"SELECT key, state FROM {self._prefix}{table(view)} "
                 "WHERE key >= %s AND key < %s ORDER BY key",
                 (prefix, _after(prefix)),
+                binary=True,
             ).fetchall()
             self._db.commit()
         return [(k, bytes(s)) for k, s in rows]
@@ -1121,6 +1122,7 @@ class _PostgresRebuilding(_KeepingRebuilding):
             rows = self._store._db.execute(
                 f"SELECT key, state FROM {name} WHERE {lower}key <= %s ORDER BY key",
                 (last,) if after is None else (after, last),
+                binary=True,
             ).fetchall()
             self._store._db.commit()
         return [(key, bytes(state)) for key, state in rows]
