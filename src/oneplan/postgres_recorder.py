@@ -32,6 +32,7 @@ from oneplan.audit.chain import (
 from oneplan.errors import (
     StorageError,
 )
+from oneplan.postgres_sessions import session_options
 from oneplan.recorders import (
     CHAIN_TABLE,
     META_TABLE,
@@ -70,6 +71,9 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
     between the two rolls the events back."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        # The pool's connections are opened as the view and key stores' are (before
+        # eventsourcing's recorder opens the first): oneplan.postgres_sessions says why.
+        datastore.pool.kwargs["options"] = session_options()
         super().__init__(datastore, events_table_name=events_table_name)
         from psycopg.sql import SQL, Identifier
 

@@ -570,12 +570,7 @@ def key_store_for_env(env: Mapping[str, str]) -> KeyStore:
             return MemoryKeyStore()
         return SQLiteKeyStore(path, timeout=float(env.get("SQLITE_LOCK_TIMEOUT", "10")))
     if module == "eventsourcing.postgres":
-        conninfo = {
-            "dbname": env["POSTGRES_DBNAME"],
-            "host": env.get("POSTGRES_HOST", "127.0.0.1"),
-            "port": int(env.get("POSTGRES_PORT", "5432")),
-            "user": env.get("POSTGRES_USER", "postgres"),
-            "password": env.get("POSTGRES_PASSWORD", ""),
-        }
-        return PostgresKeyStore(conninfo, env.get("POSTGRES_SCHEMA") or None)
+        from oneplan.postgres_sessions import conninfo
+
+        return PostgresKeyStore(conninfo(env), env.get("POSTGRES_SCHEMA") or None)
     raise InvalidDatabaseUrl(f"no key store for {module}", url=module)

@@ -1202,12 +1202,7 @@ def store_for_env(env: Mapping[str, str], views: Iterable[str]) -> ViewStore:
             return MemoryViewStore()
         return SQLiteViewStore(path, views, timeout=float(env.get("SQLITE_LOCK_TIMEOUT", "10")))
     if module == "eventsourcing.postgres":
-        conninfo = {
-            "dbname": env["POSTGRES_DBNAME"],
-            "host": env.get("POSTGRES_HOST", "127.0.0.1"),
-            "port": int(env.get("POSTGRES_PORT", "5432")),
-            "user": env.get("POSTGRES_USER", "postgres"),
-            "password": env.get("POSTGRES_PASSWORD", ""),
-        }
-        return PostgresViewStore(conninfo, env.get("POSTGRES_SCHEMA") or None, views)
+        from oneplan.postgres_sessions import conninfo
+
+        return PostgresViewStore(conninfo(env), env.get("POSTGRES_SCHEMA") or None, views)
     raise InvalidDatabaseUrl(f"no view store for {module}", url=module)
