@@ -37,8 +37,8 @@ begins with ``MAGIC``) read as they are; the next rebuild (``oneplan replay``) s
 
 **Rebuilds.** A row is sealed afresh each time it is written, so a rebuild cannot tell a
 row unchanged by its bytes: where the store's rebuild seals rows itself
-(``Rebuilding.seals_with``: SQLite), it compares what the stored row holds
-(``RowSealer.holds``) and keeps a view whose every row holds what the rebuild made,
+(``Rebuilding.seals_with``: SQLite and PostgreSQL), it compares what the stored row
+holds (``RowSealer.holds``) and keeps a view whose every row holds what the rebuild made,
 sealed under the keys it would use now.
 """
 
@@ -319,8 +319,8 @@ class SealedViewStore(ViewStore):
 
 class _SealedRebuilding(Rebuilding):
     """A rebuild of sealed views: rows are sealed before they are written aside, by the
-    wrapped rebuild itself where it can (``Rebuilding.seals_with``: the SQLite store then
-    compares a row with the stored one by what it holds, and keeps a view found
+    wrapped rebuild itself where it can (``Rebuilding.seals_with``: the SQLite and PostgreSQL
+    stores then compare a row with the stored one by what it holds, and keeps a view found
     unchanged), else here."""
 
     def __init__(self, inner: Rebuilding, rows: RowSealer) -> None:
