@@ -655,6 +655,21 @@ class _KeepingRebuilding(Rebuilding):
     def _read_aside(self, view: str, keys: Iterable[str]) -> dict[str, bytes]:
         """Rows written aside."""
 
+    @abstractmethod
+    def _swapped(self, position: int, expect: int | None) -> str | None:
+        """One attempt at the swap's transaction (see ``finish``): None, done; else,
+        nothing done, the name of a view kept so far that may not be kept after all
+        (``_not_kept``: to write aside first)."""
+
+    def _swap(self, position: int, expect: int | None) -> None:
+        """The swap's transaction, again after writing aside a view found unlike the
+        stored one at the last moment."""
+        while True:
+            differs = self._swapped(position, expect)
+            if differs is None:
+                return
+            self._diverged(differs)
+
     def write(self, rows: Mapping[tuple[str, str], bytes], *, new: bool) -> None:
         """Write rows aside (in key order); rows of a view still found the same as stored
         are compared, not written."""
@@ -809,19 +824,7 @@ class _SQLiteRebuilding(_KeepingRebuilding):
         for view in self.views:
             self._store._drop_in_steps(retired(view, self._token))
 
-    def _swap(self, position: int, expect: int | None) -> None:
-        """The swap's transaction (see ``finish``), again after writing aside a view found
-        unlike the stored one at the last moment."""
-        while True:
-            differs = self._swapped(position, expect)
-            if differs is None:
-                return
-            self._diverged(differs)
-
     def _swapped(self, position: int, expect: int | None) -> str | None:
-        """One attempt at the swap's transaction: None, done; else, nothing done, the name
-        of a view kept so far that may not be kept after all (``_not_kept``: to write
-        aside first)."""
         with self._store._lock:
             db = self._store._db
             db.execute(f"PRAGMA synchronous = {int(self._synchronous)}")
@@ -1131,13 +1134,7 @@ class _PostgresRebuilding(_KeepingRebuilding):
         return self._store._read(self._store._prefix + aside(view, self._token), keys)
 
     def finish(self, position: int, *, expect: int | None = None) -> None:
-        """The swap's transaction, again after writing aside a view found unlike the
-        stored one at the last moment (``_not_kept``)."""
-        while True:
-            differs = self._swapped(position, expect)
-            if differs is None:
-                return
-            self._diverged(differs)
+        self._swap(position, expect)
 
     def _swapped(self, position: int, expect: int | None) -> str | None:
         prefix = self._store._prefix
