@@ -32,7 +32,7 @@ from oneplan.audit.chain import (
 from oneplan.errors import (
     StorageError,
 )
-from oneplan.postgres_sessions import session_options
+from oneplan.postgres_sessions import pool_options
 from oneplan.recorders import (
     CHAIN_TABLE,
     META_TABLE,
@@ -71,9 +71,12 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
     between the two rolls the events back."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
-        # The pool's connections are opened as the view and key stores' are (before
-        # eventsourcing's recorder opens the first): oneplan.postgres_sessions says why.
-        datastore.pool.kwargs["options"] = session_options()
+        # Plans made afresh where the server does not replan by itself, set before
+        # eventsourcing's recorder opens the pool's first connection (postgres_sessions).
+        if isinstance(datastore.pool.kwargs, dict):
+            options = pool_options(datastore.pool.kwargs)
+            if options is not None:
+                datastore.pool.kwargs["options"] = options
         super().__init__(datastore, events_table_name=events_table_name)
         from psycopg.sql import SQL, Identifier
 
