@@ -25,9 +25,13 @@ so it is not done where the server replans by itself.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
+
+_log = logging.getLogger(__name__)
+_warned: list[bool] = []
 
 FRESH_PLANS = "-c plan_cache_mode=force_custom_plan"
 """libpq's ``options`` for a connection that plans each statement afresh."""
@@ -53,7 +57,18 @@ def needs_fresh_plans(connection: Any) -> bool:
     row = connection.cursor(row_factory=tuple_row).execute(_PROBE).fetchone()
     if not connection.autocommit:
         connection.rollback()
-    return not replans_by_itself(*(str(value) for value in row))
+    autovacuum, track_counts, source = (str(value) for value in row)
+    needed = not replans_by_itself(autovacuum, track_counts, source)
+    if needed and not _warned:  # (once a process)
+        _warned.append(True)
+        _log.info(  # (not a warning: handled; a warning would reach every CLI's stderr)
+            "PostgreSQL does not analyze growing tables here (autovacuum %s, track_counts "
+            "%s): oneplan plans each statement afresh; keep autovacuum on, or run VACUUM "
+            "ANALYZE regularly (docs/operations.md, 'PostgreSQL without autovacuum')",
+            autovacuum,
+            track_counts,
+        )
+    return needed
 
 
 def plan_afresh_where_needed(connection: Any) -> None:

@@ -152,3 +152,23 @@ def test_postgresqls_default_keeps_the_sequential_scan_it_chose_when_empty() -> 
         if "Seq Scan" in plans[-1]:
             return
     pytest.fail("the generic plan was replanned three times:\n" + "\n---\n".join(plans))
+
+
+def test_a_server_without_autovacuum_is_named_in_the_log_once_at_info(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from oneplan import postgres_sessions
+
+    if _server_analyzes_by_itself():
+        pytest.skip("this server analyzes by itself")
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    monkeypatch.setattr(postgres_sessions, "_warned", [])
+    with caplog.at_level("INFO", logger="oneplan.postgres_sessions"):
+        for _ in range(2):
+            with psycopg.connect(POSTGRES_URL) as db:
+                assert postgres_sessions.needs_fresh_plans(db)
+    assert [r.getMessage()[:44] for r in caplog.records] == [
+        "PostgreSQL does not analyze growing tables h"
+    ]
