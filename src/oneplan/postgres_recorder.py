@@ -74,7 +74,7 @@ class PostgresRecorder(AuditedRecorder, PostgresApplicationRecorder):
         # Plans made afresh where the server does not replan by itself, set before
         # eventsourcing's recorder opens the pool's first connection (postgres_sessions).
         if isinstance(datastore.pool.kwargs, dict):
-            options = pool_options(datastore.pool.kwargs)
+            options = pool_options(datastore.pool.kwargs, datastore.pool.timeout)
             if options is not None:
                 datastore.pool.kwargs["options"] = options
         super().__init__(datastore, events_table_name=events_table_name)

@@ -80,15 +80,17 @@ def plan_afresh_where_needed(connection: Any) -> None:
             connection.commit()
 
 
-def pool_options(kwargs: Mapping[str, Any]) -> str | None:
+def pool_options(kwargs: Mapping[str, Any], timeout: float = 5.0) -> str | None:
     """libpq's ``options`` for a pool opened with ``kwargs`` (psycopg's connection
     parameters): ``FRESH_PLANS`` where ``needs_fresh_plans``, asked on one connection
-    opened for it, with the environment's ``PGOPTIONS`` after it (libpq ignores the
-    variable once ``options`` is given); None: leave the pool as it is (also when the
-    server cannot be reached: the pool's own connection then says why)."""
+    opened for it (waiting at most ``timeout`` seconds, as the pool would), with the
+    environment's ``PGOPTIONS`` after it (libpq ignores the variable once ``options`` is
+    given); None: leave the pool as it is (also when the server cannot be reached: the
+    pool's own connection then says why)."""
     import psycopg
 
     params = {k: v for k, v in kwargs.items() if k != "row_factory"}
+    params.setdefault("connect_timeout", max(1, round(timeout)))
     try:
         with psycopg.connect(**params, autocommit=True) as probe:
             if not needs_fresh_plans(probe):
