@@ -80,6 +80,20 @@ def plan_afresh_where_needed(connection: Any) -> None:
             connection.commit()
 
 
+def connect(conninfo: Mapping[str, Any]) -> Any:
+    """A psycopg connection of its own (not pooled, not in autocommit), planning each
+    statement afresh where ``needs_fresh_plans`` (closed again if asking fails)."""
+    import psycopg
+
+    connection = psycopg.connect(**conninfo, autocommit=False)
+    try:
+        plan_afresh_where_needed(connection)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
 def pool_options(kwargs: Mapping[str, Any], timeout: float = 5.0) -> str | None:
     """libpq's ``options`` for a pool opened with ``kwargs`` (psycopg's connection
     parameters): ``FRESH_PLANS`` where ``needs_fresh_plans``, asked on one connection

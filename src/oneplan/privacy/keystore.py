@@ -520,12 +520,11 @@ class PostgresKeyStore(_SQLKeyStore):
         super().__init__()
         import psycopg
 
-        from oneplan.postgres_sessions import plan_afresh_where_needed
+        from oneplan.postgres_sessions import connect
 
         self._prefix = f'"{schema}".' if schema else ""
         try:
-            self._db = psycopg.connect(**conninfo, autocommit=False)
-            plan_afresh_where_needed(self._db)  # (oneplan.postgres_sessions)
+            self._db = connect(conninfo)  # (oneplan.postgres_sessions)
         except psycopg.Error as e:
             raise StorageError(f"cannot open the key store in PostgreSQL: {e}") from e
         with self._transaction() as cur:

@@ -319,9 +319,9 @@ class SealedViewStore(ViewStore):
 
 class _SealedRebuilding(Rebuilding):
     """A rebuild of sealed views: rows are sealed before they are written aside, by the
-    wrapped rebuild itself where it can (``Rebuilding.seals_with``: the SQLite and PostgreSQL
-    stores then compare a row with the stored one by what it holds, and keeps a view found
-    unchanged), else here."""
+    wrapped rebuild itself where it can (``Rebuilding.seals_with``: the SQLite and
+    PostgreSQL stores then compare a row with the stored one by what it holds, and keep a
+    view found unchanged), else here."""
 
     def __init__(self, inner: Rebuilding, rows: RowSealer) -> None:
         self.inner = inner

@@ -884,14 +884,13 @@ class PostgresViewStore(ViewStore):
     def __init__(self, conninfo: dict[str, Any], schema: str | None, views: Iterable[str]) -> None:
         import psycopg
 
-        from oneplan.postgres_sessions import plan_afresh_where_needed
+        from oneplan.postgres_sessions import connect
 
         self._psycopg = psycopg
         self._schema = schema
         self._prefix = f'"{schema}".' if schema else ""
         try:
-            self._db = psycopg.connect(**conninfo, autocommit=False)
-            plan_afresh_where_needed(self._db)  # (oneplan.postgres_sessions)
+            self._db = connect(conninfo)  # (oneplan.postgres_sessions)
         except psycopg.Error as e:
             raise StorageError(f"cannot open the views in PostgreSQL: {e}") from e
         self._lock = threading.Lock()
